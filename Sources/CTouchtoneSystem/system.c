@@ -1,0 +1,2 @@
+#include "CTouchtoneSystem.h"
+int ctt_placeholder(void) { return 0; }

@@ -1,0 +1,224 @@
+/// One push from sipgate.io, decoded and typed.
+///
+/// sipgate POSTs a form-encoded body for each event of a call; ``WebhookEvent/decode(_:limits:)``
+/// turns the raw bytes into one of these cases or a ``PushDecodingError`` naming the field.
+///
+/// ```swift
+/// let event = try WebhookEvent.decode(Array("event=dtmf&dtmf=1&callId=42".utf8))
+/// // .dtmf(DTMFEvent(callId: "42", digits: "1"))
+/// ```
+public enum WebhookEvent: Sendable, Hashable {
+    case newCall(NewCallEvent)
+    case answer(AnswerEvent)
+    case hangup(HangupEvent)
+    case dtmf(DTMFEvent)
+
+    /// The call this event belongs to.
+    public var callId: CallID {
+        switch self {
+        case .newCall(let e): e.callId
+        case .answer(let e): e.callId
+        case .hangup(let e): e.callId
+        case .dtmf(let e): e.callId
+        }
+    }
+
+    /// The event's name as sipgate spells it in the `event` field.
+    public var name: EventName {
+        switch self {
+        case .newCall: .newCall
+        case .answer: .answer
+        case .hangup: .hangup
+        case .dtmf: .dtmf
+        }
+    }
+}
+
+/// The four event names of the `event` field.
+public enum EventName: String, Sendable, Hashable, CaseIterable, Codable {
+    case newCall, answer, hangup, dtmf
+}
+
+/// sipgate's opaque call identifier: 1 to ``PushLimits/maxCallIdLength`` bytes.
+///
+/// Seen as 78 hex characters and as 19 digits; sipgate reserves the right to change it,
+/// so nothing but its length is checked.
+public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
+/// Whether the call comes into the sipgate account or goes out of it.
+public enum Direction: String, Sendable, Hashable, Codable, CaseIterable {
+    case incoming = "in"
+    case outgoing = "out"
+}
+
+/// The fields of a `newCall` push.
+public struct NewCallEvent: Sendable, Hashable {
+    public var callId: CallID
+    /// The calling number (digits without `+`) or `anonymous`.
+    public var from: String
+    /// The called number.
+    public var to: String
+    public var direction: Direction
+    /// `user[]`: the users receiving (in) or placing (out) the call, in order.
+    public var users: [String]
+    /// `userId[]`, e.g. `w0`.
+    public var userIds: [String]
+    /// `fullUserId[]`, e.g. `1234567w0`.
+    public var fullUserIds: [String]
+    /// The originally dialled number when the call was diverted before it reached sipgate.io.
+    public var diversion: String?
+    public var origCallId: String?
+    public var xcid: String?
+
+    public init(
+        callId: CallID, from: String, to: String, direction: Direction,
+        users: [String] = [], userIds: [String] = [], fullUserIds: [String] = [],
+        diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
+    ) {
+        self.callId = callId
+        self.from = from
+        self.to = to
+        self.direction = direction
+        self.users = users
+        self.userIds = userIds
+        self.fullUserIds = fullUserIds
+        self.diversion = diversion
+        self.origCallId = origCallId
+        self.xcid = xcid
+    }
+}
+
+/// The fields of an `answer` push (sent when the response asked for it with `onAnswer`).
+public struct AnswerEvent: Sendable, Hashable {
+    public var callId: CallID
+    /// The user who answered; empty when voicemail or a queue answered.
+    public var user: String?
+    public var userId: String?
+    public var fullUserId: String?
+    public var from: String?
+    public var to: String?
+    public var direction: Direction?
+    public var answeringNumber: String?
+    public var diversion: String?
+    public var origCallId: String?
+    public var xcid: String?
+
+    public init(
+        callId: CallID, user: String? = nil, userId: String? = nil, fullUserId: String? = nil,
+        from: String? = nil, to: String? = nil, direction: Direction? = nil,
+        answeringNumber: String? = nil, diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
+    ) {
+        self.callId = callId
+        self.user = user
+        self.userId = userId
+        self.fullUserId = fullUserId
+        self.from = from
+        self.to = to
+        self.direction = direction
+        self.answeringNumber = answeringNumber
+        self.diversion = diversion
+        self.origCallId = origCallId
+        self.xcid = xcid
+    }
+}
+
+/// Why a call ended, as listed in API.md, with room for causes sipgate adds later.
+public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
+    case normalClearing, busy, cancel, noAnswer, congestion, notFound, forwarded
+    case unknown(String)
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "normalClearing": self = .normalClearing
+        case "busy": self = .busy
+        case "cancel": self = .cancel
+        case "noAnswer": self = .noAnswer
+        case "congestion": self = .congestion
+        case "notFound": self = .notFound
+        case "forwarded": self = .forwarded
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .normalClearing: "normalClearing"
+        case .busy: "busy"
+        case .cancel: "cancel"
+        case .noAnswer: "noAnswer"
+        case .congestion: "congestion"
+        case .notFound: "notFound"
+        case .forwarded: "forwarded"
+        case .unknown(let s): s
+        }
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
+/// The fields of a `hangup` push (sent when the response asked for it with `onHangup`).
+public struct HangupEvent: Sendable, Hashable {
+    public var callId: CallID
+    public var cause: HangupCause
+    public var from: String?
+    public var to: String?
+    public var direction: Direction?
+    public var answeringNumber: String?
+    public var diversion: String?
+    public var origCallId: String?
+    public var xcid: String?
+
+    public init(
+        callId: CallID, cause: HangupCause, from: String? = nil, to: String? = nil, direction: Direction? = nil,
+        answeringNumber: String? = nil, diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
+    ) {
+        self.callId = callId
+        self.cause = cause
+        self.from = from
+        self.to = to
+        self.direction = direction
+        self.answeringNumber = answeringNumber
+        self.diversion = diversion
+        self.origCallId = origCallId
+        self.xcid = xcid
+    }
+}
+
+/// The fields of a `dtmf` push: what the caller typed after a `Gather`.
+public struct DTMFEvent: Sendable, Hashable {
+    public var callId: CallID
+    /// The keys pressed, in order, leading zeros kept (`0-9`, `*`, `#`, `A-D`).
+    /// Empty when the caller pressed nothing (also when sipgate left the field out).
+    public var digits: String
+    public var origCallId: String?
+    public var xcid: String?
+
+    public init(callId: CallID, digits: String, origCallId: String? = nil, xcid: String? = nil) {
+        self.callId = callId
+        self.digits = digits
+        self.origCallId = origCallId
+        self.xcid = xcid
+    }
+
+    /// True when the `Gather` timed out with no key.
+    public var isNoInput: Bool { digits.isEmpty }
+}

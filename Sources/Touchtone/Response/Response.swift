@@ -1,0 +1,221 @@
+/// An answer to a sipgate.io push: zero or more ``Play``s, then at most one final verb.
+///
+/// The shape mirrors sipgate's grammar (`response.xsd`), so a value of this type is always
+/// a valid answer: `Play` siblings come first, one ``FinalVerb`` last, and every URL, number
+/// and count was checked when its part was built.
+///
+/// ```swift
+/// let menu = try Response(
+///     onHangup: AbsoluteURL("https://ivr.example.com/"),
+///     then: .gather(Gather(onData: AbsoluteURL("https://ivr.example.com/"),
+///                          maxDigits: 1, timeoutMilliseconds: 5000,
+///                          play: Play(AbsoluteURL("https://ivr.example.com/audio/menu.wav")))))
+/// print(menu.xml)
+/// ```
+public struct Response: Sendable, Hashable {
+    /// Where sipgate POSTs the `answer` event (its answer is discarded).
+    public var onAnswer: AbsoluteURL?
+    /// Where sipgate POSTs the `hangup` event (its answer is discarded).
+    public var onHangup: AbsoluteURL?
+    /// Played in order before the final verb; they cannot be interrupted by keys.
+    public var plays: [Play]
+    /// What happens after the plays; `nil` lets the call carry on as if there were no push.
+    public var final: FinalVerb?
+
+    public init(onAnswer: AbsoluteURL? = nil, onHangup: AbsoluteURL? = nil, plays: [Play] = [], then final: FinalVerb? = nil) {
+        self.onAnswer = onAnswer
+        self.onHangup = onHangup
+        self.plays = plays
+        self.final = final
+    }
+
+    /// The empty `<Response/>`: the answer to `answer` and `hangup` pushes.
+    public static let empty = Response()
+}
+
+/// The one verb that ends a response.
+public enum FinalVerb: Sendable, Hashable {
+    case gather(Gather)
+    case dial(Dial)
+    case reject(RejectReason)
+    case hangup
+}
+
+/// Why a call is rejected: `Reject reason="..."`.
+public enum RejectReason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The call is refused.
+    case rejected
+    /// The caller hears a busy signal.
+    case busy
+}
+
+/// `Play`: one sound file (WAV, mono, 16-bit PCM, 8 kHz) from an absolute URL.
+public struct Play: Sendable, Hashable {
+    public var url: AbsoluteURL
+    public init(_ url: AbsoluteURL) { self.url = url }
+}
+
+/// `Gather`: collect keys and POST them as a `dtmf` event to `onData`.
+///
+/// sipgate knows no finish key and no inter-digit timeout: the push comes after
+/// `maxDigits` keys or `timeout` milliseconds of silence after the prompt ended.
+public struct Gather: Sendable, Hashable {
+    public let onData: AbsoluteURL
+    /// At least 1.
+    public let maxDigits: Int
+    /// Milliseconds, at least 1.
+    public let timeoutMilliseconds: Int
+    /// The prompt; the first key stops it.
+    public let play: Play?
+
+    public init(onData: AbsoluteURL, maxDigits: Int = 1, timeoutMilliseconds: Int = 2000, play: Play? = nil) throws(ResponseError) {
+        guard maxDigits >= 1 else { throw .invalid("Gather maxDigits must be at least 1, not \(maxDigits)") }
+        guard timeoutMilliseconds >= 1 else {
+            throw .invalid("Gather timeout must be at least 1 ms, not \(timeoutMilliseconds)")
+        }
+        self.onData = onData
+        self.maxDigits = maxDigits
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.play = play
+    }
+}
+
+/// `Dial`: send the call to 1 to 5 numbers at once, or to voicemail.
+public struct Dial: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        /// 1 to 5 E.164 numbers, rung at once.
+        case numbers([E164Number])
+        case voicemail
+    }
+
+    public let target: Target
+    /// The number the called party sees.
+    public let callerId: E164Number?
+    /// `true` hides the caller's number, `false` shows it, `nil` leaves the account setting.
+    public let anonymous: Bool?
+
+    /// The most numbers sipgate rings at once.
+    public static let maxNumbers = 5
+
+    public init(_ target: Target, callerId: E164Number? = nil, anonymous: Bool? = nil) throws(ResponseError) {
+        if case .numbers(let numbers) = target {
+            guard !numbers.isEmpty else { throw .invalid("Dial needs at least one number") }
+            guard numbers.count <= Dial.maxNumbers else {
+                throw .invalid("Dial rings at most \(Dial.maxNumbers) numbers at once, not \(numbers.count)")
+            }
+        }
+        self.target = target
+        self.callerId = callerId
+        self.anonymous = anonymous
+    }
+
+    /// Dial to voicemail; cannot fail.
+    public static let voicemail = Dial(unchecked: .voicemail)
+
+    private init(unchecked target: Target) {
+        self.target = target
+        self.callerId = nil
+        self.anonymous = nil
+    }
+}
+
+/// A telephone number in E.164 form: 2 to 15 digits, no leading zero, optionally a leading `+`.
+///
+/// sipgate writes numbers without `+`; both are accepted and the text is kept as given.
+public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let digits: String
+
+    public init(_ text: String) throws(ResponseError) {
+        guard E164Number.isValid(text) else {
+            throw .invalid("\"\(text.prefix(40))\" is not an E.164 number (1 to 15 digits after a non-zero first digit)")
+        }
+        digits = text
+    }
+
+    /// True for `+?[1-9][0-9]{1,14}`.
+    public static func isValid(_ text: String) -> Bool {
+        var utf8 = Substring(text).utf8
+        if utf8.first == UInt8(ascii: "+") { utf8 = utf8.dropFirst() }
+        guard (2...15).contains(utf8.count), let first = utf8.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else {
+            return false
+        }
+        return utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    public var description: String { digits }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(digits)
+    }
+}
+
+/// An absolute `http` or `https` URL without white space, as sipgate requires for
+/// `onData`, `onAnswer`, `onHangup` and `Play`'s `Url`.
+public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let text: String
+
+    /// The longest URL accepted; sipgate's own limits are not documented, so this is generous.
+    public static let maxLength = 2048
+
+    public init(_ text: String) throws(ResponseError) {
+        guard AbsoluteURL.isValid(text) else {
+            throw .invalid("\"\(text.prefix(80))\" is not an absolute http(s) URL without spaces")
+        }
+        self.text = text
+    }
+
+    /// True for `https?://` followed by one or more characters that are neither white space nor control characters.
+    public static func isValid(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count <= maxLength else { return false }
+        let rest: Substring.UTF8View
+        if text.hasPrefix("https://") {
+            rest = text.dropFirst(8).utf8
+        } else if text.hasPrefix("http://") {
+            rest = text.dropFirst(7).utf8
+        } else {
+            return false
+        }
+        guard !rest.isEmpty else { return false }
+        return rest.allSatisfy { $0 > 0x20 && $0 != 0x7F }
+    }
+
+    /// This URL with `suffix` appended (a path such as `audio/menu.wav`), joined with exactly one `/`.
+    public func appending(path suffix: String) throws(ResponseError) -> AbsoluteURL {
+        let base = text.hasSuffix("/") ? String(text.dropLast()) : text
+        let tail = suffix.hasPrefix("/") ? String(suffix.dropFirst()) : suffix
+        return try AbsoluteURL(base + "/" + tail)
+    }
+
+    public var description: String { text }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+/// A part of a ``Response`` that sipgate would not accept.
+public enum ResponseError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .invalid(let reason): reason
+        }
+    }
+}
