@@ -15,7 +15,8 @@ import FoundationEssentials
 public struct Zone: Sendable, Hashable, CustomStringConvertible {
     /// Where rules are looked up.
     public enum Source: Sendable, Hashable {
-        /// The system zoneinfo directory, then the built-in table.
+        /// The system zoneinfo directory; the built-in table if the zone's file is missing
+        /// or unusable there.
         case automatic
         /// Only the built-in table (same result on every machine).
         case builtIn
@@ -61,7 +62,11 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
                 let rule = try Zone.readFooterRule(
                     identifier: identifier, directory: Zone.systemZoneinfoDirectory)
                 try self.init(identifier: identifier, posixRule: rule)
-            } catch let error as ZoneError where error.reason == .unknownZone {
+            } catch let fileError as ZoneError {
+                // Missing or unusable system file: the built-in table is the fallback.
+                guard Zone.builtInRules[identifier] != nil else {
+                    throw fileError
+                }
                 try self.init(identifier, source: .builtIn)
             }
         }
