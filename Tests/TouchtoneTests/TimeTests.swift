@@ -294,6 +294,9 @@ struct TimeZoneFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(zoneError { try Zone("Test", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
         #expect(zoneError { try Zone("Test/Missing", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
+        // A link to a device (endless data) is not read.
+        try FileManager.default.createSymbolicLink(atPath: directory + "/Test/Device", withDestinationPath: "/dev/zero")
+        #expect(zoneError { try Zone("Test/Device", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
     }
 }
 

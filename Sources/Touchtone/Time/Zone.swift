@@ -238,6 +238,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
 
 /// Why a ``Zone`` could not be created.
 public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
     public enum Reason: Sendable, Hashable {
         /// The identifier is not a plain zone name (e.g. contains "..", starts with "/").
         case invalidIdentifier(String)
@@ -257,6 +258,7 @@ public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The identifier as given (shortened if very long).
     public let identifier: String
+    /// What went wrong.
     public let reason: Reason
 
     init(identifier: String, reason: Reason) {
