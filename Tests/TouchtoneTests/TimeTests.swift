@@ -12,7 +12,7 @@ private func utc(_ text: String) -> Date {
     let (year, month, day, hour, minute, second) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
     func leap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
     var days = 0
-    for y in 1970..<year { days += leap(y) ? 366 : 365 }
+    for y in min(year, 1970)..<max(year, 1970) { days += (leap(y) ? 366 : 365) * (year < 1970 ? -1 : 1) }
     let monthLengths = [31, leap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     for m in 0..<(month - 1) { days += monthLengths[m] }
     days += day - 1
@@ -39,6 +39,7 @@ struct TimeZoneTests {
     @Test func testHelperMatchesKnownEpochSeconds() {
         #expect(utc("2026-03-29T01:00:00Z").timeIntervalSince1970 == 1_774_746_000)
         #expect(utc("2026-10-25T00:59:59Z").timeIntervalSince1970 == 1_792_889_999)
+        #expect(utc("1900-01-15T00:00:00Z").timeIntervalSince1970 == -2_207_779_200)
     }
 
     @Test(arguments: [
@@ -149,7 +150,8 @@ struct TimeZoneTests {
         #expect(defaults.offset(at: utc("2026-03-08T07:00:00Z")) == -4 * 3600)
         // Starts January 1 00:00 and ends after December 31 (25:00): DST all year.
         let permanent = try Zone(identifier: "test", posixRule: "EST5EDT,0/0,J365/25")
-        for instant in ["2026-01-01T04:30:00Z", "2026-01-01T05:00:00Z", "2026-06-01T00:00:00Z", "2026-12-31T23:59:59Z", "2027-01-01T05:00:00Z"] {
+        for instant in ["2026-01-01T04:30:00Z", "2026-01-01T05:00:00Z", "2026-06-01T00:00:00Z", "2026-12-31T23:59:59Z", "2027-01-01T05:00:00Z",
+                        "2400-01-01T05:00:00Z", "2400-12-31T12:00:00Z"] {
             #expect(permanent.offset(at: utc(instant)) == -4 * 3600, "at \(instant)")
         }
     }
@@ -179,6 +181,10 @@ struct TimeZoneTests {
         // Beyond the precomputed years the rule still applies.
         #expect(berlin.offset(at: utc("2400-07-01T00:00:00Z")) == 7200)
         #expect(berlin.offset(at: utc("2400-12-01T00:00:00Z")) == 3600)
+        let sydney = try builtIn("Australia/Sydney")
+        #expect(sydney.offset(at: utc("2400-01-15T00:00:00Z")) == 11 * 3600)
+        #expect(sydney.offset(at: utc("2400-07-15T00:00:00Z")) == 10 * 3600)
+        #expect(sydney.offset(at: utc("1900-01-15T00:00:00Z")) == 11 * 3600)
     }
 
     @Test(arguments: [
@@ -288,6 +294,9 @@ struct TimeZoneFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(zoneError { try Zone("Test", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
         #expect(zoneError { try Zone("Test/Missing", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
+        // A link to a device (endless data) is not read.
+        try FileManager.default.createSymbolicLink(atPath: directory + "/Test/Device", withDestinationPath: "/dev/zero")
+        #expect(zoneError { try Zone("Test/Device", source: .zoneinfo(directory: directory)) }?.reason == .unknownZone)
     }
 }
 

@@ -212,11 +212,13 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
 
 /// A moment as seen on a wall clock in some zone.
 public struct LocalTime: Sendable, Hashable, CustomStringConvertible {
+    /// The calendar year, e.g. 2026.
     public let year: Int
     /// 1...12.
     public let month: Int
     /// 1...31.
     public let day: Int
+    /// The day of the week.
     public let weekday: Weekday
     /// 0...23.
     public let hour: Int

@@ -9,6 +9,7 @@ public enum OpeningStatus: Sendable, Hashable, CustomStringConvertible {
     /// Closed all day for a holiday or special closing day; carries its name.
     case holiday(String)
 
+    /// True only for ``open``.
     public var isOpen: Bool { self == .open }
 
     public var description: String {
@@ -82,7 +83,8 @@ public struct Closed: Sendable {
     }
 }
 
-/// Collects ``Open`` and ``Closed`` lines into ``OpeningHours``.
+/// Collects ``Open`` and ``Closed`` lines into ``OpeningHours``; supports `if`, `if/else`
+/// and `for` inside the block.
 @resultBuilder
 public enum OpeningHoursBuilder {
     public static func buildExpression(_ open: Open) -> [OpeningRule] { [open.rule] }

@@ -15,7 +15,8 @@ import FoundationEssentials
 public struct Zone: Sendable, Hashable, CustomStringConvertible {
     /// Where rules are looked up.
     public enum Source: Sendable, Hashable {
-        /// The system zoneinfo directory, then the built-in table.
+        /// The system zoneinfo directory; the built-in table if the zone's file is missing
+        /// or unusable there.
         case automatic
         /// Only the built-in table (same result on every machine).
         case builtIn
@@ -61,7 +62,11 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
                 let rule = try Zone.readFooterRule(
                     identifier: identifier, directory: Zone.systemZoneinfoDirectory)
                 try self.init(identifier: identifier, posixRule: rule)
-            } catch let error as ZoneError where error.reason == .unknownZone {
+            } catch let fileError as ZoneError {
+                // Missing or unusable system file: the built-in table is the fallback.
+                guard Zone.builtInRules[identifier] != nil else {
+                    throw fileError
+                }
                 try self.init(identifier, source: .builtIn)
             }
         }
@@ -233,6 +238,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
 
 /// Why a ``Zone`` could not be created.
 public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
     public enum Reason: Sendable, Hashable {
         /// The identifier is not a plain zone name (e.g. contains "..", starts with "/").
         case invalidIdentifier(String)
@@ -252,6 +258,7 @@ public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The identifier as given (shortened if very long).
     public let identifier: String
+    /// What went wrong.
     public let reason: Reason
 
     init(identifier: String, reason: Reason) {
