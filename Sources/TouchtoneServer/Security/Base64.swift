@@ -7,11 +7,16 @@
 public enum Base64 {
     /// Why some text is not strict base64.
     public enum DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// More characters than the caller allowed; nothing was decoded.
         case tooLong(limit: Int)
+        /// A length (without the tolerated line end) that is not a multiple of 4.
         case badLength(Int)
+        /// A character outside `A-Z a-z 0-9 + /`, or `=` before the end, at this byte offset.
         case badCharacter(offset: Int)
+        /// Padding whose unused bits are not zero: not the canonical encoding.
         case badPadding
 
+        /// The reason in words, for logs.
         public var description: String {
             switch self {
             case .tooLong(let limit): "base64 text longer than \(limit) characters"

@@ -55,8 +55,10 @@ enum PEM {
 
 /// Why a key could not be read.
 public enum RSAKeyError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The PEM text, its DER or the key's numbers are unusable, for the reason given.
     case invalid(String)
 
+    /// "invalid RSA public key: " and the reason.
     public var description: String {
         switch self {
         case .invalid(let reason): "invalid RSA public key: \(reason)"
