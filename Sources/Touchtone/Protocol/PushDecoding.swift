@@ -65,6 +65,7 @@ extension WebhookEvent {
     ///
     /// - Throws: ``PushDecodingError`` naming the field, e.g. `callId: missing`,
     ///   `direction: "sideways" is not in|out`, `body: larger than 16384 bytes`.
+    @inlinable  // so that the caller's collection type is known and its storage reached directly
     public static func decode(_ body: some Collection<UInt8>, limits: PushLimits = .default) throws(PushDecodingError) -> WebhookEvent {
         // `count` is O(1) for the byte collections a server holds; nothing is copied or
         // scanned before the size is known to be within bounds.
@@ -73,25 +74,39 @@ extension WebhookEvent {
             throw PushDecodingError(field: "body", reason: "larger than \(limits.maxBodyBytes) bytes")
         }
         guard count > 0 else { throw PushDecodingError(field: "body", reason: "empty") }
-        let decode = { (bytes: UnsafeBufferPointer<UInt8>) -> Result<WebhookEvent, PushDecodingError> in
-            Result { () throws(PushDecodingError) -> WebhookEvent in
-                var decoder = PushDecoder(bytes: bytes, limits: limits)
-                try decoder.scan()
-                return try decoder.makeEvent()
+        // One decoding path over a buffer, whatever the collection; the event is returned
+        // directly rather than through a Result, as it is large and copies add up.
+        let event: WebhookEvent?
+        do {
+            event = try body.withContiguousStorageIfAvailable { bytes throws(PushDecodingError) in
+                try decode(bytes: bytes, limits: limits)
             }
+        } catch {
+            // `withContiguousStorageIfAvailable` rethrows untyped; only our error can arrive.
+            throw error as? PushDecodingError ?? PushDecodingError(field: "body", reason: "not readable")
         }
-        let result = body.withContiguousStorageIfAvailable(decode) ?? Array(body).withUnsafeBufferPointer(decode)
-        return try result.get()
+        if let event { return event }
+        return try Array(body).withUnsafeBufferPointer { bytes throws(PushDecodingError) in
+            try decode(bytes: bytes, limits: limits)
+        }
+    }
+
+    @usableFromInline
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, limits: PushLimits) throws(PushDecodingError) -> WebhookEvent {
+        var decoder = PushDecoder(bytes: bytes, limits: limits)
+        try decoder.scan()
+        return try decoder.makeEvent()
     }
 }
 
 /// The form keys a push decoder reads; every other key is ignored.
-enum PushKey: Sendable, CaseIterable {
+enum PushKey: Int, Sendable, CaseIterable {
     case event, callId, from, to, direction, cause, dtmf
     case user, userId, fullUserId, answeringNumber, diversion, origCallId, xcid
     case users, userIds, fullUserIds
 
-    /// The key as it reads once unescaped.
+    /// The key as it reads once unescaped (all are multi-character literals, so each has
+    /// a pointer to its UTF-8 bytes).
     var literal: StaticString {
         switch self {
         case .event: "event"
@@ -116,35 +131,44 @@ enum PushKey: Sendable, CaseIterable {
 
     var name: String { literal.description }
 
-    /// The key whose unescaped bytes are `key`, if any. Length and first byte narrow it
-    /// to one candidate, then one comparison decides.
+    /// The key whose unescaped bytes are `key`, if any. Length and a byte or two narrow
+    /// it to one candidate, then one comparison decides.
     static func match(_ key: UnsafeBufferPointer<UInt8>) -> PushKey? {
-        guard let first = key.first else { return nil }
-        let candidate: PushKey? =
-            switch (key.count, first) {
-            case (2, UInt8(ascii: "t")): .to
-            case (4, UInt8(ascii: "f")): .from
-            case (4, UInt8(ascii: "u")): .user
-            case (4, UInt8(ascii: "x")): .xcid
-            case (4, UInt8(ascii: "d")): .dtmf
-            case (5, UInt8(ascii: "e")): .event
-            case (5, UInt8(ascii: "c")): .cause
-            case (6, UInt8(ascii: "c")): .callId
-            case (6, UInt8(ascii: "u")): key[4] == UInt8(ascii: "[") ? .users : .userId
-            case (8, UInt8(ascii: "u")): .userIds
-            case (9, UInt8(ascii: "d")): key[2] == UInt8(ascii: "r") ? .direction : .diversion
-            case (10, UInt8(ascii: "f")): .fullUserId
-            case (10, UInt8(ascii: "o")): .origCallId
-            case (12, UInt8(ascii: "f")): .fullUserIds
-            case (15, UInt8(ascii: "a")): .answeringNumber
-            default: nil
+        let candidate: PushKey
+        switch key.count {
+        case 2: candidate = .to
+        case 4:
+            switch key[0] {
+            case UInt8(ascii: "f"): candidate = .from
+            case UInt8(ascii: "u"): candidate = .user
+            case UInt8(ascii: "x"): candidate = .xcid
+            case UInt8(ascii: "d"): candidate = .dtmf
+            default: return nil
             }
-        guard let candidate, candidate.literal.withUTF8Buffer({ $0.elementsEqual(key) }) else { return nil }
-        return candidate
+        case 5: candidate = key[0] == UInt8(ascii: "e") ? .event : .cause
+        case 6: candidate = key[0] == UInt8(ascii: "c") ? .callId : key[4] == UInt8(ascii: "[") ? .users : .userId
+        case 8: candidate = .userIds
+        case 9: candidate = key[2] == UInt8(ascii: "r") ? .direction : .diversion
+        case 10: candidate = key[0] == UInt8(ascii: "f") ? .fullUserId : .origCallId
+        case 12: candidate = .fullUserIds
+        case 15: candidate = .answeringNumber
+        default: return nil
+        }
+        let literal = candidate.literal
+        return equalBytes(key, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+            ? candidate : nil
     }
 
     /// The longest key, escaped throughout (`%XX` per byte): longer raw keys are unknown.
     static let maxEscapedLength = 15 * 3
+}
+
+/// Whether two byte buffers hold the same bytes; a plain loop, as the keys are short.
+@inline(__always)
+func equalBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count where a[index] != b[index] { return false }
+    return true
 }
 
 /// Where a value sits in the body, still escaped.
@@ -308,9 +332,11 @@ struct PushDecoder {
     }
 
     /// Runs `match` on the unescaped bytes of `value`; a bad escape is an error for `key`.
+    @inline(__always)
     private func matching<Matched>(
         _ value: FormValue, _ key: PushKey, _ match: (UnsafeBufferPointer<UInt8>) -> Result<Matched, PushDecodingError>
     ) throws(PushDecodingError) -> Matched {
+        guard value.isEscaped else { return try match(raw(value)).get() }
         guard let result = FormDecoding.withUnescaped(raw(value), isEscaped: value.isEscaped, match) else {
             throw PushDecodingError(field: key.name, reason: "bad percent escape")
         }
@@ -319,7 +345,7 @@ struct PushDecoder {
 
     private func eventName(_ value: FormValue) throws(PushDecodingError) -> EventName {
         try matching(value, .event) { bytes in
-            for name in EventName.allCases where name.bytes.withUTF8Buffer({ $0.elementsEqual(bytes) }) {
+            for name in EventName.allCases where name.bytes.withUTF8Buffer({ equalBytes($0, bytes) }) {
                 return .success(name)
             }
             return .failure(PushDecodingError(
@@ -329,8 +355,12 @@ struct PushDecoder {
 
     private func parseDirection(_ value: FormValue) throws(PushDecodingError) -> Direction {
         try matching(value, .direction) { bytes in
-            if bytes.elementsEqual("in".utf8) { return .success(.incoming) }
-            if bytes.elementsEqual("out".utf8) { return .success(.outgoing) }
+            if bytes.count == 2 && bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "n") {
+                return .success(.incoming)
+            }
+            if bytes.count == 3 && bytes[0] == UInt8(ascii: "o") && bytes[1] == UInt8(ascii: "u") && bytes[2] == UInt8(ascii: "t") {
+                return .success(.outgoing)
+            }
             return .failure(PushDecodingError(field: "direction", reason: "\(FormDecoding.quoted(bytes)) is not in|out"))
         }
     }
