@@ -46,7 +46,7 @@ struct FormScanner {
                 let byte = bytes[index]
                 index += 1
                 // Most bytes are plain; one test on a bit mask lets them pass.
-                guard byte < 64, FormByte.specialMask & (1 << UInt64(byte)) != 0 else { continue }
+                guard byte < 64, FormByte.specialMask & (1 &<< UInt64(byte)) != 0 else { continue }
                 if byte == FormByte.ampersand {
                     index -= 1
                     break
