@@ -54,7 +54,7 @@ func label(_ text: String) -> String { text + String(repeating: " ", count: max(
 func callId(_ i: Int) -> String {
     // 78 characters, like sipgate's hex callIds.
     let hex = String(i, radix: 16)
-    return String(repeating: "5", count: 78 - hex.count) + hex
+    return String(repeating: "0", count: 78 - hex.count) + hex
 }
 
 func engine(store: InMemorySessionStore, clock: ManualClock) -> Engine {

@@ -190,8 +190,12 @@ public final class InMemorySessionStore: SessionStore {
 
     static func shardIndex(of callId: CallID, mask: Int) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in callId.rawValue.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        var text = callId.rawValue
+        // One pass over the contiguous UTF-8 bytes (String's view costs an index step per byte).
+        text.withUTF8 { bytes in
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
         }
         // Fold the high bits in: the low bits of FNV-1a alone mix poorly.
         hash ^= hash >> 32
