@@ -92,6 +92,48 @@ private func line(_ session: Session) throws -> String {
         #expect(restored.answered)
     }
 
+    @Test(arguments: [
+        richSession(),
+        plainSession("plain"),
+        {
+            var odd = plainSession("quote\" backslash\\ slash/ nul\u{0} bell\u{7} bs\u{8} ff\u{C} tab\t cr\r lf\n del\u{7F} é 😀")
+            odd.flow = "\u{1F}\u{2028}"
+            odd.call.users = []
+            odd.startedAt = Date(timeIntervalSince1970: -12.125)
+            odd.lastActivity = Date(timeIntervalSince1970: 0.1)
+            odd.flowVersion = -3
+            odd.state = .max
+            odd.trail = MenuTrail([1, 2, 3, 4, 5])
+            return odd
+        }(),
+        {
+            var large = plainSession("large")
+            large.lastActivity = Date(timeIntervalSince1970: 1e17 + 0.5)
+            large.startedAt = Date(timeIntervalSince1970: 4_102_444_800.999)
+            large.phase = .finished
+            return large
+        }(),
+    ])
+    func handWrittenLinesMatchJSONEncoder(session: Session) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(session), as: UTF8.self)
+        var writer = SessionFile.SessionLineWriter()
+        let written = writer.write(session)
+        #expect(written)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+        #expect(!writer.bytes.contains(UInt8(ascii: "\n")))
+    }
+
+    @Test func sessionWithANonFiniteDateIsLeftOutAndTheOthersWritten() throws {
+        let dir = try ScratchDirectory()
+        var broken = plainSession("broken")
+        broken.lastActivity = Date(timeIntervalSince1970: .infinity)
+        #expect(try SessionFile.write([plainSession("a"), broken, plainSession("b")], to: dir.file()) == 2)
+        #expect(try SessionFile.read(from: dir.file()).sessions.map(\.callId) == ["a", "b"])
+    }
+
     @Test func sensitiveValuesNeverReachTheDisk() throws {
         let dir = try ScratchDirectory()
         try SessionFile.write([richSession()], to: dir.file())
