@@ -43,7 +43,7 @@ public final class InMemorySessionStore: SessionStore {
     ///   - maxSessions: the most sessions held at once (not negative); see the type's
     ///     documentation for what happens when the store is full.
     ///   - shards: the number of shards, a power of two from 1 to 65536. More shards mean
-    ///     shorter lock holds per sweep and less contention, at about 100 bytes each.
+    ///     shorter lock holds per sweep and less contention, at under 100 bytes each.
     ///
     /// The arguments come from the program, not from callers, so invalid ones stop it.
     public init(idleTimeout: Duration = .seconds(2 * 60 * 60), maxSessions: Int = 1_000_000, shards: Int = 256) {
@@ -60,9 +60,12 @@ public final class InMemorySessionStore: SessionStore {
         self.shards = (0..<shards).map { _ in Shard() }
     }
 
-    /// Creates an empty store with the idle timeout in seconds.
+    /// Creates an empty store with the idle timeout in seconds (positive and finite).
     public convenience init(idleTimeoutSeconds: Double, maxSessions: Int = 1_000_000, shards: Int = 256) {
-        self.init(idleTimeout: .milliseconds(Int64((idleTimeoutSeconds * 1000).rounded())), maxSessions: maxSessions, shards: shards)
+        precondition(
+            idleTimeoutSeconds.isFinite && idleTimeoutSeconds > 0 && idleTimeoutSeconds < 1e12,
+            "InMemorySessionStore: idleTimeoutSeconds must be positive and finite, got \(idleTimeoutSeconds)")
+        self.init(idleTimeout: .seconds(idleTimeoutSeconds), maxSessions: maxSessions, shards: shards)
     }
 
     // MARK: SessionStore
@@ -95,7 +98,9 @@ public final class InMemorySessionStore: SessionStore {
 
     /// Runs `body` on the session of `callId` while holding its shard's lock.
     ///
-    /// Keep `body` short: other calls of the same shard wait for it.
+    /// `body` changes the stored session in place (no copy per event), so changes made
+    /// before `body` throws are kept. Keep `body` short and never call the store from it:
+    /// other calls of the same shard wait for it, and the lock is not reentrant.
     public func update<R>(_ callId: CallID, _ body: (inout Session) throws -> R) rethrows -> R? {
         try shard(for: callId).sessions.withLock { sessions -> R? in
             guard let index = sessions.index(forKey: callId) else { return nil }
