@@ -1,8 +1,6 @@
 import FoundationEssentials
 import Synchronization
 
-// API CONTRACT (stub bodies; the lead fills them in).
-
 /// Settings of an ``Engine`` that do not belong to a flow.
 public struct EngineSettings: Sendable {
     /// The address sipgate reaches this server at; callback and prompt URLs are built from it
@@ -10,10 +8,45 @@ public struct EngineSettings: Sendable {
     public var publicURL: AbsoluteURL
     /// Path under ``publicURL`` where prompts are served.
     public var audioPath: String
+    /// Checks every prompt at start-up (`AudioFolder(path: "Audio")`); `nil` skips the check.
+    public var prompts: (any PromptCatalog)?
+    /// Runs call hooks; by default each in its own task, off the caller's thread.
+    public var hookRunner: any HookRunner
 
-    public init(publicURL: AbsoluteURL, audioPath: String = "audio") {
+    public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
+                hookRunner: any HookRunner = DetachedHookRunner()) {
         self.publicURL = publicURL
         self.audioPath = audioPath
+        self.prompts = prompts
+        self.hookRunner = hookRunner
+    }
+}
+
+/// Runs call hooks (``Flow/onAnswer(_:)``, ``Flow/onHangup(_:)``).
+public protocol HookRunner: Sendable {
+    func run(_ work: @escaping @Sendable () async -> Void)
+}
+
+/// Runs each hook in a detached task, so a slow hook never holds up an answer.
+public struct DetachedHookRunner: HookRunner {
+    public init() {}
+    public func run(_ work: @escaping @Sendable () async -> Void) {
+        Task.detached { await work() }
+    }
+}
+
+/// The verb that ends an answer, for logs and metrics.
+public enum AnswerVerb: String, Sendable, CaseIterable {
+    case gather, dial, voicemail, reject, hangup, play, empty
+
+    init(_ response: Response) {
+        switch response.final {
+        case .gather: self = .gather
+        case .dial(let dial): self = dial.target == .voicemail ? .voicemail : .dial
+        case .reject: self = .reject
+        case .hangup: self = .hangup
+        case nil: self = response.plays.isEmpty ? .empty : .play
+        }
     }
 }
 
@@ -42,6 +75,9 @@ public struct EventRecord: Sendable, Hashable {
         self.digits = digits
         self.note = note
     }
+
+    /// Shown for digits a flow marked sensitive.
+    public static let maskedDigits = "****"
 }
 
 /// The engine's answer to one push.
@@ -58,35 +94,182 @@ public enum EngineReply: Sendable {
 /// An async step waiting to run for one call.
 public struct PendingLookup: Sendable {
     public let callId: CallID
-    let work: @Sendable () async -> (Response, EventRecord)
+    public let flow: String
+    /// The look-up state's name.
+    public let state: String
+    /// What the look-up sees of the call.
+    public let context: CallContext
+    public let deadline: Duration
+    let engine: Engine
+    let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+    /// Played before whatever the look-up leads to (announcements on the way to it).
+    let prefix: [Play]
+
     /// Runs the look-up with its deadline and continues the call with its result or fallback.
-    public func run() async -> (Response, EventRecord) { await work() }
+    public func run() async -> (Response, EventRecord) {
+        let outcome = await LookupRunner.run(work, context: context, deadline: deadline)
+        return complete(with: outcome)
+    }
+
+    /// Continues the call as if the look-up had ended with `outcome` (tests stub look-ups this way).
+    public func complete(with outcome: LookupOutcome) -> (Response, EventRecord) {
+        engine.completeLookup(callId, with: outcome, prefix: prefix)
+    }
+}
+
+/// Runs a look-up against its deadline without tying up the caller.
+enum LookupRunner {
+    final class Once: Sendable {
+        let continuation: Mutex<CheckedContinuation<LookupOutcome, Never>?>
+        init(_ c: CheckedContinuation<LookupOutcome, Never>) { continuation = Mutex(c) }
+        func resume(_ outcome: LookupOutcome) {
+            continuation.withLock { c in
+                c?.resume(returning: outcome)
+                c = nil
+            }
+        }
+    }
+
+    static func run(_ work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult,
+                    context: CallContext, deadline: Duration) async -> LookupOutcome {
+        await withCheckedContinuation { continuation in
+            let once = Once(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                if !Task.isCancelled { once.resume(.timedOut) }
+            }
+            Task {
+                let outcome: LookupOutcome
+                do { outcome = .finished(try await work(context)) } catch { outcome = .failed(String(describing: error)) }
+                timer.cancel()
+                once.resume(outcome)
+            }
+        }
+    }
 }
 
 /// Counters an engine keeps, for `/metrics`.
 public struct EngineCounters: Sendable, Hashable {
     public var eventsByType: [EventName: Int] = [:]
     public var answersByVerb: [String: Int] = [:]
+    /// `dtmf`, `answer` or `hangup` for a call with no session (unknown or expired).
     public var unknownCallEvents = 0
+    /// New calls refused because the store was full.
     public var refusedFull = 0
+    /// New calls no route matched.
+    public var unrouted = 0
     public var expiredSessions = 0
     public var hookFailures = 0
     public var lookupTimeouts = 0
     public var lookupFailures = 0
 }
 
+/// Lock-free counters behind ``EngineCounters``.
+final class EngineMetrics: Sendable {
+    let newCall = Atomic<Int>(0), answer = Atomic<Int>(0), hangup = Atomic<Int>(0), dtmf = Atomic<Int>(0)
+    let gather = Atomic<Int>(0), dial = Atomic<Int>(0), voicemail = Atomic<Int>(0), reject = Atomic<Int>(0)
+    let hangupVerb = Atomic<Int>(0), play = Atomic<Int>(0), empty = Atomic<Int>(0)
+    let unknownCall = Atomic<Int>(0), refusedFull = Atomic<Int>(0), unrouted = Atomic<Int>(0), expired = Atomic<Int>(0)
+    let hookFailures = Atomic<Int>(0), lookupTimeouts = Atomic<Int>(0), lookupFailures = Atomic<Int>(0)
+
+    func count(_ event: EventName) {
+        switch event {
+        case .newCall: newCall.add(1, ordering: .relaxed)
+        case .answer: answer.add(1, ordering: .relaxed)
+        case .hangup: hangup.add(1, ordering: .relaxed)
+        case .dtmf: dtmf.add(1, ordering: .relaxed)
+        }
+    }
+
+    func count(_ verb: AnswerVerb) {
+        switch verb {
+        case .gather: gather.add(1, ordering: .relaxed)
+        case .dial: dial.add(1, ordering: .relaxed)
+        case .voicemail: voicemail.add(1, ordering: .relaxed)
+        case .reject: reject.add(1, ordering: .relaxed)
+        case .hangup: hangupVerb.add(1, ordering: .relaxed)
+        case .play: play.add(1, ordering: .relaxed)
+        case .empty: empty.add(1, ordering: .relaxed)
+        }
+    }
+
+    var snapshot: EngineCounters {
+        var c = EngineCounters()
+        c.eventsByType = [.newCall: newCall.load(ordering: .relaxed), .answer: answer.load(ordering: .relaxed),
+                          .hangup: hangup.load(ordering: .relaxed), .dtmf: dtmf.load(ordering: .relaxed)]
+        c.answersByVerb = ["gather": gather.load(ordering: .relaxed), "dial": dial.load(ordering: .relaxed),
+                           "voicemail": voicemail.load(ordering: .relaxed), "reject": reject.load(ordering: .relaxed),
+                           "hangup": hangupVerb.load(ordering: .relaxed), "play": play.load(ordering: .relaxed),
+                           "empty": empty.load(ordering: .relaxed)]
+        c.unknownCallEvents = unknownCall.load(ordering: .relaxed)
+        c.refusedFull = refusedFull.load(ordering: .relaxed)
+        c.unrouted = unrouted.load(ordering: .relaxed)
+        c.expiredSessions = expired.load(ordering: .relaxed)
+        c.hookFailures = hookFailures.load(ordering: .relaxed)
+        c.lookupTimeouts = lookupTimeouts.load(ordering: .relaxed)
+        c.lookupFailures = lookupFailures.load(ordering: .relaxed)
+        return c
+    }
+}
+
 /// Turns sipgate pushes into answers: routes new calls to flows, keeps one session per
 /// call in a ``SessionStore``, and steps each call's state machine.
+///
+/// ```swift
+/// let engine = try Engine(routes: routes, store: InMemorySessionStore(),
+///                         settings: EngineSettings(publicURL: try AbsoluteURL("https://ivr.example.com")))
+/// switch engine.handle(body: Array("event=newCall&from=4921&to=4922&direction=in&callId=1".utf8)) {
+/// case .answer(let response, _): print(response.xml)
+/// case .lookup(let pending, _): print(await pending.run().0.xml)
+/// case .refused(let error): print("400", error)
+/// }
+/// ```
+///
+/// A `dtmf`, `answer` or `hangup` for a call the engine does not know (never seen, expired,
+/// or lost in a restart without a state file) is counted and answered with `Hangup`
+/// (`dtmf`) or an empty `Response` (`answer`, `hangup`).
 public final class Engine: Sendable {
     public let store: any SessionStore
     public let clock: any WallClock
     public let settings: EngineSettings
+    public let routes: RoutingTable
+    /// The compiled flows, in routing-table order.
+    public let flows: [CompiledFlow]
+    let machines: [CallMachine]
+    /// For each route, the index of its machine.
+    let routeMachines: [(route: Route, machine: Int)]
+    let metrics = EngineMetrics()
+    /// The answer to callbacks: `onAnswer`/`onHangup` point back at us.
+    let callbackURL: AbsoluteURL
 
+    /// Compiles every flow of `routes`; throws every problem of every flow at once.
     public init(routes: RoutingTable, store: any SessionStore, clock: any WallClock = SystemClock(), settings: EngineSettings) throws(FlowProblems) {
+        let environment = CompileEnvironment(publicURL: settings.publicURL, audioPath: settings.audioPath, prompts: settings.prompts)
+        var problems: [FlowProblem] = []
+        var flows: [CompiledFlow] = []
+        for definition in routes.flows {
+            let (compiled, found) = definition.compile(in: environment)
+            problems += found
+            flows.append(compiled)
+        }
+        if routes.routes.isEmpty { problems.append(FlowProblem(flow: "routes", message: "the routing table has no routes")) }
+        guard problems.isEmpty else { throw FlowProblems(problems) }
+        self.routes = routes
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.flows = flows
+        self.machines = flows.map { CallMachine(flow: $0, environment: environment) }
+        self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
+        self.callbackURL = settings.publicURL
     }
+
+    /// Checks every flow of `routes` without building an engine; an empty list means all is well.
+    public static func check(_ routes: RoutingTable, environment: CompileEnvironment) -> [FlowProblem] {
+        routes.flows.flatMap { $0.compile(in: environment).1 }
+    }
+
+    // MARK: Handling pushes
 
     /// Decodes a push body and handles it.
     public func handle(body: some Collection<UInt8>) -> EngineReply {
@@ -95,21 +278,217 @@ public final class Engine: Sendable {
 
     /// Handles one decoded push.
     public func handle(_ event: WebhookEvent) -> EngineReply {
-        .answer(.empty, EventRecord(callId: event.callId, event: event.name))
+        metrics.count(event.name)
+        let now = clock.now()
+        switch event {
+        case .newCall(let e): return newCall(e, now: now)
+        case .dtmf(let e): return dtmf(e, now: now)
+        case .answer(let e): return answer(e, now: now)
+        case .hangup(let e): return hangup(e, now: now)
+        }
     }
 
+    private func machine(named name: String) -> CallMachine? {
+        machines.first { $0.flow.name == name }
+    }
+
+    private func newCall(_ event: NewCallEvent, now: Date) -> EngineReply {
+        let call = CallData(event)
+        var record = EventRecord(callId: event.callId, event: .newCall)
+        guard let route = routeMachines.first(where: { $0.route.matches(call) }) else {
+            metrics.unrouted.add(1, ordering: .relaxed)
+            record.note = "no route for this call"
+            return answer(.empty, record)
+        }
+        let machine = machines[route.machine]
+        let flow = machine.flow
+        record.flow = flow.name
+        var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
+        let out = machine.start(&session, now: now)
+        switch store.insert(session) {
+        case .inserted:
+            break
+        case .exists(let existing):
+            // sipgate repeated the push: answer as the first time, create nothing.
+            record.note = "repeated newCall"
+            session = existing
+        case .full:
+            metrics.refusedFull.add(1, ordering: .relaxed)
+            record.note = "session store full: call rings as without Touchtone"
+            return answer(.empty, record)
+        }
+        record.stateAfter = flow.stateName(session.state)
+        return reply(out, machine: machine, session: session, record: record)
+    }
+
+    private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
+        var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits)
+        let result = store.update(event.callId) { session -> (StepOutput, CallMachine)? in
+            guard let machine = machine(named: session.flow) else { return nil }
+            record.flow = machine.flow.name
+            record.stateBefore = machine.flow.stateName(session.state)
+            if case .collect(let node) = machine.flow.nodes[Int(session.state)], node.sensitive, session.phase == .awaitingKeys {
+                record.digits = EventRecord.maskedDigits
+            }
+            let out = machine.receive(digits: event.digits, &session, now: now)
+            session.lastActivity = now
+            record.stateAfter = machine.flow.stateName(session.state)
+            return (out, machine)
+        }
+        guard let result, let (out, machine) = result else {
+            metrics.unknownCall.add(1, ordering: .relaxed)
+            record.note = "unknown or expired call"
+            return answer(Response(then: .hangup), record)
+        }
+        record.note = out.note
+        guard let session = out.lookup == nil ? nil : store.session(event.callId) else {
+            return answer(response(out), record)
+        }
+        return reply(out, machine: machine, session: session, record: record)
+    }
+
+    private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
+        var record = EventRecord(callId: event.callId, event: .answer)
+        let info = store.update(event.callId) { session -> (CallEventInfo, CallHooks)? in
+            session.answered = true
+            session.lastActivity = now
+            guard let machine = machine(named: session.flow) else { return nil }
+            record.flow = session.flow
+            record.stateBefore = machine.flow.stateName(session.state)
+            record.stateAfter = record.stateBefore
+            return (hookInfo(session, machine.flow, answeredBy: event.user ?? event.answeringNumber, cause: nil), machine.flow.hooks)
+        }
+        if info == nil { metrics.unknownCall.add(1, ordering: .relaxed); record.note = "unknown or expired call" }
+        if let info = info ?? nil { runHooks(info.1.onAnswer, info.0) }
+        return answer(.empty, record)
+    }
+
+    private func hangup(_ event: HangupEvent, now: Date) -> EngineReply {
+        var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
+        guard let session = store.remove(event.callId) else {
+            metrics.unknownCall.add(1, ordering: .relaxed)
+            record.note = "unknown or expired call (\(event.cause.rawValue))"
+            return answer(.empty, record)
+        }
+        record.flow = session.flow
+        if let machine = machine(named: session.flow) {
+            record.stateBefore = machine.flow.stateName(session.state)
+            runHooks(machine.flow.hooks.onHangup, hookInfo(session, machine.flow, answeredBy: nil, cause: event.cause))
+        }
+        return answer(.empty, record)
+    }
+
+    // MARK: Look-ups
+
+    /// Continues a call whose look-up ended; answers with what the call does next.
+    func completeLookup(_ callId: CallID, with outcome: LookupOutcome, prefix: [Play]) -> (Response, EventRecord) {
+        switch outcome {
+        case .timedOut: metrics.lookupTimeouts.add(1, ordering: .relaxed)
+        case .failed: metrics.lookupFailures.add(1, ordering: .relaxed)
+        case .finished: break
+        }
+        let now = clock.now()
+        var record = EventRecord(callId: callId, event: nil)
+        let out = store.update(callId) { session -> StepOutput? in
+            guard let machine = machine(named: session.flow) else { return nil }
+            record.flow = session.flow
+            record.stateBefore = machine.flow.stateName(session.state)
+            let out = machine.resume(outcome, &session, now: now)
+            session.lastActivity = now
+            record.stateAfter = machine.flow.stateName(session.state)
+            return out
+        }
+        guard var out = out ?? nil else {
+            record.note = "call ended during its look-up"
+            return (Response.empty, finish(record, .empty))
+        }
+        record.note = out.note
+        if out.lookup != nil {
+            // A look-up leading straight to another: the answer cannot wait twice.
+            out.final = .hangup
+            record.note = "a look-up led to another look-up"
+        }
+        out.plays.insert(contentsOf: prefix, at: 0)
+        let response = response(out)
+        return (response, finish(record, AnswerVerb(response)))
+    }
+
+    // MARK: Answers
+
+    private func reply(_ out: StepOutput, machine: CallMachine, session: Session, record: EventRecord) -> EngineReply {
+        var record = record
+        if record.note == nil { record.note = out.note }
+        guard let lookupState = out.lookup, case .lookup(let node) = machine.flow.nodes[Int(lookupState)] else {
+            return answer(response(out), record)
+        }
+        let pending = PendingLookup(
+            callId: session.callId, flow: machine.flow.name, state: machine.flow.stateName(lookupState),
+            context: CallContext(callId: session.callId, call: session.call, variables: session.variables, now: clock.now()),
+            deadline: node.deadline, engine: self, work: node.work, prefix: out.plays)
+        return .lookup(pending, record)
+    }
+
+    private func response(_ out: StepOutput) -> Response {
+        Response(onAnswer: callbackURL, onHangup: callbackURL, plays: out.plays, then: out.final)
+    }
+
+    private func answer(_ response: Response, _ record: EventRecord) -> EngineReply {
+        .answer(response, finish(record, AnswerVerb(response)))
+    }
+
+    private func finish(_ record: EventRecord, _ verb: AnswerVerb) -> EventRecord {
+        metrics.count(verb)
+        var record = record
+        record.verb = verb.rawValue
+        return record
+    }
+
+    // MARK: Hooks
+
+    private func hookInfo(_ session: Session, _ flow: CompiledFlow, answeredBy: String?, cause: HangupCause?) -> CallEventInfo {
+        var variables: [String: String] = [:]
+        for entry in session.variables.entries where !entry.sensitive { variables[entry.name] = entry.value }
+        return CallEventInfo(callId: session.callId, flow: flow.name, state: flow.stateName(session.state), call: session.call,
+                             variables: variables, answeredBy: answeredBy, cause: cause)
+    }
+
+    private func runHooks(_ hooks: [@Sendable (CallEventInfo) async throws -> Void], _ info: CallEventInfo) {
+        guard !hooks.isEmpty else { return }
+        let metrics = self.metrics
+        settings.hookRunner.run {
+            for hook in hooks {
+                do { try await hook(info) } catch { metrics.hookFailures.add(1, ordering: .relaxed) }
+            }
+        }
+    }
+
+    // MARK: Housekeeping
+
     /// Removes idle sessions (a slice of the store per call); run it regularly.
-    public func sweep() -> Int { store.sweep(now: clock.now()).expired.count }
+    @discardableResult
+    public func sweep() -> Int {
+        let expired = store.sweep(now: clock.now()).expired.count
+        if expired > 0 { metrics.expired.add(expired, ordering: .relaxed) }
+        return expired
+    }
 
     /// Puts saved sessions back (after a restart); returns how many were restored.
-    /// Sessions of unknown flows or changed flow versions are dropped.
-    public func restore(_ sessions: [Session]) -> Int { 0 }
+    /// Sessions of unknown flows, changed flow versions or unknown states are dropped.
+    public func restore(_ sessions: [Session]) -> Int {
+        var restored = 0
+        for session in sessions {
+            guard let machine = machine(named: session.flow), machine.flow.version == session.flowVersion,
+                  Int(session.state) < machine.flow.nodes.count else { continue }
+            if case .inserted = store.insert(session) { restored += 1 }
+        }
+        return restored
+    }
 
     /// A snapshot of the counters.
-    public var counters: EngineCounters { EngineCounters() }
+    public var counters: EngineCounters { metrics.snapshot }
 
     /// The flows served, with how calls reach them, for the start-up banner.
-    public var routeDescriptions: [String] { [] }
+    public var routeDescriptions: [String] { routes.routes.map(\.description) }
 }
 
 /// Problems found while compiling flows; the engine refuses to start with any.
@@ -133,9 +512,4 @@ public struct FlowProblem: Sendable, Hashable, CustomStringConvertible {
         if let state { return "\(flow).\(state): \(message)" }
         return "\(flow): \(message)"
     }
-}
-
-/// Which flow answers which call (stub).
-public struct RoutingTable: Sendable {
-    public init() {}
 }

@@ -1,0 +1,122 @@
+import FoundationEssentials
+
+/// The format facts of a WAV file that decide whether sipgate can play it.
+///
+/// sipgate plays only WAV, mono, 16-bit PCM, 8000 Hz; anything else is heard as silence.
+public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
+    public var audioFormat: UInt16
+    public var channels: UInt16
+    public var sampleRate: UInt32
+    public var bitsPerSample: UInt16
+    /// Bytes of sample data.
+    public var dataBytes: Int
+
+    /// True when sipgate can play it: PCM, mono, 16-bit, 8 kHz, and some audio.
+    public var isPlayableBySipgate: Bool {
+        audioFormat == 1 && channels == 1 && sampleRate == 8000 && bitsPerSample == 16 && dataBytes > 0
+    }
+
+    /// Seconds of audio.
+    public var duration: Double {
+        let bytesPerSecond = Double(sampleRate) * Double(channels) * Double(bitsPerSample / 8)
+        return bytesPerSecond > 0 ? Double(dataBytes) / bytesPerSecond : 0
+    }
+
+    public var description: String {
+        let kind = audioFormat == 1 ? "PCM" : "format \(audioFormat)"
+        return "\(kind), \(channels == 1 ? "mono" : "\(channels) channels"), \(bitsPerSample)-bit, \(sampleRate) Hz, \(dataBytes) bytes of audio"
+    }
+
+    /// Reads the `fmt ` and `data` chunks of a RIFF/WAVE file; throws with a reason otherwise.
+    /// Reads only the bytes given and never trusts a chunk size past them.
+    public init(bytes: some Collection<UInt8>) throws(WAVError) {
+        let b = Array(bytes)
+        func u16(_ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
+        func u32(_ i: Int) -> UInt32 { UInt32(u16(i)) | UInt32(u16(i + 2)) << 16 }
+        guard b.count >= 12, b[0..<4].elementsEqual("RIFF".utf8), b[8..<12].elementsEqual("WAVE".utf8) else {
+            throw .notWAV("not a RIFF/WAVE file")
+        }
+        var format: (UInt16, UInt16, UInt32, UInt16)?
+        var data: Int?
+        var i = 12
+        while i + 8 <= b.count, format == nil || data == nil {
+            let size = Int(u32(i + 4))
+            let id = b[i..<i + 4]
+            if id.elementsEqual("fmt ".utf8) {
+                guard size >= 16, i + 8 + 16 <= b.count else { throw .notWAV("fmt chunk is truncated") }
+                format = (u16(i + 8), u16(i + 10), u32(i + 12), u16(i + 22))
+            } else if id.elementsEqual("data".utf8) {
+                data = min(size, b.count - (i + 8))
+            }
+            let next = i + 8 + size + (size & 1)
+            guard next > i else { break }
+            i = next
+        }
+        guard let format else { throw .notWAV("no fmt chunk") }
+        guard let data else { throw .notWAV("no data chunk") }
+        audioFormat = format.0
+        channels = format.1
+        sampleRate = format.2
+        bitsPerSample = format.3
+        dataBytes = data
+    }
+}
+
+/// Why a file is not a usable WAV.
+public enum WAVError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notWAV(String)
+    public var description: String {
+        switch self {
+        case .notWAV(let reason): reason
+        }
+    }
+}
+
+/// Where the compiler checks that prompts exist and play on sipgate.
+public protocol PromptCatalog: Sendable {
+    /// `nil` when the prompt is there and playable, else the problem.
+    func problem(with prompt: Prompt) -> String?
+}
+
+/// The prompts of a folder such as `Audio/`: `NAME.wav` for prompt `NAME`.
+public struct AudioFolder: PromptCatalog {
+    public let path: String
+    /// Files larger than this are refused (a phone prompt is seconds long).
+    public static let maxFileBytes = 16 * 1024 * 1024
+
+    public init(path: String) { self.path = path }
+
+    public func problem(with prompt: Prompt) -> String? {
+        guard AudioFolder.isValidName(prompt.name) else {
+            return "prompt name \"\(prompt.name)\" may only use letters, digits, '.', '_' and '-'"
+        }
+        let file = path + "/" + prompt.name + ".wav"
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
+            return "prompt \(prompt.name): \(file) is missing"
+        }
+        if let size = attributes[.size] as? Int, size > AudioFolder.maxFileBytes {
+            return "prompt \(prompt.name): \(file) is larger than \(AudioFolder.maxFileBytes) bytes"
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return "prompt \(prompt.name): \(file) cannot be read"
+        }
+        do {
+            let format = try WAVFormat(bytes: data)
+            guard format.isPlayableBySipgate else {
+                return "prompt \(prompt.name): \(file) is \(format), sipgate plays only PCM mono 16-bit 8000 Hz"
+            }
+            return nil
+        } catch {
+            return "prompt \(prompt.name): \(file) is not a WAV file (\(error))"
+        }
+    }
+
+    /// Prompt names are file names: no paths, no surprises in URLs.
+    public static func isValidName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 128, !name.hasPrefix(".") else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")
+        }
+    }
+}

@@ -1,0 +1,355 @@
+import FoundationEssentials
+
+/// What one step of a call produced: prompts to play and the verb that ends the answer,
+/// or a look-up to run before the answer can be given.
+struct StepOutput {
+    var plays: [Play] = []
+    var final: FinalVerb?
+    /// Set when the call entered a look-up state: the answer waits for it.
+    var lookup: UInt16?
+    var note: String?
+}
+
+/// The state machine of one compiled flow: pure and synchronous.
+/// `step(session, input, now) -> (session', output)`; time comes in as a value.
+struct CallMachine: Sendable {
+    let flow: CompiledFlow
+    /// Where sipgate posts `dtmf` (and `answer`/`hangup`): the public URL.
+    let callbackURL: AbsoluteURL
+    /// `digit-0` ... `digit-9`, `digit-star`, `digit-hash` plays, for read-outs.
+    let keyPlays: [UInt8: Play]
+
+    /// The most states one event may pass through without waiting for the caller.
+    static let maxHops = 64
+
+    init(flow: CompiledFlow, environment: CompileEnvironment) {
+        self.flow = flow
+        self.callbackURL = environment.publicURL
+        var plays: [UInt8: Play] = [:]
+        for key in "0123456789*#".utf8 {
+            if let prompt = DigitReadout.prompt(for: Character(UnicodeScalar(key))), let url = try? environment.promptURL(prompt) {
+                plays[key] = Play(url)
+            }
+        }
+        keyPlays = plays
+    }
+
+    // MARK: Entry points
+
+    /// A new call: enter the start state.
+    func start(_ session: inout Session, now: Date) -> StepOutput {
+        var out = StepOutput()
+        enter(flow.start, &session, now: now, into: &out, hops: 0)
+        return out
+    }
+
+    /// A `dtmf` push: the caller pressed `digits` (empty: nothing).
+    func receive(digits: String, _ session: inout Session, now: Date) -> StepOutput {
+        var out = StepOutput()
+        let silent = digits.isEmpty
+        if silent {
+            session.silenceStreak &+= 1
+            if Int(session.silenceStreak) >= flow.maxSilencesInARow {
+                out.note = "\(session.silenceStreak) silences in a row"
+                finish(.hangup, &session, into: &out)
+                return out
+            }
+        } else {
+            session.silenceStreak = 0
+        }
+        let index = Int(session.state)
+        guard index < flow.nodes.count else {
+            out.note = "state out of range"
+            finish(.hangup, &session, into: &out)
+            return out
+        }
+        switch (flow.nodes[index], session.phase) {
+        case (.menu(let menu), .awaitingKeys):
+            receive(digits, in: menu, &session, now: now, into: &out)
+        case (.collect(let collect), .awaitingKeys):
+            receive(digits, in: collect, &session, now: now, into: &out)
+        case (.collect(let collect), .awaitingConfirmation):
+            confirm(digits, in: collect, &session, now: now, into: &out)
+        case (.lookup, .awaitingLookup):
+            // sipgate waits for our answer, so this is a duplicate or a stray push: keep waiting.
+            out.note = "look-up still running"
+        default:
+            // Nothing waits for keys (the call was transferred or ended): end it cleanly.
+            out.note = "no menu is waiting for keys"
+            finish(.hangup, &session, into: &out)
+        }
+        return out
+    }
+
+    /// A look-up finished (or failed, or passed its deadline).
+    func resume(_ outcome: LookupOutcome, _ session: inout Session, now: Date) -> StepOutput {
+        var out = StepOutput()
+        guard Int(session.state) < flow.nodes.count, case .lookup(let node) = flow.nodes[Int(session.state)],
+              session.phase == .awaitingLookup else {
+            out.note = "no look-up waiting"
+            return out
+        }
+        switch outcome {
+        case .finished(let result):
+            for (name, value) in result.variables.sorted(by: { $0.key < $1.key }) { session.variables.set(name, to: value) }
+            if let target = target(for: result.step) {
+                follow(target, &session, now: now, into: &out, hops: 0)
+            } else {
+                out.note = "look-up chose an unknown state"
+                follow(node.fallback, &session, now: now, into: &out, hops: 0)
+            }
+        case .failed(let reason):
+            out.note = "look-up failed: \(reason.prefix(120))"
+            follow(node.fallback, &session, now: now, into: &out, hops: 0)
+        case .timedOut:
+            out.note = "look-up passed its deadline"
+            follow(node.fallback, &session, now: now, into: &out, hops: 0)
+        }
+        return out
+    }
+
+    // MARK: Menus
+
+    private func receive(_ digits: String, in menu: MenuNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
+        let handler: Handler
+        let count: Int
+        if digits.isEmpty {
+            session.noInputCount &+= 1
+            (handler, count) = (menu.noInput, Int(session.noInputCount))
+        } else if let key = menu.keys.first(where: { $0.keys == digits }) {
+            if case .go = key.target { session.trail.push(session.state) }
+            follow(key.target, &session, now: now, into: &out, hops: 0)
+            return
+        } else {
+            session.wrongKeyCount &+= 1
+            (handler, count) = (menu.wrongKey, Int(session.wrongKeyCount))
+        }
+        if let target = giveUp(handler: handler, count: count, maxAttempts: menu.maxAttempts, exhausted: menu.exhausted, session) {
+            follow(target, &session, now: now, into: &out, hops: 0)
+            return
+        }
+        if let message = handler.message { append(message, session, into: &out.plays) }
+        turn(menu.turns, attempt: failures(session), maxDigits: menu.maxDigits, timeout: menu.timeoutMilliseconds, session, into: &out)
+    }
+
+    private func failures(_ session: Session) -> Int { Int(session.noInputCount) + Int(session.wrongKeyCount) }
+
+    /// After a silence or a wrong key: where the call goes when the handler's own limit or the
+    /// state's attempts are used up; `nil` means another turn.
+    private func giveUp(handler: Handler, count: Int, maxAttempts: Int, exhausted: Target, _ session: Session) -> Target? {
+        if let limit = handler.limit, count >= limit { return handler.then ?? exhausted }
+        if failures(session) >= maxAttempts { return exhausted }
+        return nil
+    }
+
+    // MARK: Collections
+
+    private func receive(_ digits: String, in collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
+        if digits.isEmpty {
+            session.noInputCount &+= 1
+            if let target = giveUp(handler: collect.noInput, count: Int(session.noInputCount), maxAttempts: collect.maxAttempts,
+                                   exhausted: collect.exhausted, session) {
+                follow(target, &session, now: now, into: &out, hops: 0)
+                return
+            }
+            if let message = collect.noInput.message { append(message, session, into: &out.plays) }
+            turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
+            return
+        }
+        var input = Substring(digits)
+        if let finish = collect.finishKey, input.utf8.last == finish { input = input.dropLast() }
+        let value = String(input)
+        let valid = collect.digits.contains(value.utf8.count) && value.utf8.allSatisfy(Keypad.isDigit)
+            && (collect.validator?.isValid(value) ?? true)
+        guard valid else {
+            invalid(collect, &session, now: now, into: &out)
+            return
+        }
+        session.variables.set(collect.variable, to: value, sensitive: collect.sensitive)
+        if let readBack = collect.readBack, let ask = collect.ask {
+            session.phase = .awaitingConfirmation
+            append(readBack, session, into: &out.plays)
+            appendDigits(value, into: &out.plays)
+            turn([ask], attempt: 0, maxDigits: 1, timeout: collect.timeoutMilliseconds, session, into: &out)
+            session.phase = .awaitingConfirmation
+        } else {
+            follow(collect.next, &session, now: now, into: &out, hops: 0)
+        }
+    }
+
+    private func invalid(_ collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
+        session.wrongKeyCount &+= 1
+        if failures(session) >= collect.maxAttempts {
+            follow(collect.exhausted, &session, now: now, into: &out, hops: 0)
+            return
+        }
+        if let message = collect.invalidMessage { append(message, session, into: &out.plays) }
+        turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
+    }
+
+    private func confirm(_ digits: String, in collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
+        if digits == "1" {
+            follow(collect.next, &session, now: now, into: &out, hops: 0)
+            return
+        }
+        // Anything else (silence included): the value was not right; collect it again.
+        session.variables.remove(collect.variable)
+        session.phase = .awaitingKeys
+        if digits.isEmpty { session.noInputCount &+= 1 } else { session.wrongKeyCount &+= 1 }
+        if failures(session) >= collect.maxAttempts {
+            follow(collect.exhausted, &session, now: now, into: &out, hops: 0)
+            return
+        }
+        turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
+    }
+
+    // MARK: Moving between states
+
+    private func follow(_ target: Target, _ session: inout Session, now: Date, into out: inout StepOutput, hops: Int) {
+        switch target {
+        case .go(let state):
+            enter(state, &session, now: now, into: &out, hops: hops + 1)
+        case .back:
+            let previous = session.trail.pop() ?? flow.mainMenu ?? flow.start
+            enter(previous, &session, now: now, into: &out, hops: hops + 1)
+        case .mainMenu:
+            session.trail.removeAll()
+            enter(flow.mainMenu ?? flow.start, &session, now: now, into: &out, hops: hops + 1)
+        case .dial(let spec):
+            if let dial = dial(spec, session) {
+                finish(.dial(dial), &session, into: &out)
+            } else {
+                out.note = "transfer number from the call is not E.164"
+                finish(.reject(.rejected), &session, into: &out)
+            }
+        case .voicemail: finish(.dial(.voicemail), &session, into: &out)
+        case .reject(let reason): finish(.reject(reason), &session, into: &out)
+        case .hangup: finish(.hangup, &session, into: &out)
+        }
+    }
+
+    private func finish(_ verb: FinalVerb, _ session: inout Session, into out: inout StepOutput) {
+        out.final = verb
+        session.phase = .finished
+    }
+
+    private func enter(_ state: UInt16, _ session: inout Session, now: Date, into out: inout StepOutput, hops: Int) {
+        guard hops <= CallMachine.maxHops, Int(state) < flow.nodes.count else {
+            out.note = "more than \(CallMachine.maxHops) states without waiting for the caller"
+            finish(.hangup, &session, into: &out)
+            return
+        }
+        session.state = state
+        session.noInputCount = 0
+        session.wrongKeyCount = 0
+        session.phase = .idle
+        switch flow.nodes[Int(state)] {
+        case .menu(let menu):
+            turn(menu.turns, attempt: 0, maxDigits: menu.maxDigits, timeout: menu.timeoutMilliseconds, session, into: &out)
+            session.phase = .awaitingKeys
+        case .collect(let collect):
+            turn(collect.turns, attempt: 0, maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
+            session.phase = .awaitingKeys
+        case .announce(let announce):
+            append(announce.prompt, session, into: &out.plays)
+            follow(announce.next, &session, now: now, into: &out, hops: hops)
+        case .decide(let decide):
+            let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
+            let target = decide.branches.first { $0.condition.test(context) }?.target ?? decide.otherwise
+            follow(target, &session, now: now, into: &out, hops: hops)
+        case .lookup:
+            session.phase = .awaitingLookup
+            out.lookup = state
+        case .undefined:
+            out.note = "state \(flow.stateName(state)) is not defined"
+            finish(.hangup, &session, into: &out)
+        }
+    }
+
+    // MARK: Building the answer
+
+    /// A turn that waits for keys: the prompt's parts as plays, the last one inside the `Gather`.
+    private func turn(_ turns: [CompiledPrompts], attempt: Int, maxDigits: Int, timeout: Int, _ session: Session, into out: inout StepOutput) {
+        let prompts = turns[min(attempt, turns.count - 1)]
+        var last: Play?
+        if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
+            last = prebuilt.first
+        } else {
+            append(prompts, session, into: &out.plays)
+            last = out.plays.popLast()
+        }
+        out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: last))
+    }
+
+    private func append(_ prompts: CompiledPrompts, _ session: Session, into plays: inout [Play]) {
+        if let prebuilt = prompts.prebuilt {
+            plays.append(contentsOf: prebuilt)
+            return
+        }
+        for part in prompts.parts {
+            switch part {
+            case .play(let play): plays.append(play)
+            case .digits(let variable): appendDigits(session.variables[variable] ?? "", into: &plays)
+            }
+        }
+    }
+
+    private func appendDigits(_ value: String, into plays: inout [Play]) {
+        for key in value.utf8 {
+            if let play = keyPlays[key] { plays.append(play) }
+        }
+    }
+
+    private func dial(_ spec: DialSpec, _ session: Session) -> Dial? {
+        if let prebuilt = spec.prebuilt { return prebuilt }
+        var numbers: [E164Number] = []
+        for source in spec.numbers {
+            guard let text = resolve(source, session), let number = try? E164Number(text) else { return nil }
+            numbers.append(number)
+        }
+        var callerId: E164Number?
+        if let source = spec.callerId, let text = resolve(source, session) {
+            callerId = try? E164Number(text)
+        }
+        return try? Dial(.numbers(numbers), callerId: callerId, anonymous: spec.anonymous)
+    }
+
+    private func resolve(_ source: Transfer.Number, _ session: Session) -> String? {
+        switch source {
+        case .fixed(let text): text
+        case .dialled: session.call.to
+        case .variable(let name): session.variables[name]
+        case .perUser(let table, let fallback): session.call.users.first.flatMap { table[$0] } ?? fallback
+        }
+    }
+
+    private func target(for step: ErasedStep) -> Target? {
+        switch step {
+        case .go(let name): flow.stateIndex(named: name).map { .go($0) }
+        case .transfer(let transfer):
+            .dial(DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous, prebuilt: nil))
+        case .voicemail: .voicemail
+        case .reject(let reason): .reject(reason)
+        case .hangup: .hangup
+        case .back: .back
+        case .mainMenu: .mainMenu
+        }
+    }
+}
+
+extension Gather {
+    /// For values the flow compiler checked already.
+    init(checkedOnData onData: AbsoluteURL, maxDigits: Int, timeoutMilliseconds: Int, play: Play?) {
+        self.onData = onData
+        self.maxDigits = max(maxDigits, 1)
+        self.timeoutMilliseconds = max(timeoutMilliseconds, 1)
+        self.play = play
+    }
+}
+
+/// How a look-up ended.
+public enum LookupOutcome: Sendable {
+    case finished(ErasedLookupResult)
+    case failed(String)
+    case timedOut
+}

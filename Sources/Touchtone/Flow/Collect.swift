@@ -1,0 +1,114 @@
+/// Digit collection: a PIN, a customer number, an amount.
+///
+/// ```swift
+/// Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.account))
+///     .finishKey("#")
+///     .sensitive()
+///     .validate("known PIN") { $0 != "0000" }
+///     .onInvalid(play: "pin-invalid")
+///     .attempts(3, then: .hangup)
+/// ```
+///
+/// sipgate's `Gather` has no finish key: Touchtone asks for one key more than `digits`
+/// allows and strips the finish key, so `1234#` and (after the timeout) `12#` both arrive.
+public struct Collect<S: FlowState>: Sendable {
+    public let state: S
+    /// The variable that holds the digits once they are valid.
+    public let variable: String
+    public let digits: ClosedRange<Int>
+    public var prompt: Prompts
+    public var reprompts: [Prompts] = []
+    public let next: Step<S>
+    public var finishKey: Character?
+    public var isSensitive = false
+    public var validator: Validator?
+    public var confirmation: Confirmation?
+    public var invalidMessage: Prompts?
+    public var noInput: NoInput<S>?
+    public var timeout: Duration = .seconds(8)
+    public var maxAttempts: Int = 3
+    public var whenExhausted: Step<S> = .hangup
+
+    /// A named check of the collected digits.
+    public struct Validator: Sendable {
+        public let label: String
+        public let isValid: @Sendable (String) -> Bool
+    }
+
+    /// A read-back: "you entered 4 1 7, press 1 if correct".
+    public struct Confirmation: Sendable {
+        /// Played before the digits.
+        public let readBack: Prompts
+        /// Played after the digits: asks for 1 (correct) or another key (enter again).
+        public let ask: Prompts
+    }
+
+    public init(_ state: S, into variable: String, digits: ClosedRange<Int>, prompt: Prompts, next: Step<S>) {
+        self.state = state
+        self.variable = variable
+        self.digits = digits
+        self.prompt = prompt
+        self.next = next
+    }
+
+    /// A key that ends the input early (usually `#`); it is stripped from the value.
+    public func finishKey(_ key: Character) -> Self { with { $0.finishKey = key } }
+
+    /// Keeps the digits out of logs, transcripts and the state file.
+    public func sensitive(_ flag: Bool = true) -> Self { with { $0.isSensitive = flag } }
+
+    /// Accepts only input for which `isValid` returns true.
+    public func validate(_ label: String, _ isValid: @escaping @Sendable (String) -> Bool) -> Self {
+        with { $0.validator = Validator(label: label, isValid: isValid) }
+    }
+
+    /// Reads the digits back and asks the caller to confirm them with 1.
+    public func confirm(readBack: Prompts, ask: Prompts) -> Self {
+        with { $0.confirmation = Confirmation(readBack: readBack, ask: ask) }
+    }
+
+    /// Played when the input is too short, too long or fails validation, before the re-prompt.
+    public func onInvalid(play message: Prompts) -> Self { with { $0.invalidMessage = message } }
+
+    /// What a silence does (message, own limit).
+    public func onNoInput(_ handler: NoInput<S>) -> Self { with { $0.noInput = handler } }
+
+    /// Shorter prompts for later turns; the last one repeats.
+    public func reprompts(_ prompts: Prompts...) -> Self { with { $0.reprompts = prompts } }
+
+    /// How long to wait after the prompt for the first key (sipgate has no inter-key timeout).
+    public func timeout(_ duration: Duration) -> Self { with { $0.timeout = duration } }
+
+    /// How many turns in all, and where the call goes after the last failed one.
+    public func attempts(_ count: Int, then step: Step<S>) -> Self {
+        with {
+            $0.maxAttempts = count
+            $0.whenExhausted = step
+        }
+    }
+
+    private func with(_ change: (inout Self) -> Void) -> Self {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+
+    /// The `Gather maxDigits` this collection asks sipgate for.
+    public var gatherDigits: Int { digits.upperBound + (finishKey == nil ? 0 : 1) }
+}
+
+/// An announcement: plays and continues, e.g. to a menu, a transfer or a hang-up.
+///
+/// ```swift
+/// Announce(.closed, play: "after-hours", then: .voicemail)
+/// ```
+public struct Announce<S: FlowState>: Sendable {
+    public let state: S
+    public let prompt: Prompts
+    public let next: Step<S>
+    public init(_ state: S, play prompt: Prompts, then next: Step<S>) {
+        self.state = state
+        self.prompt = prompt
+        self.next = next
+    }
+}

@@ -1,0 +1,303 @@
+import FoundationEssentials
+
+/// A flow checked and turned into a state machine over state indices; what the engine runs.
+///
+/// Built by ``RoutingTable`` compilation; you meet it in diagrams, coverage and tests.
+public final class CompiledFlow: Sendable {
+    public let name: String
+    public let version: Int
+    /// State names in the order of the state enum's `allCases`; a session's `state` indexes it.
+    public let stateNames: [String]
+    let nodes: [Node]
+    public let start: UInt16
+    public let mainMenu: UInt16?
+    let maxSilencesInARow: Int
+    let hooks: CallHooks
+
+    init(name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
+         maxSilencesInARow: Int, hooks: CallHooks) {
+        self.name = name
+        self.version = version
+        self.stateNames = stateNames
+        self.nodes = nodes
+        self.start = start
+        self.mainMenu = mainMenu
+        self.maxSilencesInARow = maxSilencesInARow
+        self.hooks = hooks
+    }
+
+    /// The index of the state named `name`.
+    public func stateIndex(named name: String) -> UInt16? {
+        stateNames.firstIndex(of: name).map { UInt16($0) }
+    }
+
+    /// The name of state `index` (or `#index` when out of range).
+    public func stateName(_ index: UInt16) -> String {
+        Int(index) < stateNames.count ? stateNames[Int(index)] : "#\(index)"
+    }
+
+    /// Every edge of the flow, for diagrams, coverage and exploration.
+    public var edges: [FlowEdge] {
+        var result: [FlowEdge] = []
+        for (index, node) in nodes.enumerated() {
+            let from = UInt16(index)
+            for (label, target) in node.labelledTargets {
+                result.append(FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
+            }
+        }
+        return result
+    }
+
+    /// What kind of state `index` is: `menu`, `collect`, `announce`, `decide`, `lookup` or `undefined`.
+    public func kind(of index: UInt16) -> String {
+        Int(index) < nodes.count ? nodes[Int(index)].kind : "undefined"
+    }
+}
+
+/// One edge of a compiled flow: from a state, on an input or branch, to a state or an action.
+public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
+    public let from: UInt16
+    /// `key 1`, `no input`, `wrong key`, `attempts exhausted`, `when closed`, `otherwise`, `timeout`, ...
+    public let label: EdgeLabel
+    /// A state name or an action (`dial 49...`, `voicemail`, `hang up`).
+    public let target: String
+    /// The state the edge enters, when it enters one.
+    public let targetState: UInt16?
+    public var description: String { "\(from) -[\(label)]-> \(target)" }
+}
+
+/// What makes a call take an edge.
+public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
+    case key(String)
+    case noInput
+    case wrongKey
+    case attemptsExhausted
+    case valid
+    case invalid
+    case confirmed
+    case branch(String)
+    case otherwise
+    case next
+    case lookupResult(String)
+    case lookupTimeout
+    case lookupFailure
+
+    public var description: String {
+        switch self {
+        case .key(let k): "key \(k)"
+        case .noInput: "no input"
+        case .wrongKey: "wrong key"
+        case .attemptsExhausted: "attempts exhausted"
+        case .valid: "valid input"
+        case .invalid: "invalid input"
+        case .confirmed: "confirmed"
+        case .branch(let label): "when \(label)"
+        case .otherwise: "otherwise"
+        case .next: "next"
+        case .lookupResult(let name): "result \(name)"
+        case .lookupTimeout: "deadline passed"
+        case .lookupFailure: "look-up failed"
+        }
+    }
+}
+
+/// Where a compiled edge leads.
+enum Target: Sendable {
+    case go(UInt16)
+    case dial(DialSpec)
+    case voicemail
+    case reject(RejectReason)
+    case hangup
+    case back
+    case mainMenu
+
+    func description(in flow: CompiledFlow) -> String {
+        switch self {
+        case .go(let s): flow.stateName(s)
+        case .dial(let spec): "dial " + spec.numbers.map(\.description).joined(separator: ", ")
+        case .voicemail: "voicemail"
+        case .reject(let r): "reject (\(r.rawValue))"
+        case .hangup: "hang up"
+        case .back: "back"
+        case .mainMenu: "main menu"
+        }
+    }
+
+    func stateIndex(in flow: CompiledFlow) -> UInt16? {
+        switch self {
+        case .go(let s): s
+        case .mainMenu: flow.mainMenu ?? flow.start
+        default: nil
+        }
+    }
+
+    /// True for actions that end the flow's part in the call.
+    var isFinal: Bool {
+        switch self {
+        case .dial, .voicemail, .reject, .hangup: true
+        case .go, .back, .mainMenu: false
+        }
+    }
+}
+
+/// A transfer, with its `Dial` built ahead when all numbers are fixed.
+struct DialSpec: Sendable {
+    let numbers: [Transfer.Number]
+    let callerId: Transfer.Number?
+    let anonymous: Bool?
+    /// The finished `Dial` when nothing depends on the call.
+    let prebuilt: Dial?
+}
+
+/// A turn's prompts, with `Play`s built ahead when nothing depends on the call.
+struct CompiledPrompts: Sendable {
+    let parts: [Part]
+    /// The plays when every part is a file.
+    let prebuilt: [Play]?
+
+    enum Part: Sendable {
+        case play(Play)
+        case digits(variable: String)
+    }
+
+    static let none = CompiledPrompts(parts: [], prebuilt: [])
+}
+
+struct Handler: Sendable {
+    let message: CompiledPrompts?
+    let limit: Int?
+    let then: Target?
+}
+
+struct MenuNode: Sendable {
+    let keys: [(keys: String, target: Target)]
+    /// Turn 0 is the prompt, then the re-prompts; the last one repeats.
+    let turns: [CompiledPrompts]
+    let noInput: Handler
+    let wrongKey: Handler
+    let maxDigits: Int
+    let timeoutMilliseconds: Int
+    let maxAttempts: Int
+    let exhausted: Target
+}
+
+struct CollectNode: Sendable {
+    let variable: String
+    let digits: ClosedRange<Int>
+    let finishKey: UInt8?
+    let sensitive: Bool
+    let validator: (label: String, isValid: @Sendable (String) -> Bool)?
+    let readBack: CompiledPrompts?
+    let ask: CompiledPrompts?
+    let invalidMessage: CompiledPrompts?
+    let turns: [CompiledPrompts]
+    let noInput: Handler
+    let timeoutMilliseconds: Int
+    let maxAttempts: Int
+    let exhausted: Target
+    let next: Target
+    var gatherDigits: Int { digits.upperBound + (finishKey == nil ? 0 : 1) }
+}
+
+struct AnnounceNode: Sendable {
+    let prompt: CompiledPrompts
+    let next: Target
+}
+
+struct DecideNode: Sendable {
+    let branches: [(condition: Condition, target: Target)]
+    let otherwise: Target
+}
+
+struct LookupNode: Sendable {
+    let deadline: Duration
+    let fallback: Target
+    let outcomes: [(name: String, target: Target)]
+    let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+}
+
+/// A look-up result with its step named by state name, so the engine needs no generics.
+public struct ErasedLookupResult: Sendable {
+    let step: ErasedStep
+    let variables: [String: String]
+
+    public init<S: FlowState>(_ result: LookupResult<S>) {
+        step = ErasedStep(result.step)
+        variables = result.variables
+    }
+}
+
+/// A ``Step`` with the state named by its raw value.
+enum ErasedStep: Sendable {
+    case go(String)
+    case transfer(Transfer)
+    case voicemail
+    case reject(RejectReason)
+    case hangup
+    case back
+    case mainMenu
+
+    init<S: FlowState>(_ step: Step<S>) {
+        switch step {
+        case .go(let s): self = .go(s.rawValue)
+        case .transfer(let t): self = .transfer(t)
+        case .voicemail: self = .voicemail
+        case .reject(let r): self = .reject(r)
+        case .hangup: self = .hangup
+        case .back: self = .back
+        case .mainMenu: self = .mainMenu
+        }
+    }
+}
+
+enum Node: Sendable {
+    case menu(MenuNode)
+    case collect(CollectNode)
+    case announce(AnnounceNode)
+    case decide(DecideNode)
+    case lookup(LookupNode)
+    case undefined
+
+    var kind: String {
+        switch self {
+        case .menu: "menu"
+        case .collect: "collect"
+        case .announce: "announce"
+        case .decide: "decide"
+        case .lookup: "lookup"
+        case .undefined: "undefined"
+        }
+    }
+
+    /// True for states that wait for the caller (a `Gather` goes out).
+    var waitsForCaller: Bool {
+        switch self {
+        case .menu, .collect: true
+        default: false
+        }
+    }
+
+    var labelledTargets: [(EdgeLabel, Target)] {
+        switch self {
+        case .menu(let m):
+            var list: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
+            if let t = m.noInput.then { list.append((.noInput, t)) }
+            if let t = m.wrongKey.then { list.append((.wrongKey, t)) }
+            list.append((.attemptsExhausted, m.exhausted))
+            return list
+        case .collect(let c):
+            var list: [(EdgeLabel, Target)] = [(c.readBack == nil ? .valid : .confirmed, c.next)]
+            if let t = c.noInput.then { list.append((.noInput, t)) }
+            list.append((.attemptsExhausted, c.exhausted))
+            return list
+        case .announce(let a):
+            return [(.next, a.next)]
+        case .decide(let d):
+            return d.branches.map { (.branch($0.condition.label), $0.target) } + [(.otherwise, d.otherwise)]
+        case .lookup(let l):
+            return l.outcomes.map { (.lookupResult($0.name), $0.target) } + [(.lookupTimeout, l.fallback), (.lookupFailure, l.fallback)]
+        case .undefined:
+            return []
+        }
+    }
+}

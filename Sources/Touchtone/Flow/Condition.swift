@@ -1,0 +1,118 @@
+import FoundationEssentials
+
+/// What a branch may look at: the call, what it collected, and the time.
+public struct CallContext: Sendable {
+    public let callId: CallID
+    public let call: CallData
+    public let variables: Variables
+    /// The time of the event being handled (from the engine's clock).
+    public let now: Date
+
+    public init(callId: CallID, call: CallData, variables: Variables = Variables(), now: Date) {
+        self.callId = callId
+        self.call = call
+        self.variables = variables
+        self.now = now
+    }
+
+    /// The value of a collected or looked-up variable.
+    public subscript(variable name: String) -> String? { variables[name] }
+}
+
+/// A named test on the call, for ``When`` branches.
+///
+/// The label shows in diagrams and coverage reports.
+///
+/// ```swift
+/// When(.from(blockedNumbers), .reject(.busy))
+/// When(.closed(openingHours), .go(.afterHours))
+/// When(.custom("VIP caller") { $0[variable: "tier"] == "gold" }, .go(.vip))
+/// ```
+public struct Condition: Sendable, CustomStringConvertible {
+    public let label: String
+    public let test: @Sendable (CallContext) -> Bool
+
+    public init(_ label: String, _ test: @escaping @Sendable (CallContext) -> Bool) {
+        self.label = label
+        self.test = test
+    }
+
+    public var description: String { label }
+
+    /// Any test you write, with a label for diagrams.
+    public static func custom(_ label: String, _ test: @escaping @Sendable (CallContext) -> Bool) -> Condition {
+        Condition(label, test)
+    }
+
+    /// The caller's number is one of `numbers`.
+    public static func from(_ numbers: Set<String>) -> Condition {
+        Condition("from \(numbers.sorted().prefix(3).joined(separator: ", "))\(numbers.count > 3 ? ", ..." : "")") {
+            numbers.contains($0.call.from)
+        }
+    }
+
+    /// The caller's number starts with one of `prefixes`.
+    public static func fromPrefix(_ prefixes: String...) -> Condition {
+        Condition("from \(prefixes.map { $0 + "*" }.joined(separator: ", "))") { context in
+            prefixes.contains { context.call.from.hasPrefix($0) }
+        }
+    }
+
+    /// The caller hides the number.
+    public static let anonymousCaller = Condition("anonymous caller") { $0.call.from == "anonymous" }
+
+    /// The called number is one of `numbers`.
+    public static func to(_ numbers: String...) -> Condition {
+        Condition("to \(numbers.joined(separator: ", "))") { numbers.contains($0.call.to) }
+    }
+
+    /// The called number starts with one of `prefixes`.
+    public static func toPrefix(_ prefixes: String...) -> Condition {
+        Condition("to \(prefixes.map { $0 + "*" }.joined(separator: ", "))") { context in
+            prefixes.contains { context.call.to.hasPrefix($0) }
+        }
+    }
+
+    /// The call's direction.
+    public static func direction(_ direction: Direction) -> Condition {
+        Condition("direction \(direction.rawValue)") { $0.call.direction == direction }
+    }
+
+    /// One of the call's users (`user[]`) is `name`.
+    public static func user(_ name: String) -> Condition {
+        Condition("user \(name)") { $0.call.users.contains(name) }
+    }
+
+    /// The call was diverted before it reached sipgate.io.
+    public static let diverted = Condition("diverted") { $0.call.diversion != nil }
+
+    /// The call was diverted from `number`.
+    public static func diverted(from number: String) -> Condition {
+        Condition("diverted from \(number)") { $0.call.diversion == number }
+    }
+
+    /// A variable has a value.
+    public static func variable(_ name: String, equals value: String) -> Condition {
+        Condition("\(name) = \(value)") { $0.variables[name] == value }
+    }
+
+    /// A variable is set.
+    public static func hasVariable(_ name: String) -> Condition {
+        Condition("\(name) set") { $0.variables[name] != nil }
+    }
+
+    /// Both hold.
+    public static func && (lhs: Condition, rhs: Condition) -> Condition {
+        Condition("\(lhs.label) and \(rhs.label)") { lhs.test($0) && rhs.test($0) }
+    }
+
+    /// Either holds.
+    public static func || (lhs: Condition, rhs: Condition) -> Condition {
+        Condition("\(lhs.label) or \(rhs.label)") { lhs.test($0) || rhs.test($0) }
+    }
+
+    /// It does not hold.
+    public static prefix func ! (condition: Condition) -> Condition {
+        Condition("not \(condition.label)") { !condition.test($0) }
+    }
+}

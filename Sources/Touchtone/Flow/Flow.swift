@@ -1,0 +1,125 @@
+/// A phone menu: named states and how a call moves between them.
+///
+/// ```swift
+/// enum Demo: String, FlowState { case menu, bye }
+///
+/// let demo = Flow("demo", states: Demo.self, start: .menu) {
+///     Menu(.menu, prompt: "main-menu") {
+///         Key("1", .transfer(to: "4915799912345"))
+///         Key("2", .voicemail)
+///     }
+///     .attempts(3, then: .go(.bye))
+///     Announce(.bye, play: "goodbye", then: .hangup)
+/// }
+/// ```
+///
+/// A flow is a value; ``RoutingTable`` decides which calls it answers, and the engine
+/// compiles it at start-up, refusing it with every problem listed if it cannot work.
+public struct Flow<S: FlowState>: Sendable {
+    public let name: String
+    /// Bump it when states change meaning: saved sessions of another version are dropped.
+    public let version: Int
+    public let start: S
+    public let definitions: [StateDefinition<S>]
+    /// Where ``Step/mainMenu`` leads; the first ``Menu`` when not set.
+    public var mainMenu: S?
+    /// Silences in a row, across states, after which the call is ended (a safety net
+    /// against menus that send each other silent callers for ever).
+    public var maxSilencesInARow: Int = 8
+    public var hooks = CallHooks()
+
+    public init(_ name: String, version: Int = 1, states: S.Type, start: S, @FlowBuilder<S> _ body: () -> [StateDefinition<S>]) {
+        self.name = name
+        self.version = version
+        self.start = start
+        self.definitions = body()
+    }
+
+    /// Sets the state ``Step/mainMenu`` leads to.
+    public func mainMenu(_ state: S) -> Self {
+        var copy = self
+        copy.mainMenu = state
+        return copy
+    }
+
+    /// Runs `hook` when a call of this flow is answered (after a transfer, by voicemail).
+    /// A hook that throws is counted and logged; it never breaks the call.
+    public func onAnswer(_ hook: @escaping @Sendable (CallEventInfo) async throws -> Void) -> Self {
+        var copy = self
+        copy.hooks.onAnswer.append(hook)
+        return copy
+    }
+
+    /// Runs `hook` when a call of this flow ends. A hook that throws never breaks the call.
+    public func onHangup(_ hook: @escaping @Sendable (CallEventInfo) async throws -> Void) -> Self {
+        var copy = self
+        copy.hooks.onHangup.append(hook)
+        return copy
+    }
+
+    /// Ends calls after this many silences in a row (default 8).
+    public func maxSilencesInARow(_ count: Int) -> Self {
+        var copy = self
+        copy.maxSilencesInARow = count
+        return copy
+    }
+}
+
+/// Code that runs on call events, for logging or statistics.
+public struct CallHooks: Sendable {
+    public var onAnswer: [@Sendable (CallEventInfo) async throws -> Void] = []
+    public var onHangup: [@Sendable (CallEventInfo) async throws -> Void] = []
+    public init() {}
+}
+
+/// What a hook learns about the call.
+public struct CallEventInfo: Sendable {
+    public let callId: CallID
+    public let flow: String
+    public let state: String
+    public let call: CallData
+    /// Non-sensitive variables only.
+    public let variables: [String: String]
+    /// The answering user or number, for `answer`.
+    public let answeredBy: String?
+    /// Why the call ended, for `hangup`.
+    public let cause: HangupCause?
+}
+
+/// One state of a flow, as written in its body.
+public enum StateDefinition<S: FlowState>: Sendable {
+    case menu(Menu<S>)
+    case collect(Collect<S>)
+    case announce(Announce<S>)
+    case decide(Decide<S>)
+    case lookup(Lookup<S>)
+
+    public var state: S {
+        switch self {
+        case .menu(let d): d.state
+        case .collect(let d): d.state
+        case .announce(let d): d.state
+        case .decide(let d): d.state
+        case .lookup(let d): d.state
+        }
+    }
+}
+
+/// Builds a flow's body from ``Menu``, ``Collect``, ``Announce``, ``Decide`` and ``Lookup``.
+@resultBuilder
+public enum FlowBuilder<S: FlowState> {
+    public static func buildExpression(_ d: Menu<S>) -> [StateDefinition<S>] { [.menu(d)] }
+    public static func buildExpression(_ d: Collect<S>) -> [StateDefinition<S>] { [.collect(d)] }
+    public static func buildExpression(_ d: Announce<S>) -> [StateDefinition<S>] { [.announce(d)] }
+    public static func buildExpression(_ d: Decide<S>) -> [StateDefinition<S>] { [.decide(d)] }
+    public static func buildExpression(_ d: Lookup<S>) -> [StateDefinition<S>] { [.lookup(d)] }
+    public static func buildPartialBlock(first: [StateDefinition<S>]) -> [StateDefinition<S>] { first }
+    public static func buildPartialBlock(accumulated: [StateDefinition<S>], next: [StateDefinition<S>]) -> [StateDefinition<S>] { accumulated + next }
+    public static func buildOptional(_ part: [StateDefinition<S>]?) -> [StateDefinition<S>] { part ?? [] }
+    public static func buildEither(first: [StateDefinition<S>]) -> [StateDefinition<S>] { first }
+    public static func buildEither(second: [StateDefinition<S>]) -> [StateDefinition<S>] { second }
+    public static func buildArray(_ parts: [[StateDefinition<S>]]) -> [StateDefinition<S>] { parts.flatMap { $0 } }
+
+    @available(*, unavailable, message: "A flow needs at least one state")
+    public static func buildBlock() -> [StateDefinition<S>] { [] }
+}

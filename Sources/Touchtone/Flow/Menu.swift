@@ -1,0 +1,139 @@
+/// A menu: a prompt, keys that lead somewhere, and what happens on silence and wrong keys.
+///
+/// ```swift
+/// Menu(.main, prompt: ["welcome", "main-menu"]) {
+///     Key("1", .go(.sales))
+///     Key("2", .go(.support))
+///     Key("0", .transfer(to: "4921199999999"))
+///     NoInput(play: "sorry-no-input")
+///     WrongKey(play: "invalid-option")
+/// }
+/// .reprompts("main-menu-short")
+/// .attempts(3, then: .go(.operator))
+/// ```
+///
+/// Each silence and each wrong key uses one attempt and plays the handler's message, then
+/// the re-prompt. After `attempts` turns the call goes where ``attempts(_:then:)`` says
+/// (hang up unless told otherwise), so a menu never loops without end.
+public struct Menu<S: FlowState>: Sendable {
+    public let state: S
+    public var prompt: Prompts
+    public var reprompts: [Prompts] = []
+    public var keys: [Key<S>]
+    public var noInput: NoInput<S>?
+    public var wrongKey: WrongKey<S>?
+    /// Keys collected per turn (`Gather maxDigits`); keys longer than this cannot be pressed.
+    public var maxDigits: Int = 1
+    /// Silence after the prompt before the turn counts as no input.
+    public var timeout: Duration = .seconds(5)
+    /// Turns in all (the first one included) before ``whenExhausted``.
+    public var maxAttempts: Int = 3
+    public var whenExhausted: Step<S> = .hangup
+
+    public init(_ state: S, prompt: Prompts, @MenuBuilder<S> keys: () -> [MenuItem<S>]) {
+        self.state = state
+        self.prompt = prompt
+        var keyList: [Key<S>] = []
+        for item in keys() {
+            switch item {
+            case .key(let key): keyList.append(key)
+            case .noInput(let handler): noInput = handler
+            case .wrongKey(let handler): wrongKey = handler
+            }
+        }
+        self.keys = keyList
+    }
+
+    /// Shorter prompts for the second, third, ... turn; the last one repeats.
+    public func reprompts(_ prompts: Prompts...) -> Self {
+        var copy = self
+        copy.reprompts = prompts
+        return copy
+    }
+
+    /// How many turns in all, and where the call goes after the last one.
+    public func attempts(_ count: Int, then step: Step<S>) -> Self {
+        var copy = self
+        copy.maxAttempts = count
+        copy.whenExhausted = step
+        return copy
+    }
+
+    /// How long to wait for a key after the prompt ended.
+    public func timeout(_ duration: Duration) -> Self {
+        var copy = self
+        copy.timeout = duration
+        return copy
+    }
+
+    /// How many keys one turn collects (for multi-key options such as `"11"`).
+    public func maxDigits(_ count: Int) -> Self {
+        var copy = self
+        copy.maxDigits = count
+        return copy
+    }
+}
+
+/// One option of a ``Menu``: the keys to press and where they lead.
+public struct Key<S: FlowState>: Sendable {
+    public let keys: String
+    public let step: Step<S>
+    public init(_ keys: String, _ step: Step<S>) {
+        self.keys = keys
+        self.step = step
+    }
+}
+
+/// What a ``Menu`` or ``Collect`` does when the caller presses nothing.
+///
+/// `play` is heard before the re-prompt. With `limit`, the call goes to `then` after that
+/// many silences in this state (its own counter, apart from wrong keys).
+public struct NoInput<S: FlowState>: Sendable {
+    public let message: Prompts?
+    public let limit: Int?
+    public let then: Step<S>?
+    public init(play message: Prompts? = nil, limit: Int? = nil, then: Step<S>? = nil) {
+        self.message = message
+        self.limit = limit
+        self.then = then
+    }
+}
+
+/// What a ``Menu`` does when the caller presses a key that leads nowhere.
+///
+/// `play` is heard before the re-prompt. With `limit`, the call goes to `then` after that
+/// many wrong keys in this state (its own counter, apart from silences).
+public struct WrongKey<S: FlowState>: Sendable {
+    public let message: Prompts?
+    public let limit: Int?
+    public let then: Step<S>?
+    public init(play message: Prompts? = nil, limit: Int? = nil, then: Step<S>? = nil) {
+        self.message = message
+        self.limit = limit
+        self.then = then
+    }
+}
+
+/// An entry of a menu's body.
+public enum MenuItem<S: FlowState>: Sendable {
+    case key(Key<S>)
+    case noInput(NoInput<S>)
+    case wrongKey(WrongKey<S>)
+}
+
+/// Builds a menu's body from ``Key``, ``NoInput`` and ``WrongKey`` entries.
+@resultBuilder
+public enum MenuBuilder<S: FlowState> {
+    public static func buildExpression(_ key: Key<S>) -> [MenuItem<S>] { [.key(key)] }
+    public static func buildExpression(_ handler: NoInput<S>) -> [MenuItem<S>] { [.noInput(handler)] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [MenuItem<S>] { [.wrongKey(handler)] }
+    public static func buildPartialBlock(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
+    public static func buildPartialBlock(accumulated: [MenuItem<S>], next: [MenuItem<S>]) -> [MenuItem<S>] { accumulated + next }
+    public static func buildOptional(_ part: [MenuItem<S>]?) -> [MenuItem<S>] { part ?? [] }
+    public static func buildEither(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
+    public static func buildEither(second: [MenuItem<S>]) -> [MenuItem<S>] { second }
+    public static func buildArray(_ parts: [[MenuItem<S>]]) -> [MenuItem<S>] { parts.flatMap { $0 } }
+
+    @available(*, unavailable, message: "A menu needs at least one Key")
+    public static func buildBlock() -> [MenuItem<S>] { [] }
+}

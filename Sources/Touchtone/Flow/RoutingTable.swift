@@ -1,0 +1,95 @@
+/// Which flow answers which call: by called number, by direction, with a default.
+///
+/// ```swift
+/// public let routes = RoutingTable {
+///     Route(to: "4921100000", hotline)
+///     Route(direction: .out, outgoingGuard)
+///     Route.default(hotline)
+/// }
+/// ```
+/// Routes are tried in order; the first that matches a `newCall` wins. A call no route
+/// matches gets an empty answer: it rings as if Touchtone were not there.
+public struct RoutingTable: Sendable {
+    public let routes: [Route]
+
+    public init(@RouteBuilder _ routes: () -> [Route]) {
+        self.routes = routes()
+    }
+
+    public init(routes: [Route]) {
+        self.routes = routes
+    }
+
+    /// The flows of this table, each once, in order of first appearance.
+    public var flows: [any FlowDefinition] {
+        var seen = Set<String>()
+        return routes.compactMap { seen.insert($0.flow.name).inserted ? $0.flow : nil }
+    }
+}
+
+/// One entry of a ``RoutingTable``.
+public struct Route: Sendable, CustomStringConvertible {
+    /// What a call must look like for this route.
+    public enum Match: Sendable, Hashable {
+        /// The called number (`to`) is one of these (compared without a leading `+`).
+        case calledNumber(Set<String>)
+        /// The call goes this way (`out` for calls users place).
+        case direction(Direction)
+        /// Any call.
+        case any
+    }
+
+    public let match: Match
+    public let flow: any FlowDefinition
+
+    public init(match: Match, flow: any FlowDefinition) {
+        self.match = match
+        self.flow = flow
+    }
+
+    /// Calls to one of `numbers`.
+    public init(to numbers: String..., flow: any FlowDefinition) {
+        self.init(match: .calledNumber(Set(numbers.map(Route.normalised))), flow: flow)
+    }
+
+    /// Calls in one direction.
+    public init(direction: Direction, flow: any FlowDefinition) {
+        self.init(match: .direction(direction), flow: flow)
+    }
+
+    /// Every call no earlier route took.
+    public static func `default`(_ flow: any FlowDefinition) -> Route {
+        Route(match: .any, flow: flow)
+    }
+
+    func matches(_ call: CallData) -> Bool {
+        switch match {
+        case .any: true
+        case .direction(let d): call.direction == d
+        case .calledNumber(let numbers): numbers.contains(Route.normalised(call.to))
+        }
+    }
+
+    static func normalised(_ number: String) -> String {
+        number.hasPrefix("+") ? String(number.dropFirst()) : number
+    }
+
+    public var description: String {
+        switch match {
+        case .any: "default -> \(flow.name)"
+        case .direction(let d): "direction \(d.rawValue) -> \(flow.name)"
+        case .calledNumber(let numbers): "to \(numbers.sorted().joined(separator: ", ")) -> \(flow.name)"
+        }
+    }
+}
+
+/// Builds a ``RoutingTable`` from ``Route``s.
+@resultBuilder
+public enum RouteBuilder {
+    public static func buildExpression(_ route: Route) -> [Route] { [route] }
+    public static func buildBlock(_ parts: [Route]...) -> [Route] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [Route]?) -> [Route] { part ?? [] }
+    public static func buildEither(first: [Route]) -> [Route] { first }
+    public static func buildEither(second: [Route]) -> [Route] { second }
+    public static func buildArray(_ parts: [[Route]]) -> [Route] { parts.flatMap { $0 } }
+}

@@ -1,0 +1,79 @@
+/// Where a key, a branch or a handler leads: another state or an action that ends the menu.
+///
+/// ```swift
+/// Key("1", .go(.sales))
+/// Key("0", .transfer(to: "4921199999999"))
+/// Key("9", .voicemail)
+/// Key("*", .back)
+/// ```
+public enum Step<S: FlowState>: Sendable {
+    /// Continue in another state of this flow.
+    case go(S)
+    /// `Dial`: ring 1 to 5 numbers at once.
+    case transfer(Transfer)
+    /// `Dial` to the account's voicemail.
+    case voicemail
+    /// `Reject`: refuse the call, or pretend to be busy.
+    case reject(RejectReason)
+    /// `Hangup`.
+    case hangup
+    /// Back to the menu the caller came from (the main menu when there is none).
+    case back
+    /// Back to the flow's main menu.
+    case mainMenu
+
+    /// Ring `numbers` (E.164, up to 5) at once.
+    public static func transfer(to numbers: String..., callerId: String? = nil, anonymous: Bool? = nil) -> Step {
+        .transfer(Transfer(numbers: numbers.map { .fixed($0) }, callerId: callerId.map { .fixed($0) }, anonymous: anonymous))
+    }
+}
+
+/// A `Dial` to numbers: fixed ones, or ones taken from the call.
+public struct Transfer: Sendable {
+    /// Where a number comes from.
+    public enum Number: Sendable, CustomStringConvertible {
+        /// A number written in the flow; checked when the flow compiles.
+        case fixed(String)
+        /// The number the caller dialled (`to`): lets an outgoing call through.
+        case dialled
+        /// A variable the call collected or a look-up set.
+        case variable(String)
+        /// Chosen by the first user of the call (`user[]`), with a default.
+        case perUser([String: String], default: String?)
+
+        public var description: String {
+            switch self {
+            case .fixed(let n): n
+            case .dialled: "<dialled number>"
+            case .variable(let v): "<\(v)>"
+            case .perUser(_, let d): "<per user\(d.map { ", default \($0)" } ?? "")>"
+            }
+        }
+    }
+
+    public var numbers: [Number]
+    public var callerId: Number?
+    public var anonymous: Bool?
+
+    public init(numbers: [Number], callerId: Number? = nil, anonymous: Bool? = nil) {
+        self.numbers = numbers
+        self.callerId = callerId
+        self.anonymous = anonymous
+    }
+}
+
+extension Step: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .go(let s): s.rawValue
+        case .transfer(let t):
+            "dial " + t.numbers.map(\.description).joined(separator: ", ")
+                + (t.callerId.map { " (caller id \($0))" } ?? "") + (t.anonymous == true ? " (anonymous)" : "")
+        case .voicemail: "voicemail"
+        case .reject(let reason): "reject (\(reason.rawValue))"
+        case .hangup: "hang up"
+        case .back: "back"
+        case .mainMenu: "main menu"
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import FoundationEssentials
+
+/// The state file: live sessions saved on shutdown and restored on start, as JSON Lines.
+///
+/// The first line names the format and its version, `{"touchtone-sessions":1}`; every
+/// further line is one ``Session`` as a JSON object, dates in seconds since 1970.
+/// Sensitive variables (PINs) are not written (see ``Variables``).
+///
+/// ```swift
+/// try SessionFile.write(store.allSessions(), to: "/var/lib/touchtone/sessions.jsonl")
+/// let contents = try SessionFile.read(from: "/var/lib/touchtone/sessions.jsonl")
+/// for problem in contents.problems { log("state file: \(problem)") }
+/// store.restore(contents.sessions, now: clock.now())
+/// ```
+public enum SessionFile {
+    /// The format version this build writes and reads.
+    public static let formatVersion = 1
+    /// The header line's only key.
+    public static let headerKey = "touchtone-sessions"
+
+    /// Bounds on what ``read(from:limits:)`` accepts, so that a damaged or hostile file
+    /// cannot make it allocate without limit.
+    public struct Limits: Sendable, Hashable {
+        /// Longer lines are skipped (and reported), never decoded.
+        public var maxLineBytes: Int
+        /// Sessions past this many are not read (and that is reported).
+        public var maxSessions: Int
+        /// A larger file is refused as a whole.
+        public var maxFileBytes: Int
+        /// Problems past this many are counted in ``SessionFileContents/skippedLines`` only.
+        public var maxReportedProblems: Int
+
+        public init(
+            maxLineBytes: Int = 64 * 1024, maxSessions: Int = 1_000_000,
+            maxFileBytes: Int = 1 << 30, maxReportedProblems: Int = 100
+        ) {
+            self.maxLineBytes = maxLineBytes
+            self.maxSessions = maxSessions
+            self.maxFileBytes = maxFileBytes
+            self.maxReportedProblems = maxReportedProblems
+        }
+    }
+
+    /// A line that was skipped, and why.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// 1-based; line 1 is the header.
+        public var line: Int
+        public var reason: String
+
+        public init(line: Int, reason: String) {
+            self.line = line
+            self.reason = reason
+        }
+
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    /// Writes `sessions` to `path`, replacing the file atomically: a crash while writing
+    /// leaves the previous file (or none), never a half-written one.
+    ///
+    /// The whole file is built in memory first (about 400 bytes per session).
+    /// - Returns: how many sessions were written. A session that cannot be encoded (a date
+    ///   that is not finite) is left out rather than costing the others.
+    /// - Throws: ``SessionFileError/unwritable(path:reason:)``.
+    @discardableResult
+    public static func write(_ sessions: some Sequence<Session>, to path: String) throws -> Int {
+        let (data, written) = encode(sessions)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SessionFileError.unwritable(path: path, reason: "\(error)")
+        }
+        return written
+    }
+
+    /// Reads the sessions saved at `path`.
+    ///
+    /// A missing file reads as no sessions (the first start). A line that does not decode
+    /// is skipped and reported with its number; the other lines are still read.
+    /// - Throws: ``SessionFileError`` when the file cannot be read, is too large, does not
+    ///   start with a session file header, or has a format version this build does not know.
+    public static func read(from path: String, limits: Limits = Limits()) throws -> SessionFileContents {
+        let url = URL(fileURLWithPath: path)
+        if let size = fileSize(atPath: path), size > limits.maxFileBytes {
+            throw SessionFileError.tooLarge(path: path, bytes: size, limit: limits.maxFileBytes)
+        }
+        let data: Data
+        do {
+            // Mapped: reading a large file costs address space, not resident memory.
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+            return SessionFileContents()
+        } catch {
+            throw SessionFileError.unreadable(path: path, reason: "\(error)")
+        }
+        guard data.count <= limits.maxFileBytes else {
+            throw SessionFileError.tooLarge(path: path, bytes: data.count, limit: limits.maxFileBytes)
+        }
+        return try decode(data, path: path, limits: limits)
+    }
+
+    // MARK: Encoding and decoding
+
+    /// The file's bytes for `sessions`, and how many sessions they hold.
+    static func encode(_ sessions: some Sequence<Session>) -> (data: Data, written: Int) {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data("{\"\(headerKey)\":\(formatVersion)}\n".utf8)
+        var written = 0
+        for session in sessions {
+            // JSON strings escape control characters, so a line never contains a newline.
+            guard let line = try? encoder.encode(session) else { continue }
+            data.append(line)
+            data.append(newline)
+            written += 1
+        }
+        return (data, written)
+    }
+
+    /// The sessions in a file's bytes; `path` only names the file in errors.
+    static func decode(_ data: Data, path: String, limits: Limits = Limits()) throws -> SessionFileContents {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        var contents = SessionFileContents()
+        var lineNumber = 0
+        var start = data.startIndex
+
+        func skip(_ reason: String) {
+            contents.skippedLines += 1
+            if contents.problems.count < limits.maxReportedProblems {
+                contents.problems.append(Problem(line: lineNumber, reason: reason))
+            }
+        }
+
+        while start < data.endIndex {
+            let end = data[start...].firstIndex(of: newline) ?? data.endIndex
+            var lineEnd = end
+            if lineEnd > start && data[lineEnd - 1] == carriageReturn { lineEnd -= 1 }
+            let line = start..<lineEnd
+            start = end < data.endIndex ? end + 1 : end
+            lineNumber += 1
+
+            if lineNumber == 1 {
+                try checkHeader(data[line], path: path, limits: limits)
+                continue
+            }
+            if line.isEmpty { continue }
+            if line.count > limits.maxLineBytes {
+                skip("longer than \(limits.maxLineBytes) bytes")
+                continue
+            }
+            if contents.sessions.count >= limits.maxSessions {
+                skip("more than \(limits.maxSessions) sessions; this and later lines were not read")
+                break
+            }
+            do {
+                let session = try decoder.decode(Session.self, from: data[line])
+                if let reason = invalidity(of: session) {
+                    skip(reason)
+                } else {
+                    contents.sessions.append(session)
+                }
+            } catch let error as DecodingError {
+                skip(describe(error))
+            } catch {
+                skip("\(error)")
+            }
+        }
+        if lineNumber == 0 {
+            throw SessionFileError.notASessionFile(path: path, reason: "the file is empty; a session file starts with a header line")
+        }
+        return contents
+    }
+
+    static let unparsable = "not valid JSON, or a number out of range"
+    private static let newline = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
+
+    private struct Header: Decodable {
+        var version: Int
+        enum CodingKeys: String, CodingKey { case version = "touchtone-sessions" }
+    }
+
+    private static func checkHeader(_ line: Data, path: String, limits: Limits) throws {
+        guard line.count <= limits.maxLineBytes else {
+            throw SessionFileError.notASessionFile(path: path, reason: "the first line is too long to be a header")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: line)
+        } catch {
+            throw SessionFileError.notASessionFile(
+                path: path, reason: "the first line is not {\"\(headerKey)\":<version>}")
+        }
+        guard header.version == formatVersion else {
+            throw SessionFileError.unsupportedVersion(path: path, found: header.version, supported: formatVersion)
+        }
+    }
+
+    /// Why a decoded session must not be restored, if it must not.
+    private static func invalidity(of session: Session) -> String? {
+        let length = session.callId.rawValue.utf8.count
+        if length == 0 { return "empty callId" }
+        let maxLength = PushLimits().maxCallIdLength
+        if length > maxLength { return "callId longer than \(maxLength) bytes" }
+        return nil
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? "the line" : names.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = context.codingPath.isEmpty ? "" : " in \(path(context))"
+            return "missing field '\(key.stringValue)'\(parent)"
+        case .typeMismatch(let type, let context):
+            return "\(path(context)) is not a \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)) is null, expected \(type)"
+        case .dataCorrupted(let context):
+            // The decoder reports a number too large for its field like broken JSON.
+            return context.codingPath.isEmpty ? Self.unparsable : "invalid value at \(path(context))"
+        @unknown default:
+            return "cannot decode a session"
+        }
+    }
+
+    private static func fileSize(atPath path: String) -> Int? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        switch attributes[.size] {
+        case let size as Int: return size
+        case let size as UInt64: return Int(clamping: size)
+        case let size as Int64: return Int(clamping: size)
+        default: return nil
+        }
+    }
+}
+
+/// What ``SessionFile/read(from:limits:)`` found.
+public struct SessionFileContents: Sendable, Hashable {
+    /// The sessions that decoded, in file order.
+    public var sessions: [Session]
+    /// The skipped lines, up to ``SessionFile/Limits/maxReportedProblems``.
+    public var problems: [SessionFile.Problem]
+    /// How many lines were skipped in all, reported or not.
+    public var skippedLines: Int
+
+    public init(sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0) {
+        self.sessions = sessions
+        self.problems = problems
+        self.skippedLines = skippedLines
+    }
+}
+
+/// Why the state file could not be read or written as a whole.
+public enum SessionFileError: Error, Hashable, CustomStringConvertible {
+    /// The file starts with a session file header of another format version.
+    case unsupportedVersion(path: String, found: Int, supported: Int)
+    /// The file does not start with a session file header.
+    case notASessionFile(path: String, reason: String)
+    /// The file is larger than ``SessionFile/Limits/maxFileBytes``.
+    case tooLarge(path: String, bytes: Int, limit: Int)
+    case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedVersion(let path, let found, let supported):
+            return "\(path): session file format version \(found) is not supported (this build reads version \(supported))"
+        case .notASessionFile(let path, let reason):
+            return "\(path): not a Touchtone session file: \(reason)"
+        case .tooLarge(let path, let bytes, let limit):
+            return "\(path): session file of \(bytes) bytes exceeds the limit of \(limit) bytes"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read the session file: \(reason)"
+        case .unwritable(let path, let reason):
+            return "\(path): cannot write the session file: \(reason)"
+        }
+    }
+}
