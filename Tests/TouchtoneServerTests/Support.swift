@@ -8,34 +8,6 @@ import Touchtone
 import Glibc
 #endif
 
-/// A minimal session store for tests that only need an engine to exist.
-final class TestSessionStore: SessionStore {
-    private let sessions = Mutex<[CallID: Session]>([:])
-
-    func insert(_ session: Session) -> InsertOutcome {
-        sessions.withLock { all in
-            if let existing = all[session.callId] { return .exists(existing) }
-            all[session.callId] = session
-            return .inserted
-        }
-    }
-
-    func update<R>(_ callId: CallID, _ body: (inout Session) throws -> R) rethrows -> R? {
-        try sessions.withLock { all -> R? in
-            guard var s = all[callId] else { return nil }
-            let r = try body(&s)
-            all[callId] = s
-            return r
-        }
-    }
-
-    func remove(_ callId: CallID) -> Session? { sessions.withLock { $0.removeValue(forKey: callId) } }
-    func session(_ callId: CallID) -> Session? { sessions.withLock { $0[callId] } }
-    var count: Int { sessions.withLock { $0.count } }
-    func sweep(now: Date) -> SweepReport { SweepReport(completedPass: true) }
-    func allSessions() -> [Session] { sessions.withLock { Array($0.values) } }
-}
-
 /// Collects log output in memory.
 final class LogCapture: Sendable {
     private let bytes = Mutex<[UInt8]>([])
@@ -45,8 +17,31 @@ final class LogCapture: Sendable {
     }
 }
 
-func makeEngine(store: any SessionStore = TestSessionStore(), publicURL: String = "http://127.0.0.1:3000/") throws -> Engine {
-    try Engine(routes: RoutingTable(), store: store, settings: EngineSettings(publicURL: try AbsoluteURL(publicURL)))
+/// The states of the small flow the server tests run.
+enum Line: String, FlowState {
+    case menu, identify, sales, goodbye
+}
+
+/// Key 1 transfers, key 2 runs a look-up (which then transfers), anything else says goodbye.
+let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
+    Menu(.menu, prompt: "menu") {
+        Key("1", .go(.sales))
+        Key("2", .go(.identify))
+        NoInput(play: "menu")
+        WrongKey(play: "menu")
+    }
+    .attempts(2, then: .go(.goodbye))
+    Lookup(.identify, deadline: .seconds(2), fallback: .go(.goodbye)) { _ in
+        await Task.yield()
+        return .init(.go(.sales))
+    }
+    Announce(.sales, play: "connecting", then: .transfer(to: "4915799912345"))
+    Announce(.goodbye, play: "goodbye", then: .hangup)
+}
+
+func makeEngine(store: any SessionStore = InMemorySessionStore(), publicURL: String = "http://127.0.0.1:3000/") throws -> Engine {
+    try Engine(routes: RoutingTable { Route.default(lineFlow) }, store: store,
+               settings: EngineSettings(publicURL: try AbsoluteURL(publicURL)))
 }
 
 /// Starts a server on 127.0.0.1 port 0 with two loops, runs `body`, then stops it.

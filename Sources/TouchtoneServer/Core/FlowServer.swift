@@ -73,12 +73,17 @@ public final class FlowServer: Sendable {
 
             if let path = configuration.stateFile {
                 do {
-                    let sessions = try SessionStateFile.load(from: path)
-                    if !sessions.isEmpty {
-                        let restored = engine.restore(sessions)
-                        restoredCount.store(restored, ordering: .relaxed)
-                        logger.notice("sessions restored", [("file", path), ("restored", String(restored)), ("saved", String(sessions.count))])
+                    let contents = try SessionFile.read(from: path)
+                    for problem in contents.problems {
+                        logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
                     }
+                    if !contents.sessions.isEmpty {
+                        let restored = engine.restore(contents.sessions)
+                        restoredCount.store(restored, ordering: .relaxed)
+                        logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
+                                                            ("saved", String(contents.sessions.count))])
+                    }
+                    logger.flush()
                 } catch {
                     throw ServerError.stateFile(path: path, reason: "\(error)")
                 }
@@ -161,8 +166,8 @@ public final class FlowServer: Sendable {
         if let path = configuration.stateFile {
             let sessions = engine.store.allSessions()
             do {
-                try SessionStateFile.save(sessions, to: path)
-                logger.notice("sessions saved", [("file", path), ("count", String(sessions.count))])
+                let written = try SessionFile.write(sessions, to: path)
+                logger.notice("sessions saved", [("file", path), ("count", String(written))])
             } catch {
                 logger.notice("saving sessions failed", [("file", path), ("error", "\(error)")])
             }
