@@ -1,0 +1,216 @@
+// application/x-www-form-urlencoded, read straight from the body bytes.
+//
+// The push path never builds a dictionary: `FormScanner` hands out each pair as byte
+// offsets, the caller matches the keys it knows by their bytes and unescapes only the
+// values it keeps, into a temporary buffer on the stack.
+
+/// One `key=value` pair of a form body, as offsets into the body.
+///
+/// A pair without `=` has an empty value (`valueStart == valueEnd == keyEnd`).
+struct FormPair: Sendable, Hashable {
+    var keyStart: Int
+    var keyEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+    /// The key holds `%` or `+` and must be unescaped before it is compared.
+    var keyIsEscaped: Bool
+    /// The value holds `%` or `+`; when false its bytes are already the value.
+    var valueIsEscaped: Bool
+}
+
+/// Walks the pairs of a form body in order, in one pass, without allocating.
+///
+/// Empty pairs (`a=1&&b=2`, a leading or trailing `&`) are skipped and not counted;
+/// every other pair counts towards `maxFields`, known to the caller or not.
+struct FormScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxFields: Int
+    private(set) var position = 0
+    private(set) var fieldCount = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maxFields: Int) {
+        self.bytes = bytes
+        self.maxFields = maxFields
+    }
+
+    /// The next non-empty pair, or nil at the end of the body.
+    mutating func next() throws(PushDecodingError) -> FormPair? {
+        let end = bytes.count
+        while position < end {
+            let start = position
+            var equals = -1
+            var keyIsEscaped = false
+            var valueIsEscaped = false
+            var index = start
+            while index < end {
+                let byte = bytes[index]
+                if byte == FormByte.ampersand { break }
+                if byte == FormByte.percent || byte == FormByte.plus {
+                    if equals < 0 { keyIsEscaped = true } else { valueIsEscaped = true }
+                } else if byte == FormByte.equals && equals < 0 {
+                    equals = index
+                }
+                index += 1
+            }
+            position = index + 1
+            if index == start { continue }
+            fieldCount += 1
+            guard fieldCount <= maxFields else {
+                throw PushDecodingError(field: "body", reason: "more than \(maxFields) fields")
+            }
+            let keyEnd = equals < 0 ? index : equals
+            return FormPair(
+                keyStart: start, keyEnd: keyEnd,
+                valueStart: equals < 0 ? index : equals + 1, valueEnd: index,
+                keyIsEscaped: keyIsEscaped, valueIsEscaped: valueIsEscaped)
+        }
+        return nil
+    }
+}
+
+enum FormByte {
+    static let ampersand = UInt8(ascii: "&")
+    static let equals = UInt8(ascii: "=")
+    static let percent = UInt8(ascii: "%")
+    static let plus = UInt8(ascii: "+")
+    static let space = UInt8(ascii: " ")
+}
+
+enum FormDecoding {
+    /// Writes the unescaped form of `raw` (`+` as space, `%XX` as one byte) into `out`,
+    /// which must hold at least `raw.count` bytes. Returns the count written, or nil when
+    /// an escape is not `%` and two hex digits (`%ZZ`, a `%4` at the end).
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        guard out.count >= raw.count else { return nil }
+        var read = 0
+        var written = 0
+        let end = raw.count
+        while read < end {
+            let byte = raw[read]
+            if byte == FormByte.percent {
+                guard read + 2 < end, let high = hexValue(raw[read + 1]), let low = hexValue(raw[read + 2]) else {
+                    return nil
+                }
+                out[written] = high << 4 | low
+                read += 3
+            } else {
+                out[written] = byte == FormByte.plus ? FormByte.space : byte
+                read += 1
+            }
+            written += 1
+        }
+        return written
+    }
+
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte &- UInt8(ascii: "A") &+ 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
+        default: nil
+        }
+    }
+
+    /// Calls `body` with the unescaped bytes of `raw`: `raw` itself when it holds no
+    /// escape, else a temporary buffer no larger than `raw`. Nil on a bad escape.
+    static func withUnescaped<Result>(
+        _ raw: UnsafeBufferPointer<UInt8>, isEscaped: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
+        guard isEscaped else { return body(raw) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { buffer -> Result? in
+            guard let count = unescape(raw, into: buffer) else { return nil }
+            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// The value as a String, refused when its escapes are bad, when it is longer than
+    /// `maxBytes` once unescaped, or when it is not UTF-8. Errors name `field`.
+    static func string(
+        _ raw: UnsafeBufferPointer<UInt8>, isEscaped: Bool, field: String, maxBytes: Int, unit: String = "bytes"
+    ) throws(PushDecodingError) -> String {
+        // Refuse an oversize plain value before touching it; an escaped one shrinks when
+        // unescaped, and its buffer is bounded by the body limit.
+        guard isEscaped || raw.count <= maxBytes else {
+            throw PushDecodingError(field: field, reason: "longer than \(maxBytes) \(unit)")
+        }
+        let result = withUnescaped(raw, isEscaped: isEscaped) { bytes -> Swift.Result<String, PushDecodingError> in
+            guard bytes.count <= maxBytes else {
+                return .failure(PushDecodingError(field: field, reason: "longer than \(maxBytes) \(unit)"))
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return .failure(PushDecodingError(field: field, reason: "not valid UTF-8"))
+            }
+            return .success(text)
+        }
+        guard let result else { throw PushDecodingError(field: field, reason: "bad percent escape") }
+        return try result.get()
+    }
+
+    /// The value in double quotes, safe for one log line: at most `limit` Unicode scalars
+    /// (then `...` after the closing quote), quotes, backslashes and control, line-breaking
+    /// and bidirectional-override characters escaped, invalid UTF-8 shown as U+FFFD.
+    static func quoted(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = 40) -> String {
+        // `limit` scalars take at most 4 bytes each, so decoding that many bytes is enough.
+        let window = max(0, limit) &* 4
+        let shown = bytes.count > window ? UnsafeBufferPointer(rebasing: bytes[..<window]) : bytes
+        var out = "\""
+        var count = 0
+        var truncated = bytes.count > window
+        for scalar in String(decoding: shown, as: UTF8.self).unicodeScalars {
+            if count == limit {
+                truncated = true
+                break
+            }
+            count += 1
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{2028}", "\u{2029}",
+                 "\u{202A}"..."\u{202E}", "\u{2066}"..."\u{2069}":
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        if truncated { out += "..." }
+        return out
+    }
+
+    /// A key as it may appear before the colon of an error: as is when it is short printable
+    /// ASCII, else quoted, so that no key can break a log line.
+    static func fieldName(_ key: String) -> String {
+        let plain = key.utf8.count <= 40 && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        if plain { return key }
+        var key = key
+        return key.withUTF8 { quoted($0) }
+    }
+
+    /// Every pair of `body` in order, keys and values unescaped and checked like the push
+    /// decoder checks the values it keeps. For tests and diagnostics: the push path does
+    /// not build this list.
+    static func pairs(_ body: [UInt8], limits: PushLimits = .default) throws(PushDecodingError) -> [(key: String, value: String)] {
+        guard body.count <= limits.maxBodyBytes else {
+            throw PushDecodingError(field: "body", reason: "larger than \(limits.maxBodyBytes) bytes")
+        }
+        let result = body.withUnsafeBufferPointer { bytes -> Swift.Result<[(key: String, value: String)], PushDecodingError> in
+            Swift.Result { () throws(PushDecodingError) -> [(key: String, value: String)] in
+                var scanner = FormScanner(bytes, maxFields: limits.maxFields)
+                var pairs: [(key: String, value: String)] = []
+                while let pair = try scanner.next() {
+                    let keyBytes = UnsafeBufferPointer(rebasing: bytes[pair.keyStart..<pair.keyEnd])
+                    let key = try string(keyBytes, isEscaped: pair.keyIsEscaped, field: "key", maxBytes: limits.maxFieldBytes)
+                    let valueBytes = UnsafeBufferPointer(rebasing: bytes[pair.valueStart..<pair.valueEnd])
+                    let value = try string(
+                        valueBytes, isEscaped: pair.valueIsEscaped, field: fieldName(key), maxBytes: limits.maxFieldBytes)
+                    pairs.append((key, value))
+                }
+                return pairs
+            }
+        }
+        return try result.get()
+    }
+}
