@@ -197,8 +197,16 @@ final class EventLoop: @unchecked Sendable {
         drainDeadline = Clock.monotonicNanoseconds() + core.configuration.limits.shutdownGrace.nanoseconds
         closeListener()
         // Idle keep-alive connections close now; the others close after their current answer.
+        // Bytes already received but not yet read count as a request in flight.
+        let now = Clock.monotonicNanoseconds()
         for connection in Array(connections.values) {
-            if !connection.parser.hasPartialRequest && !connection.awaitingLookup && !connection.hasPendingOutput {
+            guard !connection.parser.hasPartialRequest && !connection.awaitingLookup && !connection.hasPendingOutput else { continue }
+            let n = readBuffer.withUnsafeMutableBytes { ctt_read(connection.fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                connection.lastActivity = now
+                readBuffer.withUnsafeBytes { connection.parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                process(connection, now: now)
+            } else {
                 close(connection)
             }
         }
@@ -326,7 +334,9 @@ final class EventLoop: @unchecked Sendable {
 
     private func handle(_ request: HTTPRequest, on connection: Connection, now: UInt64) {
         let start = Clock.monotonicNanoseconds()
-        let keepAlive = request.keepAlive && !stopping
+        // The flag, not just `stopping`: a request read in the same batch as the stop
+        // request is already answered with `Connection: close`.
+        let keepAlive = request.keepAlive && !stopping && !stopRequested.load(ordering: .acquiring)
         switch core.router.route(request, peer: connection.peer) {
         case .respond(let response, let record, let refusal, let authFailure):
             append(response, to: connection, keepAlive: keepAlive)
