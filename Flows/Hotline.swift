@@ -2,13 +2,35 @@ import Touchtone
 
 /// The states of the support hotline.
 public enum Hotline: String, FlowState {
-    case entry, welcome, mainMenu, supportMenu, sales, technical, orders, billing, operatorDesk, goodbye
+    case entry, welcome, mainMenu, supportMenu
+    case sales, technical, orders, billing, operatorDesk
+    case afterHours, holiday
 }
 
-/// The support hotline: a main menu (sales, support, billing, operator) and a support sub-menu.
+/// When the hotline is staffed: Monday to Friday, 08:00 to 18:00 in Berlin, closed on
+/// German public holidays (computed for every year, so this year and next are covered).
+public let hotlineHours = OpeningHours(zone: "Europe/Berlin") {
+    Open(.monday ... .friday, from: "08:00", to: "18:00")
+    Closed(on: .germany)
+}
+
+/// Callers who get a busy signal instead of the menu.
+public let blockedCallers: Set<String> = ["4915100000666", "4930999999999"]
+
+/// The support hotline: opening hours, a main menu (sales, support, billing, operator),
+/// a support sub-menu with back and main-menu keys, escalating re-prompts, after-hours
+/// and holiday announcements that end in voicemail, and a block list.
+///
+/// ```
+/// entry -> blocked? reject busy | holiday? holiday | closed? afterHours | welcome
+/// welcome -> mainMenu: 1 sales, 2 supportMenu, 3 billing, 0 operator
+/// supportMenu: 1 technical, 2 orders, 8 back, 9 main menu
+/// ```
 public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .entry) {
     Decide(.entry) {
-        When(.from(["4915100000666"]), .reject(.busy))
+        When(.from(blockedCallers), .reject(.busy))
+        When(.holiday(hotlineHours), .go(.holiday))
+        When(.closed(hotlineHours), .go(.afterHours))
         Otherwise(.go(.welcome))
     }
     Announce(.welcome, play: "welcome", then: .go(.mainMenu))
@@ -20,7 +42,7 @@ public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .e
         NoInput(play: "no-input")
         WrongKey(play: "invalid-option")
     }
-    .reprompts("main-menu-short")
+    .reprompts("main-menu-short", "main-menu-last")
     .attempts(3, then: .go(.operatorDesk))
     Menu(.supportMenu, prompt: "support-menu") {
         Key("1", .go(.technical))
@@ -32,10 +54,12 @@ public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .e
     }
     .reprompts("support-menu-short")
     .attempts(3, then: .go(.operatorDesk))
+    // Sales rings two desks at once; whoever answers first takes the call.
     Announce(.sales, play: "connecting", then: .transfer(to: "4915799912345", "4915799912346"))
-    Announce(.technical, play: "connecting", then: .transfer(to: "4915799912347"))
-    Announce(.orders, play: "connecting", then: .transfer(to: "4915799912348"))
-    Announce(.billing, play: "connecting", then: .transfer(to: "4915799912349"))
+    Announce(.technical, play: "connecting", then: .transfer(to: "4915799912347", "4915799912348", "4915799912349"))
+    Announce(.orders, play: "connecting", then: .transfer(to: "4915799912350"))
+    Announce(.billing, play: "connecting", then: .transfer(to: "4915799912351"))
     Announce(.operatorDesk, play: "connecting-operator", then: .transfer(to: "4921199999999"))
-    Announce(.goodbye, play: "goodbye", then: .hangup)
+    Announce(.afterHours, play: "after-hours", then: .voicemail)
+    Announce(.holiday, play: "holiday", then: .voicemail)
 }

@@ -8,6 +8,16 @@ struct StepOutput {
     /// Set when the call entered a look-up state: the answer waits for it.
     var lookup: UInt16?
     var note: String?
+    /// The edges taken, when the engine traces (for coverage); `nil` when it does not.
+    var trace: [TakenEdge]?
+
+    init(tracing: Bool) {
+        trace = tracing ? [] : nil
+    }
+
+    mutating func took(_ label: EdgeLabel, from state: UInt16) {
+        trace?.append(TakenEdge(from: state, label: label))
+    }
 }
 
 /// The state machine of one compiled flow: pure and synchronous.
@@ -18,12 +28,15 @@ struct CallMachine: Sendable {
     let callbackURL: AbsoluteURL
     /// `digit-0` ... `digit-9`, `digit-star`, `digit-hash` plays, for read-outs.
     let keyPlays: [UInt8: Play]
+    /// Records the edges each step takes (for coverage in tests).
+    let tracing: Bool
 
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
 
-    init(flow: CompiledFlow, environment: CompileEnvironment) {
+    init(flow: CompiledFlow, environment: CompileEnvironment, tracing: Bool = false) {
         self.flow = flow
+        self.tracing = tracing
         self.callbackURL = environment.publicURL
         var plays: [UInt8: Play] = [:]
         for key in "0123456789*#".utf8 {
@@ -38,14 +51,14 @@ struct CallMachine: Sendable {
 
     /// A new call: enter the start state.
     func start(_ session: inout Session, now: Date) -> StepOutput {
-        var out = StepOutput()
+        var out = StepOutput(tracing: tracing)
         enter(flow.start, &session, now: now, into: &out, hops: 0)
         return out
     }
 
     /// A `dtmf` push: the caller pressed `digits` (empty: nothing).
     func receive(digits: String, _ session: inout Session, now: Date) -> StepOutput {
-        var out = StepOutput()
+        var out = StepOutput(tracing: tracing)
         let silent = digits.isEmpty
         if silent {
             session.silenceStreak &+= 1
@@ -83,7 +96,7 @@ struct CallMachine: Sendable {
 
     /// A look-up finished (or failed, or passed its deadline).
     func resume(_ outcome: LookupOutcome, _ session: inout Session, now: Date) -> StepOutput {
-        var out = StepOutput()
+        var out = StepOutput(tracing: tracing)
         guard Int(session.state) < flow.nodes.count, case .lookup(let node) = flow.nodes[Int(session.state)],
               session.phase == .awaitingLookup else {
             out.note = "no look-up waiting"
@@ -93,16 +106,22 @@ struct CallMachine: Sendable {
         case .finished(let result):
             for (name, value) in result.variables.sorted(by: { $0.key < $1.key }) { session.variables.set(name, to: value) }
             if let target = target(for: result.step) {
+                let description = target.description(in: flow)
+                let name = node.outcomes.first { $0.target.description(in: flow) == description }?.name ?? description
+                out.took(.lookupResult(name), from: session.state)
                 follow(target, &session, now: now, into: &out, hops: 0)
             } else {
                 out.note = "look-up chose an unknown state"
+                out.took(.lookupFailure, from: session.state)
                 follow(node.fallback, &session, now: now, into: &out, hops: 0)
             }
         case .failed(let reason):
             out.note = "look-up failed: \(reason.prefix(120))"
+            out.took(.lookupFailure, from: session.state)
             follow(node.fallback, &session, now: now, into: &out, hops: 0)
         case .timedOut:
             out.note = "look-up passed its deadline"
+            out.took(.lookupTimeout, from: session.state)
             follow(node.fallback, &session, now: now, into: &out, hops: 0)
         }
         return out
@@ -113,21 +132,26 @@ struct CallMachine: Sendable {
     private func receive(_ digits: String, in menu: MenuNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         let handler: Handler
         let count: Int
+        let labels: (again: EdgeLabel, limit: EdgeLabel)
         if digits.isEmpty {
             session.noInputCount &+= 1
-            (handler, count) = (menu.noInput, Int(session.noInputCount))
+            (handler, count, labels) = (menu.noInput, Int(session.noInputCount), (.noInput, .noInputLimit))
         } else if let key = menu.keys.first(where: { $0.keys == digits }) {
+            out.took(.key(key.keys), from: session.state)
             if case .go = key.target { session.trail.push(session.state) }
             follow(key.target, &session, now: now, into: &out, hops: 0)
             return
         } else {
             session.wrongKeyCount &+= 1
-            (handler, count) = (menu.wrongKey, Int(session.wrongKeyCount))
+            (handler, count, labels) = (menu.wrongKey, Int(session.wrongKeyCount), (.wrongKey, .wrongKeyLimit))
         }
-        if let target = giveUp(handler: handler, count: count, maxAttempts: menu.maxAttempts, exhausted: menu.exhausted, session) {
+        if let (label, target) = giveUp(handler: handler, count: count, maxAttempts: menu.maxAttempts, exhausted: menu.exhausted,
+                                        limitLabel: labels.limit, session) {
+            out.took(label, from: session.state)
             follow(target, &session, now: now, into: &out, hops: 0)
             return
         }
+        out.took(labels.again, from: session.state)
         if let message = handler.message { append(message, session, into: &out.plays) }
         turn(menu.turns, attempt: failures(session), maxDigits: menu.maxDigits, timeout: menu.timeoutMilliseconds, session, into: &out)
     }
@@ -136,9 +160,10 @@ struct CallMachine: Sendable {
 
     /// After a silence or a wrong key: where the call goes when the handler's own limit or the
     /// state's attempts are used up; `nil` means another turn.
-    private func giveUp(handler: Handler, count: Int, maxAttempts: Int, exhausted: Target, _ session: Session) -> Target? {
-        if let limit = handler.limit, count >= limit { return handler.then ?? exhausted }
-        if failures(session) >= maxAttempts { return exhausted }
+    private func giveUp(handler: Handler, count: Int, maxAttempts: Int, exhausted: Target, limitLabel: EdgeLabel,
+                        _ session: Session) -> (EdgeLabel, Target)? {
+        if let limit = handler.limit, count >= limit { return (limitLabel, handler.then ?? exhausted) }
+        if failures(session) >= maxAttempts { return (.attemptsExhausted, exhausted) }
         return nil
     }
 
@@ -147,11 +172,13 @@ struct CallMachine: Sendable {
     private func receive(_ digits: String, in collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         if digits.isEmpty {
             session.noInputCount &+= 1
-            if let target = giveUp(handler: collect.noInput, count: Int(session.noInputCount), maxAttempts: collect.maxAttempts,
-                                   exhausted: collect.exhausted, session) {
+            if let (label, target) = giveUp(handler: collect.noInput, count: Int(session.noInputCount), maxAttempts: collect.maxAttempts,
+                                            exhausted: collect.exhausted, limitLabel: .noInputLimit, session) {
+                out.took(label, from: session.state)
                 follow(target, &session, now: now, into: &out, hops: 0)
                 return
             }
+            out.took(.noInput, from: session.state)
             if let message = collect.noInput.message { append(message, session, into: &out.plays) }
             turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
             return
@@ -167,12 +194,14 @@ struct CallMachine: Sendable {
         }
         session.variables.set(collect.variable, to: value, sensitive: collect.sensitive)
         if let readBack = collect.readBack, let ask = collect.ask {
+            out.took(.readBack, from: session.state)
             session.phase = .awaitingConfirmation
             append(readBack, session, into: &out.plays)
             appendDigits(value, into: &out.plays)
             turn([ask], attempt: 0, maxDigits: 1, timeout: collect.timeoutMilliseconds, session, into: &out)
             session.phase = .awaitingConfirmation
         } else {
+            out.took(.valid, from: session.state)
             follow(collect.next, &session, now: now, into: &out, hops: 0)
         }
     }
@@ -180,15 +209,18 @@ struct CallMachine: Sendable {
     private func invalid(_ collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         session.wrongKeyCount &+= 1
         if failures(session) >= collect.maxAttempts {
+            out.took(.attemptsExhausted, from: session.state)
             follow(collect.exhausted, &session, now: now, into: &out, hops: 0)
             return
         }
+        out.took(.invalid, from: session.state)
         if let message = collect.invalidMessage { append(message, session, into: &out.plays) }
         turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
     }
 
     private func confirm(_ digits: String, in collect: CollectNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         if digits == "1" {
+            out.took(.confirmed, from: session.state)
             follow(collect.next, &session, now: now, into: &out, hops: 0)
             return
         }
@@ -197,9 +229,11 @@ struct CallMachine: Sendable {
         session.phase = .awaitingKeys
         if digits.isEmpty { session.noInputCount &+= 1 } else { session.wrongKeyCount &+= 1 }
         if failures(session) >= collect.maxAttempts {
+            out.took(.attemptsExhausted, from: session.state)
             follow(collect.exhausted, &session, now: now, into: &out, hops: 0)
             return
         }
+        out.took(.notConfirmed, from: session.state)
         turn(collect.turns, attempt: failures(session), maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
     }
 
@@ -252,10 +286,18 @@ struct CallMachine: Sendable {
             session.phase = .awaitingKeys
         case .announce(let announce):
             append(announce.prompt, session, into: &out.plays)
+            out.took(.next, from: state)
             follow(announce.next, &session, now: now, into: &out, hops: hops)
         case .decide(let decide):
             let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
-            let target = decide.branches.first { $0.condition.test(context) }?.target ?? decide.otherwise
+            let target: Target
+            if let branch = decide.branches.first(where: { $0.condition.test(context) }) {
+                out.took(.branch(branch.condition.label), from: state)
+                target = branch.target
+            } else {
+                out.took(.otherwise, from: state)
+                target = decide.otherwise
+            }
             follow(target, &session, now: now, into: &out, hops: hops)
         case .lookup:
             session.phase = .awaitingLookup

@@ -12,13 +12,16 @@ public struct EngineSettings: Sendable {
     public var prompts: (any PromptCatalog)?
     /// Runs call hooks; by default each in its own task, off the caller's thread.
     public var hookRunner: any HookRunner
+    /// Records in each ``EventRecord`` the edges the call took (for flow coverage in tests).
+    public var tracesEdges: Bool
 
     public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
-                hookRunner: any HookRunner = DetachedHookRunner()) {
+                hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false) {
         self.publicURL = publicURL
         self.audioPath = audioPath
         self.prompts = prompts
         self.hookRunner = hookRunner
+        self.tracesEdges = tracesEdges
     }
 }
 
@@ -63,6 +66,8 @@ public struct EventRecord: Sendable, Hashable {
     public var digits: String?
     /// A short note such as `unknown call` or `store full`.
     public var note: String?
+    /// The edges the call took, when the engine traces them (``EngineSettings/tracesEdges``).
+    public var trace: [TakenEdge] = []
 
     public init(callId: CallID? = nil, event: EventName? = nil, flow: String? = nil, stateBefore: String? = nil,
                 stateAfter: String? = nil, verb: String = "empty", digits: String? = nil, note: String? = nil) {
@@ -259,7 +264,7 @@ public final class Engine: Sendable {
         self.clock = clock
         self.settings = settings
         self.flows = flows
-        self.machines = flows.map { CallMachine(flow: $0, environment: environment) }
+        self.machines = flows.map { CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges) }
         self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
         self.callbackURL = settings.publicURL
     }
@@ -341,6 +346,7 @@ public final class Engine: Sendable {
             return answer(Response(then: .hangup), record)
         }
         record.note = out.note
+        if let trace = out.trace { record.trace = trace }
         guard let session = out.lookup == nil ? nil : store.session(event.callId) else {
             return answer(response(out), record)
         }
@@ -403,6 +409,7 @@ public final class Engine: Sendable {
             return (Response.empty, finish(record, .empty))
         }
         record.note = out.note
+        if let trace = out.trace { record.trace = trace }
         if out.lookup != nil {
             // A look-up leading straight to another: the answer cannot wait twice.
             out.final = .hangup
@@ -418,6 +425,7 @@ public final class Engine: Sendable {
     private func reply(_ out: StepOutput, machine: CallMachine, session: Session, record: EventRecord) -> EngineReply {
         var record = record
         if record.note == nil { record.note = out.note }
+        if let trace = out.trace { record.trace = trace }
         guard let lookupState = out.lookup, case .lookup(let node) = machine.flow.nodes[Int(lookupState)] else {
             return answer(response(out), record)
         }

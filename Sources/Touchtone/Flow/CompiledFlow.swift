@@ -41,7 +41,7 @@ public final class CompiledFlow: Sendable {
         var result: [FlowEdge] = []
         for (index, node) in nodes.enumerated() {
             let from = UInt16(index)
-            for (label, target) in node.labelledTargets {
+            for (label, target) in node.edges(from: from) {
                 result.append(FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
             }
         }
@@ -68,16 +68,35 @@ public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
 
 /// What makes a call take an edge.
 public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
+    /// A menu key.
     case key(String)
+    /// Silence: the turn is played again.
     case noInput
+    /// Silence for the `NoInput` limit's time: off to its target.
+    case noInputLimit
+    /// A key that leads nowhere: the turn is played again.
     case wrongKey
+    /// Wrong keys up to the `WrongKey` limit: off to its target.
+    case wrongKeyLimit
+    /// The state's attempts are used up.
     case attemptsExhausted
+    /// Collected digits passed their checks.
     case valid
+    /// Collected digits were too short, too long or failed validation: asked again.
     case invalid
+    /// Valid digits, read back for confirmation.
+    case readBack
+    /// The caller confirmed the read-back with 1.
     case confirmed
+    /// The caller did not confirm: asked again.
+    case notConfirmed
+    /// A `When` of a `Decide` held.
     case branch(String)
+    /// No `When` held.
     case otherwise
+    /// An announcement ended.
     case next
+    /// A look-up finished with a result.
     case lookupResult(String)
     case lookupTimeout
     case lookupFailure
@@ -86,11 +105,15 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .key(let k): "key \(k)"
         case .noInput: "no input"
+        case .noInputLimit: "no input (limit)"
         case .wrongKey: "wrong key"
+        case .wrongKeyLimit: "wrong key (limit)"
         case .attemptsExhausted: "attempts exhausted"
         case .valid: "valid input"
         case .invalid: "invalid input"
+        case .readBack: "read back"
         case .confirmed: "confirmed"
+        case .notConfirmed: "not confirmed"
         case .branch(let label): "when \(label)"
         case .otherwise: "otherwise"
         case .next: "next"
@@ -99,6 +122,12 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
         case .lookupFailure: "look-up failed"
         }
     }
+}
+
+/// An edge a call took: from a state, on a label.
+public struct TakenEdge: Sendable, Hashable {
+    public let from: UInt16
+    public let label: EdgeLabel
 }
 
 /// Where a compiled edge leads.
@@ -277,17 +306,32 @@ enum Node: Sendable {
         }
     }
 
-    var labelledTargets: [(EdgeLabel, Target)] {
+    /// Every edge out of this state, which is state `me`; re-prompts are edges back to `me`.
+    func edges(from me: UInt16) -> [(EdgeLabel, Target)] {
         switch self {
         case .menu(let m):
             var list: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
-            if let t = m.noInput.then { list.append((.noInput, t)) }
-            if let t = m.wrongKey.then { list.append((.wrongKey, t)) }
-            list.append((.attemptsExhausted, m.exhausted))
+            list.append((.noInput, .go(me)))
+            if m.noInput.limit != nil { list.append((.noInputLimit, m.noInput.then ?? m.exhausted)) }
+            list.append((.wrongKey, .go(me)))
+            if m.wrongKey.limit != nil { list.append((.wrongKeyLimit, m.wrongKey.then ?? m.exhausted)) }
+            // Reachable only if the handlers' own limits leave room for `maxAttempts` failures.
+            let silences = m.noInput.limit.map { $0 - 1 } ?? Int(Int32.max)
+            let wrongKeys = m.wrongKey.limit.map { $0 - 1 } ?? Int(Int32.max)
+            if silences + wrongKeys >= m.maxAttempts { list.append((.attemptsExhausted, m.exhausted)) }
             return list
         case .collect(let c):
-            var list: [(EdgeLabel, Target)] = [(c.readBack == nil ? .valid : .confirmed, c.next)]
-            if let t = c.noInput.then { list.append((.noInput, t)) }
+            var list: [(EdgeLabel, Target)] = []
+            if c.readBack == nil {
+                list.append((.valid, c.next))
+            } else {
+                list.append((.readBack, .go(me)))
+                list.append((.confirmed, c.next))
+                list.append((.notConfirmed, .go(me)))
+            }
+            list.append((.invalid, .go(me)))
+            list.append((.noInput, .go(me)))
+            if c.noInput.limit != nil { list.append((.noInputLimit, c.noInput.then ?? c.exhausted)) }
             list.append((.attemptsExhausted, c.exhausted))
             return list
         case .announce(let a):

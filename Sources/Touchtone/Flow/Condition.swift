@@ -30,10 +30,19 @@ public struct CallContext: Sendable {
 /// ```
 public struct Condition: Sendable, CustomStringConvertible {
     public let label: String
+    /// Whether the condition looks at the clock (a time branch) or only at the call.
+    public let kind: Kind
     public let test: @Sendable (CallContext) -> Bool
 
-    public init(_ label: String, _ test: @escaping @Sendable (CallContext) -> Bool) {
+    /// What a condition looks at.
+    public enum Kind: Sendable, Hashable {
+        case callData
+        case time
+    }
+
+    public init(_ label: String, kind: Kind = .callData, _ test: @escaping @Sendable (CallContext) -> Bool) {
         self.label = label
+        self.kind = kind
         self.test = test
     }
 
@@ -103,16 +112,43 @@ public struct Condition: Sendable, CustomStringConvertible {
 
     /// Both hold.
     public static func && (lhs: Condition, rhs: Condition) -> Condition {
-        Condition("\(lhs.label) and \(rhs.label)") { lhs.test($0) && rhs.test($0) }
+        Condition("\(lhs.label) and \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) { lhs.test($0) && rhs.test($0) }
     }
 
     /// Either holds.
     public static func || (lhs: Condition, rhs: Condition) -> Condition {
-        Condition("\(lhs.label) or \(rhs.label)") { lhs.test($0) || rhs.test($0) }
+        Condition("\(lhs.label) or \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) { lhs.test($0) || rhs.test($0) }
     }
 
     /// It does not hold.
     public static prefix func ! (condition: Condition) -> Condition {
-        Condition("not \(condition.label)") { !condition.test($0) }
+        Condition("not \(condition.label)", kind: condition.kind) { !condition.test($0) }
+    }
+}
+
+extension Condition {
+    /// Within the opening hours (in their time zone) at the time of the event.
+    public static func open(_ hours: OpeningHours) -> Condition {
+        Condition("open (\(hours))", kind: .time) { hours.isOpen(at: $0.now) }
+    }
+
+    /// Outside the opening hours, for any reason (after hours, holiday, special closing day).
+    public static func closed(_ hours: OpeningHours) -> Condition {
+        Condition("closed", kind: .time) { !hours.isOpen(at: $0.now) }
+    }
+
+    /// Closed all day for a holiday or special closing day of the opening hours.
+    public static func holiday(_ hours: OpeningHours) -> Condition {
+        Condition("holiday", kind: .time) { context in
+            if case .holiday = hours.status(at: context.now) { return true }
+            return false
+        }
+    }
+
+    /// The local day (in `zone`) is a holiday of `calendar`.
+    public static func holiday(in calendar: HolidayCalendar, zone: Zone) -> Condition {
+        Condition("holiday (\(calendar))", kind: .time) { context in
+            calendar.holiday(on: zone.localTime(at: context.now).calendarDay) != nil
+        }
     }
 }

@@ -299,7 +299,7 @@ struct FlowCompiler<S: FlowState> {
     mutating func checkGraph(_ compiled: CompiledFlow, defined: Set<S>) {
         let count = compiled.nodes.count
         func successors(_ i: Int) -> [Int] {
-            compiled.nodes[i].labelledTargets.compactMap { _, target -> Int? in
+            compiled.nodes[i].edges(from: UInt16(i)).compactMap { _, target -> Int? in
                 switch target {
                 case .go(let s): Int(s)
                 case .mainMenu: Int(compiled.mainMenu ?? compiled.start)
@@ -309,7 +309,7 @@ struct FlowCompiler<S: FlowState> {
             }
         }
         func hasBack(_ i: Int) -> Bool {
-            compiled.nodes[i].labelledTargets.contains { if case .back = $0.1 { true } else { false } }
+            compiled.nodes[i].edges(from: UInt16(i)).contains { if case .back = $0.1 { true } else { false } }
         }
         // Reachable from the start. "back" may return to any menu the caller came through, all of which are reachable.
         var reachable = [Bool](repeating: false, count: count)
@@ -326,7 +326,7 @@ struct FlowCompiler<S: FlowState> {
         }
         // A way out: some path from each reachable state ends the call (dial, voicemail, reject, hang up).
         var canEnd = [Bool](repeating: false, count: count)
-        for i in 0..<count where compiled.nodes[i].labelledTargets.contains(where: { $0.1.isFinal }) || hasBack(i) {
+        for i in 0..<count where compiled.nodes[i].edges(from: UInt16(i)).contains(where: { $0.1.isFinal }) || hasBack(i) {
             canEnd[i] = true
         }
         var changed = true

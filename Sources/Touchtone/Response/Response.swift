@@ -127,7 +127,7 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init(_ text: String) throws(ResponseError) {
         guard E164Number.isValid(text) else {
-            throw .invalid("\"\(text.prefix(40))\" is not an E.164 number (1 to 15 digits after a non-zero first digit)")
+            throw .invalid("\"\(text.prefix(40))\" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')")
         }
         digits = text
     }
@@ -159,33 +159,112 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// An absolute `http` or `https` URL without white space, as sipgate requires for
 /// `onData`, `onAnswer`, `onHangup` and `Play`'s `Url`.
+///
+/// Beyond the scheme and the absence of white space it checks what an XML Schema
+/// `anyURI` validator checks (and what a server fetching the URL would trip over): a host,
+/// a numeric port, well-formed `%` escapes, `[ ]` only around an IPv6 host, at most one `#`.
+/// Non-ASCII text is allowed and written as UTF-8.
 public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible {
     public let text: String
 
-    /// The longest URL accepted; sipgate's own limits are not documented, so this is generous.
+    /// The longest URL accepted, in UTF-8 bytes; sipgate's own limits are not documented, so this is generous.
     public static let maxLength = 2048
 
     public init(_ text: String) throws(ResponseError) {
-        guard AbsoluteURL.isValid(text) else {
-            throw .invalid("\"\(text.prefix(80))\" is not an absolute http(s) URL without spaces")
+        if let problem = AbsoluteURL.problem(with: text) {
+            throw .invalid("\"\(text.prefix(80))\" is not an absolute http(s) URL: \(problem)")
         }
         self.text = text
     }
 
-    /// True for `https?://` followed by one or more characters that are neither white space nor control characters.
-    public static func isValid(_ text: String) -> Bool {
+    /// True when ``init(_:)`` accepts `text`.
+    public static func isValid(_ text: String) -> Bool { problem(with: text) == nil }
+
+    /// Why `text` is not acceptable, or `nil` when it is.
+    static func problem(with text: String) -> String? {
         let utf8 = text.utf8
-        guard utf8.count <= maxLength else { return false }
-        let rest: Substring.UTF8View
-        if text.hasPrefix("https://") {
-            rest = text.dropFirst(8).utf8
-        } else if text.hasPrefix("http://") {
-            rest = text.dropFirst(7).utf8
+        guard utf8.count <= maxLength else { return "longer than \(maxLength) bytes" }
+        // Compared byte by byte: `String.hasPrefix` compares characters, and a combining
+        // mark after the second `/` would make it miss the scheme.
+        let schemeLength: Int
+        if utf8.starts(with: "https://".utf8) {
+            schemeLength = 8
+        } else if utf8.starts(with: "http://".utf8) {
+            schemeLength = 7
         } else {
-            return false
+            return "it must start with http:// or https://"
         }
-        guard !rest.isEmpty else { return false }
-        return rest.allSatisfy { $0 > 0x20 && $0 != 0x7F }
+        for scalar in Substring(text).unicodeScalars.dropFirst(schemeLength) {
+            let allowed: Bool
+            if scalar.isASCII {
+                allowed = scalar.value > 0x20 && scalar.value != 0x7F
+            } else {
+                let properties = scalar.properties
+                allowed = !properties.isWhitespace && properties.generalCategory != .control && !properties.isNoncharacterCodePoint
+            }
+            if !allowed { return "white space or a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))" }
+        }
+        let rest = Array(utf8.dropFirst(schemeLength))
+        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let afterAuthority = rest[authorityEnd...]
+
+        // [userinfo@]host[:port]; the userinfo may itself contain ':'.
+        let hostStart = authority.lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 } ?? authority.startIndex
+        let userinfo = authority[..<max(authority.startIndex, hostStart - 1)]
+        let hostAndPort = authority[hostStart...]
+        let host: ArraySlice<UInt8>
+        let port: ArraySlice<UInt8>
+        if hostAndPort.first == UInt8(ascii: "[") {
+            guard let close = hostAndPort.firstIndex(of: UInt8(ascii: "]")) else { return "an IPv6 host without ']'" }
+            host = hostAndPort[(hostAndPort.startIndex + 1)..<close]
+            let isIPv6Character: (UInt8) -> Bool = { byte in
+                byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") || hexValue(byte) != nil
+            }
+            guard !host.isEmpty, host.allSatisfy(isIPv6Character) else { return "a malformed IPv6 host" }
+            let tail = hostAndPort[(close + 1)...]
+            if tail.isEmpty {
+                port = tail
+            } else {
+                guard tail.first == UInt8(ascii: ":") else { return "text after the IPv6 host" }
+                port = tail.dropFirst()
+            }
+        } else {
+            let colon = hostAndPort.firstIndex(of: UInt8(ascii: ":"))
+            host = hostAndPort[..<(colon ?? hostAndPort.endIndex)]
+            port = colon.map { hostAndPort[($0 + 1)...] } ?? []
+            if host.contains(UInt8(ascii: "[")) || host.contains(UInt8(ascii: "]")) { return "'[' or ']' outside an IPv6 host" }
+        }
+        guard !host.isEmpty else { return "the host is missing" }
+        guard port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return "the port is not a number" }
+        // RFC 3986 allows an empty port after ':', but anyURI validators (libxml2) reject it.
+        if port.isEmpty && hostAndPort.last == UInt8(ascii: ":") { return "the port is not a number" }
+        if userinfo.contains(UInt8(ascii: "[")) || userinfo.contains(UInt8(ascii: "]"))
+            || afterAuthority.contains(UInt8(ascii: "[")) || afterAuthority.contains(UInt8(ascii: "]")) {
+            return "'[' or ']' outside an IPv6 host"
+        }
+        if afterAuthority.filter({ $0 == UInt8(ascii: "#") }).count > 1 { return "more than one '#'" }
+        var index = rest.startIndex
+        while index < rest.endIndex {
+            if rest[index] == UInt8(ascii: "%") {
+                guard index + 2 < rest.endIndex, hexValue(rest[index + 1]) != nil, hexValue(rest[index + 2]) != nil else {
+                    return "a '%' not followed by two hex digits"
+                }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// This URL with `suffix` appended (a path such as `audio/menu.wav`), joined with exactly one `/`.

@@ -103,11 +103,12 @@ enum XMLText {
     }
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
-        if value < 0 {
-            out.append(UInt8(ascii: "-"))
-            appendDecimal(-value, into: &out)
-            return
-        }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude, not `-value`: negating `Int.min` traps.
+        appendDecimal(value.magnitude, into: &out)
+    }
+
+    static func appendDecimal(_ value: UInt, into out: inout [UInt8]) {
         if value >= 10 { appendDecimal(value / 10, into: &out) }
         out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }

@@ -1,0 +1,120 @@
+import Testing
+@testable import Touchtone
+
+enum Broken: String, FlowState {
+    case start, menu, orphan, loopA, loopB, pin, nowhere, stuck, dialTooMany, missing
+}
+
+@Suite struct FlowCompilerTests {
+    let environment = CompileEnvironment(publicURL: try! AbsoluteURL("https://ivr.example.com"),
+                                         prompts: FakePrompts(good: ["ok", "menu"], badFormat: ["stereo"]))
+
+    func problems<S>(_ flow: Flow<S>) -> [String] {
+        flow.compile(in: environment).1.map(\.description)
+    }
+
+    @Test func aGoodFlowHasNoProblems() {
+        enum Good: String, FlowState { case menu, bye }
+        let flow = Flow("good", states: Good.self, start: .menu) {
+            Menu(.menu, prompt: "menu") {
+                Key("1", .go(.bye))
+                Key("2", .transfer(to: "4915799912345", "+4915799912346"))
+            }
+            Announce(.bye, play: "ok", then: .hangup)
+        }
+        #expect(problems(flow) == [])
+    }
+
+    @Test func everyProblemIsListedAtOnceWithFlowAndState() {
+        let flow = Flow("broken", states: Broken.self, start: .start) {
+            Menu(.start, prompt: "menu") {
+                Key("1", .go(.missing))
+                Key("1", .go(.menu))
+                Key("12", .go(.loopA))
+                Key("x", .hangup)
+                Key("3", .go(.pin))
+                Key("4", .go(.stuck))
+                Key("5", .go(.dialTooMany))
+                Key("6", .transfer(to: "0049123", callerId: "abc"))
+            }
+            Menu(.menu, prompt: ["nope", "stereo"]) {
+                Key("1", .go(.menu))
+            }
+            .attempts(2, then: .go(.menu))
+            Announce(.orphan, play: "ok", then: .hangup)
+            Announce(.loopA, play: "ok", then: .go(.loopB))
+            Decide(.loopB) { Otherwise(.go(.loopA)) }
+            Collect(.pin, into: "pin", digits: 4...4, prompt: "ok", next: .hangup).finishKey("5")
+            Menu(.stuck, prompt: "ok") { Key("1", .go(.stuck)) }.attempts(3, then: .go(.start))
+            Announce(.dialTooMany, play: "ok", then: .transfer(to: "491", "492", "493", "494", "495", "496"))
+            Announce(.orphan, play: "ok", then: .hangup)
+        }
+        let found = problems(flow)
+        let expected = [
+            "broken.orphan: is defined more than once",
+            "broken.start: leads to missing, which is not defined",
+            "broken.start: key \"x\" has characters that are not on a keypad (0-9 * # A-D)",
+            "broken.start: key 1 is used more than once",
+            "broken.start: key 12 is longer than the 1 digit(s) the menu collects; set .maxDigits(2)",
+            "broken.start: \"0049123\" is not an E.164 number (digits, country code first, no leading 0)",
+            "broken.start: \"abc\" is not an E.164 number (digits, country code first, no leading 0)",
+            "broken.menu: prompt nope: Audio/nope.wav is missing",
+            "broken.menu: prompt stereo: is PCM, stereo, 16-bit, 44100 Hz",
+            "broken.menu: attempts exhausted leads back to menu itself: a silent caller would loop for ever",
+            "broken.pin: finish key 5 is also a digit the caller enters; use # or *",
+            "broken.dialTooMany: a transfer rings at most 5 numbers at once, not 6",
+            "broken.orphan: is unreachable from the start state start",
+            "broken.menu: has no way out: no path from here transfers, rejects or ends the call",
+            "broken.loopA: has no way out: no path from here transfers, rejects or ends the call",
+            "broken.loopB: has no way out: no path from here transfers, rejects or ends the call",
+            "broken.loopA: loops without waiting for the caller: loopA -> loopB -> loopA",
+        ]
+        for problem in expected {
+            #expect(found.contains(problem), "missing problem: \(problem)\nall: \(found.joined(separator: "\n"))")
+        }
+        #expect(found.count == expected.count, "unexpected problems: \(found.filter { !expected.contains($0) })")
+    }
+
+    @Test func undefinedStartAndEmptyRoutingTableAreRefusedByTheEngine() throws {
+        enum Two: String, FlowState { case a, b }
+        let flow = Flow("two", states: Two.self, start: .b) {
+            Announce(.a, play: "ok", then: .hangup)
+        }
+        let url = try AbsoluteURL("https://x.example")
+        let error = #expect(throws: FlowProblems.self) {
+            _ = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(), settings: EngineSettings(publicURL: url))
+        }
+        #expect(Set(error?.problems.map(\.description) ?? []) == ["two.a: is unreachable from the start state b", "two: start state b is not defined"])
+        #expect(throws: FlowProblems.self) {
+            _ = try Engine(routes: RoutingTable(routes: []), store: InMemorySessionStore(),
+                           settings: EngineSettings(publicURL: try AbsoluteURL("https://x.example")))
+        }
+    }
+
+    @Test func multiDigitKeysThatShadowEachOtherAreReported() {
+        enum M: String, FlowState { case m }
+        let flow = Flow("m", states: M.self, start: .m) {
+            Menu(.m, prompt: "menu") {
+                Key("1", .hangup)
+                Key("11", .voicemail)
+            }.maxDigits(2)
+        }
+        #expect(problems(flow) == ["m.m: key 1 is the start of a longer key; the caller can never choose it before the timeout"])
+    }
+
+    @Test func lookupDeadlinesMustStayUnderSipgatesLimit() {
+        enum L: String, FlowState { case l }
+        let flow = Flow("l", states: L.self, start: .l) {
+            Lookup(.l, deadline: .seconds(12), fallback: .hangup) { _ in .init(.hangup) }
+        }
+        #expect(problems(flow) == ["l.l: look-up deadline 12.0 seconds is too close to sipgate's 10 s limit (at most 8.0 seconds)"])
+    }
+
+    @Test func promptNamesMustBePlainFileNames() {
+        enum P: String, FlowState { case p }
+        let flow = Flow("p", states: P.self, start: .p) {
+            Announce(.p, play: "../etc/passwd", then: .hangup)
+        }
+        #expect(problems(flow) == ["p.p: prompt name \"../etc/passwd\" may only use letters, digits, '.', '_' and '-'"])
+    }
+}
