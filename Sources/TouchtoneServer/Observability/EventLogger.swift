@@ -36,7 +36,7 @@ public final class EventLogger: Sendable {
         if let event = record.event { fields.append(("event", .string(event.rawValue))) }
         if let flow = record.flow { fields.append(("flow", .string(flow))) }
         if record.stateBefore != nil || record.stateAfter != nil {
-            fields.append(("state", .string("\(record.stateBefore ?? "-")->\(record.stateAfter ?? "-")")))
+            fields.append(("state", .string("\(record.stateBefore ?? "none")->\(record.stateAfter ?? "none")")))
         }
         fields.append(("verb", .string(record.verb)))
         if let digits = record.digits { fields.append(("digits", .string(digits))) }
