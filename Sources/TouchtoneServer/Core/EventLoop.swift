@@ -152,7 +152,8 @@ final class EventLoop: @unchecked Sendable {
             if stopRequested.load(ordering: .acquiring) && !stopping { beginStopping() }
             if stopping && connections.isEmpty { break }
             let now = Clock.monotonicNanoseconds()
-            let timeout = nextTick > now ? Int32(min((nextTick - now) / 1_000_000 + 1, 1000)) : 0
+            let wakeAt = index == 0 ? min(nextTick, nextSweep) : nextTick
+            let timeout = wakeAt > now ? Int32(min((wakeAt - now) / 1_000_000 + 1, 1000)) : 0
             let n = tokens.withUnsafeMutableBufferPointer { t in
                 events.withUnsafeMutableBufferPointer { e in
                     ctt_epoll_wait(epfd, t.baseAddress, e.baseAddress, 256, timeout)
