@@ -193,3 +193,32 @@ struct FlowServerHTTPTests {
         }
     }
 }
+
+@Suite("Timeouts that need care")
+struct TimeoutEdgeTests {
+    @Test func aSilentNewConnectionGetsTheRequestTimeoutNotTheIdleOne() throws {
+        try withServer({ $0.limits.requestTimeout = .milliseconds(100); $0.limits.idleTimeout = .seconds(60) }) { _, port in
+            let silent = try TestClient(port: port)
+            #expect(try silent.isClosedByServer())
+        }
+    }
+
+    @Test func aBusyPipeliningClientIsNotCutOff() throws {
+        try withServer({ $0.limits.requestTimeout = .milliseconds(100); $0.loopCount = 1 }) { _, port in
+            let client = try TestClient(port: port)
+            let started = ContinuousClock.now
+            var sent = 0
+            // Keep a partial request in the buffer at all times for longer than the request timeout.
+            try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /heal")
+            while ContinuousClock.now - started < .milliseconds(400) {
+                try client.send("thz HTTP/1.1\r\nHost: x\r\n\r\nGET /heal")
+                #expect(try client.readResponse().status == 200)
+                sent += 1
+                if sent > 100_000 { break }
+            }
+            try client.send("thz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            #expect(try client.readResponse().status == 200)
+        }
+    }
+}

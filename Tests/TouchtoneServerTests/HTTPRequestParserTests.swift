@@ -171,3 +171,61 @@ struct HTTPRequestParserTests {
         #expect(parser.bufferedByteCount == 0)
     }
 }
+
+/// A small deterministic generator (SplitMix64), so fuzz runs are repeatable.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("HTTP request parser under hostile input")
+struct HTTPRequestParserFuzzTests {
+    @Test func mutatedRequestsNeverTrapAndStayBounded() {
+        var rng = SeededGenerator(state: 42)
+        let seeds = [
+            Array(pushRequest.utf8),
+            Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n".utf8),
+            Array("GET /audio/menu.wav HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".utf8),
+        ]
+        let limits = HTTPParserLimits(maxHeaderBytes: 512, maxHeaderCount: 16, maxBodyBytes: 256)
+        let interesting: [UInt8] = [0, 9, 10, 13, 32, 58, 59, 48, 102, 0x7F, 0xFF]
+        for _ in 0..<3_000 {
+            var input = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let i = Int.random(in: 0..<input.count, using: &rng)
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: input[i] = interesting.randomElement(using: &rng)!
+                case 1: input.remove(at: i)
+                case 2: input.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                default: input.insert(contentsOf: input[i..<min(input.count, i + 40)], at: i)
+                }
+                if input.isEmpty { input = [13] }
+            }
+            var parser = HTTPRequestParser(limits: limits)
+            var offset = 0
+            var steps = 0
+            outer: while offset < input.count {
+                let n = Int.random(in: 1...64, using: &rng)
+                parser.append(contentsOf: input[offset..<min(input.count, offset + n)])
+                offset += n
+                while true {
+                    steps += 1
+                    switch parser.next() {
+                    case .request(let r): #expect(r.body.count <= limits.maxBodyBytes)
+                    case .sendContinue: continue
+                    case .needMoreData: continue outer
+                    case .failure: break outer
+                    }
+                    if steps > 10_000 { Issue.record("parser does not make progress"); break outer }
+                }
+            }
+            #expect(parser.bufferedByteCount <= input.count)
+        }
+    }
+}

@@ -51,6 +51,8 @@ final class Connection {
     var lastActivity: UInt64
     /// When the first byte of the request being read arrived.
     var requestStartedAt: UInt64?
+    /// Requests completed on this connection.
+    var servedRequests = 0
 
     init(id: UInt64, fd: Int32, peer: IPAddress, limits: HTTPParserLimits, now: UInt64) {
         self.id = id
@@ -309,8 +311,11 @@ final class EventLoop: @unchecked Sendable {
             }
             break
         }
+        connection.servedRequests += handled
         if connection.parser.hasPartialRequest {
-            if connection.requestStartedAt == nil { connection.requestStartedAt = now }
+            // A busy pipelining client always has a partial request buffered: each one's
+            // clock starts when the one before it completed.
+            if connection.requestStartedAt == nil || handled > 0 { connection.requestStartedAt = now }
         } else {
             connection.requestStartedAt = nil
         }
@@ -473,6 +478,10 @@ final class EventLoop: @unchecked Sendable {
                 if connections[connection.id] != nil { updateInterest(connection) }
             } else if connection.hasPendingOutput, now &- connection.lastActivity > idleTimeout {
                 // The client does not read its answers.
+                close(connection)
+            } else if connection.servedRequests == 0, !connection.parser.hasPartialRequest, !connection.hasPendingOutput,
+                      now &- connection.lastActivity > requestTimeout {
+                // Connected but silent: the first request gets the request timeout, not the idle one.
                 close(connection)
             } else if !connection.parser.hasPartialRequest, !connection.hasPendingOutput, now &- connection.lastActivity > idleTimeout {
                 close(connection)
