@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(name: "touchtone-bench", dependencies: ["Touchtone", "Flows"]),
         .testTarget(name: "TouchtoneTests", dependencies: ["Touchtone"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TouchtoneTestingTests", dependencies: ["TouchtoneTesting", "Touchtone"]),
-        .testTarget(name: "TouchtoneServerTests", dependencies: ["TouchtoneServer", "Touchtone", "TouchtoneTesting"]),
+        .testTarget(name: "TouchtoneServerTests", dependencies: ["TouchtoneServer", "Touchtone", "TouchtoneTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "TouchtoneTesting", "Touchtone"]),
     ],
     swiftLanguageModes: [.v6]

@@ -170,6 +170,8 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
     /// The longest URL accepted, in UTF-8 bytes; sipgate's own limits are not documented, so this is generous.
     public static let maxLength = 2048
 
+    /// Accepts `text` as it is (no normalisation) or throws ``ResponseError/invalid(_:)``
+    /// quoting the first 80 characters and saying what is wrong.
     public init(_ text: String) throws(ResponseError) {
         if let problem = AbsoluteURL.problem(with: text) {
             throw .invalid("\"\(text.prefix(80))\" is not an absolute http(s) URL: \(problem)")
