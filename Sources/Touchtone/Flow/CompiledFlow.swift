@@ -128,6 +128,10 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
 public struct TakenEdge: Sendable, Hashable {
     public let from: UInt16
     public let label: EdgeLabel
+    public init(from: UInt16, label: EdgeLabel) {
+        self.from = from
+        self.label = label
+    }
 }
 
 /// Where a compiled edge leads.

@@ -45,7 +45,7 @@ public struct TimeValueError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong with it.
     public let reason: String
 
-    init(input: String, reason: String) {
+    public init(input: String, reason: String) {
         self.input = input.count > 40 ? String(input.prefix(40)) + "..." : input
         self.reason = reason
     }
@@ -189,7 +189,8 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// Days since 1970-01-01.
-    var daysSinceEpoch: Int { daysFromCivil(year: year, month: month, day: day) }
+    /// Days since 1970-01-01 (negative before).
+    public var daysSinceEpoch: Int { daysFromCivil(year: year, month: month, day: day) }
 
     /// The day of the week.
     public var weekday: Weekday { Weekday(daysSinceEpoch: daysSinceEpoch) }

@@ -1,0 +1,69 @@
+import Synchronization
+import Touchtone
+
+/// Which states and edges of each flow simulated calls went through.
+///
+/// Share one recorder between phones to measure a whole suite, then ask for a report:
+///
+/// ```swift
+/// let coverage = FlowCoverage()
+/// let phone = try TestPhone(routes: routes, coverage: coverage)
+/// // ... calls ...
+/// coverage.expectFull(of: phone.flow(named: "hotline")!)
+/// ```
+public final class FlowCoverage: Sendable {
+    private struct Seen: Sendable {
+        var states: [String: Set<UInt16>] = [:]
+        var edges: [String: Set<TakenEdge>] = [:]
+    }
+
+    private let seen = Mutex(Seen())
+
+    public init() {}
+
+    func record(flow: String, state: UInt16?, edges: [TakenEdge]) {
+        seen.withLock { seen in
+            if let state { seen.states[flow, default: []].insert(state) }
+            for edge in edges {
+                seen.states[flow, default: []].insert(edge.from)
+                seen.edges[flow, default: []].insert(edge)
+            }
+        }
+    }
+
+    /// The coverage of one compiled flow.
+    public func report(for flow: CompiledFlow) -> CoverageReport {
+        let (states, edges) = seen.withLock { ($0.states[flow.name] ?? [], $0.edges[flow.name] ?? []) }
+        var defined: [UInt16] = []
+        for index in 0..<flow.stateNames.count where flow.kind(of: UInt16(index)) != "undefined" { defined.append(UInt16(index)) }
+        let allEdges = flow.edges
+        let missingStates = defined.filter { !states.contains($0) }.map { flow.stateName($0) }
+        let missingEdges = allEdges.filter { !edges.contains(TakenEdge(from: $0.from, label: $0.label)) }
+            .map { "\(flow.stateName($0.from)) -[\($0.label)]-> \($0.target)" }
+        return CoverageReport(flow: flow.name, states: defined.count, statesCovered: defined.count - missingStates.count,
+                              edges: allEdges.count, edgesCovered: allEdges.count - missingEdges.count,
+                              missingStates: missingStates, missingEdges: missingEdges)
+    }
+}
+
+/// How much of a flow simulated calls exercised, and what they never reached.
+public struct CoverageReport: Sendable, Hashable, CustomStringConvertible {
+    public let flow: String
+    public let states: Int
+    public let statesCovered: Int
+    public let edges: Int
+    public let edgesCovered: Int
+    /// States no call entered.
+    public let missingStates: [String]
+    /// Edges no call took, as `from -[label]-> to`.
+    public let missingEdges: [String]
+
+    public var isComplete: Bool { missingStates.isEmpty && missingEdges.isEmpty }
+
+    public var description: String {
+        var lines = ["\(flow): \(statesCovered) of \(states) states, \(edgesCovered) of \(edges) edges"]
+        if !missingStates.isEmpty { lines.append("never entered: " + missingStates.joined(separator: ", ")) }
+        for edge in missingEdges { lines.append("never taken: \(edge)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,199 @@
+import FoundationEssentials
+import Synchronization
+import Testing
+import Touchtone
+
+/// One simulated call: press keys, stay silent, answer, hang up, and check each answer.
+///
+/// Every step states what the caller hears and how the call's state changes; in exhaustive
+/// mode (the default) a change that was not stated fails the test with a diff at the
+/// test's own line.
+public final class SimulatedCall: Sendable {
+    public let callId: CallID
+    public let from: String
+    public let to: String
+    public let direction: Direction
+    let phone: TestPhone
+    let transcriptLines = Mutex<[String]>([])
+    private let current = Mutex<(state: CallState, heard: CallerHears?)>((CallState(), nil))
+
+    init(phone: TestPhone, callId: CallID, from: String, to: String, direction: Direction) {
+        self.phone = phone
+        self.callId = callId
+        self.from = from
+        self.to = to
+        self.direction = direction
+    }
+
+    /// The call's state after the last step.
+    public var state: CallState { current.withLock { $0.state } }
+
+    /// What the caller got after the last step.
+    public var heard: CallerHears? { current.withLock { $0.heard } }
+
+    // MARK: Steps
+
+    /// The caller presses `keys` (one push with all of them, as sipgate sends it after `Gather`).
+    @discardableResult
+    public func press(_ keys: String, hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
+                      sourceLocation: SourceLocation = #_sourceLocation) async -> CallerHears? {
+        await step(.dtmf(DTMFEvent(callId: callId, digits: keys)), caller: keys, hears: expected, changes: changes, sourceLocation: sourceLocation)
+    }
+
+    /// The caller presses nothing: the `Gather` timed out (an empty `dtmf`).
+    @discardableResult
+    public func silence(hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
+                        sourceLocation: SourceLocation = #_sourceLocation) async -> CallerHears? {
+        await step(.dtmf(DTMFEvent(callId: callId, digits: "")), caller: "(silence)", hears: expected, changes: changes, sourceLocation: sourceLocation)
+    }
+
+    /// Someone answers the call (after a transfer, or voicemail with `user` empty).
+    public func answer(by user: String? = nil, number: String? = nil, changes: ((inout CallState) -> Void)? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) async {
+        let event = WebhookEvent.answer(AnswerEvent(callId: callId, user: user, from: from, to: to, direction: direction, answeringNumber: number))
+        await step(event, caller: "(answered\(user.map { " by \($0)" } ?? ""))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
+    }
+
+    /// The call ends.
+    public func hangUp(_ cause: HangupCause = .normalClearing, changes: ((inout CallState) -> Void)? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) async {
+        let event = WebhookEvent.hangup(HangupEvent(callId: callId, cause: cause, from: from, to: to, direction: direction))
+        await step(event, caller: "(hang up: \(cause.rawValue))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func step(_ event: WebhookEvent, caller: String?, hears expected: CallerHears?, changes: ((inout CallState) -> Void)?,
+              sourceLocation: SourceLocation) async -> CallerHears? {
+        let before = state
+        let delivery = await phone.transport.deliver(event, lookups: phone.stubs)
+        await phone.hooks.drain()
+        let record = delivery.record
+        if let caller {
+            let shown = record?.digits == EventRecord.maskedDigits ? EventRecord.maskedDigits : caller
+            transcriptLines.withLock { $0.append("> " + shown) }
+        }
+        guard delivery.status == 200 else {
+            phone.fail("the push was refused with \(delivery.status): \(delivery.xml)", at: sourceLocation)
+            return nil
+        }
+        let problems = SipgateXML.problems(in: delivery.xml)
+        if !problems.isEmpty {
+            phone.fail("the answer is not valid sipgate XML:\n" + problems.joined(separator: "\n") + "\n" + delivery.xml, at: sourceLocation)
+        }
+        guard let response = delivery.response else {
+            phone.fail("the answer could not be read:\n\(delivery.xml)", at: sourceLocation)
+            return nil
+        }
+        let heard = CallerHears(response)
+        // `answer` and `hangup` get empty answers: the transcript shows only the caller's side of them.
+        switch event {
+        case .newCall, .dtmf: transcriptLines.withLock { $0.append("< " + heard.description) }
+        case .answer, .hangup: break
+        }
+
+        if let record, let flowName = record.flow, let flow = phone.flow(named: flowName) {
+            phone.coverage.record(flow: flowName, state: record.stateAfter.flatMap { flow.stateIndex(named: $0) }, edges: record.trace)
+        }
+
+        let exhaustive = phone.exhaustivity == .on
+        if let expected {
+            if expected != heard {
+                phone.fail("""
+                    the caller heard something else (- expected, + actual):
+                    - \(expected)
+                    + \(heard)
+                    """, at: sourceLocation)
+            }
+        } else if exhaustive {
+            phone.fail("the step does not state what the caller hears; they heard: \(heard)", at: sourceLocation)
+        }
+
+        let actual = snapshot(after: before)
+        var expectedState = before
+        changes?(&expectedState)
+        if exhaustive {
+            if expectedState != actual {
+                phone.fail("the call's state changed differently (- expected, + actual):\n"
+                           + TextDiff.lines(expected: expectedState.lines, actual: actual.lines), at: sourceLocation)
+            }
+        } else {
+            let stated = zip(before.lines, expectedState.lines).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+            let wrong = stated.filter { expectedState.lines[$0] != actual.lines[$0] }
+            if !wrong.isEmpty {
+                phone.fail("the call's state changed differently (- expected, + actual):\n"
+                           + wrong.map { "- \(expectedState.lines[$0])\n+ \(actual.lines[$0])" }.joined(separator: "\n"), at: sourceLocation)
+            }
+        }
+        current.withLock { $0 = (actual, heard) }
+        return heard
+    }
+
+    private func snapshot(after before: CallState) -> CallState {
+        guard let session = phone.engine.store.session(callId), let flow = phone.flow(named: session.flow) else {
+            var gone = before
+            gone.ended = true
+            return gone
+        }
+        return CallState(session, flow: flow)
+    }
+
+    // MARK: Transcripts
+
+    /// The call so far as text: `<` what the caller hears, `>` what the caller does.
+    public var transcript: String { transcriptLines.withLock { $0.joined(separator: "\n") } }
+
+    /// Fails unless the transcript is `expected` (leading and trailing blank lines and
+    /// trailing spaces ignored), with a line diff.
+    public func expectTranscript(_ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let want = SimulatedCall.normalised(expected)
+        let have = SimulatedCall.normalised(transcript)
+        if want != have {
+            phone.fail("the transcript differs (- expected, + actual):\n" + TextDiff.text(expected: want, actual: have), at: sourceLocation)
+        }
+    }
+
+    /// Compares the transcript with a golden file; with `TOUCHTONE_RECORD=1` in the
+    /// environment it writes the file instead.
+    public func expectTranscript(goldenFile path: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        if ProcessEnvironment.value("TOUCHTONE_RECORD") == "1" {
+            do {
+                try Data((transcript + "\n").utf8).write(to: URL(fileURLWithPath: path))
+            } catch {
+                phone.fail("cannot write golden file \(path): \(error)", at: sourceLocation)
+            }
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            phone.fail("no golden file at \(path); run with TOUCHTONE_RECORD=1 to write it", at: sourceLocation)
+            return
+        }
+        expectTranscript(String(decoding: data, as: UTF8.self), sourceLocation: sourceLocation)
+    }
+
+    static func normalised(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var l = Substring(line)
+            while l.last == " " { l = l.dropLast() }
+            return String(l)
+        }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        // Indentation shared by all lines (from a multi-line literal) does not count.
+        let indent = lines.filter { !$0.isEmpty }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+        return lines.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
+    }
+}
+
+/// Environment variables without Foundation's ProcessInfo.
+enum ProcessEnvironment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        return String(cString: raw)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,135 @@
+import Touchtone
+
+/// How a simulated call reaches a flow: straight into an engine, or over HTTP to a live
+/// `touchtone` server. A test body runs the same over either.
+public protocol CallTransport: Sendable {
+    /// Delivers one push and returns the answer as sipgate would see it.
+    func deliver(_ event: WebhookEvent, lookups: LookupStubs) async -> Delivery
+}
+
+/// One answer as the caller's side sees it.
+public struct Delivery: Sendable {
+    /// The HTTP status (200 in memory).
+    public var status: Int
+    /// The XML body.
+    public var xml: String
+    /// What the engine recorded (in memory only).
+    public var record: EventRecord?
+    /// The typed answer (in memory: as the engine made it; live: read back from the XML).
+    public var response: Response?
+
+    public init(status: Int, xml: String, record: EventRecord?, response: Response?) {
+        self.status = status
+        self.xml = xml
+        self.record = record
+        self.response = response
+    }
+}
+
+/// How a test answers the async look-ups of a flow.
+public enum LookupStub: Sendable {
+    /// The look-up returns this result at once.
+    case answer(ErasedLookupResult)
+    /// The look-up throws.
+    case fail(String)
+    /// The look-up passes its deadline.
+    case late
+
+    /// The look-up leads to `step`, setting `variables`.
+    public static func answer<S: FlowState>(_ step: Step<S>, setting variables: [String: String] = [:]) -> LookupStub {
+        .answer(ErasedLookupResult(LookupResult(step, setting: variables)))
+    }
+}
+
+/// The stubs of a phone, by look-up state name; look-ups without a stub run for real.
+public struct LookupStubs: Sendable {
+    public var byState: [String: LookupStub] = [:]
+    public init() {}
+
+    func resolve(_ pending: PendingLookup) async -> (Response, EventRecord) {
+        switch byState[pending.state] {
+        case .answer(let result)?: pending.complete(with: .finished(result))
+        case .fail(let reason)?: pending.complete(with: .failed(reason))
+        case .late?: pending.complete(with: .timedOut)
+        case nil: await pending.run()
+        }
+    }
+}
+
+/// Delivers pushes straight to an engine, in memory: no sockets, no sipgate.
+public struct EngineTransport: CallTransport {
+    public let engine: Engine
+    public init(engine: Engine) { self.engine = engine }
+
+    public func deliver(_ event: WebhookEvent, lookups: LookupStubs) async -> Delivery {
+        switch engine.handle(event) {
+        case .answer(let response, let record):
+            return Delivery(status: 200, xml: response.xml, record: record, response: response)
+        case .lookup(let pending, let first):
+            var (response, record) = await lookups.resolve(pending)
+            record.trace = first.trace + record.trace
+            record.event = first.event
+            record.digits = first.digits
+            record.stateBefore = first.stateBefore
+            return Delivery(status: 200, xml: response.xml, record: record, response: response)
+        case .refused(let error):
+            return Delivery(status: 400, xml: error.description, record: nil, response: nil)
+        }
+    }
+}
+
+extension WebhookEvent {
+    /// The push as sipgate POSTs it: a form-encoded body (for live tests and tools).
+    public var formBody: String {
+        var fields: [(String, String)] = []
+        switch self {
+        case .newCall(let e):
+            fields = [("event", "newCall"), ("from", e.from), ("to", e.to), ("direction", e.direction.rawValue), ("callId", e.callId.rawValue)]
+            fields += e.users.map { ("user[]", $0) } + e.userIds.map { ("userId[]", $0) } + e.fullUserIds.map { ("fullUserId[]", $0) }
+            if let d = e.diversion { fields.append(("diversion", d)) }
+            if let o = e.origCallId { fields.append(("origCallId", o)) }
+            if let x = e.xcid { fields.append(("xcid", x)) }
+        case .answer(let e):
+            fields = [("event", "answer"), ("callId", e.callId.rawValue)]
+            if let u = e.user { fields.append(("user", u)) }
+            if let u = e.userId { fields.append(("userId", u)) }
+            if let u = e.fullUserId { fields.append(("fullUserId", u)) }
+            if let f = e.from { fields.append(("from", f)) }
+            if let t = e.to { fields.append(("to", t)) }
+            if let d = e.direction { fields.append(("direction", d.rawValue)) }
+            if let a = e.answeringNumber { fields.append(("answeringNumber", a)) }
+            if let d = e.diversion { fields.append(("diversion", d)) }
+        case .hangup(let e):
+            fields = [("event", "hangup"), ("cause", e.cause.rawValue), ("callId", e.callId.rawValue)]
+            if let f = e.from { fields.append(("from", f)) }
+            if let t = e.to { fields.append(("to", t)) }
+            if let d = e.direction { fields.append(("direction", d.rawValue)) }
+            if let a = e.answeringNumber { fields.append(("answeringNumber", a)) }
+        case .dtmf(let e):
+            fields = [("event", "dtmf"), ("dtmf", e.digits), ("callId", e.callId.rawValue)]
+        }
+        return fields.map { FormEncoding.escape($0.0) + "=" + FormEncoding.escape($0.1) }.joined(separator: "&")
+    }
+}
+
+/// `application/x-www-form-urlencoded` escaping as sipgate does it: `+` for space, `%XX` else.
+public enum FormEncoding {
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "*"):
+                out.unicodeScalars.append(UnicodeScalar(byte))
+            case UInt8(ascii: " "):
+                out.append("+")
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out.append("%")
+                out.unicodeScalars.append(hex[Int(byte >> 4)])
+                out.unicodeScalars.append(hex[Int(byte & 15)])
+            }
+        }
+        return out
+    }
+}
