@@ -109,10 +109,41 @@ enum ServeCommand {
         return String(text[..<schemeEnd.upperBound]) + user + ":****" + authority[at...] + rest[authorityEnd...]
     }
 
+    /// The RSA check for `--signature verify`, with `--signature-key` or sipgate's published key.
     private static func makeSignatureVerifier(_ options: ServeOptions) throws(UsageError) -> SignatureVerifier? {
         guard options.signature == .verify else { return nil }
-        // Wired up when the RSA check (Sources/TouchtoneServer/Security) is in this build.
-        throw UsageError("--signature verify is not available in this build yet")
+        let pem: String
+        if let path = options.signatureKeyFile {
+            guard let text = readSmallTextFile(path, maxBytes: 64 * 1024) else {
+                throw UsageError("--signature-key: cannot read \(path)")
+            }
+            pem = text
+        } else {
+            pem = SignatureCheck.sipgatePushKeyPEM
+        }
+        let key: RSAPublicKey
+        do {
+            key = try RSAPublicKey(pem: pem)
+        } catch {
+            throw UsageError("--signature-key: \(error)")
+        }
+        return { body, signature in SignatureCheck.verify(body: body, signatureBase64: signature, key: key) }
+    }
+
+    private static func readSmallTextFile(_ path: String, maxBytes: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
+        var count = 0
+        while count <= maxBytes {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            count += n
+        }
+        guard count <= maxBytes else { return nil }
+        return String(decoding: bytes[0..<count], as: UTF8.self)
     }
 }
 

@@ -19,20 +19,52 @@ final class LogCapture: Sendable {
 
 /// The states of the small flow the server tests run.
 enum Line: String, FlowState {
-    case menu, identify, sales, goodbye
+    case menu, identify, waitForGate, sales, goodbye
 }
 
-/// Key 1 transfers, key 2 runs a look-up (which then transfers), anything else says goodbye.
+/// Holds the look-up of state `waitForGate` until a test opens it.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.open { return true }
+                s.waiting.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.open = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        waiting.forEach { $0.resume() }
+    }
+}
+
+let lookupGate = Gate()
+
+/// Key 1 transfers, keys 2 and 3 run look-ups (which then transfer; 3 waits for ``lookupGate``).
 let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
     Menu(.menu, prompt: "menu") {
         Key("1", .go(.sales))
         Key("2", .go(.identify))
+        Key("3", .go(.waitForGate))
         NoInput(play: "menu")
         WrongKey(play: "menu")
     }
     .attempts(2, then: .go(.goodbye))
     Lookup(.identify, deadline: .seconds(2), fallback: .go(.goodbye)) { _ in
         await Task.yield()
+        return .init(.go(.sales))
+    }
+    Lookup(.waitForGate, deadline: .seconds(4), fallback: .go(.goodbye)) { _ in
+        await lookupGate.wait()
         return .init(.go(.sales))
     }
     Announce(.sales, play: "connecting", then: .transfer(to: "4915799912345"))
@@ -179,3 +211,11 @@ func request(_ port: Int, _ method: String, _ path: String, headers: [String: St
 }
 
 let formType = ["Content-Type": "application/x-www-form-urlencoded"]
+
+/// Runs blocking socket work on a thread of its own and awaits it, so that the test does
+/// not hold one of Swift's few cooperative threads, which the server's async steps need.
+func offThePool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.start { continuation.resume(with: Result { try body() }) }
+    }
+}

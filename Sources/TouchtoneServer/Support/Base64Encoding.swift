@@ -1,6 +1,6 @@
-/// Standard base64 with padding (RFC 4648), for Basic credentials.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+/// Encoding (the decoder lives in Security/Base64.swift), for Basic credentials.
+extension Base64 {
+    private static let encodingAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
@@ -9,23 +9,23 @@ enum Base64 {
         var i = 0
         while i + 2 < input.count {
             let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
+            out.append(encodingAlphabet[Int(n >> 18 & 63)])
+            out.append(encodingAlphabet[Int(n >> 12 & 63)])
+            out.append(encodingAlphabet[Int(n >> 6 & 63)])
+            out.append(encodingAlphabet[Int(n & 63)])
             i += 3
         }
         let rest = input.count - i
         if rest == 1 {
             let n = UInt32(input[i]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(encodingAlphabet[Int(n >> 18 & 63)])
+            out.append(encodingAlphabet[Int(n >> 12 & 63)])
             out.append(contentsOf: "==".utf8)
         } else if rest == 2 {
             let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(encodingAlphabet[Int(n >> 18 & 63)])
+            out.append(encodingAlphabet[Int(n >> 12 & 63)])
+            out.append(encodingAlphabet[Int(n >> 6 & 63)])
             out.append(UInt8(ascii: "="))
         }
         return String(decoding: out, as: UTF8.self)
