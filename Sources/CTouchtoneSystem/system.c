@@ -80,6 +80,19 @@ int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port) {
     if (fd < 0) { last_error = errno; continue; }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port == 2 && port != 0) {
+      /* First listener of a server: make sure nobody listens on the port yet, since
+         SO_REUSEPORT would otherwise silently share it with another process. */
+      if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        last_error = errno;
+        close(fd);
+        continue;
+      }
+      close(fd);
+      fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) { last_error = errno; continue; }
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
     if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
       freeaddrinfo(res);

@@ -222,3 +222,26 @@ struct TimeoutEdgeTests {
         }
     }
 }
+
+@Suite("Starting")
+struct StartTests {
+    @Test func aSecondServerOnTheSamePortFailsInsteadOfSharingIt() throws {
+        try withServer { _, port in
+            var configuration = ServerConfiguration()
+            configuration.port = port
+            configuration.loopCount = 2
+            let second = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
+            #expect {
+                try second.start()
+            } throws: { error in
+                "\(error)".contains("cannot listen on 127.0.0.1:\(port)") && "\(error)".contains("in use")
+            }
+        }
+    }
+
+    @Test func startingTwiceIsRefused() throws {
+        try withServer { server, _ in
+            #expect(throws: ServerError.self) { try server.start() }
+        }
+    }
+}

@@ -77,6 +77,7 @@ func makeEngine(store: any SessionStore = InMemorySessionStore(), publicURL: Str
 }
 
 /// Starts a server on 127.0.0.1 port 0 with two loops, runs `body`, then stops it.
+@discardableResult
 func withServer<R>(
     engine: Engine? = nil,
     audio: AudioLibrary = AudioLibrary(directory: nil),

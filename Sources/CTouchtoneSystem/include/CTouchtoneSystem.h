@@ -26,7 +26,8 @@ int ctt_eventfd_signal(int fd);
 int ctt_eventfd_drain(int fd);
 
 /* Binds and listens on host:port (numeric IPv4 or IPv6, or a name), non-blocking,
-   with SO_REUSEADDR and, when reuse_port is set, SO_REUSEPORT. Returns the fd or -errno
+   with SO_REUSEADDR and, when reuse_port is set, SO_REUSEPORT. reuse_port 2 first checks
+   that no socket is bound to the port (EADDRINUSE), so a second server cannot join it. Returns the fd or -errno
    (-EAI_* values below -1000 mean the host did not resolve: -(1000 - gai_error)). */
 int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port);
 /* The port a bound socket listens on, or -errno. */

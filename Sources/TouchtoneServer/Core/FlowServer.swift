@@ -92,8 +92,8 @@ public final class FlowServer: Sendable {
             // The first listener picks the port (for port 0); the others join it with SO_REUSEPORT.
             var fds: [Int32] = []
             var port = configuration.port
-            for _ in 0..<loopCount {
-                let fd = ctt_listen_tcp(configuration.host, Int32(port), 1024, 1)
+            for i in 0..<loopCount {
+                let fd = ctt_listen_tcp(configuration.host, Int32(port), 1024, i == 0 ? 2 : 1)
                 guard fd >= 0 else {
                     fds.forEach { ctt_close($0) }
                     throw ServerError.listen(host: configuration.host, port: port, SystemError("listen", code: -fd))
