@@ -61,7 +61,9 @@ struct CallOverHTTPTests {
         }
         // The client blocks on its own thread: the look-up runs on Swift's cooperative pool.
         let (first, during, answer, behind) = try await offThePool {
-            let caller = try TestClient(port: port)
+            // Generous: CPU-heavy tests elsewhere in the run can hold the cooperative pool
+            // (where the look-up runs) for seconds.
+            let caller = try TestClient(port: port, timeoutMilliseconds: 30_000)
             let first = try post(caller, newCallBody)
             // Key 3 starts a look-up that waits for the gate; a request pipelined behind it
             // is answered after it, in order.
@@ -69,10 +71,10 @@ struct CallOverHTTPTests {
             try caller.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             // While the look-up waits, the one loop serves other connections.
-            let during = try request(port, "GET", "/healthz")
+            let during = try labelled("request during the look-up") { try request(port, "GET", "/healthz") }
             lookupGate.open()
-            let answer = try caller.readResponse()
-            let behind = try caller.readResponse()
+            let answer = try labelled("answer of the look-up") { try caller.readResponse() }
+            let behind = try labelled("answer behind the look-up") { try caller.readResponse() }
             return (first.status, during.status, answer, behind)
         }
         #expect(first == 200)

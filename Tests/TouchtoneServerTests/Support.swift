@@ -63,7 +63,7 @@ let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
         await Task.yield()
         return .init(.go(.sales))
     }
-    Lookup(.waitForGate, deadline: .seconds(4), fallback: .go(.goodbye)) { _ in
+    Lookup(.waitForGate, deadline: .seconds(8), fallback: .go(.goodbye)) { _ in
         await lookupGate.wait()
         return .init(.go(.sales))
     }
@@ -219,4 +219,9 @@ func offThePool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async t
     try await withCheckedThrowingContinuation { continuation in
         Thread.start { continuation.resume(with: Result { try body() }) }
     }
+}
+
+/// Runs `body`; a failure names the step.
+func labelled<R>(_ step: String, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch { throw ClientError(description: "\(step): \(error)") }
 }
