@@ -88,6 +88,8 @@ final class EventLoop: @unchecked Sendable {
     private var nextID: UInt64 = 2
     private var readBuffer: [UInt8]
     private var stopping = false
+    /// The listener is out of epoll after running out of file descriptors.
+    private var listenerPaused = false
     private var drainDeadline: UInt64 = 0
     private var dateSecond: Int64 = -1
     private var dateBytes: [UInt8] = []
@@ -230,7 +232,16 @@ final class EventLoop: @unchecked Sendable {
         // Bounded per wake-up so a flood of connections cannot starve the open ones.
         for _ in 0..<64 {
             let fd = address.withUnsafeMutableBufferPointer { ctt_accept(listenFD, $0.baseAddress) }
-            if fd < 0 { return }
+            if fd < 0 {
+                if -fd == EMFILE_CODE || -fd == ENFILE_CODE || -fd == ENOBUFS_CODE || -fd == ENOMEM_CODE {
+                    // Out of descriptors: the level-triggered listener would wake us at once,
+                    // again and again. Stop listening until the next timer tick.
+                    _ = ctt_epoll_ctl(epfd, 2, listenFD, 0, Self.listenerToken)
+                    listenerPaused = true
+                    core.logger.notice("accept paused", [("error", SystemError("accept", code: -fd).description)])
+                }
+                return
+            }
             let open = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
             if open > core.configuration.limits.maxConnections || stopping {
                 core.openConnections.wrappingSubtract(1, ordering: .relaxed)
@@ -460,6 +471,10 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Timers
 
     private func checkTimeouts(now: UInt64) {
+        if listenerPaused && listenFD >= 0 && !stopping {
+            listenerPaused = false
+            _ = ctt_epoll_ctl(epfd, 0, listenFD, CTT_EV_IN, Self.listenerToken)
+        }
         let limits = core.configuration.limits
         let requestTimeout = limits.requestTimeout.nanoseconds
         let idleTimeout = limits.idleTimeout.nanoseconds
@@ -496,7 +511,15 @@ final class EventLoop: @unchecked Sendable {
 import Glibc
 let EAGAIN_CODE = EAGAIN
 let EINTR_CODE = EINTR
+let EMFILE_CODE = EMFILE
+let ENFILE_CODE = ENFILE
+let ENOBUFS_CODE = ENOBUFS
+let ENOMEM_CODE = ENOMEM
 #else
 let EAGAIN_CODE: Int32 = 11
 let EINTR_CODE: Int32 = 4
+let EMFILE_CODE: Int32 = 24
+let ENFILE_CODE: Int32 = 23
+let ENOBUFS_CODE: Int32 = 105
+let ENOMEM_CODE: Int32 = 12
 #endif

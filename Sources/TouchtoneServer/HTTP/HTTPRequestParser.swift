@@ -218,7 +218,8 @@ public struct HTTPRequestParser: Sendable {
     private mutating func consume(upTo index: Int) {
         start = index
         if start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // An idle keep-alive connection should not keep a large buffer alive.
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 16 * 1024)
             start = 0
         } else if start >= 4096 && start * 2 >= buffer.count {
             buffer.removeFirst(start)
