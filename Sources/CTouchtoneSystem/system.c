@@ -1,2 +1,269 @@
+#define _GNU_SOURCE
 #include "CTouchtoneSystem.h"
-int ctt_placeholder(void) { return 0; }
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+const uint32_t CTT_EV_IN = EPOLLIN;
+const uint32_t CTT_EV_OUT = EPOLLOUT;
+const uint32_t CTT_EV_ERR = EPOLLERR;
+const uint32_t CTT_EV_HUP = EPOLLHUP;
+const uint32_t CTT_EV_RDHUP = EPOLLRDHUP;
+
+int ctt_epoll_create(void) {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+int ctt_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = events;
+  ev.data.u64 = token;
+  int real_op = op == 0 ? EPOLL_CTL_ADD : op == 1 ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+  return epoll_ctl(epfd, real_op, fd, &ev) < 0 ? -errno : 0;
+}
+
+int ctt_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms) {
+  struct epoll_event evs[256];
+  if (max_events > 256) max_events = 256;
+  int n = epoll_wait(epfd, evs, max_events, timeout_ms);
+  if (n < 0) return -errno;
+  for (int i = 0; i < n; i++) {
+    tokens[i] = evs[i].data.u64;
+    events[i] = evs[i].events;
+  }
+  return n;
+}
+
+int ctt_eventfd(void) {
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+int ctt_eventfd_signal(int fd) {
+  uint64_t one = 1;
+  return write(fd, &one, sizeof one) < 0 ? -errno : 0;
+}
+
+int ctt_eventfd_drain(int fd) {
+  uint64_t value;
+  return read(fd, &value, sizeof value) < 0 ? -errno : 0;
+}
+
+int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port) {
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  int gai = getaddrinfo(host, service, &hints, &res);
+  if (gai != 0) return -(1000 - gai);
+  int last_error = EADDRNOTAVAIL;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) { last_error = errno; continue; }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port == 2 && port != 0) {
+      /* First listener of a server: make sure nobody listens on the port yet, since
+         SO_REUSEPORT would otherwise silently share it with another process. */
+      if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        last_error = errno;
+        close(fd);
+        continue;
+      }
+      close(fd);
+      fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) { last_error = errno; continue; }
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
+    if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
+      freeaddrinfo(res);
+      return fd;
+    }
+    last_error = errno;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return -last_error;
+}
+
+int ctt_local_port(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -errno;
+  if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return -EAFNOSUPPORT;
+}
+
+static void to_addr16(const struct sockaddr_storage *ss, uint8_t *addr16) {
+  memset(addr16, 0, 16);
+  if (ss->ss_family == AF_INET) {
+    addr16[10] = 0xff;
+    addr16[11] = 0xff;
+    memcpy(addr16 + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+  } else if (ss->ss_family == AF_INET6) {
+    memcpy(addr16, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+  }
+}
+
+int ctt_accept(int listen_fd, uint8_t *addr16) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return -errno;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  to_addr16(&ss, addr16);
+  return fd;
+}
+
+int ctt_connect_tcp(const char *host, int port, int timeout_ms) {
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  if (getaddrinfo(host, service, &hints, &res) != 0) return -EINVAL;
+  int result = -ECONNREFUSED;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) { result = -errno; continue; }
+    ctt_set_timeouts(fd, timeout_ms);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      result = fd;
+      break;
+    }
+    result = -errno;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return result;
+}
+
+ssize_t ctt_read(int fd, void *buf, size_t len) {
+  ssize_t n = read(fd, buf, len);
+  return n < 0 ? -errno : n;
+}
+
+ssize_t ctt_send(int fd, const void *buf, size_t len) {
+  ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+  return n < 0 ? -errno : n;
+}
+
+int ctt_close(int fd) { return close(fd) < 0 ? -errno : 0; }
+
+int ctt_shutdown_write(int fd) { return shutdown(fd, SHUT_WR) < 0 ? -errno : 0; }
+
+int ctt_parse_address(const char *text, uint8_t *addr16) {
+  struct in_addr v4;
+  struct in6_addr v6;
+  memset(addr16, 0, 16);
+  if (inet_pton(AF_INET, text, &v4) == 1) {
+    addr16[10] = 0xff;
+    addr16[11] = 0xff;
+    memcpy(addr16 + 12, &v4, 4);
+    return 0;
+  }
+  if (inet_pton(AF_INET6, text, &v6) == 1) {
+    memcpy(addr16, &v6, 16);
+    return 0;
+  }
+  return -1;
+}
+
+int ctt_format_address(const uint8_t *addr16, char *out, size_t out_len) {
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const char *r;
+  if (memcmp(addr16, mapped, 12) == 0) {
+    r = inet_ntop(AF_INET, addr16 + 12, out, (socklen_t)out_len);
+  } else {
+    r = inet_ntop(AF_INET6, addr16, out, (socklen_t)out_len);
+  }
+  return r ? (int)strlen(out) : -1;
+}
+
+uint64_t ctt_monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ctt_realtime(int64_t *seconds, int32_t *nanoseconds) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  *seconds = ts.tv_sec;
+  *nanoseconds = (int32_t)ts.tv_nsec;
+}
+
+void ctt_utc_fields(int64_t seconds, int *fields7) {
+  time_t t = (time_t)seconds;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  fields7[0] = tm.tm_year + 1900;
+  fields7[1] = tm.tm_mon + 1;
+  fields7[2] = tm.tm_mday;
+  fields7[3] = tm.tm_hour;
+  fields7[4] = tm.tm_min;
+  fields7[5] = tm.tm_sec;
+  fields7[6] = tm.tm_wday;
+}
+
+int ctt_cpu_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+int ctt_set_timeouts(int fd, int timeout_ms) {
+  struct timeval tv;
+  tv.tv_sec = timeout_ms / 1000;
+  tv.tv_usec = (timeout_ms % 1000) * 1000;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) return -errno;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) return -errno;
+  return 0;
+}
+
+int ctt_signalfd_term(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -EINVAL;
+  int fd = signalfd(-1, &set, SFD_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+int ctt_signalfd_wait(int fd) {
+  struct signalfd_siginfo info;
+  for (;;) {
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 ? -errno : -EIO;
+  }
+}
+
+void ctt_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

@@ -1,5 +1,75 @@
 #ifndef CTOUCHTONE_SYSTEM_H
 #define CTOUCHTONE_SYSTEM_H
-/* System calls and constants Glibc's Swift overlay does not export. */
-int ctt_placeholder(void);
+/* System calls and constants Glibc's Swift overlay does not export well:
+   epoll (its event struct is packed), eventfd, accept4, SO_REUSEPORT listeners,
+   MSG_NOSIGNAL sends. Every function returns -errno on failure unless noted. */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Readiness bits, as epoll reports them. */
+extern const uint32_t CTT_EV_IN;
+extern const uint32_t CTT_EV_OUT;
+extern const uint32_t CTT_EV_ERR;
+extern const uint32_t CTT_EV_HUP;
+extern const uint32_t CTT_EV_RDHUP;
+
+int ctt_epoll_create(void);
+/* op: 0 add, 1 modify, 2 delete. */
+int ctt_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+/* Waits for events; fills tokens[i] and events[i]; returns the count or -errno. */
+int ctt_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms);
+
+/* A non-blocking, close-on-exec eventfd. */
+int ctt_eventfd(void);
+int ctt_eventfd_signal(int fd);
+int ctt_eventfd_drain(int fd);
+
+/* Binds and listens on host:port (numeric IPv4 or IPv6, or a name), non-blocking,
+   with SO_REUSEADDR and, when reuse_port is set, SO_REUSEPORT. reuse_port 2 first checks
+   that no socket is bound to the port (EADDRINUSE), so a second server cannot join it. Returns the fd or -errno
+   (-EAI_* values below -1000 mean the host did not resolve: -(1000 - gai_error)). */
+int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port);
+/* The port a bound socket listens on, or -errno. */
+int ctt_local_port(int fd);
+
+/* Accepts one connection, non-blocking and close-on-exec, with TCP_NODELAY.
+   Writes the peer address as 16 bytes (IPv4 mapped into IPv6) into addr16. */
+int ctt_accept(int listen_fd, uint8_t *addr16);
+
+/* Connects to 127.0.0.1 or ::1 style numeric host (blocking, for tests and clients). */
+int ctt_connect_tcp(const char *host, int port, int timeout_ms);
+
+ssize_t ctt_read(int fd, void *buf, size_t len);
+/* send with MSG_NOSIGNAL: a closed peer yields -EPIPE instead of killing the process. */
+ssize_t ctt_send(int fd, const void *buf, size_t len);
+int ctt_close(int fd);
+int ctt_shutdown_write(int fd);
+
+/* Parses a numeric IPv4 or IPv6 address into 16 bytes (IPv4 mapped). Returns 0 or -1. */
+int ctt_parse_address(const char *text, uint8_t *addr16);
+/* Formats 16 address bytes (mapped IPv4 shown as a.b.c.d). Returns the length or -1. */
+int ctt_format_address(const uint8_t *addr16, char *out, size_t out_len);
+
+/* Monotonic time in nanoseconds. */
+uint64_t ctt_monotonic_ns(void);
+/* Wall time: seconds and nanoseconds since 1970. */
+void ctt_realtime(int64_t *seconds, int32_t *nanoseconds);
+/* Breaks seconds since 1970 (UTC) into fields: year, month 1-12, day, hour, minute, second, weekday 0=Sunday. */
+void ctt_utc_fields(int64_t seconds, int *fields7);
+
+/* Number of online processors. */
+int ctt_cpu_count(void);
+
+/* Sets SO_RCVTIMEO and SO_SNDTIMEO (for blocking test clients). */
+int ctt_set_timeouts(int fd, int timeout_ms);
+
+/* Blocks SIGTERM and SIGINT in the calling thread (and threads it creates later) and
+   returns a signalfd that reads them, or -errno. */
+int ctt_signalfd_term(void);
+/* Waits until the signalfd reports a signal; returns its number or -errno. */
+int ctt_signalfd_wait(int fd);
+/* Blocks SIGPIPE for the process's threads created after this call. */
+void ctt_ignore_sigpipe(void);
+
 #endif

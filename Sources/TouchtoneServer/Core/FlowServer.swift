@@ -1,0 +1,221 @@
+import CTouchtoneSystem
+import Dispatch
+import Synchronization
+import Touchtone
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The flow server: answers sipgate pushes over HTTP/1.1 with the engine's XML.
+///
+/// One event loop per core, each on its own thread with its own `SO_REUSEPORT` listener.
+/// Requests are handled on the loop that read them; only async flow steps leave the loop,
+/// and their answers come back to it.
+///
+/// ```swift
+/// let server = FlowServer(configuration: config, engine: engine)
+/// let port = try server.start()      // port 0 in the configuration picks a free port
+/// ...
+/// server.shutdown()                  // stop accepting, finish in-flight requests
+/// server.waitUntilStopped()          // sessions are saved to the state file by now
+/// ```
+public final class FlowServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let engine: Engine
+    public let audio: AudioLibrary
+    public let logger: EventLogger
+
+    private struct Running: @unchecked Sendable {
+        // @unchecked: the loops are Sendable in practice (see EventLoop); the array is only
+        // read after start() published it under the lock.
+        var loops: [EventLoop]
+        var core: ServerCore
+        var port: Int
+    }
+
+    private enum Phase {
+        case idle
+        case running(Running)
+        case stopped
+    }
+
+    private let phase = Mutex<Phase>(.idle)
+    private let stopped = DispatchGroup()
+    private let loopsLeft = Atomic<Int>(0)
+    private let restoredCount = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - audio: the prompts under `/audio/`; none by default.
+    ///   - logger: where push lines go; standard output in text by default.
+    public init(configuration: ServerConfiguration, engine: Engine, audio: AudioLibrary = AudioLibrary(directory: nil),
+                logger: EventLogger = EventLogger()) {
+        self.configuration = configuration
+        self.engine = engine
+        self.audio = audio
+        self.logger = logger
+    }
+
+    /// The port the server listens on, once started.
+    public var port: Int? {
+        phase.withLock { if case .running(let r) = $0 { return r.port } else { return nil } }
+    }
+
+    /// How many sessions ``start()`` restored from the state file.
+    public var restoredSessions: Int { restoredCount.load(ordering: .relaxed) }
+
+    /// Restores sessions from the state file (if configured), binds the listeners and starts
+    /// the loops. Returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() throws(ServerError) -> Int {
+        try phase.withLock { (phase) throws(ServerError) -> Int in
+            guard case .idle = phase else { throw ServerError.alreadyStarted }
+            let loopCount = configuration.loopCount > 0 ? configuration.loopCount : Int(ctt_cpu_count())
+
+            if let path = configuration.stateFile {
+                do {
+                    let contents = try SessionFile.read(from: path)
+                    for problem in contents.problems {
+                        logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
+                    }
+                    if !contents.sessions.isEmpty {
+                        let restored = engine.restore(contents.sessions)
+                        restoredCount.store(restored, ordering: .relaxed)
+                        logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
+                                                            ("saved", String(contents.sessions.count))])
+                    }
+                    logger.flush()
+                } catch {
+                    throw ServerError.stateFile(path: path, reason: "\(error)")
+                }
+            }
+
+            // The first listener picks the port (for port 0); the others join it with SO_REUSEPORT.
+            var fds: [Int32] = []
+            var port = configuration.port
+            for i in 0..<loopCount {
+                let fd = ctt_listen_tcp(configuration.host, Int32(port), 1024, i == 0 ? 2 : 1)
+                guard fd >= 0 else {
+                    fds.forEach { ctt_close($0) }
+                    throw ServerError.listen(host: configuration.host, port: port, SystemError("listen", code: -fd))
+                }
+                fds.append(fd)
+                if port == 0 { port = Int(ctt_local_port(fd)) }
+            }
+            let coreBox = Mutex<ServerCore?>(nil)
+            let router = RequestRouter(engine: engine, audio: audio, configuration: configuration) { [engine] in
+                guard let core = coreBox.withLock({ $0 }) else { return "" }
+                return PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
+                                             liveSessions: engine.store.count,
+                                             openConnections: core.openConnections.load(ordering: .relaxed))
+            }
+            let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount)
+            coreBox.withLock { $0 = core }
+            var loops: [EventLoop] = []
+            do throws(SystemError) {
+                for (i, fd) in fds.enumerated() { loops.append(try EventLoop(index: i, core: core, listenFD: fd)) }
+            } catch {
+                fds.dropFirst(loops.count).forEach { ctt_close($0) }
+                throw ServerError.system(error)
+            }
+            loopsLeft.store(loopCount, ordering: .relaxed)
+            stopped.enter()
+            for loop in loops {
+                Thread.start { [self] in
+                    loop.run()
+                    if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                        finish()
+                    }
+                }
+            }
+            phase = .running(Running(loops: loops, core: core, port: port))
+            return port
+        }
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (up to the shutdown
+    /// grace time), then saves sessions to the state file. Returns at once; see ``waitUntilStopped()``.
+    public func shutdown() {
+        let loops = phase.withLock { phase -> [EventLoop] in
+            if case .running(let r) = phase { return r.loops }
+            return []
+        }
+        for loop in loops { loop.requestStop() }
+    }
+
+    /// Blocks the calling thread until the server stopped and saved its sessions.
+    /// Call it from a thread of your own (the main thread), not from a Swift task.
+    public func waitUntilStopped() {
+        let started = phase.withLock { phase -> Bool in
+            if case .idle = phase { return false }
+            return true
+        }
+        if started { stopped.wait() }
+    }
+
+    /// A snapshot of `/metrics`.
+    public func metricsText() -> String {
+        let core = phase.withLock { phase -> ServerCore? in
+            if case .running(let r) = phase { return r.core }
+            return nil
+        }
+        guard let core else { return "" }
+        return core.router.metrics()
+    }
+
+    private func finish() {
+        if let path = configuration.stateFile {
+            let sessions = engine.store.allSessions()
+            do {
+                let written = try SessionFile.write(sessions, to: path)
+                logger.notice("sessions saved", [("file", path), ("count", String(written))])
+            } catch {
+                logger.notice("saving sessions failed", [("file", path), ("error", "\(error)")])
+            }
+        }
+        logger.notice("stopped")
+        logger.flush()
+        phase.withLock { $0 = .stopped }
+        stopped.leave()
+    }
+}
+
+/// Why a server could not start.
+public enum ServerError: Error, Sendable, CustomStringConvertible {
+    case alreadyStarted
+    case listen(host: String, port: Int, SystemError)
+    case system(SystemError)
+    case stateFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted: return "the server was started already"
+        case .listen(let host, let port, let error): return "cannot listen on \(host):\(port): \(error)"
+        case .system(let error): return "\(error)"
+        case .stateFile(let path, let reason): return "cannot read state file \(path): \(reason)"
+        }
+    }
+}
+
+/// Plain threads for the event loops: blocking work never runs on Swift's concurrency pool.
+enum Thread {
+    private final class Box {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    static func start(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if rc != 0 {
+            // No thread: run the body here rather than lose it.
+            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+            return
+        }
+        pthread_detach(thread)
+    }
+}

@@ -1,0 +1,100 @@
+/// A response the server sends: status, a few header fields and the body, written in one piece.
+public struct HTTPResponse: Sendable, Hashable {
+    public var status: HTTPStatus
+    /// Header fields beyond `Content-Length`, `Connection` and `Date`, which the writer adds.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// For `HEAD`: send `Content-Length` of ``body`` but not the body itself.
+    public var omitBody: Bool
+
+    public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = [], omitBody: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.omitBody = omitBody
+    }
+
+    /// A short plain-text answer (errors, `/healthz`).
+    public static func text(_ status: HTTPStatus, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + headers, body: Array((text + "\n").utf8))
+    }
+
+    /// The first value of `name` (any case).
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+
+    public static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
+        a.status == b.status && a.body == b.body && a.omitBody == b.omitBody
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(status)
+        hasher.combine(body)
+    }
+}
+
+/// Writes HTTP/1.1 responses into a byte buffer.
+enum HTTPResponseWriter {
+    static let crlf: [UInt8] = [13, 10]
+
+    /// Appends the whole response (head and body) to `out`.
+    static func write(_ response: HTTPResponse, keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+        let noBody = response.status.code == 304 || response.status.code == 204
+        writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
+                  keepAlive: keepAlive, date: date, into: &out)
+        if !response.omitBody && !noBody { out.append(contentsOf: response.body) }
+    }
+
+    /// Appends a status line and header fields (ending with the empty line).
+    static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
+                          keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(status.code, into: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: status.reason.utf8)
+        out.append(contentsOf: crlf)
+        for (name, value) in headers {
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            // Header values come from our own code; strip CR/LF anyway so nothing can split the head.
+            for b in value.utf8 where b != 13 && b != 10 { out.append(b) }
+            out.append(contentsOf: crlf)
+        }
+        if let contentLength {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(contentLength, into: &out)
+            out.append(contentsOf: crlf)
+        }
+        if !date.isEmpty {
+            out.append(contentsOf: "Date: ".utf8)
+            out.append(contentsOf: date)
+            out.append(contentsOf: crlf)
+        }
+        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        out.append(contentsOf: crlf)
+    }
+
+    static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
+        if value == 0 { out.append(UInt8(ascii: "0")); return }
+        var v = value < 0 ? -value : value
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while v > 0 {
+                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                n += 1
+            }
+            while n > 0 {
+                n -= 1
+                out.append(d[n])
+            }
+        }
+    }
+}

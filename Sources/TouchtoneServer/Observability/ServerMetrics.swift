@@ -1,0 +1,113 @@
+import Synchronization
+import Touchtone
+
+/// What the server itself counts (the engine counts events and answers).
+struct ServerStats: Sendable {
+    /// Upper bounds of the latency histogram, in microseconds.
+    static let latencyBucketsMicroseconds: [Int] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 250_000, 1_000_000, 10_000_000]
+
+    var requests = 0
+    var refusedByReason: [String: Int] = [:]
+    var authFailures = 0
+    var latencyCounts = [Int](repeating: 0, count: ServerStats.latencyBucketsMicroseconds.count + 1)
+    var latencySumMicroseconds = 0
+    var latencyCount = 0
+    var acceptedConnections = 0
+
+    mutating func observeLatency(microseconds: Int) {
+        var i = 0
+        let bounds = ServerStats.latencyBucketsMicroseconds
+        while i < bounds.count, microseconds > bounds[i] { i += 1 }
+        latencyCounts[i] += 1
+        latencySumMicroseconds += microseconds
+        latencyCount += 1
+    }
+
+    mutating func merge(_ other: ServerStats) {
+        requests += other.requests
+        for (k, v) in other.refusedByReason { refusedByReason[k, default: 0] += v }
+        authFailures += other.authFailures
+        for i in latencyCounts.indices { latencyCounts[i] += other.latencyCounts[i] }
+        latencySumMicroseconds += other.latencySumMicroseconds
+        latencyCount += other.latencyCount
+        acceptedConnections += other.acceptedConnections
+    }
+}
+
+/// Per-loop counters behind an uncontended lock; `/metrics` adds them up.
+final class LoopStats: Sendable {
+    let state = Mutex(ServerStats())
+}
+
+/// Renders the Prometheus text format (version 0.0.4).
+enum PrometheusText {
+    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int, openConnections: Int) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func label(_ value: String) -> String {
+            var escaped = ""
+            for c in value {
+                switch c {
+                case "\\": escaped += "\\\\"
+                case "\"": escaped += "\\\""
+                case "\n": escaped += "\\n"
+                default: escaped.append(c)
+                }
+            }
+            return escaped
+        }
+        family("touchtone_sessions_live", "gauge", "Calls with a live session.")
+        out += "touchtone_sessions_live \(liveSessions)\n"
+        family("touchtone_connections_open", "gauge", "Open client connections.")
+        out += "touchtone_connections_open \(openConnections)\n"
+        family("touchtone_connections_accepted_total", "counter", "Client connections accepted.")
+        out += "touchtone_connections_accepted_total \(stats.acceptedConnections)\n"
+        family("touchtone_http_requests_total", "counter", "HTTP requests answered.")
+        out += "touchtone_http_requests_total \(stats.requests)\n"
+        family("touchtone_events_total", "counter", "Pushes handled, by event.")
+        for name in EventName.allCases {
+            out += "touchtone_events_total{event=\"\(name.rawValue)\"} \(engine.eventsByType[name] ?? 0)\n"
+        }
+        family("touchtone_answers_total", "counter", "Answers sent, by final verb.")
+        for (verb, count) in engine.answersByVerb.sorted(by: { $0.key < $1.key }) {
+            out += "touchtone_answers_total{verb=\"\(label(verb))\"} \(count)\n"
+        }
+        family("touchtone_refused_total", "counter", "Requests refused, by reason.")
+        var refused = stats.refusedByReason
+        if engine.refusedFull > 0 { refused["store_full", default: 0] += engine.refusedFull }
+        if engine.unknownCallEvents > 0 { refused["unknown_call", default: 0] += engine.unknownCallEvents }
+        for (reason, count) in refused.sorted(by: { $0.key < $1.key }) {
+            out += "touchtone_refused_total{reason=\"\(label(reason))\"} \(count)\n"
+        }
+        family("touchtone_sessions_expired_total", "counter", "Sessions removed for being idle too long.")
+        out += "touchtone_sessions_expired_total \(engine.expiredSessions)\n"
+        family("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.")
+        out += "touchtone_auth_failures_total \(stats.authFailures)\n"
+        family("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.")
+        out += "touchtone_lookup_timeouts_total \(engine.lookupTimeouts)\n"
+        family("touchtone_lookup_failures_total", "counter", "Async steps that failed.")
+        out += "touchtone_lookup_failures_total \(engine.lookupFailures)\n"
+        family("touchtone_push_duration_seconds", "histogram", "Time from a complete push to its answer.")
+        var cumulative = 0
+        for (i, bound) in ServerStats.latencyBucketsMicroseconds.enumerated() {
+            cumulative += stats.latencyCounts[i]
+            out += "touchtone_push_duration_seconds_bucket{le=\"\(seconds(bound))\"} \(cumulative)\n"
+        }
+        cumulative += stats.latencyCounts[ServerStats.latencyBucketsMicroseconds.count]
+        out += "touchtone_push_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
+        out += "touchtone_push_duration_seconds_sum \(seconds(stats.latencySumMicroseconds))\n"
+        out += "touchtone_push_duration_seconds_count \(stats.latencyCount)\n"
+        return out
+    }
+
+    /// Microseconds as a decimal number of seconds, without floating-point noise.
+    static func seconds(_ microseconds: Int) -> String {
+        let whole = microseconds / 1_000_000
+        var fraction = String(microseconds % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
+    }
+}

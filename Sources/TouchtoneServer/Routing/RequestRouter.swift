@@ -1,0 +1,157 @@
+import Touchtone
+
+/// Turns one parsed request into a response: routing, access checks, the engine, audio.
+///
+/// Runs on the event loop thread that read the request; everything here is synchronous
+/// and never blocks (audio is served from memory).
+final class RequestRouter: Sendable {
+    enum Outcome {
+        /// Send this response. `record` is set for pushes, `refusal` names why a request was refused.
+        case respond(HTTPResponse, record: EventRecord?, refusal: String?, authFailure: Bool)
+        /// Run the engine's async step off the loop, then answer.
+        case lookup(PendingLookup, EventRecord)
+    }
+
+    let engine: Engine
+    let audio: AudioLibrary
+    let access: AccessControl
+    let webhookPaths: Set<String>
+    let audioPrefixes: [String]
+    let metrics: @Sendable () -> String
+
+    init(engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String) {
+        self.engine = engine
+        self.audio = audio
+        self.access = AccessControl(configuration: configuration)
+        var paths: Set<String> = ["/"]
+        var prefixes = ["/audio/"]
+        for extra in configuration.webhookPaths where extra.hasPrefix("/") {
+            paths.insert(extra)
+            let base = extra.hasSuffix("/") ? String(extra.dropLast()) : extra
+            if !base.isEmpty {
+                paths.insert(base)
+                paths.insert(base + "/")
+                prefixes.append(base + "/audio/")
+            }
+        }
+        webhookPaths = paths
+        audioPrefixes = prefixes
+        self.metrics = metrics
+    }
+
+    func route(_ request: HTTPRequest, peer: IPAddress) -> Outcome {
+        let path = request.path
+        if webhookPaths.contains(path) {
+            guard request.method == "POST" else {
+                return refuse(.text(.methodNotAllowed, "pushes are POSTed here", headers: [("Allow", "POST")]), "method")
+            }
+            return push(request, peer: peer)
+        }
+        if path == "/healthz" {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+            }
+            var response = HTTPResponse.text(.ok, "ok")
+            response.omitBody = request.method == "HEAD"
+            return .respond(response, record: nil, refusal: nil, authFailure: false)
+        }
+        if path == "/metrics" {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+            }
+            if let refused = checkAccess(request, peer: peer) { return refused }
+            let response = HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                        body: Array(metrics().utf8), omitBody: request.method == "HEAD")
+            return .respond(response, record: nil, refusal: nil, authFailure: false)
+        }
+        for prefix in audioPrefixes where path.hasPrefix(prefix) {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+            }
+            return serveAudio(name: String(path.dropFirst(prefix.count)), request: request)
+        }
+        return refuse(.text(.notFound, "no such resource"), "not_found")
+    }
+
+    private func refuse(_ response: HTTPResponse, _ reason: String, authFailure: Bool = false) -> Outcome {
+        .respond(response, record: nil, refusal: reason, authFailure: authFailure)
+    }
+
+    /// Source address and Basic credentials; `nil` when the request may pass.
+    private func checkAccess(_ request: HTTPRequest, peer: IPAddress) -> Outcome? {
+        let client = access.clientAddress(peer: peer, headers: request.headers)
+        guard access.isAllowed(client) else {
+            return refuse(.text(.forbidden, "source address \(client) is not allowed"), "address")
+        }
+        switch access.checkBasic(request.headers) {
+        case .ok:
+            return nil
+        case .missing:
+            return refuse(.text(.unauthorized, "credentials required", headers: [AccessControl.challengeHeader]), "auth_missing", authFailure: true)
+        case .wrong:
+            return refuse(.text(.unauthorized, "wrong credentials", headers: [AccessControl.challengeHeader]), "auth_wrong", authFailure: true)
+        }
+    }
+
+    private func push(_ request: HTTPRequest, peer: IPAddress) -> Outcome {
+        if let refused = checkAccess(request, peer: peer) { return refused }
+        guard Self.isFormContentType(request.headers["content-type"]) else {
+            return refuse(.text(.unsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded"), "content_type")
+        }
+        switch access.checkSignature(request) {
+        case .ok:
+            break
+        case .missing:
+            return refuse(.text(.forbidden, "X-Sipgate-Signature missing"), "signature_missing", authFailure: true)
+        case .invalid:
+            return refuse(.text(.forbidden, "X-Sipgate-Signature does not match the body"), "signature_invalid", authFailure: true)
+        }
+        switch engine.handle(body: request.body) {
+        case .answer(let response, let record):
+            return .respond(Self.xml(response), record: record, refusal: nil, authFailure: false)
+        case .lookup(let pending, let record):
+            return .lookup(pending, record)
+        case .refused(let error):
+            return refuse(.text(.badRequest, "bad push: \(error.description)"), "bad_push")
+        }
+    }
+
+    static func xml(_ response: Response) -> HTTPResponse {
+        var body = [UInt8]()
+        body.reserveCapacity(512)
+        response.render(into: &body)
+        return HTTPResponse(status: .ok, headers: [("Content-Type", "application/xml; charset=utf-8")], body: body)
+    }
+
+    /// `application/x-www-form-urlencoded`, any case, parameters (charset) allowed.
+    static func isFormContentType(_ value: String?) -> Bool {
+        guard let value else { return false }
+        let media = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return media.trimmingSpaces.lowercased() == "application/x-www-form-urlencoded"
+    }
+
+    private func serveAudio(name: String, request: HTTPRequest) -> Outcome {
+        guard AudioLibrary.isServableName(name) else {
+            return refuse(.text(.notFound, "no such prompt"), "audio_name")
+        }
+        guard let file = audio.file(named: name) else {
+            return refuse(.text(.notFound, "no such prompt"), "not_found")
+        }
+        let headers: [(name: String, value: String)] = [("Content-Type", "audio/wav"), ("ETag", file.etag), ("Cache-Control", "public, max-age=300")]
+        if let condition = request.headers["if-none-match"], Self.matches(condition, etag: file.etag) {
+            return .respond(HTTPResponse(status: .notModified, headers: Array(headers.dropFirst())), record: nil, refusal: nil, authFailure: false)
+        }
+        return .respond(HTTPResponse(status: .ok, headers: headers, body: file.bytes, omitBody: request.method == "HEAD"),
+                        record: nil, refusal: nil, authFailure: false)
+    }
+
+    static func matches(_ condition: String, etag: String) -> Bool {
+        for candidate in condition.split(separator: ",") {
+            var tag = candidate.trimmingSpaces
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            if tag == etag[...] { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,95 @@
+import FoundationEssentials
+import Testing
+import Touchtone
+@testable import TouchtoneServer
+
+@Suite("Logs and session expiry")
+struct LoggingAndSweepTests {
+    @Test func jsonLogLinesAreOneObjectEachWithoutCredentials() throws {
+        let logs = LogCapture()
+        let secret = "Basic " + Base64.encode(Array("sipgate:hunter2".utf8))
+        let engine = try makeEngine()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.loopCount = 1
+        configuration.basicAuth = BasicCredentials(user: "sipgate", password: "hunter2")
+        let server = FlowServer(configuration: configuration, engine: engine, logger: logs.logger(.json))
+        let port = try server.start()
+        let client = try TestClient(port: port)
+        #expect(try post(client, newCallBody, headers: "Authorization: \(secret)\r\n").status == 200)
+        #expect(try post(client, dtmfBody("1"), headers: "Authorization: \(secret)\r\n").status == 200)
+        #expect(try post(client, dtmfBody("1"), headers: "Authorization: Basic d3Jvbmc6d3Jvbmc=\r\n").status == 401)
+        server.shutdown()
+        server.waitUntilStopped()
+
+        let lines = logs.text.split(separator: "\n")
+        var pushes: [[String: String]] = []
+        for line in lines {
+            let object = try JSONSerializationFree.decode(String(line))
+            if object["kind"] == "push" { pushes.append(object) }
+        }
+        #expect(pushes.count == 2)
+        #expect(pushes.first?["callId"] == "123456")
+        #expect(pushes.first?["event"] == "newCall")
+        #expect(pushes.first?["flow"] == "line")
+        #expect(pushes.first?["state"] == "none->menu")
+        #expect(pushes.first?["verb"] == "gather")
+        #expect(pushes.last?["state"] == "menu->sales")
+        #expect(pushes.last?["digits"] == "1")
+        #expect(!logs.text.contains("hunter2"))
+        #expect(!logs.text.contains(secret))
+        #expect(!logs.text.contains("d3Jvbmc6d3Jvbmc"))
+        #expect(logs.text.contains("auth_wrong"))
+    }
+
+    @Test func textLogsQuoteWhatCouldBreakALine() {
+        var out: [UInt8] = []
+        EventLogger.appendText("a b\n\"c\"", into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\"a b\\n\\\"c\\\"\"")
+    }
+
+    @Test func idleSessionsAreSweptOnTheLoop() throws {
+        let clock = ManualClock()
+        // One shard: a single sweep looks at every session.
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        let engine = try Engine(routes: RoutingTable { Route.default(lineFlow) }, store: store, clock: clock,
+                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        try withServer(engine: engine, { $0.sweepInterval = .milliseconds(1); $0.loopCount = 1 }) { server, port in
+            let client = try TestClient(port: port)
+            #expect(try post(client, newCallBody).status == 200)
+            #expect(store.count == 1)
+            clock.advance(by: 61)
+            // Each request is a turn of the loop; the sweep runs on the loop between them.
+            var turns = 0
+            while store.count > 0 && turns < 20_000 {
+                client.sendHealthCheck()
+                turns += 1
+            }
+            #expect(store.count == 0)
+            #expect(server.metricsText().contains("touchtone_sessions_expired_total 1"))
+        }
+    }
+}
+
+extension TestClient {
+    func sendHealthCheck() {
+        try? send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try? readResponse()
+    }
+}
+
+/// Decodes one flat JSON object of strings and numbers (numbers kept as text).
+enum JSONSerializationFree {
+    static func decode(_ line: String) throws -> [String: String] {
+        let object = try JSONDecoder().decode([String: Scalar].self, from: Data(line.utf8))
+        return object.mapValues(\.text)
+    }
+
+    struct Scalar: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { text = s } else { text = String(try c.decode(Int.self)) }
+        }
+    }
+}
