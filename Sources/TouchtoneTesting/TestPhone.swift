@@ -85,6 +85,11 @@ public final class TestPhone: Sendable {
         stubLookup(state.rawValue, stub)
     }
 
+    /// Answers the look-up in `state` with `step` (and variables) from now on.
+    public func stubLookup<S: FlowState>(_ state: S, answer step: Step<S>, setting variables: [String: String] = [:]) {
+        stubLookup(state.rawValue, .answer(step, setting: variables))
+    }
+
     var stubs: LookupStubs { mutable.withLock { $0.stubs } }
 
     /// The compiled flow named `name`.
