@@ -217,6 +217,10 @@ extension SipgateXMLTests {
             ]),
             .init("<Response>hello<Hangup/></Response>", [#"Response: unexpected text "hello""#]),
             .init("<Response><Hangup/>\n  and bye\n</Response>", [#"Response: unexpected text "and bye""#]),
+            // A CDATA section is text, and xmllint refuses it between elements even when blank.
+            .init("<Response><![CDATA[ ]]><Dial><![CDATA[]]><Voicemail/></Dial></Response>",
+                  [#"Response: unexpected CDATA section " ""#, #"Response/Dial: unexpected CDATA section """#]),
+            .init("<Response><Hangup><![CDATA[]]></Hangup></Response>", [#"Response/Hangup: must be empty, found text """#]),
             // Order and number of verbs.
             .init("<Response><Hangup/><Play><Url>https://a.example/a.wav</Url></Play></Response>", ["Response: Play after Hangup"]),
             .init(#"<Response><Gather onData="\#(d)"/><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>https://a.example/b.wav</Url></Play></Response>"#,

@@ -3,7 +3,7 @@
 /// It accepts: an optional UTF-8 byte order mark, an optional XML declaration at the very
 /// start (version 1.0, encoding UTF-8, standalone yes|no), comments, white space between
 /// markup, one root element, elements with `"`- or `'`-quoted attributes, self-closing tags,
-/// text, CDATA sections (read as text, since they are text to a schema validator), the five
+/// text, CDATA sections (text to a schema validator, kept apart as `xmllint` treats them apart), the five
 /// predefined entities and decimal/hex character references.
 ///
 /// It refuses everything else as a well-formedness error: DOCTYPE (and with it every other
@@ -35,6 +35,9 @@ struct MiniXML {
         /// The text between two elements (comments in between are dropped and the text on
         /// both sides joined), with entities and character references decoded.
         case text(String)
+        /// A CDATA section, kept apart: `xmllint` refuses one where only elements may stand,
+        /// even when it holds only white space.
+        case cdata(String)
     }
 
     /// Why a document is not well-formed, and where.
@@ -233,7 +236,7 @@ struct MiniXML {
             }
             if try skipMarkupOutsideText() { continue }
             if starts(with: "<![CDATA[") {
-                element.appendText(try cdata())
+                element.children.append(.cdata(try cdata()))
                 continue
             }
             element.children.append(.element(try self.element(depth: depth + 1)))

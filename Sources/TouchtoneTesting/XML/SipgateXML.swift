@@ -33,7 +33,8 @@ import Touchtone
 ///   space or control characters.
 /// - Elements of empty content (`Hangup`, `Reject`, `Voicemail`) may hold comments but no
 ///   text at all, not even white space, as the schema says (and `xmllint` agrees).
-/// - CDATA sections are accepted and read as text. DOCTYPE, processing instructions and
+/// - CDATA sections are accepted and read as text inside `Url` and `Number`; elsewhere they
+///   are refused even when they hold only white space, as `xmllint` refuses them. DOCTYPE, processing instructions and
 ///   namespaces are refused (`xmlns` counts as an unknown attribute); sipgate answers use none.
 /// - Input is bounded: over 1 MiB of UTF-8 or elements nested deeper than 16 are refused,
 ///   and at most ``maxProblems`` problems are listed.
@@ -306,6 +307,8 @@ private struct GrammarCheck {
                 if !text.utf8.allSatisfy(MiniXML.isWhitespace) {
                     report(path, "unexpected text \(MiniXML.quoted(collapsed(text)))")
                 }
+            case .cdata(let text):
+                report(path, "unexpected CDATA section \(MiniXML.quoted(text))")
             case .element(let child):
                 seen[child.name, default: 0] += 1
                 let name = MiniXML.shown(child.name)
@@ -322,7 +325,7 @@ private struct GrammarCheck {
         var valid = true
         for node in element.children {
             switch node {
-            case .text(let part): text += part
+            case .text(let part), .cdata(let part): text += part
             case .element(let child):
                 unexpected(child, at: path)
                 valid = false
@@ -341,7 +344,7 @@ private struct GrammarCheck {
         }
         for node in element.children {
             switch node {
-            case .text(let text): report(path, "must be empty, found text \(MiniXML.quoted(text))")
+            case .text(let text), .cdata(let text): report(path, "must be empty, found text \(MiniXML.quoted(text))")
             case .element(let child): report(path, "must be empty, found element \(MiniXML.shown(child.name))")
             }
             valid = false
