@@ -443,6 +443,22 @@ extension SipgateXMLTests {
             ])
         }
 
+        /// Joining text across comments and finding duplicate attributes must not be quadratic:
+        /// either would make these near-1-MiB documents take minutes instead of milliseconds.
+        @Test func manyCommentsAndAttributesAreReadInOnePass() {
+            let commented = "<Response><Play><Url>https://a.example/" + String(repeating: "a<!---->", count: 120_000) + "</Url></Play></Response>"
+            #expect(SipgateXML.problems(in: commented) == [
+                "Response/Play/Url: \"https://a.example/" + String(repeating: "a", count: 62) + "…\" is not an absolute http(s) URL: longer than 2048 bytes",
+            ])
+            let attributes = "<Response" + (0..<80_000).map { " a\($0)=''" }.joined() + "/>"
+            let problems = SipgateXML.problems(in: attributes)
+            #expect(problems.count == SipgateXML.maxProblems + 1)
+            #expect(problems.first == "Response: unknown attribute a0")
+            #expect(problems.last == "… and 79900 more problems")
+            let duplicate = "<Response" + (0..<80_000).map { " a\($0)=''" }.joined() + " a79999=''/>"
+            #expect(SipgateXML.problems(in: duplicate).first?.hasSuffix("duplicate attribute a79999 in Response") == true)
+        }
+
         @Test func everyTruncationOfAValidAnswerIsAProblem() throws {
             let catalogue = ResponseCorpus.catalogue(base: try url("https://ivr.example.com/"))
             for name in ["everything", "utf8", "dial-caller-id-anonymous-five-numbers", "escaping-in-text"] {

@@ -193,6 +193,7 @@ struct MiniXML {
         index += 1
         guard let name = self.name() else { throw error("expected an element name after '<'") }
         var element = Element(name: name, attributes: [], children: [])
+        var attributeNames: Set<String> = []
         while true {
             let hadSpace = skipWhitespace()
             guard index < bytes.count else { throw error("end of input inside the tag \(shown(name))") }
@@ -209,15 +210,23 @@ struct MiniXML {
                 throw error("expected an attribute, '>' or '/>' in the tag \(shown(name))")
             }
             let value = try attributeValue(of: attributeName)
-            if element.attributes.contains(where: { $0.name == attributeName }) {
+            guard attributeNames.insert(attributeName).inserted else {
                 throw error(at: attributeStart, "duplicate attribute \(shown(attributeName)) in \(shown(name))")
             }
             element.attributes.append(Attribute(name: attributeName, value: value))
         }
+        // Text is gathered in one buffer until an element, a CDATA section or the end tag:
+        // a comment between two runs of text is no boundary to a validator, and joining
+        // strings run by run would be quadratic in a document of many comments.
+        var text: [UInt8] = []
+        func flushText() {
+            if !text.isEmpty { element.children.append(.text(String(decoding: text, as: UTF8.self))) }
+            text.removeAll(keepingCapacity: true)
+        }
         while true {
             guard index < bytes.count else { throw error(at: start, "element \(shown(name)) is never closed") }
             guard bytes[index] == Byte.lessThan else {
-                element.appendText(try text())
+                try readText(into: &text)
                 continue
             }
             if starts(with: "</") {
@@ -232,9 +241,11 @@ struct MiniXML {
                     throw error(at: endStart, "end tag </\(shown(endName))> does not match <\(shown(name))>")
                 }
                 index += 1
+                flushText()
                 return element
             }
             if try skipMarkupOutsideText() { continue }
+            flushText()
             if starts(with: "<![CDATA[") {
                 element.children.append(.cdata(try cdata()))
                 continue
@@ -279,19 +290,18 @@ struct MiniXML {
         }
     }
 
-    /// Character data up to the next `<`, references decoded.
-    private mutating func text() throws(SyntaxError) -> String {
-        var text = [UInt8]()
+    /// Appends the character data up to the next `<` to `text`, references decoded.
+    private mutating func readText(into text: inout [UInt8]) throws(SyntaxError) {
         while index < bytes.count, bytes[index] != Byte.lessThan {
-            if bytes[index] == Byte.ampersand {
+            let byte = bytes[index]
+            if byte == Byte.ampersand {
                 text.append(contentsOf: try reference())
             } else {
-                if starts(with: "]]>") { throw error("']]>' is not allowed in text") }
-                text.append(bytes[index])
+                if byte == Byte.closingBracket && starts(with: "]]>") { throw error("']]>' is not allowed in text") }
+                text.append(byte)
                 index += 1
             }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     private mutating func cdata() throws(SyntaxError) -> String {
@@ -423,11 +433,15 @@ struct MiniXML {
         return index > start
     }
 
-    private func starts(with prefix: String) -> Bool { starts(with: Array(prefix.utf8)) }
+    private func starts(with prefix: String) -> Bool { starts(with: prefix.utf8) }
 
-    private func starts(with prefix: [UInt8]) -> Bool {
-        guard index + prefix.count <= bytes.count else { return false }
-        return bytes[index..<(index + prefix.count)].elementsEqual(prefix)
+    private func starts(with prefix: some Sequence<UInt8>) -> Bool {
+        var position = index
+        for byte in prefix {
+            guard position < bytes.count, bytes[position] == byte else { return false }
+            position += 1
+        }
+        return true
     }
 
     /// `<?xml` followed by white space or `?`: the declaration, not a `<?xml-...` instruction.
@@ -497,17 +511,6 @@ struct MiniXML {
     /// A name as it appears in a message, cut short so a hostile document cannot make the message huge.
     static func shown(_ name: String) -> String {
         name.unicodeScalars.count <= 40 ? name : String(String.UnicodeScalarView(name.unicodeScalars.prefix(40))) + "…"
-    }
-}
-
-extension MiniXML.Element {
-    /// Joins text with the text before it: a comment between them is not a boundary to a validator.
-    mutating func appendText(_ text: String) {
-        if case .text(let previous)? = children.last {
-            children[children.count - 1] = .text(previous + text)
-        } else {
-            children.append(.text(text))
-        }
     }
 }
 
