@@ -178,3 +178,35 @@ func capturingPhone() throws -> (TestPhone, Failures) {
         #expect(phone.engine.counters.eventsByType[.dtmf] == 4000)
     }
 }
+
+/// One test body, two ways to run it: straight into the engine, or over HTTP to a server.
+func kioskScenario(_ phone: TestPhone) async {
+    let call = await phone.call(hears: .prompts("menu")) { $0.state = "menu" }
+    await call.press("7", hears: .prompts("menu")) { $0.wrongKeys = 1 }
+    await call.press("1", hears: .prompts("enter-pin", waitingFor: 5, timeout: .seconds(8))) {
+        $0.state = "pin"
+        $0.wrongKeys = 0
+        $0.trail = ["menu"]
+    }
+    await call.press("1234#", hears: .hangup()) {
+        $0.variables = ["pin": "1234"]
+        $0.finished = true
+    }
+    await call.hangUp { $0.ended = true }
+}
+
+@Suite struct LiveModeTests {
+    @Test func theSameBodyRunsInMemory() async throws {
+        let (phone, failures) = try capturingPhone()
+        await kioskScenario(phone)
+        #expect(failures.messages == [])
+    }
+
+    @Test func theSameBodyRunsAgainstARealServer() async throws {
+        let phone = try TestPhone.live(routes: RoutingTable { Route.default(kiosk) })
+        let failures = Failures()
+        phone.onFailure = { failures.add($0) }
+        await kioskScenario(phone)
+        #expect(failures.messages == [])
+    }
+}
