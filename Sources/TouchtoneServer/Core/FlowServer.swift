@@ -20,9 +20,13 @@ import Glibc
 /// server.waitUntilStopped()          // sessions are saved to the state file by now
 /// ```
 public final class FlowServer: Sendable {
+    /// The settings it was made with.
     public let configuration: ServerConfiguration
+    /// The engine that answers pushes (its store holds the live sessions).
     public let engine: Engine
+    /// The prompts served under `/audio/`.
     public let audio: AudioLibrary
+    /// Where push and server lines go.
     public let logger: EventLogger
 
     private struct Running: @unchecked Sendable {
@@ -186,6 +190,7 @@ public enum ServerError: Error, Sendable, CustomStringConvertible {
     case system(SystemError)
     case stateFile(path: String, reason: String)
 
+    /// One line for the user.
     public var description: String {
         switch self {
         case .alreadyStarted: return "the server was started already"
