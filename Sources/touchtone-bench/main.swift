@@ -1,1 +1,187 @@
-print("bench: not yet")
+// Speed and memory figures of the engine, in process: decode, session lookup, step and
+// render for each event type; bytes per live session; the longest stall while sessions
+// expire. Run it in release mode:
+//
+//     swift run -c release touchtone-bench [--calls N] [--sessions N]
+//
+// It prints figures; it asserts nothing (targets are checked by reading them).
+import Dispatch
+import Flows
+import FoundationEssentials
+import Synchronization
+import Touchtone
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func option(_ name: String, default value: Int) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let n = Int(args[i + 1]) else { return value }
+    return n
+}
+
+let calls = option("--calls", default: 1_000_000)
+let sessionCount = option("--sessions", default: 1_000_000)
+
+/// Resident memory of this process in bytes (Linux: /proc/self/statm).
+func residentBytes() -> Int {
+    #if os(Linux)
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 128)
+    guard fgets(&buffer, 128, file) != nil else { return 0 }
+    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let fields = text.split(separator: " ")
+    guard fields.count >= 2, let resident = Int(fields[1]) else { return 0 }
+    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+    #else
+    return 0
+    #endif
+}
+
+
+/// `value` right-aligned in `width` columns, rounded to whole units.
+func column(_ value: Double, _ width: Int) -> String {
+    let text = String(Int(value.rounded()))
+    return String(repeating: " ", count: max(0, width - text.count)) + text
+}
+
+func label(_ text: String) -> String { text + String(repeating: " ", count: max(0, 34 - text.count)) }
+
+func callId(_ i: Int) -> String {
+    // 78 characters, like sipgate's hex callIds.
+    let hex = String(i, radix: 16)
+    return String(repeating: "0", count: 78 - hex.count) + hex
+}
+
+func engine(store: InMemorySessionStore, clock: ManualClock) -> Engine {
+    do {
+        return try Engine(routes: referenceRoutes, store: store, clock: clock,
+                          settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000")))
+    } catch {
+        fatalError("reference flow does not compile: \(error)")
+    }
+}
+
+func bodies(_ count: Int, _ make: (String) -> String) -> [[UInt8]] {
+    (0..<count).map { Array(make(callId($0)).utf8) }
+}
+
+/// Runs every body through the engine and renders each answer into one reused buffer.
+func run(_ engine: Engine, _ bodies: [[UInt8]]) -> (nanoseconds: Double, bytes: Int) {
+    var buffer = [UInt8]()
+    buffer.reserveCapacity(1024)
+    var bytes = 0
+    let clock = ContinuousClock()
+    let start = clock.now
+    for body in bodies {
+        buffer.removeAll(keepingCapacity: true)
+        switch engine.handle(body: body) {
+        case .answer(let response, _): response.render(into: &buffer)
+        case .lookup, .refused: fatalError("unexpected reply")
+        }
+        bytes &+= buffer.count
+    }
+    let elapsed = clock.now - start
+    let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+    return (ns / Double(bodies.count), bytes)
+}
+
+print("touchtone-bench: \(calls) calls per event type, \(sessionCount) sessions for memory and expiry")
+print("")
+print("1. One event through decode, session lookup, step and XML render (one core):")
+do {
+    let clock = ManualClock()
+    let store = InMemorySessionStore(maxSessions: calls + 10)
+    let e = engine(store: store, clock: clock)
+    let newCalls = bodies(calls) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice&user%5B%5D=Bob" }
+    let menuSteps = bodies(calls) { "event=dtmf&dtmf=1&callId=\($0)" }
+    let answers = bodies(calls) { "event=answer&callId=\($0)&user=Alice&from=492111234567&to=4915791234567&direction=in&answeringNumber=4915799912345" }
+    let hangups = bodies(calls) { "event=hangup&cause=normalClearing&callId=\($0)&from=492111234567&to=4915791234567&direction=in&answeringNumber=4915799912345" }
+    for (name, list) in [("newCall (create session, menu)", newCalls), ("dtmf (menu step -> Dial)", menuSteps),
+                         ("answer (record, empty answer)", answers), ("hangup (end session)", hangups)] {
+        let (ns, _) = run(e, list)
+        print("   \(label(name)) \(column(ns, 7)) ns/event  \(column(1e9 / ns, 10)) events/s")
+    }
+    // The menu step alone, over sessions that stay in the menu (wrong key -> re-prompt).
+    for body in newCalls.prefix(calls) { _ = e.handle(body: body) }
+    let wrongKeys = bodies(calls) { "event=dtmf&dtmf=7&callId=\($0)" }
+    let (ns, _) = run(e, wrongKeys)
+    print("   \(label("dtmf (menu step -> re-prompt)")) \(column(ns, 7)) ns/event  \(column(1e9 / ns, 10)) events/s")
+}
+
+print("")
+print("2. Memory: \(sessionCount) live sessions (78-character callIds, menu state, caller data):")
+do {
+    let clock = ManualClock()
+    let store = InMemorySessionStore(idleTimeout: .seconds(3600), maxSessions: sessionCount + 10)
+    let e = engine(store: store, clock: clock)
+    let newCalls = bodies(sessionCount) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice" }
+    let before = residentBytes()
+    for body in newCalls { _ = e.handle(body: body) }
+    let after = residentBytes()
+    print("   live sessions: \(store.count)")
+    print("   RSS growth: \((after - before) / 1_048_576) MiB, \((after - before) / max(store.count, 1)) bytes per session")
+
+    print("")
+    print("3. Expiry: every one of those sessions expires; the sweeper runs while one thread keeps handling events:")
+    clock.advance(by: 3601)
+    let stop = Atomic<Bool>(false)
+    let worstEvent = Atomic<Int>(0)
+    let eventsDone = Atomic<Int>(0)
+    let probe = Thread_start {
+        // A live call's dtmf events, measured one by one while the sweep runs.
+        let body = Array("event=dtmf&dtmf=7&callId=probe".utf8)
+        _ = e.handle(body: Array("event=newCall&from=492111234567&to=4915791234567&direction=in&callId=probe".utf8))
+        let clock = ContinuousClock()
+        while !stop.load(ordering: .relaxed) {
+            let t0 = clock.now
+            _ = e.handle(body: body)
+            let d = clock.now - t0
+            let ns = Int(d.components.seconds) * 1_000_000_000 + Int(d.components.attoseconds / 1_000_000_000)
+            if ns > worstEvent.load(ordering: .relaxed) { worstEvent.store(ns, ordering: .relaxed) }
+            eventsDone.add(1, ordering: .relaxed)
+            if eventsDone.load(ordering: .relaxed) % 2 == 0 {
+                _ = e.handle(body: Array("event=newCall&from=492111234567&to=4915791234567&direction=in&callId=probe".utf8))
+            }
+        }
+    }
+    let timer = ContinuousClock()
+    var worstSweep = Duration.zero
+    var expired = 0
+    let sweepStart = timer.now
+    while true {
+        let t0 = timer.now
+        let report = store.sweep(now: clock.now())
+        let d = timer.now - t0
+        if d > worstSweep { worstSweep = d }
+        expired += report.expired.count
+        if report.completedPass && store.count <= 1 { break }
+    }
+    let total = timer.now - sweepStart
+    stop.store(true, ordering: .relaxed)
+    probe.join()
+    print("   expired \(expired) sessions in \(total); longest single sweep step (one shard's lock) \(worstSweep)")
+    print("   longest event while sweeping: \(Double(worstEvent.load(ordering: .relaxed)) / 1000) µs over \(eventsDone.load(ordering: .relaxed)) events")
+}
+
+/// A plain thread (not Swift concurrency's pool) for the probe.
+final class Thread_start: @unchecked Sendable {
+    private var thread = pthread_t()
+    private let body: () -> Void
+
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+        let box = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let me = Unmanaged<Thread_start>.fromOpaque(raw!).takeRetainedValue()
+            me.body()
+            return nil
+        }, box)
+    }
+
+    func join() { pthread_join(thread, nil) }
+}

@@ -142,10 +142,11 @@ private extension WebhookEvent {
 }
 
 private func expectRejected(
-    _ body: Repeated<UInt8>, _ description: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ body: Repeated<UInt8>, _ description: String, limits: PushLimits = .default,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) {
     do {
-        _ = try WebhookEvent.decode(body)
+        _ = try WebhookEvent.decode(body, limits: limits)
         Issue.record("decoded", sourceLocation: sourceLocation)
     } catch {
         #expect(error.description == description, sourceLocation: sourceLocation)
@@ -357,6 +358,12 @@ private struct SplitMix64: RandomNumberGenerator {
         }
         #expect(call.users == ["A", "B", "C", "D"])
         #expect(call.userIds == ["w0"])
+        // Escapes before the brackets, and bracket forms of keys that are no lists.
+        let mixed = try decode(
+            "event=newCall&from=1&to=2&direction=in&callId=C1&us%65r%5B%5D=A&fullUserId%5B%5D=f&%5B%5D=x"
+                + "&dtmf%5B%5D=1&xuser%5B%5D=y&user%5B%5D%5B0%5D=z")
+        #expect(mixed == .newCall(NewCallEvent(
+            callId: "C1", from: "1", to: "2", direction: .incoming, users: ["A"], fullUserIds: ["f"])))
     }
 
     @Test func keysMayBeEscapedAnywhereAndUnknownKeysAreIgnored() throws {
@@ -408,6 +415,10 @@ private struct SplitMix64: RandomNumberGenerator {
         expectRejected(exact + "p", "body: larger than 16384 bytes")
         // A terabyte that is never materialised: decoding it must not read or copy a byte.
         expectRejected(repeatElement(UInt8(ascii: "a"), count: 1 << 40), "body: larger than 16384 bytes")
+        // Whatever the limit, offsets are 32-bit: more than 2 GiB is refused, again unread.
+        expectRejected(
+            repeatElement(UInt8(ascii: "a"), count: 1 << 31), "body: larger than 2147483647 bytes",
+            limits: PushLimits(maxBodyBytes: .max))
         expectRejected("event=dtmf&callId=1", "body: larger than 10 bytes", limits: PushLimits(maxBodyBytes: 10))
     }
 

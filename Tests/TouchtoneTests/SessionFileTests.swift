@@ -92,6 +92,94 @@ private func line(_ session: Session) throws -> String {
         #expect(restored.answered)
     }
 
+    @Test(arguments: [
+        richSession(),
+        plainSession("plain"),
+        {
+            var odd = plainSession("quote\" backslash\\ slash/ nul\u{0} bell\u{7} bs\u{8} ff\u{C} tab\t cr\r lf\n del\u{7F} é 😀")
+            odd.flow = "\u{1F}\u{2028}"
+            odd.call.users = []
+            odd.startedAt = Date(timeIntervalSince1970: -12.125)
+            odd.lastActivity = Date(timeIntervalSince1970: 0.1)
+            odd.flowVersion = -3
+            odd.state = .max
+            odd.trail = MenuTrail([1, 2, 3, 4, 5])
+            return odd
+        }(),
+        {
+            var large = plainSession("large")
+            large.lastActivity = Date(timeIntervalSince1970: 1e17 + 0.5)
+            large.startedAt = Date(timeIntervalSince1970: 4_102_444_800.999)
+            large.phase = .finished
+            return large
+        }(),
+    ])
+    func handWrittenLinesMatchJSONEncoder(session: Session) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(session), as: UTF8.self)
+        var writer = SessionFile.SessionLineWriter()
+        let written = writer.write(session)
+        #expect(written)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+        #expect(!writer.bytes.contains(UInt8(ascii: "\n")))
+    }
+
+    /// The fast reader must return what JSONDecoder returns, or nothing (then JSONDecoder
+    /// reads the line). Checked on written lines and on every one-byte change to them.
+    @Test func fastReaderAgreesWithJSONDecoderOnWrittenAndDamagedLines() throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        func fast(_ line: [UInt8]) -> Session? {
+            line.withUnsafeBytes { SessionFile.SessionLineReader.parse($0) }
+        }
+        var odd = plainSession("esc \" \\ / \n \r \t \u{8} \u{C} é 😀")
+        odd.call.users = []
+        odd.flowVersion = -42
+        odd.startedAt = Date(timeIntervalSince1970: -0.5)
+        odd.lastActivity = Date(timeIntervalSince1970: 1e17 + 0.5)
+        odd.variables.set("a", to: "")
+        var samples = [richSession(), plainSession("p"), odd]
+        samples[1].trail = MenuTrail([1, 2, 3, 4, 5, 6])
+
+        let replacements: [UInt8?] = [nil] + Array("09-+.eE\"\\/,:{}[]u atn ".utf8) + [0x01, 0x7F, 0x80, 0xFF]
+        var accepted = 0
+        for sample in samples {
+            var writer = SessionFile.SessionLineWriter()
+            _ = writer.write(sample)
+            let line = writer.bytes
+            let original = try #require(fast(line), "the fast reader must read what the writer writes")
+            #expect(original == (try decoder.decode(Session.self, from: Data(line))))
+            for position in line.indices {
+                for replacement in replacements {
+                    var damaged = line
+                    if let replacement { damaged[position] = replacement } else { damaged.remove(at: position) }
+                    guard let read = fast(damaged) else { continue }
+                    accepted += 1
+                    let reference = try? decoder.decode(Session.self, from: Data(damaged))
+                    #expect(read == reference, "\(String(decoding: damaged, as: UTF8.self))")
+                }
+                var inserted = line
+                inserted.insert(UInt8(ascii: "1"), at: position)
+                if let read = fast(inserted) {
+                    accepted += 1
+                    #expect(read == (try? decoder.decode(Session.self, from: Data(inserted))), "\(String(decoding: inserted, as: UTF8.self))")
+                }
+            }
+        }
+        // Changed digits and string contents still read fast; the test must compare some.
+        #expect(accepted > 1_000)
+    }
+
+    @Test func sessionWithANonFiniteDateIsLeftOutAndTheOthersWritten() throws {
+        let dir = try ScratchDirectory()
+        var broken = plainSession("broken")
+        broken.lastActivity = Date(timeIntervalSince1970: .infinity)
+        #expect(try SessionFile.write([plainSession("a"), broken, plainSession("b")], to: dir.file()) == 2)
+        #expect(try SessionFile.read(from: dir.file()).sessions.map(\.callId) == ["a", "b"])
+    }
+
     @Test func sensitiveValuesNeverReachTheDisk() throws {
         let dir = try ScratchDirectory()
         try SessionFile.write([richSession()], to: dir.file())

@@ -161,6 +161,11 @@ private struct BodyFailure: Error, Equatable {}
                     // A read-modify-write that would lose updates without the shard lock.
                     store.update("hot") { session in
                         let current = Int(session.variables["counter"] ?? "0") ?? 0
+                        // Work between the read and the write, so that an update that is
+                        // not atomic would lose increments to the other threads.
+                        var mix = UInt64(current)
+                        for round in 0..<2_000 { mix = (mix ^ UInt64(round)) &* 0x100_0000_01b3 }
+                        session.variables.set("mix", to: String(mix))
                         session.variables.set("counter", to: String(current + 1))
                         session.noInputCount &+= 1
                     }
@@ -266,6 +271,17 @@ private struct BodyFailure: Error, Equatable {}
         #expect(store.session("live") != nil)
     }
 
+    @Test func sweepRemovesAFewIdleSessionsAmongManyLiveOnes() {
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        for i in 0..<10 { add(makeSession("call-\(i)", lastActivity: i < 2 ? 0 : 50), to: store) }
+        let report = store.sweep(now: at(100))
+        #expect(Set(report.expired.map(\.callId)) == ["call-0", "call-1"])
+        #expect(report.examined == 10)
+        #expect(store.count == 8)
+        #expect(Set(store.allSessions().map(\.callId)) == Set((2..<10).map { CallID("call-\($0)") }))
+        #expect(store.sweep(now: at(100)).expired.isEmpty)
+    }
+
     @Test func sweepCoversEveryShardOnceInShardCountCalls() {
         let shards = 8
         let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: shards)
@@ -324,6 +340,26 @@ private struct BodyFailure: Error, Equatable {}
         for i in 0..<100 { add(makeSession("after-\(i)", lastActivity: 100), to: store) }
         #expect(store.count == 110)
         #expect(store.allSessions().count == 110)
+    }
+
+    @Test func tablesGiveMemoryBackAsTheStoreEmpties() {
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        for i in 0..<4_000 { add(makeSession("call-\(i)", lastActivity: Double(i % 100)), to: store) }
+        let full = store.tableCapacity
+        #expect(full >= 4_000)
+        // Each sweep expires 5 more of the 100 activity times: never half of what is left,
+        // so the shard shrinks by removals, not by being rebuilt.
+        for step in 1...18 {
+            let left = store.count
+            let report = store.sweep(now: at(60 + 5 * Double(step)))
+            #expect(report.expired.count == 200)
+            #expect(report.expired.count * 2 < left)
+        }
+        #expect(store.count == 400)
+        #expect(store.tableCapacity * 3 < full, "capacity \(store.tableCapacity) after shrinking from \(full)")
+        store.sweepAll(now: at(1_000))
+        #expect(store.count == 0)
+        #expect(store.tableCapacity == 0)
     }
 
     // MARK: restore

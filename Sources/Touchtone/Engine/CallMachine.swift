@@ -22,7 +22,7 @@ struct StepOutput {
 
 /// The state machine of one compiled flow: pure and synchronous.
 /// `step(session, input, now) -> (session', output)`; time comes in as a value.
-struct CallMachine: Sendable {
+final class CallMachine: Sendable {
     let flow: CompiledFlow
     /// Where sipgate posts `dtmf` (and `answer`/`hangup`): the public URL.
     let callbackURL: AbsoluteURL

@@ -202,7 +202,7 @@ struct Handler: Sendable {
     let then: Target?
 }
 
-struct MenuNode: Sendable {
+final class MenuNode: Sendable {
     let keys: [(keys: String, target: Target)]
     /// Turn 0 is the prompt, then the re-prompts; the last one repeats.
     let turns: [CompiledPrompts]
@@ -212,9 +212,20 @@ struct MenuNode: Sendable {
     let timeoutMilliseconds: Int
     let maxAttempts: Int
     let exhausted: Target
+
+    init(keys: [(keys: String, target: Target)], turns: [CompiledPrompts], noInput: Handler, wrongKey: Handler, maxDigits: Int, timeoutMilliseconds: Int, maxAttempts: Int, exhausted: Target) {
+        self.keys = keys
+        self.turns = turns
+        self.noInput = noInput
+        self.wrongKey = wrongKey
+        self.maxDigits = maxDigits
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maxAttempts = maxAttempts
+        self.exhausted = exhausted
+    }
 }
 
-struct CollectNode: Sendable {
+final class CollectNode: Sendable {
     let variable: String
     let digits: ClosedRange<Int>
     let finishKey: UInt8?
@@ -230,23 +241,57 @@ struct CollectNode: Sendable {
     let exhausted: Target
     let next: Target
     var gatherDigits: Int { digits.upperBound + (finishKey == nil ? 0 : 1) }
+
+    init(variable: String, digits: ClosedRange<Int>, finishKey: UInt8?, sensitive: Bool, validator: (label: String, isValid: @Sendable (String) -> Bool)?, readBack: CompiledPrompts?, ask: CompiledPrompts?, invalidMessage: CompiledPrompts?, turns: [CompiledPrompts], noInput: Handler, timeoutMilliseconds: Int, maxAttempts: Int, exhausted: Target, next: Target) {
+        self.variable = variable
+        self.digits = digits
+        self.finishKey = finishKey
+        self.sensitive = sensitive
+        self.validator = validator
+        self.readBack = readBack
+        self.ask = ask
+        self.invalidMessage = invalidMessage
+        self.turns = turns
+        self.noInput = noInput
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maxAttempts = maxAttempts
+        self.exhausted = exhausted
+        self.next = next
+    }
 }
 
-struct AnnounceNode: Sendable {
+final class AnnounceNode: Sendable {
     let prompt: CompiledPrompts
     let next: Target
+
+    init(prompt: CompiledPrompts, next: Target) {
+        self.prompt = prompt
+        self.next = next
+    }
 }
 
-struct DecideNode: Sendable {
+final class DecideNode: Sendable {
     let branches: [(condition: Condition, target: Target)]
     let otherwise: Target
+
+    init(branches: [(condition: Condition, target: Target)], otherwise: Target) {
+        self.branches = branches
+        self.otherwise = otherwise
+    }
 }
 
-struct LookupNode: Sendable {
+final class LookupNode: Sendable {
     let deadline: Duration
     let fallback: Target
     let outcomes: [(name: String, target: Target)]
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+
+    init(deadline: Duration, fallback: Target, outcomes: [(name: String, target: Target)], work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult) {
+        self.deadline = deadline
+        self.fallback = fallback
+        self.outcomes = outcomes
+        self.work = work
+    }
 }
 
 /// A look-up result with its step named by state name, so the engine needs no generics.

@@ -44,13 +44,20 @@ struct FormScanner {
             var index = start
             while index < end {
                 let byte = bytes[index]
-                if byte == FormByte.ampersand { break }
-                if byte == FormByte.percent || byte == FormByte.plus {
-                    if equals < 0 { keyIsEscaped = true } else { valueIsEscaped = true }
-                } else if byte == FormByte.equals && equals < 0 {
-                    equals = index
-                }
                 index += 1
+                // Most bytes are plain; one test on a bit mask lets them pass.
+                guard byte < 64, FormByte.specialMask & (1 &<< UInt64(byte)) != 0 else { continue }
+                if byte == FormByte.ampersand {
+                    index -= 1
+                    break
+                }
+                if byte == FormByte.equals {
+                    if equals < 0 { equals = index - 1 }
+                } else if equals < 0 {
+                    keyIsEscaped = true
+                } else {
+                    valueIsEscaped = true
+                }
             }
             position = index + 1
             if index == start { continue }
@@ -74,6 +81,8 @@ enum FormByte {
     static let percent = UInt8(ascii: "%")
     static let plus = UInt8(ascii: "+")
     static let space = UInt8(ascii: " ")
+    /// Bit n is set when byte n (below 64) means something to the scanner: `%&+=`.
+    static let specialMask: UInt64 = 1 << 0x25 | 1 << 0x26 | 1 << 0x2B | 1 << 0x3D
 }
 
 enum FormDecoding {
@@ -125,26 +134,43 @@ enum FormDecoding {
     }
 
     /// The value as a String, refused when its escapes are bad, when it is longer than
-    /// `maxBytes` once unescaped, or when it is not UTF-8. Errors name `field`.
+    /// `maxBytes` once unescaped, or when it is not UTF-8. Errors name `field`, which is
+    /// only built for an error.
     static func string(
-        _ raw: UnsafeBufferPointer<UInt8>, isEscaped: Bool, field: String, maxBytes: Int, unit: String = "bytes"
+        _ raw: UnsafeBufferPointer<UInt8>, isEscaped: Bool, field: @autoclosure () -> String, maxBytes: Int,
+        unit: String = "bytes"
     ) throws(PushDecodingError) -> String {
-        // Refuse an oversize plain value before touching it; an escaped one shrinks when
-        // unescaped, and its buffer is bounded by the body limit.
-        guard isEscaped || raw.count <= maxBytes else {
-            throw PushDecodingError(field: field, reason: "longer than \(maxBytes) \(unit)")
+        if !isEscaped {
+            // The common case: the bytes on the wire are the value.
+            guard raw.count <= maxBytes else {
+                throw PushDecodingError(field: field(), reason: "longer than \(maxBytes) \(unit)")
+            }
+            guard let text = text(raw) else { throw PushDecodingError(field: field(), reason: "not valid UTF-8") }
+            return text
         }
+        // An escaped value shrinks when unescaped; its buffer is bounded by the body limit.
         let result = withUnescaped(raw, isEscaped: isEscaped) { bytes -> Swift.Result<String, PushDecodingError> in
             guard bytes.count <= maxBytes else {
-                return .failure(PushDecodingError(field: field, reason: "longer than \(maxBytes) \(unit)"))
+                return .failure(PushDecodingError(field: field(), reason: "longer than \(maxBytes) \(unit)"))
             }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(PushDecodingError(field: field, reason: "not valid UTF-8"))
+            guard let text = text(bytes) else {
+                return .failure(PushDecodingError(field: field(), reason: "not valid UTF-8"))
             }
             return .success(text)
         }
-        guard let result else { throw PushDecodingError(field: field, reason: "bad percent escape") }
+        guard let result else { throw PushDecodingError(field: field(), reason: "bad percent escape") }
         return try result.get()
+    }
+
+    /// The bytes as a String when they are UTF-8, else nil.
+    @inline(__always)
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        // Push values are nearly always ASCII: check that in one tight loop and skip the
+        // general validator, which is slower for short values.
+        var highBits: UInt8 = 0
+        for byte in bytes { highBits |= byte }
+        if highBits < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// The value in double quotes, safe for one log line: at most `limit` Unicode scalars

@@ -8,6 +8,7 @@
 /// and low enough that a hostile body costs next to nothing.
 public struct PushLimits: Sendable, Hashable {
     /// The most bytes a body may have; a larger one is refused before it is read.
+    /// Bodies over 2 GiB (`Int32.max` bytes) are refused whatever this says.
     public var maxBodyBytes: Int
     /// The most non-empty `key=value` pairs, known keys or not.
     public var maxFields: Int
@@ -65,33 +66,50 @@ extension WebhookEvent {
     ///
     /// - Throws: ``PushDecodingError`` naming the field, e.g. `callId: missing`,
     ///   `direction: "sideways" is not in|out`, `body: larger than 16384 bytes`.
+    @inlinable  // so that the caller's collection type is known and its storage reached directly
     public static func decode(_ body: some Collection<UInt8>, limits: PushLimits = .default) throws(PushDecodingError) -> WebhookEvent {
         // `count` is O(1) for the byte collections a server holds; nothing is copied or
         // scanned before the size is known to be within bounds.
         let count = body.count
-        guard count <= limits.maxBodyBytes else {
-            throw PushDecodingError(field: "body", reason: "larger than \(limits.maxBodyBytes) bytes")
+        // Offsets into the body are kept as Int32, so 2 GiB is the ceiling whatever the limit.
+        let maxBytes = min(limits.maxBodyBytes, Int(Int32.max))
+        guard count <= maxBytes else {
+            throw PushDecodingError(field: "body", reason: "larger than \(maxBytes) bytes")
         }
         guard count > 0 else { throw PushDecodingError(field: "body", reason: "empty") }
-        let decode = { (bytes: UnsafeBufferPointer<UInt8>) -> Result<WebhookEvent, PushDecodingError> in
-            Result { () throws(PushDecodingError) -> WebhookEvent in
-                var decoder = PushDecoder(bytes: bytes, limits: limits)
-                try decoder.scan()
-                return try decoder.makeEvent()
+        // One decoding path over a buffer, whatever the collection; the event is returned
+        // directly rather than through a Result, as it is large and copies add up.
+        do {
+            if let event = try body.withContiguousStorageIfAvailable({ bytes throws(PushDecodingError) in
+                try decode(bytes: bytes, limits: limits)
+            }) {
+                return event
             }
+        } catch {
+            // `withContiguousStorageIfAvailable` rethrows untyped; only our error can arrive.
+            throw error as? PushDecodingError ?? PushDecodingError(field: "body", reason: "not readable")
         }
-        let result = body.withContiguousStorageIfAvailable(decode) ?? Array(body).withUnsafeBufferPointer(decode)
-        return try result.get()
+        return try Array(body).withUnsafeBufferPointer { bytes throws(PushDecodingError) in
+            try decode(bytes: bytes, limits: limits)
+        }
+    }
+
+    @usableFromInline
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, limits: PushLimits) throws(PushDecodingError) -> WebhookEvent {
+        var decoder = PushDecoder(bytes: bytes, limits: limits)
+        try decoder.scan()
+        return try decoder.makeEvent()
     }
 }
 
 /// The form keys a push decoder reads; every other key is ignored.
-enum PushKey: Sendable, CaseIterable {
+enum PushKey: Int, Sendable, CaseIterable {
     case event, callId, from, to, direction, cause, dtmf
     case user, userId, fullUserId, answeringNumber, diversion, origCallId, xcid
     case users, userIds, fullUserIds
 
-    /// The key as it reads once unescaped.
+    /// The key as it reads once unescaped (all are multi-character literals, so each has
+    /// a pointer to its UTF-8 bytes).
     var literal: StaticString {
         switch self {
         case .event: "event"
@@ -116,41 +134,61 @@ enum PushKey: Sendable, CaseIterable {
 
     var name: String { literal.description }
 
-    /// The key whose unescaped bytes are `key`, if any. Length and first byte narrow it
-    /// to one candidate, then one comparison decides.
+    /// The list key spelt with `[]` after this one (`user` -> `user[]`), if there is one.
+    var list: PushKey? {
+        switch self {
+        case .user: .users
+        case .userId: .userIds
+        case .fullUserId: .fullUserIds
+        default: nil
+        }
+    }
+
+    /// The key whose unescaped bytes are `key`, if any. Length and a byte or two narrow
+    /// it to one candidate, then one comparison decides.
     static func match(_ key: UnsafeBufferPointer<UInt8>) -> PushKey? {
-        guard let first = key.first else { return nil }
-        let candidate: PushKey? =
-            switch (key.count, first) {
-            case (2, UInt8(ascii: "t")): .to
-            case (4, UInt8(ascii: "f")): .from
-            case (4, UInt8(ascii: "u")): .user
-            case (4, UInt8(ascii: "x")): .xcid
-            case (4, UInt8(ascii: "d")): .dtmf
-            case (5, UInt8(ascii: "e")): .event
-            case (5, UInt8(ascii: "c")): .cause
-            case (6, UInt8(ascii: "c")): .callId
-            case (6, UInt8(ascii: "u")): key[4] == UInt8(ascii: "[") ? .users : .userId
-            case (8, UInt8(ascii: "u")): .userIds
-            case (9, UInt8(ascii: "d")): key[2] == UInt8(ascii: "r") ? .direction : .diversion
-            case (10, UInt8(ascii: "f")): .fullUserId
-            case (10, UInt8(ascii: "o")): .origCallId
-            case (12, UInt8(ascii: "f")): .fullUserIds
-            case (15, UInt8(ascii: "a")): .answeringNumber
-            default: nil
+        let candidate: PushKey
+        switch key.count {
+        case 2: candidate = .to
+        case 4:
+            switch key[0] {
+            case UInt8(ascii: "f"): candidate = .from
+            case UInt8(ascii: "u"): candidate = .user
+            case UInt8(ascii: "x"): candidate = .xcid
+            case UInt8(ascii: "d"): candidate = .dtmf
+            default: return nil
             }
-        guard let candidate, candidate.literal.withUTF8Buffer({ $0.elementsEqual(key) }) else { return nil }
-        return candidate
+        case 5: candidate = key[0] == UInt8(ascii: "e") ? .event : .cause
+        case 6: candidate = key[0] == UInt8(ascii: "c") ? .callId : key[4] == UInt8(ascii: "[") ? .users : .userId
+        case 8: candidate = .userIds
+        case 9: candidate = key[2] == UInt8(ascii: "r") ? .direction : .diversion
+        case 10: candidate = key[0] == UInt8(ascii: "f") ? .fullUserId : .origCallId
+        case 12: candidate = .fullUserIds
+        case 15: candidate = .answeringNumber
+        default: return nil
+        }
+        let literal = candidate.literal
+        return equalBytes(key, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+            ? candidate : nil
     }
 
     /// The longest key, escaped throughout (`%XX` per byte): longer raw keys are unknown.
     static let maxEscapedLength = 15 * 3
 }
 
-/// Where a value sits in the body, still escaped.
+/// Whether two byte buffers hold the same bytes; a plain loop, as the keys are short.
+@inline(__always)
+func equalBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count where a[index] != b[index] { return false }
+    return true
+}
+
+/// Where a value sits in the body, still escaped. Int32 offsets (the body is at most
+/// 2 GiB) keep the decoder's fourteen slots small, and it is copied a few times.
 struct FormValue {
-    var start: Int
-    var end: Int
+    var start: Int32
+    var end: Int32
     var isEscaped: Bool
 }
 
@@ -188,25 +226,27 @@ struct PushDecoder {
         var scanner = FormScanner(bytes, maxFields: limits.maxFields)
         while let pair = try scanner.next() {
             guard let key = key(of: pair) else { continue }
-            let value = FormValue(start: pair.valueStart, end: pair.valueEnd, isEscaped: pair.valueIsEscaped)
+            let value = FormValue(
+                start: Int32(truncatingIfNeeded: pair.valueStart), end: Int32(truncatingIfNeeded: pair.valueEnd),
+                isEscaped: pair.valueIsEscaped)
             switch key {
-            case .event: try keep(value, in: &event, key)
-            case .callId: try keep(value, in: &callId, key)
-            case .from: try keep(value, in: &from, key)
-            case .to: try keep(value, in: &to, key)
-            case .direction: try keep(value, in: &direction, key)
-            case .cause: try keep(value, in: &cause, key)
-            case .dtmf: try keep(value, in: &dtmf, key)
-            case .user: try keep(value, in: &user, key)
-            case .userId: try keep(value, in: &userId, key)
-            case .fullUserId: try keep(value, in: &fullUserId, key)
-            case .answeringNumber: try keep(value, in: &answeringNumber, key)
-            case .diversion: try keep(value, in: &diversion, key)
-            case .origCallId: try keep(value, in: &origCallId, key)
-            case .xcid: try keep(value, in: &xcid, key)
-            case .users: users.append(try string(value, key))
-            case .userIds: userIds.append(try string(value, key))
-            case .fullUserIds: fullUserIds.append(try string(value, key))
+            case .event: try Self.keep(value, in: &event, key)
+            case .callId: try Self.keep(value, in: &callId, key)
+            case .from: try Self.keep(value, in: &from, key)
+            case .to: try Self.keep(value, in: &to, key)
+            case .direction: try Self.keep(value, in: &direction, key)
+            case .cause: try Self.keep(value, in: &cause, key)
+            case .dtmf: try Self.keep(value, in: &dtmf, key)
+            case .user: try Self.keep(value, in: &user, key)
+            case .userId: try Self.keep(value, in: &userId, key)
+            case .fullUserId: try Self.keep(value, in: &fullUserId, key)
+            case .answeringNumber: try Self.keep(value, in: &answeringNumber, key)
+            case .diversion: try Self.keep(value, in: &diversion, key)
+            case .origCallId: try Self.keep(value, in: &origCallId, key)
+            case .xcid: try Self.keep(value, in: &xcid, key)
+            case .users: Self.append(try string(value, key), to: &users)
+            case .userIds: Self.append(try string(value, key), to: &userIds)
+            case .fullUserIds: Self.append(try string(value, key), to: &fullUserIds)
             }
         }
     }
@@ -266,12 +306,31 @@ struct PushDecoder {
     private func key(of pair: FormPair) -> PushKey? {
         let raw = UnsafeBufferPointer(rebasing: bytes[pair.keyStart..<pair.keyEnd])
         guard pair.keyIsEscaped else { return PushKey.match(raw) }
+        // sipgate's own spelling of list keys, `user%5B%5D`, read without unescaping.
+        let brackets = Self.escapedBrackets
+        if raw.count > brackets.count,
+            equalBytes(UnsafeBufferPointer(rebasing: raw[(raw.count - brackets.count)...]), brackets),
+            let list = PushKey.match(UnsafeBufferPointer(rebasing: raw[..<(raw.count - brackets.count)]))?.list
+        {
+            return list
+        }
         // A key with a bad escape is no key we know: ignored like any unknown key.
         guard raw.count <= PushKey.maxEscapedLength else { return nil }
         return FormDecoding.withUnescaped(raw, isEscaped: true, PushKey.match) ?? nil
     }
 
-    private func keep(_ value: FormValue, in slot: inout FormValue?, _ key: PushKey) throws(PushDecodingError) {
+    private static var escapedBrackets: UnsafeBufferPointer<UInt8> {
+        let literal: StaticString = "%5B%5D"
+        return UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    private static func append(_ item: String, to list: inout [String]) {
+        // Room for a few users at once: growing one by one would allocate for each.
+        if list.isEmpty { list.reserveCapacity(4) }
+        list.append(item)
+    }
+
+    private static func keep(_ value: FormValue, in slot: inout FormValue?, _ key: PushKey) throws(PushDecodingError) {
         // Two values for one field would leave it to chance which one a reader believes.
         guard slot == nil else { throw PushDecodingError(field: key.name, reason: "given more than once") }
         slot = value
@@ -280,7 +339,7 @@ struct PushDecoder {
     // MARK: Values
 
     private func raw(_ value: FormValue) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[value.start..<value.end])
+        UnsafeBufferPointer(rebasing: bytes[Int(value.start)..<Int(value.end)])
     }
 
     private func missing(_ key: PushKey) -> PushDecodingError {
@@ -308,9 +367,11 @@ struct PushDecoder {
     }
 
     /// Runs `match` on the unescaped bytes of `value`; a bad escape is an error for `key`.
+    @inline(__always)
     private func matching<Matched>(
         _ value: FormValue, _ key: PushKey, _ match: (UnsafeBufferPointer<UInt8>) -> Result<Matched, PushDecodingError>
     ) throws(PushDecodingError) -> Matched {
+        guard value.isEscaped else { return try match(raw(value)).get() }
         guard let result = FormDecoding.withUnescaped(raw(value), isEscaped: value.isEscaped, match) else {
             throw PushDecodingError(field: key.name, reason: "bad percent escape")
         }
@@ -319,7 +380,7 @@ struct PushDecoder {
 
     private func eventName(_ value: FormValue) throws(PushDecodingError) -> EventName {
         try matching(value, .event) { bytes in
-            for name in EventName.allCases where name.bytes.withUTF8Buffer({ $0.elementsEqual(bytes) }) {
+            for name in EventName.allCases where name.bytes.withUTF8Buffer({ equalBytes($0, bytes) }) {
                 return .success(name)
             }
             return .failure(PushDecodingError(
@@ -329,8 +390,12 @@ struct PushDecoder {
 
     private func parseDirection(_ value: FormValue) throws(PushDecodingError) -> Direction {
         try matching(value, .direction) { bytes in
-            if bytes.elementsEqual("in".utf8) { return .success(.incoming) }
-            if bytes.elementsEqual("out".utf8) { return .success(.outgoing) }
+            if bytes.count == 2 && bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "n") {
+                return .success(.incoming)
+            }
+            if bytes.count == 3 && bytes[0] == UInt8(ascii: "o") && bytes[1] == UInt8(ascii: "u") && bytes[2] == UInt8(ascii: "t") {
+                return .success(.outgoing)
+            }
             return .failure(PushDecodingError(field: "direction", reason: "\(FormDecoding.quoted(bytes)) is not in|out"))
         }
     }
@@ -352,7 +417,7 @@ struct PushDecoder {
     /// The keys pressed; only `0-9`, `*`, `#` and `A-D` are keys of a phone's keypad.
     private func digits(_ value: FormValue) throws(PushDecodingError) -> String {
         let maxBytes = limits.maxFieldBytes
-        guard value.isEscaped || value.end - value.start <= maxBytes else {
+        guard value.isEscaped || Int(value.end - value.start) <= maxBytes else {
             throw PushDecodingError(field: "dtmf", reason: "longer than \(maxBytes) bytes")
         }
         return try matching(value, .dtmf) { bytes in

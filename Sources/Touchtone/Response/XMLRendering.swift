@@ -14,11 +14,11 @@ extension Response {
     /// Appends the XML of this answer to `out`.
     public func render(into out: inout [UInt8]) {
         out.append(contentsOf: XMLText.declaration)
-        out.append(contentsOf: "<Response".utf8)
+        XMLText.append("<Response", into: &out)
         if let onAnswer { XMLText.attribute("onAnswer", onAnswer.text, into: &out) }
         if let onHangup { XMLText.attribute("onHangup", onHangup.text, into: &out) }
         guard !plays.isEmpty || final != nil else {
-            out.append(contentsOf: "/>".utf8)
+            XMLText.append("/>", into: &out)
             return
         }
         out.append(UInt8(ascii: ">"))
@@ -28,57 +28,57 @@ extension Response {
         case .gather(let gather): gather.render(into: &out)
         case .dial(let dial): dial.render(into: &out)
         case .reject(let reason):
-            out.append(contentsOf: "<Reject".utf8)
+            XMLText.append("<Reject", into: &out)
             XMLText.attribute("reason", reason.rawValue, into: &out)
-            out.append(contentsOf: "/>".utf8)
-        case .hangup: out.append(contentsOf: "<Hangup/>".utf8)
+            XMLText.append("/>", into: &out)
+        case .hangup: XMLText.append("<Hangup/>", into: &out)
         }
-        out.append(contentsOf: "</Response>".utf8)
+        XMLText.append("</Response>", into: &out)
     }
 }
 
 extension Play {
     func render(into out: inout [UInt8]) {
-        out.append(contentsOf: "<Play><Url>".utf8)
+        XMLText.append("<Play><Url>", into: &out)
         XMLText.escape(url.text, into: &out)
-        out.append(contentsOf: "</Url></Play>".utf8)
+        XMLText.append("</Url></Play>", into: &out)
     }
 }
 
 extension Gather {
     func render(into out: inout [UInt8]) {
-        out.append(contentsOf: "<Gather".utf8)
+        XMLText.append("<Gather", into: &out)
         XMLText.attribute("onData", onData.text, into: &out)
         XMLText.attribute("maxDigits", maxDigits, into: &out)
         XMLText.attribute("timeout", timeoutMilliseconds, into: &out)
-        out.append(contentsOf: " type=\"dtmf\"".utf8)
+        XMLText.append(" type=\"dtmf\"", into: &out)
         if let play {
             out.append(UInt8(ascii: ">"))
             play.render(into: &out)
-            out.append(contentsOf: "</Gather>".utf8)
+            XMLText.append("</Gather>", into: &out)
         } else {
-            out.append(contentsOf: "/>".utf8)
+            XMLText.append("/>", into: &out)
         }
     }
 }
 
 extension Dial {
     func render(into out: inout [UInt8]) {
-        out.append(contentsOf: "<Dial".utf8)
+        XMLText.append("<Dial", into: &out)
         if let callerId { XMLText.attribute("callerId", callerId.digits, into: &out) }
         if let anonymous { XMLText.attribute("anonymous", anonymous ? "true" : "false", into: &out) }
         out.append(UInt8(ascii: ">"))
         switch target {
         case .voicemail:
-            out.append(contentsOf: "<Voicemail/>".utf8)
+            XMLText.append("<Voicemail/>", into: &out)
         case .numbers(let numbers):
             for number in numbers {
-                out.append(contentsOf: "<Number>".utf8)
+                XMLText.append("<Number>", into: &out)
                 XMLText.escape(number.digits, into: &out)
-                out.append(contentsOf: "</Number>".utf8)
+                XMLText.append("</Number>", into: &out)
             }
         }
-        out.append(contentsOf: "</Dial>".utf8)
+        XMLText.append("</Dial>", into: &out)
     }
 }
 
@@ -86,18 +86,24 @@ extension Dial {
 enum XMLText {
     static let declaration = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
 
+    /// Appends a literal with one copy (a String's UTF-8 view would go byte by byte).
+    @inline(__always)
+    static func append(_ literal: StaticString, into out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
     static func attribute(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: " "))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "=\"".utf8)
+        append(name, into: &out)
+        append("=\"", into: &out)
         escape(value, into: &out)
         out.append(UInt8(ascii: "\""))
     }
 
     static func attribute(_ name: StaticString, _ value: Int, into out: inout [UInt8]) {
         out.append(UInt8(ascii: " "))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "=\"".utf8)
+        append(name, into: &out)
+        append("=\"", into: &out)
         appendDecimal(value, into: &out)
         out.append(UInt8(ascii: "\""))
     }
@@ -113,17 +119,27 @@ enum XMLText {
         out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
-    /// Writes `text` with `& < > " '` replaced by their entities.
+    /// Writes `text` with `& < > " '` replaced by their entities, copying the runs between
+    /// them in one piece each.
     static func escape(_ text: String, into out: inout [UInt8]) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): out.append(contentsOf: "&apos;".utf8)
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let entity: StaticString
+                switch bytes[i] {
+                case UInt8(ascii: "&"): entity = "&amp;"
+                case UInt8(ascii: "<"): entity = "&lt;"
+                case UInt8(ascii: ">"): entity = "&gt;"
+                case UInt8(ascii: "\""): entity = "&quot;"
+                case UInt8(ascii: "'"): entity = "&apos;"
+                default: continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                append(entity, into: &out)
+                runStart = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
     }
 }

@@ -43,7 +43,7 @@ public final class InMemorySessionStore: SessionStore {
     ///   - maxSessions: the most sessions held at once (not negative); see the type's
     ///     documentation for what happens when the store is full.
     ///   - shards: the number of shards, a power of two from 1 to 65536. More shards mean
-    ///     shorter lock holds per sweep and less contention, at about 100 bytes each.
+    ///     shorter lock holds per sweep and less contention, at under 100 bytes each.
     ///
     /// The arguments come from the program, not from callers, so invalid ones stop it.
     public init(idleTimeout: Duration = .seconds(2 * 60 * 60), maxSessions: Int = 1_000_000, shards: Int = 256) {
@@ -60,9 +60,12 @@ public final class InMemorySessionStore: SessionStore {
         self.shards = (0..<shards).map { _ in Shard() }
     }
 
-    /// Creates an empty store with the idle timeout in seconds.
+    /// Creates an empty store with the idle timeout in seconds (positive and finite).
     public convenience init(idleTimeoutSeconds: Double, maxSessions: Int = 1_000_000, shards: Int = 256) {
-        self.init(idleTimeout: .milliseconds(Int64((idleTimeoutSeconds * 1000).rounded())), maxSessions: maxSessions, shards: shards)
+        precondition(
+            idleTimeoutSeconds.isFinite && idleTimeoutSeconds > 0 && idleTimeoutSeconds < 1e12,
+            "InMemorySessionStore: idleTimeoutSeconds must be positive and finite, got \(idleTimeoutSeconds)")
+        self.init(idleTimeout: .seconds(idleTimeoutSeconds), maxSessions: maxSessions, shards: shards)
     }
 
     // MARK: SessionStore
@@ -74,27 +77,30 @@ public final class InMemorySessionStore: SessionStore {
     /// are dropped without being reported (a sweep would have dropped them too).
     public func insert(_ session: Session) -> InsertOutcome {
         let key = session.callId
-        return shard(for: key).sessions.withLock { sessions -> InsertOutcome in
+        // Expired sessions dropped to make room are freed after the lock is released.
+        let (outcome, _) = shard(for: key).sessions.withLock { sessions -> (InsertOutcome, Removal) in
             if let existing = sessions[key] {
-                return .exists(existing)
+                return (.exists(existing), .none)
             }
+            var removal = Removal.none
             if !reserveSlot() {
-                let cutoff = expiryCutoff(now: session.lastActivity)
-                let dropped = Self.removeExpired(from: &sessions, before: cutoff)
-                liveCount.subtract(dropped.count, ordering: .relaxed)
-                if dropped.isEmpty || !reserveSlot() {
-                    return .full
+                removal = removeExpired(from: &sessions, before: expiryCutoff(now: session.lastActivity))
+                if removal.count == 0 || !reserveSlot() {
+                    return (.full, removal)
                 }
             }
             // `session.callId` is the key: key and value share one string buffer.
             sessions[key] = session
-            return .inserted
+            return (.inserted, removal)
         }
+        return outcome
     }
 
     /// Runs `body` on the session of `callId` while holding its shard's lock.
     ///
-    /// Keep `body` short: other calls of the same shard wait for it.
+    /// `body` changes the stored session in place (no copy per event), so changes made
+    /// before `body` throws are kept. Keep `body` short and never call the store from it:
+    /// other calls of the same shard wait for it, and the lock is not reentrant.
     public func update<R>(_ callId: CallID, _ body: (inout Session) throws -> R) rethrows -> R? {
         try shard(for: callId).sessions.withLock { sessions -> R? in
             guard let index = sessions.index(forKey: callId) else { return nil }
@@ -130,8 +136,8 @@ public final class InMemorySessionStore: SessionStore {
     /// ``shardCount`` consecutive calls cover the whole store once.
     public func sweep(now: Date) -> SweepReport {
         let index = sweepCursor.wrappingAdd(1, ordering: .relaxed).oldValue & (shardCount - 1)
-        let (expired, examined) = sweepShard(index, cutoff: expiryCutoff(now: now))
-        return SweepReport(expired: expired, examined: examined, completedPass: index == shardCount - 1)
+        let (removal, examined) = sweepShard(index, cutoff: expiryCutoff(now: now))
+        return SweepReport(expired: removal.sessions, examined: examined, completedPass: index == shardCount - 1)
     }
 
     /// Every live session, shard by shard (each shard is copied under its lock, so the
@@ -156,7 +162,7 @@ public final class InMemorySessionStore: SessionStore {
         let cutoff = expiryCutoff(now: now)
         var expired = 0
         for index in 0..<shardCount {
-            expired += sweepShard(index, cutoff: cutoff).expired.count
+            expired += sweepShard(index, cutoff: cutoff).removal.count
         }
         return expired
     }
@@ -183,6 +189,11 @@ public final class InMemorySessionStore: SessionStore {
 
     // MARK: Internals
 
+    /// The sessions the shards' tables have room for without growing (for tests).
+    var tableCapacity: Int {
+        shards.reduce(0) { total, shard in total + shard.sessions.withLock { $0.capacity } }
+    }
+
     /// The shard of `callId`: FNV-1a (64 bit) over its UTF-8 bytes, folded, masked.
     private func shard(for callId: CallID) -> Shard {
         shards[Self.shardIndex(of: callId, mask: shardCount - 1)]
@@ -190,8 +201,12 @@ public final class InMemorySessionStore: SessionStore {
 
     static func shardIndex(of callId: CallID, mask: Int) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in callId.rawValue.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        var text = callId.rawValue
+        // One pass over the contiguous UTF-8 bytes (String's view costs an index step per byte).
+        text.withUTF8 { bytes in
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
         }
         // Fold the high bits in: the low bits of FNV-1a alone mix poorly.
         hash ^= hash >> 32
@@ -212,41 +227,83 @@ public final class InMemorySessionStore: SessionStore {
         now.addingTimeInterval(-idleSeconds)
     }
 
-    private func sweepShard(_ index: Int, cutoff: Date) -> (expired: [Session], examined: Int) {
-        // The expired sessions leave the lock in the returned array, so freeing them
-        // happens after the lock is released.
-        shards[index].sessions.withLock { sessions in
-            let examined = sessions.count
-            let expired = Self.removeExpired(from: &sessions, before: cutoff)
-            liveCount.subtract(expired.count, ordering: .relaxed)
-            return (expired, examined)
+    /// Sessions taken out of a shard under its lock, to be freed (and, for a report,
+    /// listed) after the lock is released.
+    private enum Removal {
+        case none
+        /// The removed sessions.
+        case sessions([Session])
+        /// The shard's whole former table; the sessions in it idle since before `cutoff`
+        /// (`count` of them) are the removed ones, the others live on in the new table.
+        case table([CallID: Session], cutoff: Date, count: Int)
+
+        var count: Int {
+            switch self {
+            case .none: 0
+            case .sessions(let sessions): sessions.count
+            case .table(_, _, let count): count
+            }
+        }
+
+        var sessions: [Session] {
+            switch self {
+            case .none: []
+            case .sessions(let sessions): sessions
+            case .table(let table, let cutoff, _): table.values.filter { $0.lastActivity < cutoff }
+            }
         }
     }
 
-    /// Removes the sessions idle since before `cutoff` from one shard and returns them.
+    private func sweepShard(_ index: Int, cutoff: Date) -> (removal: Removal, examined: Int) {
+        shards[index].sessions.withLock { sessions in
+            let examined = sessions.count
+            return (removeExpired(from: &sessions, before: cutoff), examined)
+        }
+    }
+
+    /// Removes the sessions idle since before `cutoff` from one shard (whose lock the
+    /// caller holds) and lowers the live count by their number.
     ///
-    /// Does not adjust the live count; callers do.
-    private static func removeExpired(from sessions: inout [CallID: Session], before cutoff: Date) -> [Session] {
+    /// Kept short under the lock: when most of a shard expires (a burst of calls ending
+    /// together), the survivors move to a fresh table and the old one leaves the lock
+    /// whole, so neither listing nor freeing the expired sessions happens under it.
+    private func removeExpired(from sessions: inout [CallID: Session], before cutoff: Date) -> Removal {
+        var expiredCount = 0
+        for session in sessions.values where session.lastActivity < cutoff {
+            expiredCount += 1
+        }
+        guard expiredCount > 0 else { return .none }
+        liveCount.subtract(expiredCount, ordering: .relaxed)
+
+        if expiredCount * 2 >= sessions.count {
+            var survivors: [CallID: Session] = [:]
+            if expiredCount < sessions.count {
+                survivors.reserveCapacity(sessions.count - expiredCount)
+                for (key, session) in sessions where session.lastActivity >= cutoff {
+                    survivors[key] = session
+                }
+            }
+            // A rebuilt table also gives back the memory a burst left behind: a
+            // Dictionary never shrinks on removal.
+            swap(&sessions, &survivors)
+            return .table(survivors, cutoff: cutoff, count: expiredCount)
+        }
+
         var expired: [Session] = []
+        expired.reserveCapacity(expiredCount)
         for session in sessions.values where session.lastActivity < cutoff {
             expired.append(session)
         }
-        guard !expired.isEmpty else { return [] }
-        if expired.count == sessions.count {
-            // Release the table too: after a burst, an empty shard should cost nothing.
-            sessions = [:]
-        } else {
-            for session in expired {
-                sessions.removeValue(forKey: session.callId)
-            }
-            // A Dictionary never shrinks on removal; rebuild one that a burst left mostly
-            // empty, so memory follows the live sessions.
-            if sessions.count * 8 < sessions.capacity && sessions.capacity > 64 {
-                var compact = [CallID: Session](minimumCapacity: sessions.count)
-                for (key, session) in sessions { compact[key] = session }
-                sessions = compact
-            }
+        for session in expired {
+            sessions.removeValue(forKey: session.callId)
         }
-        return expired
+        if sessions.count * 4 < sessions.capacity && sessions.capacity > 256 {
+            // Shrunk over several sweeps: give the table's memory back (O(survivors)).
+            var compact: [CallID: Session] = [:]
+            compact.reserveCapacity(sessions.count)
+            for (key, session) in sessions { compact[key] = session }
+            sessions = compact
+        }
+        return .sessions(expired)
     }
 }
