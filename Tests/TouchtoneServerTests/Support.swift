@@ -183,6 +183,17 @@ final class TestClient {
         }
     }
 
+    /// Reads an interim (1xx) answer's status line and drops the answer.
+    func readInterim() throws -> String {
+        while findHeadEnd() == nil {
+            guard try fill() else { throw ClientError(description: "closed before an interim answer") }
+        }
+        let end = findHeadEnd()!
+        let line = String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? ""
+        buffer.removeFirst(end + 4)
+        return line
+    }
+
     /// True when the server closed the connection (after any buffered response bytes).
     func isClosedByServer() throws -> Bool {
         while true {

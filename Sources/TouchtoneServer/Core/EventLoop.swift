@@ -144,6 +144,10 @@ final class EventLoop: @unchecked Sendable {
         _ = ctt_eventfd_signal(wakeFD)
     }
 
+    /// The flag, not just `stopping`: an answer written in the same batch as the stop
+    /// request already says `Connection: close`.
+    private var stopAsked: Bool { stopping || stopRequested.load(ordering: .acquiring) }
+
     // MARK: - The loop
 
     func run() {
@@ -351,9 +355,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func handle(_ request: HTTPRequest, on connection: Connection, now: UInt64) {
         let start = Clock.monotonicNanoseconds()
-        // The flag, not just `stopping`: a request read in the same batch as the stop
-        // request is already answered with `Connection: close`.
-        let keepAlive = request.keepAlive && !stopping && !stopRequested.load(ordering: .acquiring)
+        let keepAlive = request.keepAlive && !stopAsked
         switch core.router.route(request, peer: connection.peer) {
         case .respond(let response, let record, let refusal, let authFailure):
             append(response, to: connection, keepAlive: keepAlive)
@@ -398,7 +400,7 @@ final class EventLoop: @unchecked Sendable {
             }
             guard let connection = connections[completion.connectionID] else { continue }
             connection.awaitingLookup = false
-            append(RequestRouter.xml(completion.response), to: connection, keepAlive: connection.lookupKeepAlive && !stopping)
+            append(RequestRouter.xml(completion.response), to: connection, keepAlive: connection.lookupKeepAlive && !stopAsked)
             connection.lastActivity = now
             process(connection, now: now)
         }
