@@ -55,10 +55,6 @@ struct CallOverHTTPTests {
         configuration.loopCount = 1
         let server = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
         let port = try server.start()
-        defer {
-            server.shutdown()
-            server.waitUntilStopped()
-        }
         // The client blocks on its own thread: the look-up runs on Swift's cooperative pool.
         let (first, during, answer, behind) = try await offThePool {
             // Generous: CPU-heavy tests elsewhere in the run can hold the cooperative pool
@@ -77,6 +73,7 @@ struct CallOverHTTPTests {
             let behind = try labelled("answer behind the look-up") { try caller.readResponse() }
             return (first.status, during.status, answer, behind)
         }
+        await server.shutdownAndWait()
         #expect(first == 200)
         #expect(during == 200)
         #expect(answer.status == 200)

@@ -228,7 +228,11 @@ let formType = ["Content-Type": "application/x-www-form-urlencoded"]
 /// not hold one of Swift's few cooperative threads, which the server's async steps need.
 func offThePool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
     try await withCheckedThrowingContinuation { continuation in
-        Thread.start { continuation.resume(with: Result { try body() }) }
+        do {
+            try Thread.start { continuation.resume(with: Result { try body() }) }
+        } catch {
+            continuation.resume(throwing: error)
+        }
     }
 }
 

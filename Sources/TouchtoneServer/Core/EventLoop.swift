@@ -148,6 +148,11 @@ final class EventLoop: @unchecked Sendable {
     /// request already says `Connection: close`.
     private var stopAsked: Bool { stopping || stopRequested.load(ordering: .acquiring) }
 
+    /// Releases the listener of a loop that will never run.
+    func discard() {
+        closeListener()
+    }
+
     // MARK: - The loop
 
     func run() {

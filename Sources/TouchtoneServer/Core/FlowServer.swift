@@ -121,16 +121,35 @@ public final class FlowServer: Sendable {
                 fds.dropFirst(loops.count).forEach { ctt_close($0) }
                 throw ServerError.system(error)
             }
+            // Threads wait at a gate until all of them exist, so that a failure to create one
+            // leaves nothing running.
             loopsLeft.store(loopCount, ordering: .relaxed)
-            stopped.enter()
-            for loop in loops {
-                Thread.start { [self] in
-                    loop.run()
-                    if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                        finish()
+            let gate = DispatchSemaphore(value: 0)
+            let proceed = Atomic<Bool>(false)
+            var created = 0
+            do throws(SystemError) {
+                for loop in loops {
+                    try Thread.start { [self] in
+                        gate.wait()
+                        guard proceed.load(ordering: .acquiring) else {
+                            loop.discard()
+                            return
+                        }
+                        loop.run()
+                        if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                            finish()
+                        }
                     }
+                    created += 1
                 }
+            } catch {
+                for _ in 0..<created { gate.signal() }
+                for loop in loops.dropFirst(created) { loop.discard() }
+                throw ServerError.system(error)
             }
+            stopped.enter()
+            proceed.store(true, ordering: .releasing)
+            for _ in 0..<created { gate.signal() }
             phase = .running(Running(loops: loops, core: core, port: port))
             return port
         }
@@ -154,6 +173,20 @@ public final class FlowServer: Sendable {
             return true
         }
         if started { stopped.wait() }
+    }
+
+    /// Stops the server like ``shutdown()`` and suspends (without blocking a thread) until it
+    /// stopped and saved its sessions. For async code such as tests.
+    public func shutdownAndWait() async {
+        shutdown()
+        let started = phase.withLock { phase -> Bool in
+            if case .idle = phase { return false }
+            return true
+        }
+        guard started else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            stopped.notify(queue: .global()) { continuation.resume() }
+        }
     }
 
     /// A snapshot of `/metrics`.
@@ -208,7 +241,7 @@ enum Thread {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    static func start(_ body: @escaping @Sendable () -> Void) {
+    static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
@@ -216,10 +249,9 @@ enum Thread {
             box.body()
             return nil
         }, box)
-        if rc != 0 {
-            // No thread: run the body here rather than lose it.
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
-            return
+        guard rc == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw SystemError("pthread_create", code: rc)
         }
         pthread_detach(thread)
     }
