@@ -53,6 +53,8 @@ final class Connection {
     var requestStartedAt: UInt64?
     /// Requests completed on this connection.
     var servedRequests = 0
+    /// The request being answered is HTTP/1.0 (keep-alive must be said out loud).
+    var http10 = false
 
     init(id: UInt64, fd: Int32, peer: IPAddress, limits: HTTPParserLimits, now: UInt64) {
         self.id = id
@@ -361,6 +363,7 @@ final class EventLoop: @unchecked Sendable {
     private func handle(_ request: HTTPRequest, on connection: Connection, now: UInt64) {
         let start = Clock.monotonicNanoseconds()
         let keepAlive = request.keepAlive && !stopAsked
+        connection.http10 = request.minorVersion == 0
         switch core.router.route(request, peer: connection.peer) {
         case .respond(let response, let record, let refusal, let authFailure):
             append(response, to: connection, keepAlive: keepAlive)
@@ -412,7 +415,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func append(_ response: HTTPResponse, to connection: Connection, keepAlive: Bool) {
-        HTTPResponseWriter.write(response, keepAlive: keepAlive, date: date(), into: &connection.output)
+        HTTPResponseWriter.write(response, keepAlive: keepAlive, announceKeepAlive: connection.http10,
+                                 date: date(), into: &connection.output)
         if !keepAlive { connection.closeAfterWrite = true }
     }
 

@@ -41,16 +41,17 @@ enum HTTPResponseWriter {
     static let crlf: [UInt8] = [13, 10]
 
     /// Appends the whole response (head and body) to `out`.
-    static func write(_ response: HTTPResponse, keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+    /// - Parameter announceKeepAlive: say `Connection: keep-alive` (HTTP/1.0 clients need it to keep the connection).
+    static func write(_ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         let noBody = response.status.code == 304 || response.status.code == 204
         writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
-                  keepAlive: keepAlive, date: date, into: &out)
+                  keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
         if !response.omitBody && !noBody { out.append(contentsOf: response.body) }
     }
 
     /// Appends a status line and header fields (ending with the empty line).
     static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
-                          keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+                          keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         appendDecimal(status.code, into: &out)
         out.append(UInt8(ascii: " "))
@@ -73,7 +74,11 @@ enum HTTPResponseWriter {
             out.append(contentsOf: date)
             out.append(contentsOf: crlf)
         }
-        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         out.append(contentsOf: crlf)
     }
 
