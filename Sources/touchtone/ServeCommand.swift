@@ -15,7 +15,7 @@ enum ServeCommand {
         do {
             options = try ServeOptions.parse(arguments, environment: environment)
         } catch {
-            printError("touchtone serve: \(error.message) (see touchtone serve --help)")
+            CommandLineTool.printError("touchtone serve: \(error.message) (see touchtone serve --help)")
             return 2
         }
         if options.help {
@@ -26,7 +26,7 @@ enum ServeCommand {
         do {
             configuration.signatureVerifier = try makeSignatureVerifier(options)
         } catch {
-            printError("touchtone serve: \(error.message)")
+            CommandLineTool.printError("touchtone serve: \(error.message)")
             return 2
         }
 
@@ -40,8 +40,8 @@ enum ServeCommand {
             engine = try Engine(routes: Flows.routes, store: store,
                                 settings: EngineSettings(publicURL: publicURL, prompts: audioFolder))
         } catch {
-            printError("touchtone serve: the flows have problems:")
-            for problem in error.problems { printError("  \(problem)") }
+            CommandLineTool.printError("touchtone serve: the flows have problems:")
+            for problem in error.problems { CommandLineTool.printError("  \(problem)") }
             return 1
         }
         let audio = AudioLibrary(directory: options.audioDirectory)
@@ -59,7 +59,7 @@ enum ServeCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
             source.setEventHandler {
                 if signalCount.next() > 1 {
-                    printError("touchtone serve: stopping at once")
+                    CommandLineTool.printError("touchtone serve: stopping at once")
                     exit(1)
                 }
                 server.shutdown()
@@ -72,7 +72,7 @@ enum ServeCommand {
         do {
             port = try server.start()
         } catch {
-            printError("touchtone serve: \(error)")
+            CommandLineTool.printError("touchtone serve: \(error)")
             return 1
         }
         printBanner(options: options, engine: engine, audio: audio, port: port)
