@@ -11,7 +11,7 @@ enum ServeCommand {
     static let subcommand = Subcommand(name: "serve", summary: "serve the flows of Flows/ to sipgate.io over HTTP", run: run)
 
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
-        let options: ServeOptions
+        var options: ServeOptions
         do {
             options = try ServeOptions.parse(arguments, environment: environment)
         } catch {
@@ -22,6 +22,15 @@ enum ServeCommand {
             print(ServeOptions.help, terminator: "")
             return 0
         }
+        if options.port == 0 && options.publicURL == nil {
+            // Callbacks must name the real port, and the engine writes them from the start.
+            do {
+                options.port = try FlowServer.freePort(host: options.host)
+            } catch {
+                CommandLineTool.printError("touchtone serve: cannot find a free port on \(options.host): \(error)")
+                return 1
+            }
+        }
         var configuration = options.serverConfiguration()
         do {
             configuration.signatureVerifier = try makeSignatureVerifier(options)
@@ -30,8 +39,6 @@ enum ServeCommand {
             return 2
         }
 
-        // With port 0 the callback URL needs the real port, so the listener comes first
-        // when no public URL was given: bind, then build the engine with the bound port.
         let store = InMemorySessionStore(idleTimeout: options.sessionTTL, maxSessions: options.maxSessions)
         let audioFolder = AudioFolder(path: options.audioDirectory)
         let publicURL = options.effectivePublicURL()

@@ -189,6 +189,14 @@ public final class FlowServer: Sendable {
         }
     }
 
+    /// A port that is free on `host` right now (for `--port 0` when the public URL must name it).
+    public static func freePort(host: String) throws(SystemError) -> Int {
+        let fd = ctt_listen_tcp(host, 0, 1, 0)
+        guard fd >= 0 else { throw SystemError("listen", code: -fd) }
+        defer { ctt_close(fd) }
+        return Int(ctt_local_port(fd))
+    }
+
     /// A snapshot of `/metrics`.
     public func metricsText() -> String {
         let core = phase.withLock { phase -> ServerCore? in
