@@ -253,3 +253,22 @@ struct StartTests {
         }
     }
 }
+
+@Suite("Stopping early")
+struct EarlyStopTests {
+    @Test func aShutdownBeforeStartStopsTheServerRightAfterStarting() throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let server = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
+        server.shutdown()
+        let port = try server.start()
+        server.waitUntilStopped()
+        #expect(throws: (any Error).self) { try TestClient(port: port) }
+    }
+
+    @Test func waitingForAServerThatNeverStartedReturnsAtOnce() throws {
+        let server = FlowServer(configuration: ServerConfiguration(), engine: try makeEngine(), logger: LogCapture().logger())
+        server.waitUntilStopped()
+        #expect(server.port == nil)
+    }
+}

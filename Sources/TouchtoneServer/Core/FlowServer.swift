@@ -47,6 +47,7 @@ public final class FlowServer: Sendable {
     private let stopped = DispatchGroup()
     private let loopsLeft = Atomic<Int>(0)
     private let restoredCount = Atomic<Int>(0)
+    private let stopAsked = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - audio: the prompts under `/audio/`; none by default.
@@ -151,6 +152,9 @@ public final class FlowServer: Sendable {
             proceed.store(true, ordering: .releasing)
             for _ in 0..<created { gate.signal() }
             phase = .running(Running(loops: loops, core: core, port: port))
+            if stopAsked.load(ordering: .relaxed) {
+                for loop in loops { loop.requestStop() }
+            }
             return port
         }
     }
@@ -160,6 +164,8 @@ public final class FlowServer: Sendable {
     public func shutdown() {
         let loops = phase.withLock { phase -> [EventLoop] in
             if case .running(let r) = phase { return r.loops }
+            // Asked before start (a signal during start-up): stop right after starting.
+            stopAsked.store(true, ordering: .relaxed)
             return []
         }
         for loop in loops { loop.requestStop() }
