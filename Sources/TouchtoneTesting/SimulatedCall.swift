@@ -76,7 +76,7 @@ public final class SimulatedCall: Sendable {
             phone.fail("the push was refused with \(delivery.status): \(delivery.xml)", at: sourceLocation)
             return nil
         }
-        let problems = SipgateXML.problems(in: delivery.xml)
+        let problems = phone.grammarProblems(delivery.xml)
         if !problems.isEmpty {
             phone.fail("the answer is not valid sipgate XML:\n" + problems.joined(separator: "\n") + "\n" + delivery.xml, at: sourceLocation)
         }

@@ -29,6 +29,8 @@ public final class TestPhone: Sendable {
 
     private struct Mutable: Sendable {
         var exhaustivity = Exhaustivity.on
+        /// Answers already checked against the grammar: calls repeat the same few answers.
+        var validAnswers: Set<String> = []
         var stubs = LookupStubs()
         var nextCall = 1
         var failureHandler: (@Sendable (TestFailure) -> Void)?
@@ -83,6 +85,19 @@ public final class TestPhone: Sendable {
     /// Answers the look-up in state `state` this way from now on.
     public func stubLookup<S: FlowState>(_ state: S, _ stub: LookupStub) {
         stubLookup(state.rawValue, stub)
+    }
+
+    /// Answers the look-up in `state` with `step` (and variables) from now on.
+    public func stubLookup<S: FlowState>(_ state: S, answer step: Step<S>, setting variables: [String: String] = [:]) {
+        stubLookup(state.rawValue, .answer(step, setting: variables))
+    }
+
+    /// The grammar problems of an answer, checking each distinct answer once.
+    func grammarProblems(_ xml: String) -> [String] {
+        if mutable.withLock({ $0.validAnswers.contains(xml) }) { return [] }
+        let problems = SipgateXML.problems(in: xml)
+        if problems.isEmpty { mutable.withLock { _ = $0.validAnswers.insert(xml) } }
+        return problems
     }
 
     var stubs: LookupStubs { mutable.withLock { $0.stubs } }

@@ -115,6 +115,15 @@ final class CallMachine: Sendable {
                 out.took(.lookupFailure, from: session.state)
                 follow(node.fallback, &session, now: now, into: &out, hops: 0)
             }
+        case .named(let name):
+            if let outcome = node.outcomes.first(where: { $0.name == name }) {
+                out.took(.lookupResult(name), from: session.state)
+                follow(outcome.target, &session, now: now, into: &out, hops: 0)
+            } else {
+                out.note = "look-up has no result named \(name)"
+                out.took(.lookupFailure, from: session.state)
+                follow(node.fallback, &session, now: now, into: &out, hops: 0)
+            }
         case .failed(let reason):
             out.note = "look-up failed: \(reason.prefix(120))"
             out.took(.lookupFailure, from: session.state)
@@ -392,6 +401,8 @@ extension Gather {
 /// How a look-up ended.
 public enum LookupOutcome: Sendable {
     case finished(ErasedLookupResult)
+    /// The result the look-up declares under this name in ``Lookup/outcomes``.
+    case named(String)
     case failed(String)
     case timedOut
 }

@@ -109,6 +109,8 @@ public struct PendingLookup: Sendable {
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
     /// Played before whatever the look-up leads to (announcements on the way to it).
     let prefix: [Play]
+    /// The names of the results the look-up declares (``Lookup/outcomes``), for ``LookupOutcome/named(_:)``.
+    public let outcomes: [String]
 
     /// Runs the look-up with its deadline and continues the call with its result or fallback.
     public func run() async -> (Response, EventRecord) {
@@ -119,6 +121,12 @@ public struct PendingLookup: Sendable {
     /// Continues the call as if the look-up had ended with `outcome` (tests stub look-ups this way).
     public func complete(with outcome: LookupOutcome) -> (Response, EventRecord) {
         engine.completeLookup(callId, with: outcome, prefix: prefix)
+    }
+
+    /// The same look-up for another call in the same state (exploration clones calls).
+    public func forCall(_ other: CallID) -> PendingLookup {
+        PendingLookup(callId: other, flow: flow, state: state, context: context, deadline: deadline, engine: engine, work: work,
+                      prefix: prefix, outcomes: outcomes)
     }
 }
 
@@ -391,7 +399,7 @@ public final class Engine: Sendable {
         switch outcome {
         case .timedOut: metrics.lookupTimeouts.add(1, ordering: .relaxed)
         case .failed: metrics.lookupFailures.add(1, ordering: .relaxed)
-        case .finished: break
+        case .finished, .named: break
         }
         let now = clock.now()
         var record = EventRecord(callId: callId, event: nil)
@@ -432,7 +440,7 @@ public final class Engine: Sendable {
         let pending = PendingLookup(
             callId: session.callId, flow: machine.flow.name, state: machine.flow.stateName(lookupState),
             context: CallContext(callId: session.callId, call: session.call, variables: session.variables, now: clock.now()),
-            deadline: node.deadline, engine: self, work: node.work, prefix: out.plays)
+            deadline: node.deadline, engine: self, work: node.work, prefix: out.plays, outcomes: node.outcomes.map(\.name))
         return .lookup(pending, record)
     }
 

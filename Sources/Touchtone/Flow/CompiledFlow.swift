@@ -394,3 +394,31 @@ enum Node: Sendable {
         }
     }
 }
+
+extension CompiledFlow {
+    /// Representative inputs for a call waiting in `state`: every key of a menu, a wrong
+    /// key and silence; for a collection, silence, too short, the shortest and longest valid
+    /// lengths (with the finish key) and, while confirming, `1`, `2` and silence.
+    /// Exploration and tools use them to walk a flow.
+    public func sampleInputs(for state: UInt16, confirming: Bool = false) -> [String] {
+        guard Int(state) < nodes.count else { return [] }
+        switch nodes[Int(state)] {
+        case .menu(let menu):
+            let keys = menu.keys.map(\.keys)
+            let wrong = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"].first { k in !keys.contains { $0.hasPrefix(k) } }
+            return keys + (wrong.map { [$0] } ?? []) + [""]
+        case .collect(let collect):
+            if confirming { return ["1", "2", ""] }
+            let finish = collect.finishKey.map { String(UnicodeScalar($0)) } ?? ""
+            var inputs = [""]
+            if collect.digits.lowerBound > 1 { inputs.append(String(repeating: "1", count: collect.digits.lowerBound - 1) + finish) }
+            inputs.append(String(repeating: "1", count: collect.digits.lowerBound) + finish)
+            if collect.digits.upperBound != collect.digits.lowerBound {
+                inputs.append(String(repeating: "2", count: collect.digits.upperBound) + finish)
+            }
+            return inputs
+        default:
+            return []
+        }
+    }
+}

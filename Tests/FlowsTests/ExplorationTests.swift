@@ -1,0 +1,57 @@
+import Flows
+import FoundationEssentials
+import Testing
+import Touchtone
+import TouchtoneTesting
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite struct ExplorationTests {
+    /// Open, after hours, and a public holiday in Berlin.
+    static let times = ["2026-11-30 10:00", "2026-11-30 19:30", "2026-12-25 10:00"].map {
+        try! TestTime.date($0, in: try! Zone("Europe/Berlin"))
+    }
+
+    @Test func theShippedFlowsHaveNoDeadEndsEndlessSilencesOrInvalidAnswers() async throws {
+        let explorer = FlowExplorer(
+            routes: routes,
+            callers: [.init(), .init(from: "4915100000666"), .init(from: "anonymous"), .init(to: "4930123456", direction: .outgoing)],
+            times: Self.times)
+        let report = try await explorer.run()
+        #expect(report.problems == [], "\(report)")
+        #expect(report.statesReached["hotline"]?.count == Hotline.allCases.count, "\(report)")
+        try writeCorpus(report.answers, prefix: "flows")
+    }
+
+    @Test func theReferenceFlowHasNoDeadEnds() async throws {
+        let report = try await FlowExplorer(routes: referenceRoutes).run()
+        #expect(report.problems == [], "\(report)")
+        try writeCorpus(report.answers, prefix: "reference")
+    }
+
+    @Test func explorationFlagsSilenceThatNeverEndsTheCall() async throws {
+        enum PingPong: String, FlowState { case a, b }
+        // Compiles (key 9 ends the call), but a silent caller is sent between two menus
+        // for far longer than any caller would wait.
+        let pingPong = Flow("pingpong", states: PingPong.self, start: .a) {
+            Menu(.a, prompt: "welcome") { Key("9", .hangup) }.attempts(2, then: .go(.b))
+            Menu(.b, prompt: "welcome") { Key("9", .hangup) }.attempts(2, then: .go(.a))
+        }
+        .maxSilencesInARow(1000)
+        let report = try await FlowExplorer(routes: RoutingTable { Route.default(pingPong) }, maxDepth: 4).run()
+        #expect(report.problems.contains { $0.contains("staying silent in pingpong.a never ends the call") }, "\(report)")
+    }
+}
+
+/// With TOUCHTONE_XML_CORPUS_DIR set, writes each answer as a file for `.ci/xsd-check`.
+func writeCorpus(_ answers: Set<String>, prefix: String) throws {
+    guard let raw = getenv("TOUCHTONE_XML_CORPUS_DIR") else { return }
+    let directory = String(decoding: Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    for (i, xml) in answers.sorted().enumerated() {
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(prefix)-\(i).xml"))
+    }
+}
