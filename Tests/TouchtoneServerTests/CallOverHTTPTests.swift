@@ -357,3 +357,16 @@ struct InFlightShutdownTests {
         }
     }
 }
+
+@Suite("Composed prompts are bounded")
+struct ComposedAudioBoundTests {
+    @Test func aJoinLargerThanTheBoundIsNotBuilt() throws {
+        let audioDirectory = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/Audio"
+        let library = AudioLibrary(directory: audioDirectory)
+        let piece = try #require(library.file(named: "digit-1.wav"))
+        let samples = try WAVFormat(bytes: piece.bytes).dataBytes
+        let composed = ComposedAudio(library: library, maxComposedBytes: samples * 3)
+        #expect(composed.file(named: "digit-1,digit-1,digit-1.wav") != nil)
+        #expect(composed.file(named: "digit-1,digit-1,digit-1,digit-1.wav") == nil)
+    }
+}
