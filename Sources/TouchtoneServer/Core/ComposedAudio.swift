@@ -10,11 +10,15 @@ import Touchtone
 final class ComposedAudio: Sendable {
     let library: AudioLibrary
     let maxCachedBytes: Int
+    /// The largest composed file built: a request can name any 32 pieces, and the join runs
+    /// on an event loop, so its size is bounded (2 MB is over a minute of 8 kHz audio).
+    let maxComposedBytes: Int
     private let cache = Mutex<(files: [String: AudioLibrary.File], bytes: Int)>(([:], 0))
 
-    init(library: AudioLibrary, maxCachedBytes: Int = 16 << 20) {
+    init(library: AudioLibrary, maxCachedBytes: Int = 16 << 20, maxComposedBytes: Int = 2 << 20) {
         self.library = library
         self.maxCachedBytes = maxCachedBytes
+        self.maxComposedBytes = maxComposedBytes
     }
 
     /// The composed file for `name` (`a,b,c.wav`), or `nil` when a piece is missing or unusable.
@@ -22,9 +26,12 @@ final class ComposedAudio: Sendable {
         if let cached = cache.withLock({ $0.files[name] }) { return cached }
         guard let prompts = ComposedPrompt.prompts(inFileName: name) else { return nil }
         var samples: [ArraySlice<UInt8>] = []
+        var total = 0
         for prompt in prompts {
             guard let piece = library.file(named: prompt.name + ".wav"),
                   let format = try? WAVFormat(bytes: piece.bytes), format.isPlayableBySipgate else { return nil }
+            total += format.dataBytes
+            guard total <= maxComposedBytes else { return nil }
             samples.append(piece.bytes[format.dataOffset..<(format.dataOffset + format.dataBytes)])
         }
         let bytes = ComposedPrompt.wav(joining: samples)
