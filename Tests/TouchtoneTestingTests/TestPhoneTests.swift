@@ -210,3 +210,33 @@ func kioskScenario(_ phone: TestPhone) async {
         #expect(failures.messages == [])
     }
 }
+
+@Suite struct GoldenTranscriptTests {
+    static let golden = "/" + #filePath.split(separator: "/").dropLast().joined(separator: "/") + "/Golden/kiosk-pin.txt"
+
+    @Test func aTranscriptMatchesItsGoldenFile() async throws {
+        let (phone, failures) = try capturingPhone()
+        phone.exhaustivity = .off
+        let call = await phone.call()
+        await call.press("1")
+        await call.press("9876#")
+        call.expectTranscript(goldenFile: Self.golden)
+        #expect(failures.messages == [])
+    }
+
+    @Test func aMissingGoldenFileSaysHowToWriteIt() async throws {
+        let (phone, failures) = try capturingPhone()
+        phone.exhaustivity = .off
+        let call = await phone.call()
+        call.expectTranscript(goldenFile: "/nonexistent/golden.txt")
+        #expect(failures.messages == ["no golden file at /nonexistent/golden.txt; run with TOUCHTONE_RECORD=1 to write it"])
+    }
+
+    @Test func localTimesFollowTheZonesDaylightSaving() throws {
+        let berlin = try Zone("Europe/Berlin")
+        // 10:00 in summer is 08:00 UTC, in winter 09:00 UTC.
+        #expect(try TestTime.date("2026-07-01 10:00", in: berlin).timeIntervalSince1970 == 1_782_892_800)
+        #expect(try TestTime.date("2026-12-01 10:00", in: berlin).timeIntervalSince1970 == 1_796_115_600)
+        #expect(throws: TimeValueError.self) { try TestTime.date("2026-12-01", in: berlin) }
+    }
+}
