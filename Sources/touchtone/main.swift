@@ -4,7 +4,7 @@ import FoundationEssentials
 import Glibc
 #endif
 
-let subcommands: [Subcommand] = [ServeCommand.subcommand]
+let subcommands: [Subcommand] = [ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let environment = ProcessInfo.processInfo.environment
