@@ -5,7 +5,7 @@ import TouchtoneServer
 import Glibc
 #endif
 
-let subcommands: [Subcommand] = [ServeCommand.subcommand]
+let subcommands: [Subcommand] = [ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand]
 
 exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
                          subcommands: subcommands))

@@ -1,0 +1,183 @@
+/// A compiled flow drawn as a diagram: Mermaid (`flowchart TD`) or Graphviz DOT.
+///
+/// States are nodes shaped by kind (menu: rectangle, collect: parallelogram, announce:
+/// rounded, decide: diamond, lookup: cylinder); actions that end the flow's part in the call
+/// (dial, voicemail, reject, hang up) are terminal nodes (Mermaid: stadium, DOT: double
+/// octagon), each drawn once; `back` (to the menu the caller came from) is a hexagon. Edges carry what
+/// takes them: keys, no input, wrong key, attempts exhausted, branches, look-up results,
+/// deadlines and failures. Branches on the clock (opening hours, holidays) are dashed.
+///
+/// ```swift
+/// let (flow, _) = hotline.compile(in: CompileEnvironment(publicURL: try AbsoluteURL("http://localhost")))
+/// print(FlowDiagram.mermaid(flow))
+/// ```
+/// Every label is escaped for its format, so state names, branch labels and keys such as
+/// `#` cannot break the diagram's syntax.
+public enum FlowDiagram {
+    /// The flow as a Mermaid `flowchart TD`.
+    public static func mermaid(_ flow: CompiledFlow) -> String {
+        let graph = Graph(flow)
+        var lines = ["flowchart TD"]
+        lines.append("    start((\" \")) --> \(graph.startID)")
+        for node in graph.nodes {
+            let label = mermaidEscaped(node.label)
+            let shape: String
+            switch node.shape {
+            case .menu: shape = "[\"\(label)\"]"
+            case .collect: shape = "[/\"\(label)\"/]"
+            case .announce: shape = "(\"\(label)\")"
+            case .decide: shape = "{\"\(label)\"}"
+            case .lookup: shape = "[(\"\(label)\")]"
+            case .back: shape = "{{\"\(label)\"}}"
+            case .action: shape = "([\"\(label)\"])"
+            }
+            lines.append("    \(node.id)\(shape)")
+        }
+        for edge in graph.edges {
+            let arrow = edge.dashed ? "-.->" : "-->"
+            lines.append("    \(edge.from) \(arrow)|\"\(mermaidEscaped(edge.label))\"| \(edge.to)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The flow as a Graphviz `digraph` (`dot -Tsvg`).
+    public static func dot(_ flow: CompiledFlow) -> String {
+        let graph = Graph(flow)
+        var lines = ["digraph \(dotQuoted(flow.name)) {"]
+        lines.append("    rankdir=TB;")
+        lines.append("    start [shape=point];")
+        for node in graph.nodes {
+            let attributes: String
+            switch node.shape {
+            case .menu: attributes = "shape=box"
+            case .collect: attributes = "shape=parallelogram"
+            case .announce: attributes = "shape=box, style=rounded"
+            case .decide: attributes = "shape=diamond"
+            case .lookup: attributes = "shape=cylinder"
+            case .back: attributes = "shape=hexagon"
+            case .action: attributes = "shape=doubleoctagon"
+            }
+            lines.append("    \(node.id) [label=\(dotQuoted(node.label)), \(attributes)];")
+        }
+        lines.append("    start -> \(graph.startID);")
+        for edge in graph.edges {
+            let style = edge.dashed ? ", style=dashed" : ""
+            lines.append("    \(edge.from) -> \(edge.to) [label=\(dotQuoted(edge.label))\(style)];")
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: The graph both formats draw
+
+    enum Shape { case menu, collect, announce, decide, lookup, back, action }
+
+    struct Node {
+        let id: String
+        let label: String
+        let shape: Shape
+    }
+
+    struct Edge {
+        let from: String
+        let label: String
+        let to: String
+        let dashed: Bool
+    }
+
+    /// Nodes get generated ids (`s0`, `a0`): state names and labels are free text and never
+    /// appear outside a quoted, escaped label.
+    struct Graph {
+        var nodes: [Node] = []
+        var edges: [Edge] = []
+        let startID: String
+
+        init(_ flow: CompiledFlow) {
+            startID = "s\(flow.start)"
+            var actionIDs: [String: String] = [:]
+            var actionNodes: [Node] = []
+            for (index, node) in flow.nodes.enumerated() {
+                let from = UInt16(index)
+                let shape: Shape
+                switch node {
+                case .menu: shape = .menu
+                case .collect: shape = .collect
+                case .announce: shape = .announce
+                case .decide: shape = .decide
+                case .lookup: shape = .lookup
+                case .undefined: continue
+                }
+                nodes.append(Node(id: "s\(index)", label: flow.stateName(from), shape: shape))
+                var timeBranches = Set<Int>()
+                if case .decide(let decide) = node {
+                    for (position, branch) in decide.branches.enumerated() where branch.condition.kind == .time {
+                        timeBranches.insert(position)
+                    }
+                }
+                for (position, (label, target)) in node.edges(from: from).enumerated() {
+                    let to: String
+                    if let state = target.stateIndex(in: flow) {
+                        to = "s\(state)"
+                    } else {
+                        let text = target.description(in: flow)
+                        if let id = actionIDs[text] {
+                            to = id
+                        } else {
+                            to = "a\(actionIDs.count)"
+                            actionIDs[text] = to
+                            if case .back = target {
+                                actionNodes.append(Node(id: to, label: text, shape: .back))
+                            } else {
+                                actionNodes.append(Node(id: to, label: text, shape: .action))
+                            }
+                        }
+                    }
+                    edges.append(Edge(from: "s\(index)", label: label.description, to: to, dashed: timeBranches.contains(position)))
+                }
+            }
+            nodes += actionNodes
+        }
+    }
+
+    // MARK: Escaping
+
+    /// Text for a Mermaid label inside `"..."`: Mermaid's `#name;` entity codes for every
+    /// character its parser or the rendered HTML would read as syntax (quotes, `|` ending an
+    /// edge label, `<br>` and other tags, `\n`, backticks of Markdown strings, `#` itself).
+    static func mermaidEscaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "#": result += "#35;"
+            case "\"": result += "#quot;"
+            case "<": result += "#lt;"
+            case ">": result += "#gt;"
+            case "&": result += "#amp;"
+            case "|": result += "#124;"
+            case "`": result += "#96;"
+            case "\\": result += "#92;"  // Mermaid reads a literal `\n` as a line break
+            default:
+                result.unicodeScalars.append(isControl(scalar) ? " " : scalar)
+            }
+        }
+        return result
+    }
+
+    /// `text` as a DOT quoted string: `"` and `\` escaped (a backslash would start DOT's
+    /// label escapes such as `\n`), control characters as spaces.
+    static func dotQuoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            default: result.unicodeScalars.append(isControl(scalar) ? " " : scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0) || scalar == "\u{2028}" || scalar == "\u{2029}"
+    }
+}
