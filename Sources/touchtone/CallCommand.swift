@@ -52,7 +52,7 @@ enum CallCommand {
         do {
             options = try Options.parse(arguments)
         } catch {
-            printError("touchtone call: \(error.message) (see touchtone call --help)")
+            CommandLineTool.printError("touchtone call: \(error.message) (see touchtone call --help)")
             return 2
         }
         if options.help {
@@ -60,7 +60,7 @@ enum CallCommand {
             return 0
         }
         guard let definition = flowDefinition(named: options.flow, in: Flows.routes) else {
-            printError("touchtone call: no flow named \(CommandLineTool.shown(options.flow)) (flows: \(flowNames(Flows.routes)))")
+            CommandLineTool.printError("touchtone call: no flow named \(CommandLineScanner.shown(options.flow)) (flows: \(flowNames(Flows.routes)))")
             return 2
         }
         let clock = ManualClock(options.at ?? Date())
@@ -70,8 +70,8 @@ enum CallCommand {
             engine = try Engine(routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
                                 clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
         } catch {
-            printError("touchtone call: the flow has problems:")
-            for problem in error.problems { printError("  \(problem)") }
+            CommandLineTool.printError("touchtone call: the flow has problems:")
+            for problem in error.problems { CommandLineTool.printError("  \(problem)") }
             return 1
         }
         let to = options.to ?? Flows.routes.routes.lazy.compactMap { route -> String? in
@@ -111,27 +111,27 @@ enum CallCommand {
                 return options
             }
             guard let flow = parsed.positional.first else { throw UsageError("which flow? (flows: \(flowNames(Flows.routes)))") }
-            if parsed.positional.count > 1 { throw UsageError("unexpected argument \(CommandLineTool.shown(parsed.positional[1]))") }
+            if parsed.positional.count > 1 { throw UsageError("unexpected argument \(CommandLineScanner.shown(parsed.positional[1]))") }
             options.flow = flow
             if let from = parsed.value("from") {
                 guard from == "anonymous" || E164Number.isValid(from) else {
-                    throw UsageError("--from must be an E.164 number or anonymous, not \(CommandLineTool.shown(from))")
+                    throw UsageError("--from must be an E.164 number or anonymous, not \(CommandLineScanner.shown(from))")
                 }
                 options.from = from
             }
             if let to = parsed.value("to") {
-                guard E164Number.isValid(to) else { throw UsageError("--to must be an E.164 number, not \(CommandLineTool.shown(to))") }
+                guard E164Number.isValid(to) else { throw UsageError("--to must be an E.164 number, not \(CommandLineScanner.shown(to))") }
                 options.to = to
             }
             if let direction = parsed.value("direction") {
                 guard let value = Direction(rawValue: direction) else {
-                    throw UsageError("--direction must be in or out, not \(CommandLineTool.shown(direction))")
+                    throw UsageError("--direction must be in or out, not \(CommandLineScanner.shown(direction))")
                 }
                 options.direction = value
             }
             if let at = parsed.value("at") {
                 guard let date = berlinDate(at) else {
-                    throw UsageError("--at must be a time in Europe/Berlin such as \"2026-12-01 10:00\", not \(CommandLineTool.shown(at))")
+                    throw UsageError("--at must be a time in Europe/Berlin such as \"2026-12-01 10:00\", not \(CommandLineScanner.shown(at))")
                 }
                 options.at = date
             }

@@ -31,7 +31,7 @@ enum CheckCommand {
         do {
             parsed = try CommandLineScanner(options: [.init("audio"), .init("help", takesValue: false)]).scan(arguments)
         } catch {
-            printError("touchtone check: \(error.message) (see touchtone check --help)")
+            CommandLineTool.printError("touchtone check: \(error.message) (see touchtone check --help)")
             return 2
         }
         if parsed.flags.contains("help") {
@@ -39,7 +39,7 @@ enum CheckCommand {
             return 0
         }
         if let extra = parsed.positional.first {
-            printError("touchtone check: unexpected argument \(CommandLineTool.shown(extra)) (see touchtone check --help)")
+            CommandLineTool.printError("touchtone check: unexpected argument \(CommandLineScanner.shown(extra)) (see touchtone check --help)")
             return 2
         }
         let audio = parsed.value("audio") ?? "Audio"
@@ -98,7 +98,7 @@ enum CheckCommand {
             case .calledNumber(let numbers):
                 for number in numbers.sorted() {
                     if !E164Number.isValid(number) {
-                        problems.append("routes: \(route): \(CommandLineTool.shown(number)) is not an E.164 number (digits, country code first, no leading 0)")
+                        problems.append("routes: \(route): \(CommandLineScanner.shown(number)) is not an E.164 number (digits, country code first, no leading 0)")
                     }
                     if let earlier = claimed[number] {
                         problems.append("routes: \(route): \(number) is already routed to \(earlier), this route never gets its calls")

@@ -30,7 +30,7 @@ enum GraphCommand {
         do {
             parsed = try CommandLineScanner(options: [.init("format"), .init("help", takesValue: false)]).scan(arguments)
         } catch {
-            printError("touchtone graph: \(error.message) (see touchtone graph --help)")
+            CommandLineTool.printError("touchtone graph: \(error.message) (see touchtone graph --help)")
             return 2
         }
         if parsed.flags.contains("help") {
@@ -38,23 +38,23 @@ enum GraphCommand {
             return 0
         }
         guard parsed.positional.count == 1, let name = parsed.positional.first else {
-            printError(parsed.positional.isEmpty
+            CommandLineTool.printError(parsed.positional.isEmpty
                 ? "touchtone graph: which flow? (flows: \(flowNames(Flows.routes)))"
                 : "touchtone graph: one flow at a time, not \(parsed.positional.count)")
             return 2
         }
         let format = parsed.value("format") ?? "mermaid"
         guard format == "mermaid" || format == "dot" else {
-            printError("touchtone graph: --format must be mermaid or dot, not \(CommandLineTool.shown(format))")
+            CommandLineTool.printError("touchtone graph: --format must be mermaid or dot, not \(CommandLineScanner.shown(format))")
             return 2
         }
         guard let definition = flowDefinition(named: name, in: Flows.routes) else {
-            printError("touchtone graph: no flow named \(CommandLineTool.shown(name)) (flows: \(flowNames(Flows.routes)))")
+            CommandLineTool.printError("touchtone graph: no flow named \(CommandLineScanner.shown(name)) (flows: \(flowNames(Flows.routes)))")
             return 2
         }
         let (flow, problems) = definition.compile(in: CompileEnvironment(publicURL: placeholderURL))
         if !problems.isEmpty {
-            printError("touchtone graph: \(name) has \(problems.count) problem(s), drawn as it stands (touchtone check lists them)")
+            CommandLineTool.printError("touchtone graph: \(name) has \(problems.count) problem(s), drawn as it stands (touchtone check lists them)")
         }
         print(format == "dot" ? FlowDiagram.dot(flow) : FlowDiagram.mermaid(flow), terminator: "")
         return 0

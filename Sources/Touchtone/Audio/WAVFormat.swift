@@ -99,7 +99,9 @@ public struct AudioFolder: PromptCatalog {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
             return "prompt \(prompt.name): \(file) is missing"
         }
-        if let size = attributes[.size] as? Int, size > AudioFolder.maxFileBytes {
+        // FileManager reports the size as Int on some platforms and UInt on others.
+        let size = (attributes[.size] as? Int) ?? (attributes[.size] as? UInt).flatMap { Int(exactly: $0) }
+        if let size, size > AudioFolder.maxFileBytes {
             return "prompt \(prompt.name): \(file) is larger than \(AudioFolder.maxFileBytes) bytes"
         }
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -97,7 +97,7 @@ public struct CommandLineScanner: Sendable {
     }
 
     /// An argument as shown in an error: bounded and without control characters.
-    static func shown(_ text: String) -> String {
+    public static func shown(_ text: String) -> String {
         let cleaned = String(text.unicodeScalars.prefix(60).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
         return "'\(cleaned)'"
     }
