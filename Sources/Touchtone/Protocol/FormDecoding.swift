@@ -16,17 +16,27 @@ struct FormPair: Sendable, Hashable {
     var keyIsEscaped: Bool
     /// The value holds `%` or `+`; when false its bytes are already the value.
     var valueIsEscaped: Bool
+    /// Every byte of the pair is ASCII, so an unescaped value is valid UTF-8 as it stands.
+    var isASCII = true
 }
 
 /// Walks the pairs of a form body in order, in one pass, without allocating.
 ///
 /// Empty pairs (`a=1&&b=2`, a leading or trailing `&`) are skipped and not counted;
 /// every other pair counts towards `maxFields`, known to the caller or not.
+///
+/// The body is read eight bytes at a time: one word test finds the bytes that may matter
+/// (`&`, `=`, `%`, `+`, non-ASCII), and only those are looked at one by one.
 struct FormScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxFields: Int
+    /// Where the next pair starts.
     private(set) var position = 0
     private(set) var fieldCount = 0
+    /// The offset of the eight bytes whose candidates are in `pending`.
+    private var block = -8
+    /// The candidates of `block` not looked at yet: the high bit of each such byte.
+    private var pending: UInt64 = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxFields: Int) {
         self.bytes = bytes
@@ -34,44 +44,68 @@ struct FormScanner {
     }
 
     /// The next non-empty pair, or nil at the end of the body.
+    @inline(__always)
     mutating func next() throws(PushDecodingError) -> FormPair? {
+        guard let base = bytes.baseAddress else { return nil }
         let end = bytes.count
-        while position < end {
-            let start = position
-            var equals = -1
-            var keyIsEscaped = false
-            var valueIsEscaped = false
-            var index = start
-            while index < end {
-                let byte = bytes[index]
-                index += 1
-                // Most bytes are plain; one test on a bit mask lets them pass.
-                guard byte < 64, FormByte.specialMask & (1 &<< UInt64(byte)) != 0 else { continue }
-                if byte == FormByte.ampersand {
-                    index -= 1
-                    break
+        var start = position
+        var equals = -1
+        var keyIsEscaped = false
+        var valueIsEscaped = false
+        var isASCII = true
+        var index: Int
+        while true {
+            while pending == 0 {
+                let next = block &+ 8
+                if next &+ 8 <= end {
+                    block = next
+                    pending = FormByte.candidates(FormByte.word(UnsafeRawPointer(base), at: next))
+                    continue
                 }
-                if byte == FormByte.equals {
-                    if equals < 0 { equals = index - 1 }
-                } else if equals < 0 {
-                    keyIsEscaped = true
-                } else {
-                    valueIsEscaped = true
+                guard next < end else {
+                    // The body ends the last pair.
+                    guard start < end else { return nil }
+                    index = end
+                    position = end
+                    return try pair(start: start, end: index, equals: equals, keyIsEscaped, valueIsEscaped, isASCII)
                 }
+                block = next
+                pending = FormByte.tailCandidates(base, at: next, end: end)
             }
-            position = index + 1
-            if index == start { continue }
-            fieldCount += 1
-            guard fieldCount <= maxFields else {
-                throw PushDecodingError(field: "body", reason: "more than \(maxFields) fields")
+            index = block &+ (pending.trailingZeroBitCount &>> 3)
+            pending &= pending &- 1
+            let byte = base[index]
+            if byte == FormByte.ampersand {
+                // An empty pair: nothing was seen since `start`, so nothing to reset.
+                if index == start {
+                    start = index &+ 1
+                    continue
+                }
+                position = index &+ 1
+                return try pair(start: start, end: index, equals: equals, keyIsEscaped, valueIsEscaped, isASCII)
             }
-            let keyEnd = equals < 0 ? index : equals
-            return FormPair(
-                keyStart: start, keyEnd: keyEnd,
-                valueStart: equals < 0 ? index : equals + 1, valueEnd: index,
-                keyIsEscaped: keyIsEscaped, valueIsEscaped: valueIsEscaped)
+            if byte >= 0x80 {
+                isASCII = false
+            } else if byte == FormByte.equals {
+                if equals < 0 { equals = index }
+            } else if byte == FormByte.percent || byte == FormByte.plus {
+                if equals < 0 { keyIsEscaped = true } else { valueIsEscaped = true }
+            }
         }
-        return nil
+    }
+
+    @inline(__always)
+    private mutating func pair(
+        start: Int, end: Int, equals: Int, _ keyIsEscaped: Bool, _ valueIsEscaped: Bool, _ isASCII: Bool
+    ) throws(PushDecodingError) -> FormPair {
+        fieldCount += 1
+        guard fieldCount <= maxFields else {
+            throw PushDecodingError(field: "body", reason: "more than \(maxFields) fields")
+        }
+        return FormPair(
+            keyStart: start, keyEnd: equals < 0 ? end : equals,
+            valueStart: equals < 0 ? end : equals &+ 1, valueEnd: end,
+            keyIsEscaped: keyIsEscaped, valueIsEscaped: valueIsEscaped, isASCII: isASCII)
     }
 }
 
@@ -81,8 +115,80 @@ enum FormByte {
     static let percent = UInt8(ascii: "%")
     static let plus = UInt8(ascii: "+")
     static let space = UInt8(ascii: " ")
-    /// Bit n is set when byte n (below 64) means something to the scanner: `%&+=`.
-    static let specialMask: UInt64 = 1 << 0x25 | 1 << 0x26 | 1 << 0x2B | 1 << 0x3D
+
+    /// The candidates among the last bytes of the body, from `offset` (under eight
+    /// before `end`), placed as if a whole word had been read at `offset`.
+    @inline(never)
+    static func tailCandidates(_ base: UnsafePointer<UInt8>, at offset: Int, end: Int) -> UInt64 {
+        let remaining = end &- offset
+        if end >= 8 {
+            // The body's last eight bytes, shifted so that those before `offset` drop out.
+            return candidates(word(UnsafeRawPointer(base), at: end &- 8)) &>> UInt64((8 &- remaining) &* 8)
+        }
+        // A body under eight bytes: gathered one byte at a time, the rest left zero,
+        // which is no candidate.
+        var word: UInt64 = 0
+        for index in 0..<remaining {
+            word |= UInt64(base[offset &+ index]) &<< UInt64(index &* 8)
+        }
+        return candidates(word) & ~(~0 &<< UInt64(remaining &* 8))
+    }
+
+    /// Eight bytes from `offset`, the first in the lowest bits whatever the platform.
+    @inline(__always)
+    static func word(_ raw: UnsafeRawPointer, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// The high bit of each byte of `word` that is 0x20-0x2F (`%&+` among them), `=` or
+    /// 0x80 and above: every such byte is flagged; a byte after a flagged one may be
+    /// flagged without being one (the borrow of the subtraction).
+    @inline(__always)
+    static func candidates(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let punctuation = (word & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x2020_2020_2020_2020
+        let equalSigns = word ^ 0x3D3D_3D3D_3D3D_3D3D
+        return ((punctuation &- ones) & ~punctuation | (equalSigns &- ones) & ~equalSigns | word)
+            & 0x8080_8080_8080_8080
+    }
+}
+
+/// Whether two byte buffers hold the same bytes; short ones (keys, names) are compared a
+/// word or two at a time, overlapping, without reading outside either buffer.
+@inline(__always)
+func equalBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let count = a.count
+    guard count == b.count else { return false }
+    guard let first = a.baseAddress, let second = b.baseAddress else { return count == 0 }
+    let p = UnsafeRawPointer(first)
+    let q = UnsafeRawPointer(second)
+    switch count {
+    case 8...16:
+        return p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self)
+            && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            == q.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+    case 4...7:
+        return p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self)
+            && p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            == q.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+    case 2...3:
+        return p.loadUnaligned(as: UInt16.self) == q.loadUnaligned(as: UInt16.self)
+            && p.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+            == q.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+    case 1:
+        return first[0] == second[0]
+    case 0:
+        return true
+    default:
+        for index in 0..<count where first[index] != second[index] { return false }
+        return true
+    }
+}
+
+/// Whether `bytes` are the bytes of `literal`.
+@inline(__always)
+func equalBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+    equalBytes(bytes, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
 }
 
 enum FormDecoding {
@@ -160,6 +266,24 @@ enum FormDecoding {
         }
         guard let result else { throw PushDecodingError(field: field(), reason: "bad percent escape") }
         return try result.get()
+    }
+
+    /// The bytes as a String, for bytes known to be ASCII: nothing to validate, and a
+    /// value of up to 15 bytes is built in place without allocating.
+    @inline(__always)
+    static func asciiString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let count = bytes.count
+        // Measured: a heap string is made fastest by decoding (one copy, an ASCII check
+        // word by word); a small one by writing its two words directly.
+        guard count <= 15 else { return String(decoding: bytes, as: UTF8.self) }
+        #if _pointerBitWidth(_64) && _endian(little)
+        if SmallASCII.isUsable { return SmallASCII.make(bytes) }
+        #endif
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            guard let target = buffer.baseAddress, let source = bytes.baseAddress else { return 0 }
+            target.initialize(from: source, count: count)
+            return count
+        }
     }
 
     /// The bytes as a String when they are UTF-8, else nil.
@@ -240,3 +364,38 @@ enum FormDecoding {
         return try result.get()
     }
 }
+
+#if _pointerBitWidth(_64) && _endian(little)
+/// Small ASCII strings made from their two words, as the standard library lays them out
+/// on 64-bit platforms (and must keep doing, as inlined library code depends on it):
+/// the bytes in order, zero-padded, and in the top byte of the second word the flags
+/// immortal, ASCII and small (0xE0) with the count. Building through the library costs
+/// about a hundred instructions per value, this about twenty; values hold at most 15 bytes.
+enum SmallASCII {
+    /// The layout is checked once, bit for bit, against strings the library built (before
+    /// any made one is used as a String), so that a library that lays them out otherwise
+    /// only makes the decoder slower, never wrong.
+    static let isUsable: Bool = {
+        let samples = ["", "1", "in", "dtmf", "Alice", "12345678", "4915791234567", "123456789012345"]
+        return samples.allSatisfy { sample in
+            let bytes = Array(sample.utf8)
+            let expected = unsafeBitCast(String(decoding: bytes, as: UTF8.self), to: (UInt64, UInt64).self)
+            return bytes.withUnsafeBufferPointer { words($0) } == expected
+        }
+    }()
+
+    /// `bytes` (at most 15, all ASCII) as a small String.
+    @inline(__always)
+    static func make(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        unsafeBitCast(words(bytes), to: String.self)
+    }
+
+    @inline(__always)
+    private static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        words.1 |= (0xE0 | UInt64(truncatingIfNeeded: bytes.count)) &<< 56
+        return words
+    }
+}
+#endif

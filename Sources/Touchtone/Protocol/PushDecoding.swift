@@ -96,9 +96,14 @@ extension WebhookEvent {
 
     @usableFromInline
     static func decode(bytes: UnsafeBufferPointer<UInt8>, limits: PushLimits) throws(PushDecodingError) -> WebhookEvent {
+        // The decoder holds only offsets, so copies of it cost nothing; the lists, which
+        // hold Strings, stay here and move into the event.
         var decoder = PushDecoder(bytes: bytes, limits: limits)
-        try decoder.scan()
-        return try decoder.makeEvent()
+        var users: [String] = []
+        var userIds: [String] = []
+        var fullUserIds: [String] = []
+        try decoder.scan(users: &users, userIds: &userIds, fullUserIds: &fullUserIds)
+        return try decoder.makeEvent(users: users, userIds: userIds, fullUserIds: fullUserIds)
     }
 }
 
@@ -167,21 +172,11 @@ enum PushKey: Int, Sendable, CaseIterable {
         case 15: candidate = .answeringNumber
         default: return nil
         }
-        let literal = candidate.literal
-        return equalBytes(key, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-            ? candidate : nil
+        return equalBytes(key, candidate.literal) ? candidate : nil
     }
 
     /// The longest key, escaped throughout (`%XX` per byte): longer raw keys are unknown.
     static let maxEscapedLength = 15 * 3
-}
-
-/// Whether two byte buffers hold the same bytes; a plain loop, as the keys are short.
-@inline(__always)
-func equalBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard a.count == b.count else { return false }
-    for index in 0..<a.count where a[index] != b[index] { return false }
-    return true
 }
 
 /// Where a value sits in the body, still escaped. Int32 offsets (the body is at most
@@ -190,6 +185,8 @@ struct FormValue {
     var start: Int32
     var end: Int32
     var isEscaped: Bool
+    /// No escapes and only ASCII: the bytes on the wire are the value, valid as they stand.
+    var isPlain: Bool
 }
 
 /// One decoding of one body: `scan` reads every pair once, `makeEvent` builds the result.
@@ -211,9 +208,6 @@ struct PushDecoder {
     var diversion: FormValue?
     var origCallId: FormValue?
     var xcid: FormValue?
-    var users: [String] = []
-    var userIds: [String] = []
-    var fullUserIds: [String] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: PushLimits) {
         self.bytes = bytes
@@ -222,13 +216,16 @@ struct PushDecoder {
 
     /// Reads every pair, remembering where the known single values are and decoding
     /// list items as they come (lists keep their order).
-    mutating func scan() throws(PushDecodingError) {
+    @inline(__always)
+    mutating func scan(
+        users: inout [String], userIds: inout [String], fullUserIds: inout [String]
+    ) throws(PushDecodingError) {
         var scanner = FormScanner(bytes, maxFields: limits.maxFields)
         while let pair = try scanner.next() {
             guard let key = key(of: pair) else { continue }
             let value = FormValue(
                 start: Int32(truncatingIfNeeded: pair.valueStart), end: Int32(truncatingIfNeeded: pair.valueEnd),
-                isEscaped: pair.valueIsEscaped)
+                isEscaped: pair.valueIsEscaped, isPlain: !pair.valueIsEscaped && pair.isASCII)
             switch key {
             case .event: try Self.keep(value, in: &event, key)
             case .callId: try Self.keep(value, in: &callId, key)
@@ -252,65 +249,80 @@ struct PushDecoder {
     }
 
     /// The typed event, checking required fields in a fixed order: event, callId, then
-    /// the event's own fields in declaration order.
-    func makeEvent() throws(PushDecodingError) -> WebhookEvent {
+    /// the event's own fields in declaration order. The lists are consumed, so that they
+    /// move into the event rather than being copied.
+    @inline(__always)
+    func makeEvent(
+        users: consuming [String], userIds: consuming [String], fullUserIds: consuming [String]
+    ) throws(PushDecodingError) -> WebhookEvent {
         guard let eventValue = event else { throw missing(.event) }
         let name = try eventName(eventValue)
         let callId = try callID()
         switch name {
         case .newCall:
+            let from = try string(required(from, .from), .from)
+            let to = try string(required(to, .to), .to)
+            let direction = try parseDirection(required(direction, .direction))
+            let diversion = try link(diversion, .diversion)
+            let origCallId = try link(origCallId, .origCallId)
+            let xcid = try link(xcid, .xcid)
             return .newCall(NewCallEvent(
-                callId: callId,
-                from: try string(required(from, .from), .from),
-                to: try string(required(to, .to), .to),
-                direction: try parseDirection(required(direction, .direction)),
+                callId: callId, from: from, to: to, direction: direction,
                 users: users, userIds: userIds, fullUserIds: fullUserIds,
-                diversion: try link(diversion, .diversion),
-                origCallId: try link(origCallId, .origCallId),
-                xcid: try link(xcid, .xcid)))
+                diversion: diversion, origCallId: origCallId, xcid: xcid))
         case .answer:
+            let user = try optional(user, .user)
+            let userId = try optional(userId, .userId)
+            let fullUserId = try optional(fullUserId, .fullUserId)
+            let from = try optional(from, .from)
+            let to = try optional(to, .to)
+            let direction = try optionalDirection(direction)
+            let answeringNumber = try link(answeringNumber, .answeringNumber)
+            let diversion = try link(diversion, .diversion)
+            let origCallId = try link(origCallId, .origCallId)
+            let xcid = try link(xcid, .xcid)
             return .answer(AnswerEvent(
-                callId: callId,
-                user: try optional(user, .user),
-                userId: try optional(userId, .userId),
-                fullUserId: try optional(fullUserId, .fullUserId),
-                from: try optional(from, .from),
-                to: try optional(to, .to),
-                direction: try direction.map { (value) throws(PushDecodingError) in try parseDirection(value) },
-                answeringNumber: try link(answeringNumber, .answeringNumber),
-                diversion: try link(diversion, .diversion),
-                origCallId: try link(origCallId, .origCallId),
-                xcid: try link(xcid, .xcid)))
+                callId: callId, user: user, userId: userId, fullUserId: fullUserId, from: from, to: to,
+                direction: direction, answeringNumber: answeringNumber, diversion: diversion,
+                origCallId: origCallId, xcid: xcid))
         case .hangup:
+            let cause = try hangupCause(required(cause, .cause))
+            let from = try optional(from, .from)
+            let to = try optional(to, .to)
+            let direction = try optionalDirection(direction)
+            let answeringNumber = try link(answeringNumber, .answeringNumber)
+            let diversion = try link(diversion, .diversion)
+            let origCallId = try link(origCallId, .origCallId)
+            let xcid = try link(xcid, .xcid)
             return .hangup(HangupEvent(
-                callId: callId,
-                cause: try hangupCause(required(cause, .cause)),
-                from: try optional(from, .from),
-                to: try optional(to, .to),
-                direction: try direction.map { (value) throws(PushDecodingError) in try parseDirection(value) },
-                answeringNumber: try link(answeringNumber, .answeringNumber),
-                diversion: try link(diversion, .diversion),
-                origCallId: try link(origCallId, .origCallId),
-                xcid: try link(xcid, .xcid)))
+                callId: callId, cause: cause, from: from, to: to, direction: direction,
+                answeringNumber: answeringNumber, diversion: diversion, origCallId: origCallId, xcid: xcid))
         case .dtmf:
-            return .dtmf(DTMFEvent(
-                callId: callId,
-                digits: try dtmf.map { (value) throws(PushDecodingError) in try digits(value) } ?? "",
-                origCallId: try link(origCallId, .origCallId),
-                xcid: try link(xcid, .xcid)))
+            let keys: String
+            if let dtmf { keys = try digits(dtmf) } else { keys = "" }
+            let origCallId = try link(origCallId, .origCallId)
+            let xcid = try link(xcid, .xcid)
+            return .dtmf(DTMFEvent(callId: callId, digits: keys, origCallId: origCallId, xcid: xcid))
         }
     }
 
     // MARK: Keys
 
+    @inline(__always)
     private func key(of pair: FormPair) -> PushKey? {
         let raw = UnsafeBufferPointer(rebasing: bytes[pair.keyStart..<pair.keyEnd])
         guard pair.keyIsEscaped else { return PushKey.match(raw) }
+        return Self.escapedKey(raw)
+    }
+
+    /// A key holding `%` or `+`: rare, except for sipgate's own spelling of list keys.
+    private static func escapedKey(_ raw: UnsafeBufferPointer<UInt8>) -> PushKey? {
         // sipgate's own spelling of list keys, `user%5B%5D`, read without unescaping.
-        let brackets = Self.escapedBrackets
-        if raw.count > brackets.count,
-            equalBytes(UnsafeBufferPointer(rebasing: raw[(raw.count - brackets.count)...]), brackets),
-            let list = PushKey.match(UnsafeBufferPointer(rebasing: raw[..<(raw.count - brackets.count)]))?.list
+        let brackets: StaticString = "%5B%5D"
+        let bracketsCount = brackets.utf8CodeUnitCount
+        if raw.count > bracketsCount,
+            equalBytes(UnsafeBufferPointer(rebasing: raw[(raw.count - bracketsCount)...]), brackets),
+            let list = PushKey.match(UnsafeBufferPointer(rebasing: raw[..<(raw.count - bracketsCount)]))?.list
         {
             return list
         }
@@ -319,17 +331,13 @@ struct PushDecoder {
         return FormDecoding.withUnescaped(raw, isEscaped: true, PushKey.match) ?? nil
     }
 
-    private static var escapedBrackets: UnsafeBufferPointer<UInt8> {
-        let literal: StaticString = "%5B%5D"
-        return UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-    }
-
     private static func append(_ item: String, to list: inout [String]) {
         // Room for a few users at once: growing one by one would allocate for each.
         if list.isEmpty { list.reserveCapacity(4) }
         list.append(item)
     }
 
+    @inline(__always)
     private static func keep(_ value: FormValue, in slot: inout FormValue?, _ key: PushKey) throws(PushDecodingError) {
         // Two values for one field would leave it to chance which one a reader believes.
         guard slot == nil else { throw PushDecodingError(field: key.name, reason: "given more than once") }
@@ -338,6 +346,7 @@ struct PushDecoder {
 
     // MARK: Values
 
+    @inline(__always)
     private func raw(_ value: FormValue) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[Int(value.start)..<Int(value.end)])
     }
@@ -346,21 +355,41 @@ struct PushDecoder {
         PushDecodingError(field: key.name, reason: "missing")
     }
 
+    @inline(__always)
     private func required(_ value: FormValue?, _ key: PushKey) throws(PushDecodingError) -> FormValue {
         guard let value else { throw missing(key) }
         return value
     }
 
-    private func string(_ value: FormValue, _ key: PushKey) throws(PushDecodingError) -> String {
-        try FormDecoding.string(raw(value), isEscaped: value.isEscaped, field: key.name, maxBytes: limits.maxFieldBytes)
+    /// The value as a String, at most `maxBytes` once unescaped and valid UTF-8.
+    @inline(__always)
+    private func string(
+        _ value: FormValue, field: @autoclosure () -> String, maxBytes: Int, unit: String = "bytes"
+    ) throws(PushDecodingError) -> String {
+        let raw = raw(value)
+        guard value.isPlain else {
+            return try FormDecoding.string(raw, isEscaped: value.isEscaped, field: field(), maxBytes: maxBytes, unit: unit)
+        }
+        // The common case: the bytes on the wire are the value, and ASCII.
+        guard raw.count <= maxBytes else {
+            throw PushDecodingError(field: field(), reason: "longer than \(maxBytes) \(unit)")
+        }
+        return FormDecoding.asciiString(raw)
     }
 
+    @inline(__always)
+    private func string(_ value: FormValue, _ key: PushKey) throws(PushDecodingError) -> String {
+        try string(value, field: key.name, maxBytes: limits.maxFieldBytes)
+    }
+
+    @inline(__always)
     private func optional(_ value: FormValue?, _ key: PushKey) throws(PushDecodingError) -> String? {
         guard let value else { return nil }
         return try string(value, key)
     }
 
     /// An optional value that only links calls or numbers: empty reads as absent.
+    @inline(__always)
     private func link(_ value: FormValue?, _ key: PushKey) throws(PushDecodingError) -> String? {
         guard let text = try optional(value, key), !text.isEmpty else { return nil }
         return text
@@ -379,31 +408,32 @@ struct PushDecoder {
     }
 
     private func eventName(_ value: FormValue) throws(PushDecodingError) -> EventName {
-        try matching(value, .event) { bytes in
-            for name in EventName.allCases where name.bytes.withUTF8Buffer({ equalBytes($0, bytes) }) {
-                return .success(name)
-            }
+        if !value.isEscaped, let name = EventName(bytes: raw(value)) { return name }
+        return try matching(value, .event) { bytes in
+            if let name = EventName(bytes: bytes) { return .success(name) }
             return .failure(PushDecodingError(
                 field: "event", reason: "\(FormDecoding.quoted(bytes)) is not newCall|answer|hangup|dtmf"))
         }
     }
 
+    @inline(__always)
     private func parseDirection(_ value: FormValue) throws(PushDecodingError) -> Direction {
-        try matching(value, .direction) { bytes in
-            if bytes.count == 2 && bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "n") {
-                return .success(.incoming)
-            }
-            if bytes.count == 3 && bytes[0] == UInt8(ascii: "o") && bytes[1] == UInt8(ascii: "u") && bytes[2] == UInt8(ascii: "t") {
-                return .success(.outgoing)
-            }
+        if !value.isEscaped, let direction = Direction(bytes: raw(value)) { return direction }
+        return try matching(value, .direction) { bytes in
+            if let direction = Direction(bytes: bytes) { return .success(direction) }
             return .failure(PushDecodingError(field: "direction", reason: "\(FormDecoding.quoted(bytes)) is not in|out"))
         }
     }
 
+    @inline(__always)
+    private func optionalDirection(_ value: FormValue?) throws(PushDecodingError) -> Direction? {
+        guard let value else { return nil }
+        return try parseDirection(value)
+    }
+
     private func callID() throws(PushDecodingError) -> CallID {
         guard let value = callId else { throw missing(.callId) }
-        let text = try FormDecoding.string(
-            raw(value), isEscaped: value.isEscaped, field: "callId", maxBytes: limits.maxCallIdLength, unit: "characters")
+        let text = try string(value, field: "callId", maxBytes: limits.maxCallIdLength, unit: "characters")
         guard !text.isEmpty else { throw PushDecodingError(field: "callId", reason: "empty") }
         return CallID(text)
     }
@@ -420,34 +450,60 @@ struct PushDecoder {
         guard value.isEscaped || Int(value.end - value.start) <= maxBytes else {
             throw PushDecodingError(field: "dtmf", reason: "longer than \(maxBytes) bytes")
         }
+        // The common case, checked here without a closure: keypad keys as they are.
+        if !value.isEscaped {
+            let bytes = raw(value)
+            if bytes.allSatisfy(Self.isKeypadKey) { return FormDecoding.asciiString(bytes) }
+        }
         return try matching(value, .dtmf) { bytes in
             guard bytes.count <= maxBytes else {
                 return .failure(PushDecodingError(field: "dtmf", reason: "longer than \(maxBytes) bytes"))
             }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "*"), UInt8(ascii: "#"),
-                     UInt8(ascii: "A")...UInt8(ascii: "D"):
-                    continue
-                default:
-                    return .failure(PushDecodingError(
-                        field: "dtmf", reason: "\(FormDecoding.quoted(bytes)) holds a key that is not 0-9, *, #, A-D"))
-                }
+            guard bytes.allSatisfy(Self.isKeypadKey) else {
+                return .failure(PushDecodingError(
+                    field: "dtmf", reason: "\(FormDecoding.quoted(bytes)) holds a key that is not 0-9, *, #, A-D"))
             }
             // Only ASCII remains, which is valid UTF-8 as it stands.
-            return .success(String(decoding: bytes, as: UTF8.self))
+            return .success(FormDecoding.asciiString(bytes))
+        }
+    }
+}
+
+extension PushDecoder {
+    @inline(__always)
+    fileprivate static func isKeypadKey(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "*"), UInt8(ascii: "#"), UInt8(ascii: "A")...UInt8(ascii: "D"):
+            true
+        default:
+            false
         }
     }
 }
 
 extension EventName {
-    /// The name as it appears in the `event` field.
-    fileprivate var bytes: StaticString {
-        switch self {
-        case .newCall: "newCall"
-        case .answer: "answer"
-        case .hangup: "hangup"
-        case .dtmf: "dtmf"
+    /// The name whose bytes are `bytes`, spelt exactly as in the `event` field.
+    @inline(__always)
+    fileprivate init?(bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7 where equalBytes(bytes, "newCall"): self = .newCall
+        case 6 where equalBytes(bytes, "answer"): self = .answer
+        case 6 where equalBytes(bytes, "hangup"): self = .hangup
+        case 4 where equalBytes(bytes, "dtmf"): self = .dtmf
+        default: return nil
+        }
+    }
+}
+
+extension Direction {
+    /// `in` or `out`, spelt exactly.
+    @inline(__always)
+    fileprivate init?(bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 2 where bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "n"): self = .incoming
+        case 3 where bytes[0] == UInt8(ascii: "o") && bytes[1] == UInt8(ascii: "u") && bytes[2] == UInt8(ascii: "t"):
+            self = .outgoing
+        default: return nil
         }
     }
 }
