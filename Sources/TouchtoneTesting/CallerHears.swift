@@ -49,12 +49,18 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         case .hangup: then = .hangup
         case nil: then = .carriesOn
         }
-        prompts = plays.map { CallerHears.promptName($0.url.text) }
+        prompts = plays.flatMap { CallerHears.promptNames($0.url.text) }
     }
 
-    static func promptName(_ url: String) -> String {
-        let last = url.split(separator: "/").last.map(String.init) ?? url
-        return last.hasSuffix(".wav") ? String(last.dropLast(4)) : last
+    /// The prompt a URL plays, or the pieces of a composed prompt (`.../compose/a,b.wav`).
+    static func promptNames(_ url: String) -> [String] {
+        let segments = url.split(separator: "/")
+        let last = segments.last.map(String.init) ?? url
+        if segments.count >= 2, segments[segments.count - 2] == Substring(ComposedPrompt.folder),
+           let pieces = ComposedPrompt.prompts(inFileName: last) {
+            return pieces.map(\.name)
+        }
+        return [last.hasSuffix(".wav") ? String(last.dropLast(4)) : last]
     }
 
     // MARK: Building expectations

@@ -11,27 +11,34 @@ enum ServeCommand {
     static let subcommand = Subcommand(name: "serve", summary: "serve the flows of Flows/ to sipgate.io over HTTP", run: run)
 
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
-        let options: ServeOptions
+        var options: ServeOptions
         do {
             options = try ServeOptions.parse(arguments, environment: environment)
         } catch {
-            printError("touchtone serve: \(error.message) (see touchtone serve --help)")
+            CommandLineTool.printError("touchtone serve: \(error.message) (see touchtone serve --help)")
             return 2
         }
         if options.help {
             print(ServeOptions.help, terminator: "")
             return 0
         }
+        if options.port == 0 && options.publicURL == nil {
+            // Callbacks must name the real port, and the engine writes them from the start.
+            do {
+                options.port = try FlowServer.freePort(host: options.host)
+            } catch {
+                CommandLineTool.printError("touchtone serve: cannot find a free port on \(options.host): \(error)")
+                return 1
+            }
+        }
         var configuration = options.serverConfiguration()
         do {
             configuration.signatureVerifier = try makeSignatureVerifier(options)
         } catch {
-            printError("touchtone serve: \(error.message)")
+            CommandLineTool.printError("touchtone serve: \(error.message)")
             return 2
         }
 
-        // With port 0 the callback URL needs the real port, so the listener comes first
-        // when no public URL was given: bind, then build the engine with the bound port.
         let store = InMemorySessionStore(idleTimeout: options.sessionTTL, maxSessions: options.maxSessions)
         let audioFolder = AudioFolder(path: options.audioDirectory)
         let publicURL = options.effectivePublicURL()
@@ -40,8 +47,8 @@ enum ServeCommand {
             engine = try Engine(routes: Flows.routes, store: store,
                                 settings: EngineSettings(publicURL: publicURL, prompts: audioFolder))
         } catch {
-            printError("touchtone serve: the flows have problems:")
-            for problem in error.problems { printError("  \(problem)") }
+            CommandLineTool.printError("touchtone serve: the flows have problems:")
+            for problem in error.problems { CommandLineTool.printError("  \(problem)") }
             return 1
         }
         let audio = AudioLibrary(directory: options.audioDirectory)
@@ -59,7 +66,7 @@ enum ServeCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
             source.setEventHandler {
                 if signalCount.next() > 1 {
-                    printError("touchtone serve: stopping at once")
+                    CommandLineTool.printError("touchtone serve: stopping at once")
                     exit(1)
                 }
                 server.shutdown()
@@ -72,7 +79,7 @@ enum ServeCommand {
         do {
             port = try server.start()
         } catch {
-            printError("touchtone serve: \(error)")
+            CommandLineTool.printError("touchtone serve: \(error)")
             return 1
         }
         printBanner(options: options, engine: engine, audio: audio, port: port)

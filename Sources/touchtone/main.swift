@@ -1,11 +1,11 @@
 // touchtone: the command line. Each subcommand is one small type; add new ones to `subcommands`.
 import FoundationEssentials
+import TouchtoneServer
 #if canImport(Glibc)
 import Glibc
 #endif
 
 let subcommands: [Subcommand] = [ServeCommand.subcommand]
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-let environment = ProcessInfo.processInfo.environment
-exit(CommandLineTool.run(arguments, environment: environment, subcommands: subcommands))
+exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                         subcommands: subcommands))

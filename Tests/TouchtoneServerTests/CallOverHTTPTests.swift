@@ -55,10 +55,6 @@ struct CallOverHTTPTests {
         configuration.loopCount = 1
         let server = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
         let port = try server.start()
-        defer {
-            server.shutdown()
-            server.waitUntilStopped()
-        }
         // The client blocks on its own thread: the look-up runs on Swift's cooperative pool.
         let (first, during, answer, behind) = try await offThePool {
             // Generous: CPU-heavy tests elsewhere in the run can hold the cooperative pool
@@ -77,6 +73,7 @@ struct CallOverHTTPTests {
             let behind = try labelled("answer behind the look-up") { try caller.readResponse() }
             return (first.status, during.status, answer, behind)
         }
+        await server.shutdownAndWait()
         #expect(first == 200)
         #expect(during == 200)
         #expect(answer.status == 200)
@@ -300,5 +297,76 @@ struct ShutdownTests {
         configuration.stateFile = path
         let server = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
         #expect(throws: ServerError.self) { try server.start() }
+    }
+}
+
+@Suite("In flight at shutdown")
+struct InFlightShutdownTests {
+    @Test func aLookUpRunningAtShutdownIsStillAnswered() async throws {
+        let gate = Gate()
+        enum Hold: String, FlowState { case menu, hold, done }
+        let flow = Flow("hold", version: 1, states: Hold.self, start: .menu) {
+            Menu(.menu, prompt: "menu") {
+                Key("1", .go(.hold))
+                NoInput(play: "menu")
+                WrongKey(play: "menu")
+            }
+            Lookup(.hold, deadline: .seconds(8), fallback: .hangup, outcomes: ["done": .go(.done)]) { _ in
+                await gate.wait()
+                return .init(.go(.done))
+            }
+            Announce(.done, play: "goodbye", then: .transfer(to: "4915799912345"))
+        }
+        let engine = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
+                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.loopCount = 1
+        let server = FlowServer(configuration: configuration, engine: engine, logger: LogCapture().logger())
+        let port = try server.start()
+        let (answer, closed, stopped) = try await offThePool {
+            let caller = try TestClient(port: port, timeoutMilliseconds: 30_000)
+            _ = try post(caller, newCallBody)
+            let body = dtmfBody("1")
+            try caller.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            // Let the loop take the request before stopping: a health check on the same loop
+            // is answered only after the dtmf was read (both arrive on one loop, in order).
+            _ = try request(port, "GET", "/healthz")
+            server.shutdown()
+            gate.open()
+            let answer = try labelled("answer after shutdown") { try caller.readResponse() }
+            let closed = try caller.isClosedByServer()
+            server.waitUntilStopped()
+            return (answer, closed, true)
+        }
+        #expect(answer.status == 200)
+        #expect(answer.text.contains("<Dial"))
+        #expect(answer.header("Connection") == "close")
+        #expect(closed)
+        #expect(stopped)
+    }
+
+    @Test func expectContinueGetsTheInterimAnswer() throws {
+        try withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: \(newCallBody.utf8.count)\r\n\r\n")
+            let interim = try client.readInterim()
+            #expect(interim == "HTTP/1.1 100 Continue")
+            try client.send(newCallBody)
+            #expect(try client.readResponse().status == 200)
+        }
+    }
+}
+
+@Suite("Composed prompts are bounded")
+struct ComposedAudioBoundTests {
+    @Test func aJoinLargerThanTheBoundIsNotBuilt() throws {
+        let audioDirectory = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/Audio"
+        let library = AudioLibrary(directory: audioDirectory)
+        let piece = try #require(library.file(named: "digit-1.wav"))
+        let samples = try WAVFormat(bytes: piece.bytes).dataBytes
+        let composed = ComposedAudio(library: library, maxComposedBytes: samples * 3)
+        #expect(composed.file(named: "digit-1,digit-1,digit-1.wav") != nil)
+        #expect(composed.file(named: "digit-1,digit-1,digit-1,digit-1.wav") == nil)
     }
 }

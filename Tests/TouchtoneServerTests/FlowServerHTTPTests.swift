@@ -89,6 +89,14 @@ struct FlowServerHTTPTests {
             #expect(r.header("Connection") == "close")
             #expect(try old.isClosedByServer())
 
+            let oldKeepAlive = try TestClient(port: port)
+            for _ in 0..<2 {
+                try oldKeepAlive.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                let answer = try oldKeepAlive.readResponse()
+                #expect(answer.status == 200)
+                #expect(answer.header("Connection") == "keep-alive")
+            }
+
             let closing = try TestClient(port: port)
             try closing.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try closing.readResponse().status == 200)
@@ -243,5 +251,24 @@ struct StartTests {
         try withServer { server, _ in
             #expect(throws: ServerError.self) { try server.start() }
         }
+    }
+}
+
+@Suite("Stopping early")
+struct EarlyStopTests {
+    @Test func aShutdownBeforeStartStopsTheServerRightAfterStarting() throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let server = FlowServer(configuration: configuration, engine: try makeEngine(), logger: LogCapture().logger())
+        server.shutdown()
+        let port = try server.start()
+        server.waitUntilStopped()
+        #expect(throws: (any Error).self) { try TestClient(port: port) }
+    }
+
+    @Test func waitingForAServerThatNeverStartedReturnsAtOnce() throws {
+        let server = FlowServer(configuration: ServerConfiguration(), engine: try makeEngine(), logger: LogCapture().logger())
+        server.waitUntilStopped()
+        #expect(server.port == nil)
     }
 }

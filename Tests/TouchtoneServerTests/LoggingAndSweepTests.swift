@@ -93,3 +93,34 @@ enum JSONSerializationFree {
         }
     }
 }
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test func countsEventsAnswersRefusalsAndLatency() throws {
+        try withServer { server, port in
+            let client = try TestClient(port: port)
+            _ = try post(client, newCallBody)
+            _ = try post(client, dtmfBody("1"))
+            _ = try post(client, dtmfBody("1", callId: "never-seen"))
+            _ = try request(port, "GET", "/")
+            _ = try request(port, "POST", "/", headers: formType, body: "event=nonsense")
+            let text = server.metricsText()
+            #expect(text.contains("touchtone_events_total{event=\"newCall\"} 1\n"))
+            #expect(text.contains("touchtone_events_total{event=\"dtmf\"} 2\n"))
+            #expect(text.contains("touchtone_answers_total{verb=\"gather\"} 1\n"))
+            #expect(text.contains("touchtone_answers_total{verb=\"dial\"} 1\n"))
+            #expect(text.contains("touchtone_unknown_call_events_total 1\n"))
+            #expect(text.contains("touchtone_refused_total{reason=\"method\"} 1\n"))
+            #expect(text.contains("touchtone_refused_total{reason=\"bad_push\"} 1\n"))
+            #expect(text.contains("touchtone_sessions_live 1\n"))
+            #expect(text.contains("touchtone_push_duration_seconds_count 3\n"))
+            #expect(text.contains("touchtone_push_duration_seconds_bucket{le=\"+Inf\"} 3\n"))
+        }
+    }
+
+    @Test func secondsAreWrittenWithoutFloatingPointNoise() {
+        #expect(PrometheusText.seconds(50) == "0.00005")
+        #expect(PrometheusText.seconds(1_000_000) == "1")
+        #expect(PrometheusText.seconds(2_500_000) == "2.5")
+    }
+}

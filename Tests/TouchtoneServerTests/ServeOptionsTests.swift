@@ -124,3 +124,55 @@ struct ServeOptionsTests {
         #expect(DurationText.parse("9999999999h") == nil)
     }
 }
+
+@Suite("touchtone front door")
+struct CommandLineToolTests {
+    static let commands = [
+        Subcommand(name: "serve", summary: "serve the flows") { arguments, _ in arguments == ["--port", "1"] ? 0 : 1 },
+        Subcommand(name: "check", summary: "check the flows") { _, environment in environment["X"] == "1" ? 0 : 1 },
+    ]
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: [String], err: [String]) {
+        var out: [String] = []
+        var err: [String] = []
+        let status = CommandLineTool.run(arguments, environment: environment, subcommands: Self.commands,
+                                         output: { out.append($0) }, errorOutput: { err.append($0) })
+        return (status, out, err)
+    }
+
+    @Test func helpListsTheCommands() {
+        let result = run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.err.isEmpty)
+        #expect(result.out == ["""
+            touchtone \(CommandLineTool.version): phone menus (IVR) for sipgate.io
+
+            USAGE: touchtone <command> [options]
+
+            COMMANDS:
+              serve  serve the flows
+              check  check the flows
+
+            OPTIONS:
+              -h, --help     show this help (touchtone <command> --help for a command)
+              --version      print the version
+            """])
+    }
+
+    @Test func versionAndDispatch() {
+        #expect(run(["--version"]).out == ["touchtone \(CommandLineTool.version)"])
+        #expect(run(["serve", "--port", "1"]).status == 0)
+        #expect(run(["serve"]).status == 1)
+        #expect(run(["check"], environment: ["X": "1"]).status == 0)
+    }
+
+    @Test func missingOrUnknownCommandsExit2WithOneLine() {
+        let missing = run([])
+        #expect(missing.status == 2)
+        #expect(missing.err == ["touchtone: missing command (try touchtone --help)"])
+        let unknown = run(["sevre"])
+        #expect(unknown.status == 2)
+        #expect(unknown.err == ["touchtone: unknown command 'sevre' (try touchtone --help)"])
+        #expect(unknown.out.isEmpty)
+    }
+}

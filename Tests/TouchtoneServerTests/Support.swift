@@ -183,6 +183,17 @@ final class TestClient {
         }
     }
 
+    /// Reads an interim (1xx) answer's status line and drops the answer.
+    func readInterim() throws -> String {
+        while findHeadEnd() == nil {
+            guard try fill() else { throw ClientError(description: "closed before an interim answer") }
+        }
+        let end = findHeadEnd()!
+        let line = String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? ""
+        buffer.removeFirst(end + 4)
+        return line
+    }
+
     /// True when the server closed the connection (after any buffered response bytes).
     func isClosedByServer() throws -> Bool {
         while true {
@@ -217,7 +228,11 @@ let formType = ["Content-Type": "application/x-www-form-urlencoded"]
 /// not hold one of Swift's few cooperative threads, which the server's async steps need.
 func offThePool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
     try await withCheckedThrowingContinuation { continuation in
-        Thread.start { continuation.resume(with: Result { try body() }) }
+        do {
+            try Thread.start { continuation.resume(with: Result { try body() }) }
+        } catch {
+            continuation.resume(throwing: error)
+        }
     }
 }
 

@@ -10,7 +10,7 @@ final class Lines: Sendable {
 }
 
 enum Desk: String, FlowState {
-    case entry, main, support, pin, account, identify, known, stranger, operatorDesk, bye
+    case entry, main, support, pin, customer, account, identify, known, stranger, operatorDesk, bye
 }
 
 struct CRMDown: Error, CustomStringConvertible { var description: String { "CRM down" } }
@@ -40,11 +40,14 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
             Key("9", .mainMenu)
             Key("1", .hangup)
         }
-        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.account))
+        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customer))
             .finishKey("#")
             .sensitive()
             .validate("not 0000") { $0 != "0000" }
             .onInvalid(play: "pin-invalid")
+            .attempts(3, then: .hangup)
+        Collect(.customer, into: "customer", digits: 3...6, prompt: "enter-customer", next: .go(.account))
+            .finishKey("#")
             .confirm(readBack: "you-entered", ask: "press-1-if-correct")
             .attempts(3, then: .hangup)
         Announce(.account, play: "account-ok", then: .hangup)
@@ -68,8 +71,8 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let (response, record) = answerOf(engine, newCall())
         #expect(response.xml == """
             <?xml version="1.0" encoding="UTF-8"?>
-            <Response onAnswer="\(testBase)" onHangup="\(testBase)"><Play><Url>\(audio("welcome"))</Url></Play>\
-            <Gather onData="\(testBase)" maxDigits="1" timeout="5000" type="dtmf"><Play><Url>\(audio("main-menu"))</Url></Play></Gather></Response>
+            <Response onAnswer="\(testBase)" onHangup="\(testBase)">\
+            <Gather onData="\(testBase)" maxDigits="1" timeout="5000" type="dtmf"><Play><Url>\(testBase)/audio/compose/welcome,main-menu.wav</Url></Play></Gather></Response>
             """)
         #expect(record.flow == "desk")
         #expect(record.stateAfter == "main")
@@ -161,7 +164,7 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         #expect(record.note == "transfer number from the call is not E.164")
     }
 
-    @Test func pinCollectionStripsTheFinishKeyValidatesConfirmsAndMasks() throws {
+    @Test func pinCollectionStripsTheFinishKeyValidatesAndMasks() throws {
         let engine = try engine()
         _ = answerOf(engine, newCall())
         let (ask, _) = answerOf(engine, dtmf("2"))
@@ -176,10 +179,24 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let (short, _) = answerOf(engine, dtmf("12#"))
         #expect(heard(short) == ["pin-invalid", "enter-pin"])
 
-        let (readBack, record) = answerOf(engine, dtmf("4179#"))
+        let (next, record) = answerOf(engine, dtmf("4179#"))
         #expect(record.digits == EventRecord.maskedDigits)
-        #expect(heard(readBack) == ["you-entered", "digit-4", "digit-1", "digit-7", "digit-9", "press-1-if-correct"])
+        #expect(heard(next) == ["enter-customer"])
         #expect(engine.store.session("call-1")?.variables["pin"] == "4179")
+        #expect(engine.store.session("call-1")?.variables.isSensitive("pin") == true)
+    }
+
+    @Test func aReadBackIsOneComposedPromptThatAKeyCanInterrupt() throws {
+        let engine = try engine()
+        _ = answerOf(engine, newCall())
+        _ = answerOf(engine, dtmf("2"))
+        _ = answerOf(engine, dtmf("4179#"))
+        let (readBack, record) = answerOf(engine, dtmf("417#"))
+        #expect(record.digits == "417#")
+        #expect(readBack.plays.isEmpty)
+        guard case .gather(let gather) = readBack.final else { Issue.record("expected Gather"); return }
+        #expect(gather.maxDigits == 1)
+        #expect(gather.play?.url.text == "\(testBase)/audio/compose/you-entered,digit-4,digit-1,digit-7,press-1-if-correct.wav")
         #expect(engine.store.session("call-1")?.phase == .awaitingConfirmation)
 
         let (done, doneRecord) = answerOf(engine, dtmf("1"))
@@ -192,15 +209,24 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let engine = try engine()
         _ = answerOf(engine, newCall())
         _ = answerOf(engine, dtmf("2"))
-        _ = answerOf(engine, dtmf("4179"))
+        _ = answerOf(engine, dtmf("4179#"))
+        _ = answerOf(engine, dtmf("417#"))
         let (again, _) = answerOf(engine, dtmf("2"))
-        #expect(heard(again) == ["enter-pin"])
+        #expect(heard(again) == ["enter-customer"])
         let session = try #require(engine.store.session("call-1"))
-        #expect(session.variables["pin"] == nil)
+        #expect(session.variables["customer"] == nil)
         #expect(session.wrongKeyCount == 1)
         _ = answerOf(engine, dtmf("99"))
         let (gone, _) = answerOf(engine, dtmf("x"))
         #expect(gone.final == .hangup)
+    }
+
+    @Test func aMenuPromptOfSeveralFilesIsComposedIntoOne() throws {
+        let engine = try engine()
+        let (response, _) = answerOf(engine, newCall())
+        guard case .gather(let gather) = response.final else { Issue.record("expected Gather"); return }
+        #expect(response.plays.isEmpty)
+        #expect(gather.play?.url.text == "\(testBase)/audio/compose/welcome,main-menu.wav")
     }
 
     @Test func lookupsAnswerAfterTheResultAndFallBackOnFailureOrDeadline() async throws {

@@ -118,3 +118,34 @@ enum Broken: String, FlowState {
         #expect(problems(flow) == ["p.p: prompt name \"../etc/passwd\" may only use letters, digits, '.', '_' and '-'"])
     }
 }
+
+@Suite struct ComposedPromptTests {
+    @Test func namesRoundTripAndAreBounded() {
+        let prompts: [Prompt] = ["you-entered", "digit-4", "digit-1"]
+        #expect(ComposedPrompt.fileName(for: prompts) == "you-entered,digit-4,digit-1.wav")
+        #expect(ComposedPrompt.prompts(inFileName: "you-entered,digit-4,digit-1.wav") == prompts)
+        #expect(ComposedPrompt.fileName(for: Array(repeating: "digit-1", count: 33)) == nil)
+        #expect(ComposedPrompt.fileName(for: ["../secret"]) == nil)
+        #expect(ComposedPrompt.fileName(for: []) == nil)
+        #expect(ComposedPrompt.prompts(inFileName: "a,,b.wav") == nil)
+        #expect(ComposedPrompt.prompts(inFileName: "a,../b.wav") == nil)
+        #expect(ComposedPrompt.prompts(inFileName: "a,b.mp3") == nil)
+    }
+
+    @Test func joinedSamplesMakeAPlayableWAV() throws {
+        let wav = ComposedPrompt.wav(joining: [[1, 2, 3, 4], [5, 6]])
+        let format = try WAVFormat(bytes: wav)
+        #expect(format.isPlayableBySipgate)
+        #expect(format.dataBytes == 6)
+        #expect(Array(wav[format.dataOffset...]) == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func aSensitiveCollectionCannotBeReadBack() {
+        enum S: String, FlowState { case pin }
+        let flow = Flow("s", states: S.self, start: .pin) {
+            Collect(.pin, into: "pin", digits: 4...4, prompt: "ok", next: .hangup).sensitive().confirm(readBack: "ok", ask: "ok")
+        }
+        let problems = flow.compile(in: CompileEnvironment(publicURL: try! AbsoluteURL("https://x.example"))).1.map(\.description)
+        #expect(problems == ["s.pin: a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches"])
+    }
+}

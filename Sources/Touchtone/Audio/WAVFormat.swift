@@ -10,6 +10,8 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
     public var bitsPerSample: UInt16
     /// Bytes of sample data.
     public var dataBytes: Int
+    /// Where the sample data starts in the file.
+    public var dataOffset: Int
 
     /// True when sipgate can play it: PCM, mono, 16-bit, 8 kHz, and some audio.
     public var isPlayableBySipgate: Bool {
@@ -38,6 +40,7 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
         }
         var format: (UInt16, UInt16, UInt32, UInt16)?
         var data: Int?
+        var offset = 0
         var i = 12
         while i + 8 <= b.count, format == nil || data == nil {
             let size = Int(u32(i + 4))
@@ -47,6 +50,7 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
                 format = (u16(i + 8), u16(i + 10), u32(i + 12), u16(i + 22))
             } else if id.elementsEqual("data".utf8) {
                 data = min(size, b.count - (i + 8))
+                offset = i + 8
             }
             let next = i + 8 + size + (size & 1)
             guard next > i else { break }
@@ -59,6 +63,7 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
         sampleRate = format.2
         bitsPerSample = format.3
         dataBytes = data
+        dataOffset = offset
     }
 }
 

@@ -27,7 +27,9 @@ final class CallMachine: Sendable {
     /// Where sipgate posts `dtmf` (and `answer`/`hangup`): the public URL.
     let callbackURL: AbsoluteURL
     /// `digit-0` ... `digit-9`, `digit-star`, `digit-hash` plays, for read-outs.
-    let keyPlays: [UInt8: Play]
+    let keyPlays: [UInt8: (prompt: Prompt, play: Play)]
+    /// Where prompt and composed-prompt URLs are built.
+    let environment: CompileEnvironment
     /// Records the edges each step takes (for coverage in tests).
     let tracing: Bool
 
@@ -38,10 +40,11 @@ final class CallMachine: Sendable {
         self.flow = flow
         self.tracing = tracing
         self.callbackURL = environment.publicURL
-        var plays: [UInt8: Play] = [:]
+        self.environment = environment
+        var plays: [UInt8: (prompt: Prompt, play: Play)] = [:]
         for key in "0123456789*#".utf8 {
             if let prompt = DigitReadout.prompt(for: Character(UnicodeScalar(key))), let url = try? environment.promptURL(prompt) {
-                plays[key] = Play(url)
+                plays[key] = (prompt, Play(url))
             }
         }
         keyPlays = plays
@@ -204,10 +207,10 @@ final class CallMachine: Sendable {
         session.variables.set(collect.variable, to: value, sensitive: collect.sensitive)
         if let readBack = collect.readBack, let ask = collect.ask {
             out.took(.readBack, from: session.state)
-            session.phase = .awaitingConfirmation
-            append(readBack, session, into: &out.plays)
-            appendDigits(value, into: &out.plays)
-            turn([ask], attempt: 0, maxDigits: 1, timeout: collect.timeoutMilliseconds, session, into: &out)
+            var pieces = pieces(of: readBack, session)
+            for key in value.utf8 { if let piece = keyPlays[key] { pieces.append(piece) } }
+            pieces += self.pieces(of: ask, session)
+            gather(pieces, maxDigits: 1, timeout: collect.timeoutMilliseconds, into: &out)
             session.phase = .awaitingConfirmation
         } else {
             out.took(.valid, from: session.state)
@@ -319,36 +322,53 @@ final class CallMachine: Sendable {
 
     // MARK: Building the answer
 
-    /// A turn that waits for keys: the prompt's parts as plays, the last one inside the `Gather`.
+    /// A turn that waits for keys: the prompt in the `Gather`, its parts joined into one
+    /// composed prompt when there are several (so a key interrupts all of it).
     private func turn(_ turns: [CompiledPrompts], attempt: Int, maxDigits: Int, timeout: Int, _ session: Session, into out: inout StepOutput) {
         let prompts = turns[min(attempt, turns.count - 1)]
-        var last: Play?
         if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
-            last = prebuilt.first
+            out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: prebuilt.first))
+        } else if let composed = prompts.composed {
+            out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: composed))
         } else {
-            append(prompts, session, into: &out.plays)
-            last = out.plays.popLast()
+            gather(pieces(of: prompts, session), maxDigits: maxDigits, timeout: timeout, into: &out)
         }
-        out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: last))
     }
 
+    /// A `Gather` playing `pieces`: one piece as is, several composed into one, or, past
+    /// what one composed prompt may hold, all but the last as plays before it.
+    private func gather(_ pieces: [(prompt: Prompt, play: Play)], maxDigits: Int, timeout: Int, into out: inout StepOutput) {
+        var nested = pieces.last?.play
+        if pieces.count > 1 {
+            if let url = environment.composedURL(pieces.map(\.prompt)) {
+                nested = Play(url)
+            } else {
+                out.plays.append(contentsOf: pieces.dropLast().map(\.play))
+            }
+        }
+        out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: nested))
+    }
+
+    /// The recordings of a turn, read-outs expanded to one recording per key.
+    private func pieces(of prompts: CompiledPrompts, _ session: Session) -> [(prompt: Prompt, play: Play)] {
+        var pieces: [(prompt: Prompt, play: Play)] = []
+        for part in prompts.parts {
+            switch part {
+            case .file(let prompt, let play): pieces.append((prompt, play))
+            case .digits(let variable):
+                for key in (session.variables[variable] ?? "").utf8 { if let piece = keyPlays[key] { pieces.append(piece) } }
+            }
+        }
+        return pieces
+    }
+
+    /// Plays that precede the final verb (announcements, handler messages).
     private func append(_ prompts: CompiledPrompts, _ session: Session, into plays: inout [Play]) {
         if let prebuilt = prompts.prebuilt {
             plays.append(contentsOf: prebuilt)
             return
         }
-        for part in prompts.parts {
-            switch part {
-            case .play(let play): plays.append(play)
-            case .digits(let variable): appendDigits(session.variables[variable] ?? "", into: &plays)
-            }
-        }
-    }
-
-    private func appendDigits(_ value: String, into plays: inout [Play]) {
-        for key in value.utf8 {
-            if let play = keyPlays[key] { plays.append(play) }
-        }
+        plays.append(contentsOf: pieces(of: prompts, session).map(\.play))
     }
 
     private func dial(_ spec: DialSpec, _ session: Session) -> Dial? {

@@ -187,13 +187,13 @@ struct CompiledPrompts: Sendable {
     let parts: [Part]
     /// The plays when every part is a file.
     let prebuilt: [Play]?
+    /// All files joined into one (``ComposedPrompt``), when there are several and nothing depends on the call.
+    let composed: Play?
 
     enum Part: Sendable {
-        case play(Play)
+        case file(Prompt, Play)
         case digits(variable: String)
     }
-
-    static let none = CompiledPrompts(parts: [], prebuilt: [])
 }
 
 struct Handler: Sendable {

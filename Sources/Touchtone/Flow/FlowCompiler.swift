@@ -18,6 +18,12 @@ public struct CompileEnvironment: Sendable {
     func promptURL(_ prompt: Prompt) throws(ResponseError) -> AbsoluteURL {
         try publicURL.appending(path: audioPath + "/" + prompt.name + ".wav")
     }
+
+    /// The URL of several prompts joined into one (``ComposedPrompt``), when they can be.
+    func composedURL(_ prompts: [Prompt]) -> AbsoluteURL? {
+        guard let name = ComposedPrompt.fileName(for: prompts) else { return nil }
+        return try? publicURL.appending(path: audioPath + "/" + ComposedPrompt.folder + "/" + name)
+    }
 }
 
 /// A flow of any state type, as the routing table holds it.
@@ -194,6 +200,9 @@ struct FlowCompiler<S: FlowState> {
             }
         }
         if collect.confirmation != nil, finish == UInt8(ascii: "1") { problem("finish key 1 is also the confirmation key") }
+        if collect.confirmation != nil, collect.isSensitive {
+            problem("a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches")
+        }
         checkHandler(limit: collect.noInput?.limit, name: "NoInput")
         if case .go(let s) = collect.whenExhausted, s == collect.state {
             problem("attempts exhausted leads back to \(s.rawValue) itself: a silent caller would loop for ever")
@@ -274,15 +283,19 @@ struct FlowCompiler<S: FlowState> {
             switch part {
             case .file(let prompt):
                 check(prompt)
-                if let url = try? environment.promptURL(prompt) { parts.append(.play(Play(url))) }
+                if let url = try? environment.promptURL(prompt) { parts.append(.file(prompt, Play(url))) }
             case .digits(let variable):
                 allFiles = false
                 for prompt in DigitReadout.allKeyPrompts { check(prompt) }
                 parts.append(.digits(variable: variable))
             }
         }
-        let prebuilt: [Play]? = allFiles ? parts.compactMap { if case .play(let p) = $0 { p } else { nil } } : nil
-        return CompiledPrompts(parts: parts, prebuilt: prebuilt)
+        let prebuilt: [Play]? = allFiles ? parts.compactMap { if case .file(_, let p) = $0 { p } else { nil } } : nil
+        var composed: Play?
+        if allFiles, parts.count > 1 {
+            composed = environment.composedURL(parts.compactMap { if case .file(let prompt, _) = $0 { prompt } else { nil } }).map(Play.init)
+        }
+        return CompiledPrompts(parts: parts, prebuilt: prebuilt, composed: composed)
     }
 
     mutating func check(_ prompt: Prompt) {

@@ -1,7 +1,10 @@
 /// A command line that cannot be used: one line saying why. Commands exit with status 2.
 public struct UsageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, e.g. `--port must be a whole number from 0 to 65535, not 'abc'`.
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -9,10 +12,14 @@ public struct UsageError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct CommandLineScanner: Sendable {
     /// One option a command knows.
     public struct Option: Sendable, Hashable {
+        /// The name without dashes: `port` for `--port`.
         public var name: String
+        /// `--name VALUE` (true) or a bare `--name` flag (false).
         public var takesValue: Bool
+        /// May be given more than once (the values are collected in order).
         public var repeatable: Bool
 
+        /// An option called `--name`.
         public init(_ name: String, takesValue: Bool = true, repeatable: Bool = false) {
             self.name = name
             self.takesValue = takesValue
@@ -22,15 +29,21 @@ public struct CommandLineScanner: Sendable {
 
     /// What was given: values by option name (in order), flags without values, and positional arguments.
     public struct Parsed: Sendable, Hashable {
+        /// The values of options that take one, by name, in order given.
         public var values: [String: [String]] = [:]
+        /// The names of the flags given.
         public var flags: Set<String> = []
+        /// Arguments that are not options (and everything after `--`).
         public var positional: [String] = []
 
+        /// The last value given for `name`.
         public func value(_ name: String) -> String? { values[name]?.last }
     }
 
+    /// The options the command knows; anything else is an error.
     public var options: [Option]
 
+    /// A scanner for `options` (`-h` always means `--help`).
     public init(options: [Option]) {
         self.options = options
     }
@@ -92,6 +105,7 @@ public struct CommandLineScanner: Sendable {
 
 /// Reads durations such as `500ms`, `90s`, `15m`, `2h` (a bare number means seconds).
 public enum DurationText {
+    /// The duration `text` spells, or `nil` when it is malformed.
     public static func parse(_ text: String) -> Duration? {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
         var number = Substring(text)
@@ -110,6 +124,7 @@ public enum DurationText {
         return .milliseconds(value * factor)
     }
 
+    /// The shortest spelling ``parse(_:)`` reads back (`2h`, `90s`, `250ms`).
     public static func format(_ duration: Duration) -> String {
         let ms = duration.milliseconds
         if ms % 3_600_000 == 0 && ms > 0 { return "\(ms / 3_600_000)h" }

@@ -2,28 +2,43 @@ import Touchtone
 
 /// The settings of `touchtone serve`, from flags and `TOUCHTONE_*` environment variables (flags win).
 public struct ServeOptions: Sendable {
+    /// Whether pushes must carry a valid `X-Sipgate-Signature`.
     public enum SignatureMode: String, Sendable, Hashable { case off, verify }
 
+    /// `--host`: the address to listen on.
     public var host = "127.0.0.1"
+    /// `--port`: the TCP port (0 picks a free one).
     public var port = 3000
     /// `nil` means `http://HOST:PORT`.
     public var publicURL: AbsoluteURL?
+    /// `--audio`: the folder of prompts.
     public var audioDirectory = "Audio"
+    /// `--session-ttl`: a call idle this long is forgotten.
     public var sessionTTL: Duration = .seconds(2 * 60 * 60)
+    /// `--max-sessions`: most calls at once.
     public var maxSessions = 1_000_000
+    /// `--basic-auth`: credentials pushes and `/metrics` need.
     public var basicAuth: BasicCredentials?
+    /// `--signature`.
     public var signature: SignatureMode = .off
     /// A PEM file; `nil` means sipgate's published push key.
     public var signatureKeyFile: String?
+    /// `--allow-ip`: the only sources that may push (empty: any).
     public var allowedAddresses: [AddressRange] = []
+    /// `--trusted-proxy`: peers whose `X-Forwarded-For` is believed.
     public var trustedProxies: [AddressRange] = []
+    /// `--state-file`: where sessions are saved on shutdown and restored from on start.
     public var stateFile: String?
+    /// `--log-format`.
     public var logFormat: LogFormat = .text
     /// 0 means one loop per core.
     public var threads = 0
+    /// The limit and timeout flags.
     public var limits = ServerLimits()
+    /// `--help` or `-h` was given: print ``help`` and do nothing else.
     public var help = false
 
+    /// The defaults.
     public init() {}
 
     /// Every option: flag name, environment variable, value shape, what it does.
@@ -50,6 +65,7 @@ public struct ServeOptions: Sendable {
         ("shutdown-grace", "TOUCHTONE_SHUTDOWN_GRACE", "DURATION", "time requests in flight get on SIGTERM (default 10s)", false),
     ]
 
+    /// The text of `touchtone serve --help`.
     public static let help: String = {
         var text = """
         USAGE: touchtone serve [options]

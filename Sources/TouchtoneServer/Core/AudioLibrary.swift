@@ -11,6 +11,7 @@ import Glibc
 public final class AudioLibrary: Sendable {
     /// One cached file.
     public struct File: Sendable, Hashable {
+        /// The whole file.
         public var bytes: [UInt8]
         /// A strong validator derived from the contents.
         public var etag: String
@@ -18,6 +19,7 @@ public final class AudioLibrary: Sendable {
 
     /// The folder, or `nil` for a server without prompts.
     public let directory: String?
+    /// The most bytes kept in memory over all files.
     public let maxCachedBytes: Int
     /// Files larger than this are not served.
     public let maxFileBytes: Int

@@ -53,6 +53,8 @@ final class Connection {
     var requestStartedAt: UInt64?
     /// Requests completed on this connection.
     var servedRequests = 0
+    /// The request being answered is HTTP/1.0 (keep-alive must be said out loud).
+    var http10 = false
 
     init(id: UInt64, fd: Int32, peer: IPAddress, limits: HTTPParserLimits, now: UInt64) {
         self.id = id
@@ -142,6 +144,15 @@ final class EventLoop: @unchecked Sendable {
     func deliver(_ completion: LookupCompletion) {
         inbox.withLock { $0.append(completion) }
         _ = ctt_eventfd_signal(wakeFD)
+    }
+
+    /// The flag, not just `stopping`: an answer written in the same batch as the stop
+    /// request already says `Connection: close`.
+    private var stopAsked: Bool { stopping || stopRequested.load(ordering: .acquiring) }
+
+    /// Releases the listener of a loop that will never run.
+    func discard() {
+        closeListener()
     }
 
     // MARK: - The loop
@@ -351,9 +362,8 @@ final class EventLoop: @unchecked Sendable {
 
     private func handle(_ request: HTTPRequest, on connection: Connection, now: UInt64) {
         let start = Clock.monotonicNanoseconds()
-        // The flag, not just `stopping`: a request read in the same batch as the stop
-        // request is already answered with `Connection: close`.
-        let keepAlive = request.keepAlive && !stopping && !stopRequested.load(ordering: .acquiring)
+        let keepAlive = request.keepAlive && !stopAsked
+        connection.http10 = request.minorVersion == 0
         switch core.router.route(request, peer: connection.peer) {
         case .respond(let response, let record, let refusal, let authFailure):
             append(response, to: connection, keepAlive: keepAlive)
@@ -398,14 +408,15 @@ final class EventLoop: @unchecked Sendable {
             }
             guard let connection = connections[completion.connectionID] else { continue }
             connection.awaitingLookup = false
-            append(RequestRouter.xml(completion.response), to: connection, keepAlive: connection.lookupKeepAlive && !stopping)
+            append(RequestRouter.xml(completion.response), to: connection, keepAlive: connection.lookupKeepAlive && !stopAsked)
             connection.lastActivity = now
             process(connection, now: now)
         }
     }
 
     private func append(_ response: HTTPResponse, to connection: Connection, keepAlive: Bool) {
-        HTTPResponseWriter.write(response, keepAlive: keepAlive, date: date(), into: &connection.output)
+        HTTPResponseWriter.write(response, keepAlive: keepAlive, announceKeepAlive: connection.http10,
+                                 date: date(), into: &connection.output)
         if !keepAlive { connection.closeAfterWrite = true }
     }
 

@@ -20,9 +20,13 @@ import Glibc
 /// server.waitUntilStopped()          // sessions are saved to the state file by now
 /// ```
 public final class FlowServer: Sendable {
+    /// The settings it was made with.
     public let configuration: ServerConfiguration
+    /// The engine that answers pushes (its store holds the live sessions).
     public let engine: Engine
+    /// The prompts served under `/audio/`.
     public let audio: AudioLibrary
+    /// Where push and server lines go.
     public let logger: EventLogger
 
     private struct Running: @unchecked Sendable {
@@ -43,6 +47,7 @@ public final class FlowServer: Sendable {
     private let stopped = DispatchGroup()
     private let loopsLeft = Atomic<Int>(0)
     private let restoredCount = Atomic<Int>(0)
+    private let stopAsked = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - audio: the prompts under `/audio/`; none by default.
@@ -117,17 +122,39 @@ public final class FlowServer: Sendable {
                 fds.dropFirst(loops.count).forEach { ctt_close($0) }
                 throw ServerError.system(error)
             }
+            // Threads wait at a gate until all of them exist, so that a failure to create one
+            // leaves nothing running.
             loopsLeft.store(loopCount, ordering: .relaxed)
-            stopped.enter()
-            for loop in loops {
-                Thread.start { [self] in
-                    loop.run()
-                    if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                        finish()
+            let gate = DispatchSemaphore(value: 0)
+            let proceed = Atomic<Bool>(false)
+            var created = 0
+            do throws(SystemError) {
+                for loop in loops {
+                    try Thread.start { [self] in
+                        gate.wait()
+                        guard proceed.load(ordering: .acquiring) else {
+                            loop.discard()
+                            return
+                        }
+                        loop.run()
+                        if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                            finish()
+                        }
                     }
+                    created += 1
                 }
+            } catch {
+                for _ in 0..<created { gate.signal() }
+                for loop in loops.dropFirst(created) { loop.discard() }
+                throw ServerError.system(error)
             }
+            stopped.enter()
+            proceed.store(true, ordering: .releasing)
+            for _ in 0..<created { gate.signal() }
             phase = .running(Running(loops: loops, core: core, port: port))
+            if stopAsked.load(ordering: .relaxed) {
+                for loop in loops { loop.requestStop() }
+            }
             return port
         }
     }
@@ -137,6 +164,8 @@ public final class FlowServer: Sendable {
     public func shutdown() {
         let loops = phase.withLock { phase -> [EventLoop] in
             if case .running(let r) = phase { return r.loops }
+            // Asked before start (a signal during start-up): stop right after starting.
+            stopAsked.store(true, ordering: .relaxed)
             return []
         }
         for loop in loops { loop.requestStop() }
@@ -150,6 +179,28 @@ public final class FlowServer: Sendable {
             return true
         }
         if started { stopped.wait() }
+    }
+
+    /// Stops the server like ``shutdown()`` and suspends (without blocking a thread) until it
+    /// stopped and saved its sessions. For async code such as tests.
+    public func shutdownAndWait() async {
+        shutdown()
+        let started = phase.withLock { phase -> Bool in
+            if case .idle = phase { return false }
+            return true
+        }
+        guard started else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            stopped.notify(queue: .global()) { continuation.resume() }
+        }
+    }
+
+    /// A port that is free on `host` right now (for `--port 0` when the public URL must name it).
+    public static func freePort(host: String) throws(SystemError) -> Int {
+        let fd = ctt_listen_tcp(host, 0, 1, 0)
+        guard fd >= 0 else { throw SystemError("listen", code: -fd) }
+        defer { ctt_close(fd) }
+        return Int(ctt_local_port(fd))
     }
 
     /// A snapshot of `/metrics`.
@@ -186,6 +237,7 @@ public enum ServerError: Error, Sendable, CustomStringConvertible {
     case system(SystemError)
     case stateFile(path: String, reason: String)
 
+    /// One line for the user.
     public var description: String {
         switch self {
         case .alreadyStarted: return "the server was started already"
@@ -203,7 +255,7 @@ enum Thread {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    static func start(_ body: @escaping @Sendable () -> Void) {
+    static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
@@ -211,10 +263,9 @@ enum Thread {
             box.body()
             return nil
         }, box)
-        if rc != 0 {
-            // No thread: run the body here rather than lose it.
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
-            return
+        guard rc == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw SystemError("pthread_create", code: rc)
         }
         pthread_detach(thread)
     }

@@ -17,6 +17,7 @@ public struct ServerLimits: Sendable, Hashable {
     /// Time a stopping server gives requests in flight before closing their connections.
     public var shutdownGrace: Duration = .seconds(10)
 
+    /// The defaults above.
     public init() {}
 
     var parserLimits: HTTPParserLimits {
@@ -26,9 +27,12 @@ public struct ServerLimits: Sendable, Hashable {
 
 /// User name and password sipgate must send (as `https://user:password@host/` in its settings).
 public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible {
+    /// The user name (no `:`).
     public var user: String
+    /// The password (may contain `:`).
     public var password: String
 
+    /// Credentials of `user` and `password`.
     public init(user: String, password: String) {
         self.user = user
         self.password = password
@@ -58,6 +62,7 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 3000
     /// Event loops (threads), each with its own listener; defaults to the number of cores.
     public var loopCount: Int = 0
+    /// Sizes and timeouts.
     public var limits = ServerLimits()
     /// When set, every push and `/metrics` needs these credentials (non-preemptive Basic challenge).
     public var basicAuth: BasicCredentials?
@@ -74,5 +79,6 @@ public struct ServerConfiguration: Sendable {
     /// How often idle sessions are swept (each sweep looks at a slice of the store).
     public var sweepInterval: Duration = .milliseconds(250)
 
+    /// The defaults: 127.0.0.1:3000, one loop per core, no authentication.
     public init() {}
 }

@@ -1,22 +1,22 @@
 /// An HTTP/1.x request as the server received it: head parsed, body complete (de-chunked).
-public struct HTTPRequest: Sendable, Hashable {
+struct HTTPRequest: Sendable, Hashable {
     /// The method token as sent (methods are case-sensitive: `get` is not `GET`).
-    public var method: String
+    var method: String
     /// The request target as sent, e.g. `/audio/menu.wav?x=1`.
-    public var target: String
+    var target: String
     /// ``target`` without its query, e.g. `/audio/menu.wav`.
-    public var path: String
+    var path: String
     /// `HTTP/1.1` gives 1, `HTTP/1.0` gives 0.
-    public var minorVersion: Int
+    var minorVersion: Int
     /// The header fields in order, names lowercased.
-    public var headers: HTTPHeaders
+    var headers: HTTPHeaders
     /// The body bytes (empty without `Content-Length` or chunked encoding).
-    public var body: [UInt8]
+    var body: [UInt8]
     /// Whether the connection stays open after the response (HTTP/1.1 unless
     /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`).
-    public var keepAlive: Bool
+    var keepAlive: Bool
 
-    public init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+    init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
                 body: [UInt8] = [], keepAlive: Bool = true) {
         self.method = method
         self.target = target
@@ -33,23 +33,23 @@ public struct HTTPRequest: Sendable, Hashable {
 }
 
 /// Header fields in arrival order; names are stored lowercased and looked up case-insensitively.
-public struct HTTPHeaders: Sendable, Hashable, Sequence {
-    public struct Field: Sendable, Hashable {
+struct HTTPHeaders: Sendable, Hashable, Sequence {
+    struct Field: Sendable, Hashable {
         /// Lowercased name.
-        public var name: String
-        public var value: String
+        var name: String
+        var value: String
     }
 
     private var fields: [Field] = []
 
-    public init() {}
+    init() {}
 
-    public init(_ pairs: [(String, String)]) {
+    init(_ pairs: [(String, String)]) {
         for (n, v) in pairs { add(name: n, value: v) }
     }
 
     /// Adds a field; `name` is lowercased.
-    public mutating func add(name: String, value: String) {
+    mutating func add(name: String, value: String) {
         fields.append(Field(name: name.lowercased(), value: value))
     }
 
@@ -58,19 +58,19 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
     }
 
     /// The first value of `name` (any case), or `nil`.
-    public subscript(name: String) -> String? {
+    subscript(name: String) -> String? {
         let lower = name.lowercased()
         for f in fields where f.name == lower { return f.value }
         return nil
     }
 
     /// Every value of `name` (any case), in order.
-    public func values(_ name: String) -> [String] {
+    func values(_ name: String) -> [String] {
         let lower = name.lowercased()
         return fields.filter { $0.name == lower }.map(\.value)
     }
 
-    public var count: Int { fields.count }
+    var count: Int { fields.count }
 
-    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+    func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 }

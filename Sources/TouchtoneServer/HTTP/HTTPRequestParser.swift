@@ -1,13 +1,13 @@
 /// Bounds on what one request may make the parser hold.
-public struct HTTPParserLimits: Sendable, Hashable {
+struct HTTPParserLimits: Sendable, Hashable {
     /// Bytes of the request line and header fields together (beyond: 431).
-    public var maxHeaderBytes: Int
+    var maxHeaderBytes: Int
     /// Number of header fields (beyond: 431).
-    public var maxHeaderCount: Int
+    var maxHeaderCount: Int
     /// Bytes of the (de-chunked) body (beyond: 413).
-    public var maxBodyBytes: Int
+    var maxBodyBytes: Int
 
-    public init(maxHeaderBytes: Int = 8 * 1024, maxHeaderCount: Int = 64, maxBodyBytes: Int = 64 * 1024) {
+    init(maxHeaderBytes: Int = 8 * 1024, maxHeaderCount: Int = 64, maxBodyBytes: Int = 64 * 1024) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodyBytes = maxBodyBytes
@@ -15,17 +15,17 @@ public struct HTTPParserLimits: Sendable, Hashable {
 }
 
 /// Why a request could not be parsed; the connection answers ``status`` and closes.
-public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var status: HTTPStatus
+struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    var status: HTTPStatus
     /// One line saying what was wrong.
-    public var reason: String
+    var reason: String
 
-    public init(_ status: HTTPStatus, _ reason: String) {
+    init(_ status: HTTPStatus, _ reason: String) {
         self.status = status
         self.reason = reason
     }
 
-    public var description: String { "\(status.code) \(reason)" }
+    var description: String { "\(status.code) \(reason)" }
 }
 
 /// An incremental HTTP/1.0 and HTTP/1.1 request parser.
@@ -35,9 +35,9 @@ public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// ``HTTPParserLimits``, and handles pipelined requests, `Content-Length` and chunked
 /// bodies, and `Expect: 100-continue`. After a failure it stays failed: the connection
 /// must answer the error and close, since the request boundaries are lost.
-public struct HTTPRequestParser: Sendable {
+struct HTTPRequestParser: Sendable {
     /// What ``next()`` found.
-    public enum Step: Sendable, Hashable {
+    enum Step: Sendable, Hashable {
         /// A complete request.
         case request(HTTPRequest)
         /// The head asked for `100 Continue` and its body has not arrived: send the interim answer.
@@ -67,38 +67,38 @@ public struct HTTPRequestParser: Sendable {
         case failed(HTTPParseError)
     }
 
-    public let limits: HTTPParserLimits
+    let limits: HTTPParserLimits
     private var buffer: [UInt8] = []
     /// Start of the unconsumed bytes in `buffer`.
     private var start = 0
     private var state: State = .head(scanFrom: 0)
     private var continueSent = false
 
-    public init(limits: HTTPParserLimits = HTTPParserLimits()) {
+    init(limits: HTTPParserLimits = HTTPParserLimits()) {
         self.limits = limits
     }
 
     /// Bytes received but not yet consumed by a returned request.
-    public var bufferedByteCount: Int { buffer.count - start }
+    var bufferedByteCount: Int { buffer.count - start }
 
     /// True while a request is partly received (its head or body incomplete).
-    public var hasPartialRequest: Bool {
+    var hasPartialRequest: Bool {
         if case .head = state { return bufferedByteCount > 0 }
         return true
     }
 
     /// Appends received bytes.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
         buffer.append(contentsOf: bytes)
     }
 
     /// Appends received bytes.
-    public mutating func append(contentsOf bytes: some Sequence<UInt8>) {
+    mutating func append(contentsOf bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
     }
 
     /// Parses as far as the buffered bytes allow.
-    public mutating func next() -> Step {
+    mutating func next() -> Step {
         while true {
             switch state {
             case .failed(let error):

@@ -1,13 +1,13 @@
 /// A response the server sends: status, a few header fields and the body, written in one piece.
-public struct HTTPResponse: Sendable, Hashable {
-    public var status: HTTPStatus
+struct HTTPResponse: Sendable, Hashable {
+    var status: HTTPStatus
     /// Header fields beyond `Content-Length`, `Connection` and `Date`, which the writer adds.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
     /// For `HEAD`: send `Content-Length` of ``body`` but not the body itself.
-    public var omitBody: Bool
+    var omitBody: Bool
 
-    public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = [], omitBody: Bool = false) {
+    init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = [], omitBody: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -15,22 +15,22 @@ public struct HTTPResponse: Sendable, Hashable {
     }
 
     /// A short plain-text answer (errors, `/healthz`).
-    public static func text(_ status: HTTPStatus, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    static func text(_ status: HTTPStatus, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + headers, body: Array((text + "\n").utf8))
     }
 
     /// The first value of `name` (any case).
-    public func header(_ name: String) -> String? {
+    func header(_ name: String) -> String? {
         let lower = name.lowercased()
         return headers.first { $0.name.lowercased() == lower }?.value
     }
 
-    public static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
+    static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
         a.status == b.status && a.body == b.body && a.omitBody == b.omitBody
             && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    func hash(into hasher: inout Hasher) {
         hasher.combine(status)
         hasher.combine(body)
     }
@@ -41,16 +41,17 @@ enum HTTPResponseWriter {
     static let crlf: [UInt8] = [13, 10]
 
     /// Appends the whole response (head and body) to `out`.
-    static func write(_ response: HTTPResponse, keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+    /// - Parameter announceKeepAlive: say `Connection: keep-alive` (HTTP/1.0 clients need it to keep the connection).
+    static func write(_ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         let noBody = response.status.code == 304 || response.status.code == 204
         writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
-                  keepAlive: keepAlive, date: date, into: &out)
+                  keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
         if !response.omitBody && !noBody { out.append(contentsOf: response.body) }
     }
 
     /// Appends a status line and header fields (ending with the empty line).
     static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
-                          keepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
+                          keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         appendDecimal(status.code, into: &out)
         out.append(UInt8(ascii: " "))
@@ -73,7 +74,11 @@ enum HTTPResponseWriter {
             out.append(contentsOf: date)
             out.append(contentsOf: crlf)
         }
-        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         out.append(contentsOf: crlf)
     }
 

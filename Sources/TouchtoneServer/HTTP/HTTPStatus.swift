@@ -1,30 +1,30 @@
 /// The HTTP status codes the server answers with.
-public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
-    public var code: Int
-    public var reason: String
+struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
+    var code: Int
+    var reason: String
 
-    public init(_ code: Int, _ reason: String) {
+    init(_ code: Int, _ reason: String) {
         self.code = code
         self.reason = reason
     }
 
-    public var description: String { "\(code) \(reason)" }
+    var description: String { "\(code) \(reason)" }
 
-    public static let ok = HTTPStatus(200, "OK")
-    public static let noContent = HTTPStatus(204, "No Content")
-    public static let notModified = HTTPStatus(304, "Not Modified")
-    public static let badRequest = HTTPStatus(400, "Bad Request")
-    public static let unauthorized = HTTPStatus(401, "Unauthorized")
-    public static let forbidden = HTTPStatus(403, "Forbidden")
-    public static let notFound = HTTPStatus(404, "Not Found")
-    public static let methodNotAllowed = HTTPStatus(405, "Method Not Allowed")
-    public static let requestTimeout = HTTPStatus(408, "Request Timeout")
-    public static let lengthRequired = HTTPStatus(411, "Length Required")
-    public static let contentTooLarge = HTTPStatus(413, "Content Too Large")
-    public static let unsupportedMediaType = HTTPStatus(415, "Unsupported Media Type")
-    public static let headersTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
-    public static let internalServerError = HTTPStatus(500, "Internal Server Error")
-    public static let notImplemented = HTTPStatus(501, "Not Implemented")
-    public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
-    public static let versionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
+    static let ok = HTTPStatus(200, "OK")
+    static let noContent = HTTPStatus(204, "No Content")
+    static let notModified = HTTPStatus(304, "Not Modified")
+    static let badRequest = HTTPStatus(400, "Bad Request")
+    static let unauthorized = HTTPStatus(401, "Unauthorized")
+    static let forbidden = HTTPStatus(403, "Forbidden")
+    static let notFound = HTTPStatus(404, "Not Found")
+    static let methodNotAllowed = HTTPStatus(405, "Method Not Allowed")
+    static let requestTimeout = HTTPStatus(408, "Request Timeout")
+    static let lengthRequired = HTTPStatus(411, "Length Required")
+    static let contentTooLarge = HTTPStatus(413, "Content Too Large")
+    static let unsupportedMediaType = HTTPStatus(415, "Unsupported Media Type")
+    static let headersTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
+    static let internalServerError = HTTPStatus(500, "Internal Server Error")
+    static let notImplemented = HTTPStatus(501, "Not Implemented")
+    static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
+    static let versionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
 }

@@ -17,6 +17,7 @@ public enum LogFormat: String, Sendable, Hashable, CaseIterable {
 /// after a batch of requests, so logging costs one `write` per batch, not per line.
 /// Lines hold what ``EventRecord`` holds (digits already masked), never credentials.
 public final class EventLogger: Sendable {
+    /// Text, JSON or nothing.
     public let format: LogFormat
     private let sink: @Sendable ([UInt8]) -> Void
     private let pending: Mutex<[UInt8]>

@@ -76,11 +76,16 @@ enum PrometheusText {
         }
         family("touchtone_refused_total", "counter", "Requests refused, by reason.")
         var refused = stats.refusedByReason
+        // Calls the engine turned away (answered 200, but not served by a flow).
         if engine.refusedFull > 0 { refused["store_full", default: 0] += engine.refusedFull }
-        if engine.unknownCallEvents > 0 { refused["unknown_call", default: 0] += engine.unknownCallEvents }
+        if engine.unrouted > 0 { refused["unrouted", default: 0] += engine.unrouted }
         for (reason, count) in refused.sorted(by: { $0.key < $1.key }) {
             out += "touchtone_refused_total{reason=\"\(label(reason))\"} \(count)\n"
         }
+        family("touchtone_unknown_call_events_total", "counter", "Pushes for calls without a session (never seen, expired or lost).")
+        out += "touchtone_unknown_call_events_total \(engine.unknownCallEvents)\n"
+        family("touchtone_hook_failures_total", "counter", "Call hooks that failed.")
+        out += "touchtone_hook_failures_total \(engine.hookFailures)\n"
         family("touchtone_sessions_expired_total", "counter", "Sessions removed for being idle too long.")
         out += "touchtone_sessions_expired_total \(engine.expiredSessions)\n"
         family("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.")

@@ -14,6 +14,8 @@ final class RequestRouter: Sendable {
 
     let engine: Engine
     let audio: AudioLibrary
+    /// Read-outs and multi-part prompts joined from the audio folder.
+    let composed: ComposedAudio
     let access: AccessControl
     let webhookPaths: Set<String>
     let audioPrefixes: [String]
@@ -22,6 +24,7 @@ final class RequestRouter: Sendable {
     init(engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String) {
         self.engine = engine
         self.audio = audio
+        self.composed = ComposedAudio(library: audio)
         self.access = AccessControl(configuration: configuration)
         var paths: Set<String> = ["/"]
         var prefixes = ["/audio/"]
@@ -131,10 +134,20 @@ final class RequestRouter: Sendable {
     }
 
     private func serveAudio(name: String, request: HTTPRequest) -> Outcome {
-        guard AudioLibrary.isServableName(name) else {
-            return refuse(.text(.notFound, "no such prompt"), "audio_name")
+        let file: AudioLibrary.File?
+        if name.hasPrefix(ComposedPrompt.folder + "/") {
+            let composedName = String(name.dropFirst(ComposedPrompt.folder.count + 1))
+            guard ComposedPrompt.prompts(inFileName: composedName) != nil else {
+                return refuse(.text(.notFound, "no such prompt"), "audio_name")
+            }
+            file = composed.file(named: composedName)
+        } else {
+            guard AudioLibrary.isServableName(name) else {
+                return refuse(.text(.notFound, "no such prompt"), "audio_name")
+            }
+            file = audio.file(named: name)
         }
-        guard let file = audio.file(named: name) else {
+        guard let file else {
             return refuse(.text(.notFound, "no such prompt"), "not_found")
         }
         let headers: [(name: String, value: String)] = [("Content-Type", "audio/wav"), ("ETag", file.etag), ("Cache-Control", "public, max-age=300")]

@@ -2,7 +2,9 @@ import CTouchtoneSystem
 
 /// An IPv4 or IPv6 address, kept as 16 bytes (IPv4 as `::ffff:a.b.c.d`).
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The first 8 bytes, big-endian.
     public var high: UInt64
+    /// The last 8 bytes, big-endian.
     public var low: UInt64
 
     init(bytes: [UInt8]) {
@@ -34,6 +36,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// True for IPv4 addresses.
     public var isIPv4: Bool { high == 0 && (low >> 32) == 0xFFFF }
 
+    /// `192.0.2.1` or `2001:db8::1`.
     public var description: String {
         var text = [CChar](repeating: 0, count: 64)
         let b = bytes
@@ -45,6 +48,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
 /// An address or a CIDR block (`203.0.113.0/24`, `2001:db8::/32`), for allow lists and trusted proxies.
 public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
+    /// The first address of the range.
     public var base: IPAddress
     /// Prefix length over the 128-bit form (an IPv4 `/24` is stored as 120).
     public var prefixLength: Int
@@ -74,5 +78,6 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
         return (address.high & hm) == (base.high & hm) && (address.low & lm) == (base.low & lm)
     }
 
+    /// The range as it was written.
     public var description: String { text }
 }

@@ -5,14 +5,18 @@ import Glibc
 
 /// A failed system call: what was attempted and the `errno` text.
 public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The call that failed, e.g. `listen`.
     public var operation: String
+    /// The `errno` value.
     public var code: Int32
 
+    /// A failure of `operation` with `errno` `code`.
     public init(_ operation: String, code: Int32) {
         self.operation = operation
         self.code = code
     }
 
+    /// `listen: Address already in use`.
     public var description: String {
         if code <= -1000 || code >= 1000 {
             // getaddrinfo failures are reported as -(1000 - EAI_*).
