@@ -17,13 +17,22 @@ import Darwin
     }
 
     @Test func theShippedFlowsHaveNoDeadEndsEndlessSilencesOrInvalidAnswers() async throws {
+        let outgoing = ["4930123456", "4990012345", "0900123456", "33123456789", "030123456", "112", "anonymous"]
         let explorer = FlowExplorer(
             routes: routes,
-            callers: [.init(), .init(from: "4915100000666"), .init(from: "anonymous"), .init(to: "4930123456", direction: .outgoing)],
-            times: Self.times)
+            callers: [.init(), .init(from: "4915100000666"), .init(from: "anonymous"), .init(to: "4921100001")]
+                + outgoing.map { .init(to: $0, direction: .outgoing) },
+            times: Self.times,
+            // A PIN and a customer number the account line's checks accept (demo account 4170007).
+            inputs: ["pin": ["2580#"], "customerNumber": ["4170007#"]])
         let report = try await explorer.run()
         #expect(report.problems == [], "\(report)")
         #expect(report.statesReached["hotline"]?.count == Hotline.allCases.count, "\(report)")
+        // Exploration answers look-ups by outcome name, without the variables a real look-up
+        // sets, so the overdrawn read-out (overdrawn = yes) is left to AccountLineTests.
+        #expect(report.statesReached["account-line"] == Set(AccountLineState.allCases.map(\.rawValue)).subtracting(["overdrawn"]),
+                "\(report)")
+        #expect(report.statesReached["outgoing-guard"]?.count == OutgoingGuardState.allCases.count, "\(report)")
         try writeCorpus(report.answers, prefix: "flows")
     }
 

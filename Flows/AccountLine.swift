@@ -1,0 +1,246 @@
+import Touchtone
+
+/// The states of the account line.
+public enum AccountLineState: String, FlowState {
+    case welcome, pin, customerNumber, pleaseWait, lookup
+    case accountMenu, balance, inCredit, overdrawn, statusActive
+    case statusBlocked, notFound, unavailable, tooManyAttempts, operatorDesk, goodbye
+}
+
+// MARK: The account directory
+
+/// One customer account, as the account directory knows it.
+public struct AccountRecord: Sendable, Hashable {
+    /// Whether the account may be used.
+    public enum Status: String, Sendable, Hashable {
+        case active, blocked
+    }
+
+    /// The customer number, check digit included.
+    public let customer: String
+    public let status: Status
+    /// The balance in cents; negative when the account is overdrawn.
+    public let balanceCents: Int
+
+    public init(customer: String, status: Status, balanceCents: Int) {
+        self.customer = customer
+        self.status = status
+        self.balanceCents = balanceCents
+    }
+}
+
+/// Where the account line finds accounts: a CRM or core banking system in production,
+/// ``InMemoryAccountDirectory`` for demos and tests.
+public protocol AccountDirectory: Sendable {
+    /// The account with this customer number if `pin` is its PIN; `nil` when there is no
+    /// such account or the PIN is wrong (the caller must not learn which). Throws when
+    /// the directory cannot be asked.
+    func account(customer: String, pin: String) async throws -> AccountRecord?
+}
+
+/// An account directory held in memory: a stand-in for the real service.
+public struct InMemoryAccountDirectory: AccountDirectory {
+    private let accounts: [String: (record: AccountRecord, pin: String)]
+
+    /// A directory of `accounts`, each with its PIN; a later entry for the same customer
+    /// number replaces an earlier one.
+    public init(_ accounts: [(record: AccountRecord, pin: String)]) {
+        var byCustomer: [String: (record: AccountRecord, pin: String)] = [:]
+        for entry in accounts { byCustomer[entry.record.customer] = entry }
+        self.accounts = byCustomer
+    }
+
+    public func account(customer: String, pin: String) async throws -> AccountRecord? {
+        guard let entry = accounts[customer] else { return nil }
+        return constantTimeEquals(entry.pin, pin) ? entry.record : nil
+    }
+
+    /// The demo accounts `touchtone serve` answers with (customer number / PIN):
+    /// - 4170007 / 2580: active, 1234.56 euro
+    /// - 41700014 / 8264: active, overdrawn by 75.05 euro
+    /// - 20250015 / 1397: blocked
+    /// - 314153 / 4711: active, 0.99 euro
+    public static let demo = InMemoryAccountDirectory([
+        (AccountRecord(customer: "4170007", status: .active, balanceCents: 123_456), "2580"),
+        (AccountRecord(customer: "41700014", status: .active, balanceCents: -7_505), "8264"),
+        (AccountRecord(customer: "20250015", status: .blocked, balanceCents: 0), "1397"),
+        (AccountRecord(customer: "314153", status: .active, balanceCents: 99), "4711"),
+    ])
+}
+
+/// Compares two secrets in time that depends only on their lengths, not on where they differ.
+func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    var difference = UInt8(x.count == y.count ? 0 : 1)
+    for i in 0..<max(x.count, y.count) {
+        difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+    }
+    return difference == 0
+}
+
+// MARK: Checks of what the caller types
+
+/// Whether `digits` ends in a correct Luhn check digit (the scheme of credit card numbers).
+///
+/// From the right, every second digit is doubled (minus 9 when that exceeds 9); the number
+/// is valid when the sum of all digits is a multiple of 10. It catches every single mistyped
+/// digit and most swaps of neighbours. Anything but the digits 0-9, or fewer than two of
+/// them, is not valid.
+///
+/// ```swift
+/// luhnIsValid("4170007")   // true
+/// luhnIsValid("4170070")   // false: two digits swapped
+/// ```
+public func luhnIsValid(_ digits: String) -> Bool {
+    guard digits.utf8.count >= 2, let payload = luhnPayloadSum(digits.utf8, doublingFirst: false) else { return false }
+    return payload % 10 == 0
+}
+
+/// The Luhn check digit to append to `payload` (digits only), or `nil` when `payload` is
+/// empty or holds anything but the digits 0-9.
+///
+/// ```swift
+/// luhnCheckDigit(for: "417000")   // "7": customer number 4170007
+/// ```
+public func luhnCheckDigit(for payload: String) -> Character? {
+    guard !payload.isEmpty, let sum = luhnPayloadSum(payload.utf8, doublingFirst: true) else { return nil }
+    return Character(String((10 - sum % 10) % 10))
+}
+
+/// The Luhn sum of `digits` from the right; `doublingFirst` when the rightmost digit is
+/// doubled (it is when a check digit is still to be appended).
+private func luhnPayloadSum(_ digits: String.UTF8View, doublingFirst: Bool) -> Int? {
+    var sum = 0
+    var double = doublingFirst
+    for byte in digits.reversed() {
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        var digit = Int(byte - UInt8(ascii: "0"))
+        if double {
+            digit *= 2
+            if digit > 9 { digit -= 9 }
+        }
+        sum += digit
+        double.toggle()
+    }
+    return sum
+}
+
+/// Whether `digits` is a customer number: 6 to 8 digits whose last is a Luhn check digit.
+public func isValidCustomerNumber(_ digits: String) -> Bool {
+    (6...8).contains(digits.utf8.count) && luhnIsValid(digits)
+}
+
+/// Whether `pin` may be a PIN: 4 digits, not all the same (0000, 7777) and not a run up or
+/// down (1234, 6543), the guesses an attacker tries first. The directory decides whether
+/// it is the right one.
+public func isAcceptablePIN(_ pin: String) -> Bool {
+    let digits = pin.utf8.map { Int($0) - Int(UInt8(ascii: "0")) }
+    guard digits.count == 4, digits.allSatisfy({ (0...9).contains($0) }) else { return false }
+    let steps = Set(zip(digits, digits.dropFirst()).map { $1 - $0 })
+    return steps != [0] && steps != [1] && steps != [-1]
+}
+
+// MARK: The flow
+
+/// The desk that takes callers the account line cannot help.
+public let accountTeamNumber = "4921199999999"
+
+/// Failed look-ups (no such account, or wrong PIN) a call may make before it is ended,
+/// so nobody can try PIN after PIN.
+public let maxFailedAccountLookups = 3
+
+/// Where the look-up sends a call once the directory answered, and the variables it sets:
+/// `balanceEuros` and `balanceCents` (digits, no leading zeros), `overdrawn` (`yes`/`no`)
+/// for a found account, `failedLookups` (a count) when none was found.
+///
+/// - Parameters:
+///   - record: what the directory found (`nil`: no account with that number and PIN).
+///   - failedBefore: the failed look-ups of this call so far.
+public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> LookupResult<AccountLineState> {
+    guard let record else {
+        let failed = failedBefore + 1
+        return .init(failed >= maxFailedAccountLookups ? .go(.tooManyAttempts) : .go(.notFound),
+                     setting: ["failedLookups": String(failed)])
+    }
+    switch record.status {
+    case .blocked:
+        return .init(.go(.statusBlocked))
+    case .active:
+        // `magnitude` keeps Int.min from trapping.
+        let cents = record.balanceCents.magnitude
+        return .init(.go(.accountMenu), setting: [
+            "balanceEuros": String(cents / 100),
+            "balanceCents": String(cents % 100),
+            "overdrawn": record.balanceCents < 0 ? "yes" : "no",
+        ])
+    }
+}
+
+/// The account line: a caller enters a PIN and a customer number, and hears the balance or
+/// status of the account, found in `directory`.
+///
+/// ```
+/// welcome -> pin (4 digits, #, 3 tries) -> customerNumber (6-8 digits, Luhn, read back)
+///   -> pleaseWait -> lookup (2 s):
+///        active -> accountMenu: 1 balance (read digit by digit), 2 status, 0 our team
+///        blocked -> statusBlocked -> our team
+///        not found -> notFound -> pin again (3 look-ups at most, then tooManyAttempts)
+///        late or failed -> unavailable -> our team
+/// ```
+///
+/// The PIN is sensitive: it never shows in logs, transcripts or the state file.
+public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineState> {
+    Flow("account-line", version: 1, states: AccountLineState.self, start: .welcome) {
+        Announce(.welcome, play: "account-welcome", then: .go(.pin))
+        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customerNumber))
+            .finishKey("#")
+            .sensitive()
+            .validate("not an obvious PIN", isAcceptablePIN)
+            .onInvalid(play: "pin-invalid")
+            .onNoInput(NoInput(play: "no-input"))
+            .attempts(3, then: .go(.tooManyAttempts))
+        Collect(.customerNumber, into: "customer", digits: 6...8, prompt: "enter-customer-number", next: .go(.pleaseWait))
+            .finishKey("#")
+            .validate("Luhn check digit", isValidCustomerNumber)
+            .confirm(readBack: "you-entered", ask: "press-1-if-correct")
+            .onInvalid(play: "customer-number-invalid")
+            .onNoInput(NoInput(play: "no-input"))
+            .attempts(3, then: .go(.operatorDesk))
+        // Plays once the look-up has answered: sipgate hears nothing from us until then.
+        Announce(.pleaseWait, play: "please-wait", then: .go(.lookup))
+        Lookup(.lookup, deadline: .seconds(2), fallback: .go(.unavailable), outcomes: [
+            "active": .go(.accountMenu),
+            "blocked": .go(.statusBlocked),
+            "not found": .go(.notFound),
+            "too many failures": .go(.tooManyAttempts),
+        ]) { call in
+            let failedBefore = Int(call[variable: "failedLookups"] ?? "") ?? 0
+            let record = try await directory.account(customer: call[variable: "customer"] ?? "", pin: call[variable: "pin"] ?? "")
+            return accountLookupResult(record, failedBefore: failedBefore)
+        }
+        Menu(.accountMenu, prompt: "account-menu") {
+            Key("1", .go(.balance))
+            Key("2", .go(.statusActive))
+            Key("0", .go(.operatorDesk))
+            NoInput(play: "no-input")
+            WrongKey(play: "invalid-option")
+        }
+        .reprompts("account-menu-short")
+        .attempts(3, then: .go(.goodbye))
+        Decide(.balance) {
+            When(.variable("overdrawn", equals: "yes"), .go(.overdrawn))
+            Otherwise(.go(.inCredit))
+        }
+        Announce(.inCredit, play: ["balance-is", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
+                 then: .back)
+        Announce(.overdrawn, play: ["balance-is", "minus", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
+                 then: .back)
+        Announce(.statusActive, play: "status-active", then: .back)
+        Announce(.statusBlocked, play: "status-blocked", then: .transfer(to: accountTeamNumber))
+        Announce(.notFound, play: "account-not-found", then: .go(.pin))
+        Announce(.unavailable, play: "lookup-unavailable", then: .transfer(to: accountTeamNumber))
+        Announce(.tooManyAttempts, play: ["too-many-attempts", "goodbye"], then: .hangup)
+        Announce(.operatorDesk, play: "connecting-operator", then: .transfer(to: accountTeamNumber))
+        Announce(.goodbye, play: "goodbye", then: .hangup)
+    }
+}
