@@ -25,7 +25,7 @@ let package = Package(
         // Prints speed and memory figures; run with `swift run -c release touchtone-bench`.
         .executableTarget(name: "touchtone-bench", dependencies: ["Touchtone", "Flows"]),
         .testTarget(name: "TouchtoneTests", dependencies: ["Touchtone"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TouchtoneTestingTests", dependencies: ["TouchtoneTesting", "Touchtone"]),
+        .testTarget(name: "TouchtoneTestingTests", dependencies: ["TouchtoneTesting", "Touchtone"], exclude: ["Golden"]),
         .testTarget(name: "TouchtoneServerTests", dependencies: ["TouchtoneServer", "Touchtone", "TouchtoneTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "TouchtoneTesting", "Touchtone"]),
     ],

@@ -54,9 +54,9 @@ struct ToolTests {
 
     @Test func checkOfTheShippedFlowsIsClean() throws {
         let prompts = try FileManager.default.contentsOfDirectory(atPath: ToolBinary.packageRoot + "/Audio").filter { $0.hasSuffix(".wav") }
-        let states = Hotline.allCases.count
+        let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
         #expect(try ToolBinary.run(["check"]) == .init(status: 0, output: """
-            touchtone check: 1 flow, \(states) states, 2 routes, \(prompts.count) prompt files in Audio: no problems
+            touchtone check: 3 flows, \(states) states, 4 routes, \(prompts.count) prompt files in Audio: no problems
 
             """, errors: ""))
     }
@@ -66,34 +66,33 @@ struct ToolTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: folder + "/stray.wav"))
-        #expect(try ToolBinary.run(["check", "--audio", folder]) == .init(status: 1, output: """
-            hotline.welcome: prompt welcome: \(folder)/welcome.wav is missing
-            hotline.mainMenu: prompt main-menu: \(folder)/main-menu.wav is missing
-            hotline.mainMenu: prompt main-menu-short: \(folder)/main-menu-short.wav is missing
-            hotline.mainMenu: prompt main-menu-last: \(folder)/main-menu-last.wav is missing
-            hotline.mainMenu: prompt no-input: \(folder)/no-input.wav is missing
-            hotline.mainMenu: prompt invalid-option: \(folder)/invalid-option.wav is missing
-            hotline.supportMenu: prompt support-menu: \(folder)/support-menu.wav is missing
-            hotline.supportMenu: prompt support-menu-short: \(folder)/support-menu-short.wav is missing
-            hotline.sales: prompt connecting: \(folder)/connecting.wav is missing
-            hotline.operatorDesk: prompt connecting-operator: \(folder)/connecting-operator.wav is missing
-            hotline.afterHours: prompt after-hours: \(folder)/after-hours.wav is missing
-            hotline.holiday: prompt holiday: \(folder)/holiday.wav is missing
-            \(folder)/stray.wav: not a WAV file (not a RIFF/WAVE file)
-            touchtone check: 13 problems (1 flow, 11 states, 2 routes, 1 prompt file in \(folder))
-
-            """, errors: ""))
+        let run = try ToolBinary.run(["check", "--audio", folder])
+        #expect(run.status == 1)
+        #expect(run.errors == "")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        // Every prompt of every flow is reported missing, each with flow and state; the stray file is not a WAV.
+        for expected in [
+            "hotline.welcome: prompt welcome: \(folder)/welcome.wav is missing",
+            "hotline.holiday: prompt holiday: \(folder)/holiday.wav is missing",
+            "account-line.pin: prompt enter-pin: \(folder)/enter-pin.wav is missing",
+            "outgoing-guard.premiumRate: prompt number-blocked: \(folder)/number-blocked.wav is missing",
+            "\(folder)/stray.wav: not a WAV file (not a RIFF/WAVE file)",
+        ] {
+            #expect(lines.contains(expected), "missing line: \(expected)\n\(run.output)")
+        }
+        let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
+        #expect(lines.last == "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 1 prompt file in \(folder))")
     }
 
     @Test func checkOfAFolderThatIsNotThereSaysSo() throws {
         let run = try ToolBinary.run(["check", "--audio", "/nonexistent/touchtone-audio"])
         #expect(run.status == 1)
-        #expect(run.output.hasSuffix("""
-            hotline.holiday: prompt holiday: /nonexistent/touchtone-audio/holiday.wav is missing
-            /nonexistent/touchtone-audio: not a folder that can be read
-            touchtone check: 13 problems (1 flow, 11 states, 2 routes, 0 prompt files in /nonexistent/touchtone-audio)
-
-            """), "\(run)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
+        #expect(lines.suffix(2) == [
+            "/nonexistent/touchtone-audio: not a folder that can be read",
+            "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 0 prompt files in /nonexistent/touchtone-audio)",
+        ], "\(run)")
     }
 
     @Test func checkRefusesArgumentsItDoesNotKnow() throws {
@@ -178,11 +177,11 @@ struct ToolTests {
 
     @Test func graphOfAnUnknownFlowNamesTheFlowsThereAre() throws {
         #expect(try ToolBinary.run(["graph", "hotlin"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: no flow named 'hotlin' (flows: hotline)
+            touchtone graph: no flow named 'hotlin' (flows: outgoing-guard, hotline, account-line)
 
             """))
         #expect(try ToolBinary.run(["graph"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: which flow? (flows: hotline)
+            touchtone graph: which flow? (flows: outgoing-guard, hotline, account-line)
 
             """))
         #expect(try ToolBinary.run(["graph", "hotline", "--format", "svg"]) == .init(status: 2, output: "", errors: """
@@ -269,7 +268,7 @@ struct ToolTests {
 
     @Test func callRefusesBadOptions() throws {
         #expect(try ToolBinary.run(["call", "shop"]) == .init(status: 2, output: "", errors: """
-            touchtone call: no flow named 'shop' (flows: hotline)
+            touchtone call: no flow named 'shop' (flows: outgoing-guard, hotline, account-line)
 
             """))
         #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-02-30 10:00"]) == .init(status: 2, output: "", errors: """
