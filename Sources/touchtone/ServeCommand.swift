@@ -44,7 +44,7 @@ enum ServeCommand {
         let publicURL = options.effectivePublicURL()
         let engine: Engine
         do {
-            engine = try Engine(routes: Flows.routes, store: store,
+            engine = try Engine(routes: options.flows == "reference" ? Flows.referenceRoutes : Flows.routes, store: store,
                                 settings: EngineSettings(publicURL: publicURL, prompts: audioFolder))
         } catch {
             CommandLineTool.printError("touchtone serve: the flows have problems:")

@@ -31,6 +31,8 @@ public struct ServeOptions: Sendable {
     public var stateFile: String?
     /// `--log-format`.
     public var logFormat: LogFormat = .text
+    /// `--flows`: `all` (the routing table of Flows/) or `reference` (the benchmark flow).
+    public var flows = "all"
     /// 0 means one loop per core.
     public var threads = 0
     /// The limit and timeout flags.
@@ -56,6 +58,7 @@ public struct ServeOptions: Sendable {
         ("trusted-proxy", "TOUCHTONE_TRUSTED_PROXY", "ADDRESS[/PREFIX]", "believe X-Forwarded-For from this peer (repeatable)", true),
         ("state-file", "TOUCHTONE_STATE_FILE", "PATH", "save sessions here on shutdown, restore them on start", false),
         ("log-format", "TOUCHTONE_LOG_FORMAT", "text|json|off", "one line per push (default text)", false),
+        ("flows", "TOUCHTONE_FLOWS", "all|reference", "the routing table of Flows/ (default all), or the benchmark reference flow", false),
         ("threads", "TOUCHTONE_THREADS", "N", "event loops (default: one per core)", false),
         ("max-header-bytes", "TOUCHTONE_MAX_HEADER_BYTES", "N", "request line and headers, beyond: 431 (default 8192)", false),
         ("max-body-bytes", "TOUCHTONE_MAX_BODY_BYTES", "N", "request body, beyond: 413 (default 16384)", false),
@@ -180,6 +183,12 @@ public struct ServeOptions: Sendable {
                 throw UsageError("\(source) must be text, json or off, not \(CommandLineScanner.shown(text))")
             }
             options.logFormat = format
+        }
+        if let (text, source) = single("flows") {
+            guard text == "all" || text == "reference" else {
+                throw UsageError("\(source) must be all or reference, not \(CommandLineScanner.shown(text))")
+            }
+            options.flows = text
         }
         if let n = try integer("threads", 0...256) { options.threads = n }
         if let n = try integer("max-header-bytes", 256...1_048_576) { options.limits.maxHeaderBytes = n }
