@@ -92,7 +92,78 @@ func run(_ engine: Engine, _ bodies: [[UInt8]]) -> (nanoseconds: Double, bytes: 
 
 print("touchtone-bench: \(calls) calls per event type, \(sessionCount) sessions for memory and expiry")
 print("")
-print("1. One event through decode, session lookup, step and XML render (one core):")
+print("1. Memory: \(sessionCount) live sessions (78-character callIds, menu state, caller data):")
+do {
+    let clock = ManualClock()
+    let store = InMemorySessionStore(idleTimeout: .seconds(3600), maxSessions: sessionCount + 10)
+    let e = engine(store: store, clock: clock)
+    let newCalls = bodies(sessionCount) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice" }
+    let before = residentBytes()
+    for body in newCalls { _ = e.handle(body: body) }
+    let after = residentBytes()
+    print("   live sessions: \(store.count)")
+    print("   RSS growth: \((after - before) / 1_048_576) MiB, \((after - before) / max(store.count, 1)) bytes per session")
+
+    print("")
+    print("2. Expiry: every one of those sessions expires; the sweeper runs while one thread keeps handling events:")
+    clock.advance(by: 3601)
+    // The probe: one live call's dtmf events on a plain thread, timed one by one, first
+    // without and then while the sweeper expires every other session.
+    let probeBody = Array("event=dtmf&dtmf=7&callId=probe".utf8)
+    let probeCall = Array("event=newCall&from=492111234567&to=4915791234567&direction=in&callId=probe".utf8)
+    func probe(while running: () -> Void) -> [Int] {
+        let stop = Atomic<Bool>(false)
+        let samples = Mutex<[Int]>([])
+        let thread = Thread_start {
+            let clock = ContinuousClock()
+            var local: [Int] = []
+            local.reserveCapacity(1 << 20)
+            var n = 0
+            while !stop.load(ordering: .relaxed) {
+                if n % 2 == 0 { _ = e.handle(body: probeCall) }
+                let t0 = clock.now
+                _ = e.handle(body: probeBody)
+                let d = clock.now - t0
+                local.append(Int(d.components.seconds) * 1_000_000_000 + Int(d.components.attoseconds / 1_000_000_000))
+                n += 1
+            }
+            samples.withLock { $0 = local }
+        }
+        running()
+        stop.store(true, ordering: .relaxed)
+        thread.join()
+        return samples.withLock { $0 }.sorted()
+    }
+    func describe(_ sorted: [Int]) -> String {
+        guard !sorted.isEmpty else { return "no events" }
+        func at(_ q: Double) -> String { String(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1000) }
+        return "\(sorted.count) events: p50 \(at(0.5)) µs, p99 \(at(0.99)) µs, p99.9 \(at(0.999)) µs, max \(Double(sorted.last!) / 1000) µs"
+    }
+    let baselineStart = ContinuousClock.now
+    let baseline = probe { while ContinuousClock.now - baselineStart < .seconds(1) {} }
+    let timer = ContinuousClock()
+    var worstSweep = Duration.zero
+    var expired = 0
+    var total = Duration.zero
+    let during = probe {
+        let sweepStart = timer.now
+        while true {
+            let t0 = timer.now
+            let report = store.sweep(now: clock.now())
+            let d = timer.now - t0
+            if d > worstSweep { worstSweep = d }
+            expired += report.expired.count
+            if report.completedPass && store.count <= 1 { break }
+        }
+        total = timer.now - sweepStart
+    }
+    print("   expired \(expired) sessions in \(total); longest sweep(now:) call \(worstSweep) (one shard; the lock is held for its scan only)")
+    print("   a live call's events, no sweep running:   " + describe(baseline))
+    print("   a live call's events, while all expire:   " + describe(during))
+}
+
+print("")
+print("3. One event through decode, session lookup, step and XML render (one core):")
 do {
     let clock = ManualClock()
     let store = InMemorySessionStore(maxSessions: calls + 10)
@@ -113,67 +184,12 @@ do {
     print("   \(label("dtmf (menu step -> re-prompt)")) \(column(ns, 7)) ns/event  \(column(1e9 / ns, 10)) events/s")
 }
 
-print("")
-print("2. Memory: \(sessionCount) live sessions (78-character callIds, menu state, caller data):")
-do {
-    let clock = ManualClock()
-    let store = InMemorySessionStore(idleTimeout: .seconds(3600), maxSessions: sessionCount + 10)
-    let e = engine(store: store, clock: clock)
-    let newCalls = bodies(sessionCount) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice" }
-    let before = residentBytes()
-    for body in newCalls { _ = e.handle(body: body) }
-    let after = residentBytes()
-    print("   live sessions: \(store.count)")
-    print("   RSS growth: \((after - before) / 1_048_576) MiB, \((after - before) / max(store.count, 1)) bytes per session")
-
-    print("")
-    print("3. Expiry: every one of those sessions expires; the sweeper runs while one thread keeps handling events:")
-    clock.advance(by: 3601)
-    let stop = Atomic<Bool>(false)
-    let worstEvent = Atomic<Int>(0)
-    let eventsDone = Atomic<Int>(0)
-    let probe = Thread_start {
-        // A live call's dtmf events, measured one by one while the sweep runs.
-        let body = Array("event=dtmf&dtmf=7&callId=probe".utf8)
-        _ = e.handle(body: Array("event=newCall&from=492111234567&to=4915791234567&direction=in&callId=probe".utf8))
-        let clock = ContinuousClock()
-        while !stop.load(ordering: .relaxed) {
-            let t0 = clock.now
-            _ = e.handle(body: body)
-            let d = clock.now - t0
-            let ns = Int(d.components.seconds) * 1_000_000_000 + Int(d.components.attoseconds / 1_000_000_000)
-            if ns > worstEvent.load(ordering: .relaxed) { worstEvent.store(ns, ordering: .relaxed) }
-            eventsDone.add(1, ordering: .relaxed)
-            if eventsDone.load(ordering: .relaxed) % 2 == 0 {
-                _ = e.handle(body: Array("event=newCall&from=492111234567&to=4915791234567&direction=in&callId=probe".utf8))
-            }
-        }
-    }
-    let timer = ContinuousClock()
-    var worstSweep = Duration.zero
-    var expired = 0
-    let sweepStart = timer.now
-    while true {
-        let t0 = timer.now
-        let report = store.sweep(now: clock.now())
-        let d = timer.now - t0
-        if d > worstSweep { worstSweep = d }
-        expired += report.expired.count
-        if report.completedPass && store.count <= 1 { break }
-    }
-    let total = timer.now - sweepStart
-    stop.store(true, ordering: .relaxed)
-    probe.join()
-    print("   expired \(expired) sessions in \(total); longest single sweep step (one shard's lock) \(worstSweep)")
-    print("   longest event while sweeping: \(Double(worstEvent.load(ordering: .relaxed)) / 1000) µs over \(eventsDone.load(ordering: .relaxed)) events")
-}
-
 /// A plain thread (not Swift concurrency's pool) for the probe.
 final class Thread_start: @unchecked Sendable {
     private var thread = pthread_t()
-    private let body: () -> Void
+    private let body: @Sendable () -> Void
 
-    init(_ body: @escaping () -> Void) {
+    init(_ body: @escaping @Sendable () -> Void) {
         self.body = body
         let box = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
