@@ -253,28 +253,22 @@ public final class InMemorySessionStore: SessionStore {
         case none
         /// The removed sessions.
         case sessions([Session])
-        /// The shard's whole former table; the sessions in it idle since before `cutoff`
-        /// (`count` of them) are the removed ones, the others live on in the new table.
-        case table(SessionTable, cutoff: Date, count: Int)
+        /// The removed sessions in the chunks they filled, `count` in all.
+        case chunks([[Session]], count: Int)
 
         var count: Int {
             switch self {
             case .none: 0
             case .sessions(let sessions): sessions.count
-            case .table(_, _, let count): count
+            case .chunks(_, let count): count
             }
         }
 
         var sessions: [Session] {
             switch self {
-            case .none:
-                return []
-            case .sessions(let sessions):
-                return sessions
-            case .table(let table, let cutoff, _):
-                var expired: [Session] = []
-                table.forEach { if $0.lastActivity < cutoff { expired.append($0) } }
-                return expired
+            case .none: []
+            case .sessions(let sessions): sessions
+            case .chunks(let chunks, _): Array(chunks.joined())
             }
         }
     }
@@ -289,31 +283,18 @@ public final class InMemorySessionStore: SessionStore {
     /// Removes the sessions idle since before `cutoff` from one shard (whose lock the
     /// caller holds) and lowers the live count by their number.
     ///
-    /// Kept short under the lock: when most of a shard expires (a burst of calls ending
-    /// together), the survivors move to a fresh table and the old one leaves the lock
-    /// whole, so neither listing nor freeing the expired sessions happens under it.
+    /// Kept short under the lock: a few expired sessions are taken out one by one; when
+    /// many expire (a burst of calls ending together), the survivors are moved to the
+    /// front, the chunks behind them leave the lock whole and the index is rebuilt once.
+    /// The expired sessions are freed after the lock is released, never under it.
     private func removeExpired(from sessions: inout SessionTable, before cutoff: Date) -> Removal {
         let expiredCount = sessions.countIdle(before: cutoff)
         guard expiredCount > 0 else { return .none }
         liveCount.subtract(expiredCount, ordering: .relaxed)
-
-        if expiredCount * 2 >= sessions.count {
-            var survivors = SessionTable()
-            if expiredCount < sessions.count {
-                survivors.reserveIndex(sessions.count - expiredCount)
-                sessions.forEach { session in
-                    if session.lastActivity >= cutoff {
-                        survivors.append(session, hash: session.storedCallId.keyHash)
-                    }
-                }
-            }
-            // A rebuilt table also gives back the memory a burst left behind.
-            swap(&sessions, &survivors)
-            return .table(survivors, cutoff: cutoff, count: expiredCount)
+        if expiredCount * 8 < sessions.count {
+            return .sessions(sessions.removeIdle(before: cutoff, count: expiredCount))
         }
-        // Fewer than half expire: take them out one by one (each moves the last session
-        // into its slot); they are freed when the caller drops the report, after the lock.
-        return .sessions(sessions.removeIdle(before: cutoff, count: expiredCount))
+        return .chunks(sessions.detachIdle(before: cutoff), count: expiredCount)
     }
 }
 
@@ -383,12 +364,6 @@ struct SessionTable: Sendable {
         place(slot: count - 1, hash: hash)
     }
 
-    /// Makes room in the index for `sessions` without growing.
-    mutating func reserveIndex(_ sessions: Int) {
-        let capacity = Self.indexCapacity(for: sessions)
-        if capacity > index.count { rebuildIndex(capacity: capacity) }
-    }
-
     /// Removes and returns the session in `slot`; the last session moves into it.
     mutating func remove(at slot: Int) -> Session {
         unplace(slot: slot, hash: key(at: slot).keyHash)
@@ -432,6 +407,52 @@ struct SessionTable: Sendable {
             }
         }
         return removed
+    }
+
+    /// Moves the sessions idle since before `cutoff` out of the table, in chunks (whole
+    /// chunks are handed over, not copied), and rebuilds the index for the others.
+    mutating func detachIdle(before cutoff: Date) -> [[Session]] {
+        // Survivors to the front, in order; the idle ones end up behind them.
+        var live = 0
+        for slot in 0..<count where chunks[slot >> Self.chunkShift][slot & Self.chunkMask].lastActivity >= cutoff {
+            if slot != live { swapSlots(slot, live) }
+            live += 1
+        }
+        guard live < count else { return [] }
+        var detached: [[Session]] = []
+        let firstWholeChunk = (live + Self.chunkMask) >> Self.chunkShift
+        while chunks.count > firstWholeChunk {
+            detached.append(chunks.removeLast())
+        }
+        if live & Self.chunkMask != 0 {
+            let boundary = live >> Self.chunkShift
+            let offset = live & Self.chunkMask
+            detached.append(Array(chunks[boundary][offset...]))
+            chunks[boundary].removeSubrange(offset...)
+        }
+        count = live
+        if count == 0 {
+            chunks = []
+            index = []
+            slotBits = 0
+        } else {
+            rebuildIndex(capacity: Self.indexCapacity(for: count))
+        }
+        return detached
+    }
+
+    /// Exchanges two sessions without copying them (moves, no reference counting).
+    private mutating func swapSlots(_ a: Int, _ b: Int) {
+        let (chunkA, offsetA) = (a >> Self.chunkShift, a & Self.chunkMask)
+        let (chunkB, offsetB) = (b >> Self.chunkShift, b & Self.chunkMask)
+        if chunkA == chunkB {
+            chunks[chunkA].swapAt(offsetA, offsetB)
+            return
+        }
+        var other: [Session] = []
+        swap(&other, &chunks[chunkB])
+        swap(&chunks[chunkA][offsetA], &other[offsetB])
+        swap(&other, &chunks[chunkB])
     }
 
     // MARK: Index
