@@ -495,6 +495,13 @@ private struct BodyFailure: Error, Equatable {}
         #expect(session.answered && session.state == 65535 && session.phase == .finished)
     }
 
+    @Test func sessionPrintsItsPublicFields() {
+        let text = String(describing: makeSession("ABC1"))
+        #expect(text.hasPrefix(#"Session(callId: ABC1, flow: "main", flowVersion: 1, state: 0"#), "\(text)")
+        #expect(text.contains(#"users: ["Alice"]"#), "\(text)")
+        #expect(!text.contains("stored"), "\(text)")
+    }
+
     @Test func updateThatChangesTheCallIdLeavesTheSessionUnderItsKey() {
         let store = InMemorySessionStore(shards: 1)
         add(makeSession("AAAA"), to: store)

@@ -441,3 +441,27 @@ enum CompactCallID: Sendable, Hashable {
         }
     }
 }
+
+// Printed and dumped with the public fields, as before the compact representation.
+extension Session: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "callId": callId, "flow": flow, "flowVersion": flowVersion, "state": state, "phase": phase,
+                "noInputCount": noInputCount, "wrongKeyCount": wrongKeyCount, "silenceStreak": silenceStreak,
+                "trail": trail.states, "variables": variables, "call": call, "answered": answered,
+                "startedAt": startedAt, "lastActivity": lastActivity,
+            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
+    }
+}
+
+extension CallData: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "from": from, "to": to, "direction": direction, "users": users, "diversion": diversion as Any,
+            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
+    }
+}
