@@ -511,6 +511,20 @@ private struct BodyFailure: Error, Equatable {}
         #expect(store.session("BBBB") == nil)
     }
 
+    @Test func oneLargeShardFindsEverySessionAsItGrowsAndShrinks() {
+        // Past 2^15 index buckets an entry no longer holds its home bucket: both ways tested.
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        let ids = (0..<30_000).map { String($0 &* 7919, radix: 16) }
+        for id in ids { add(makeSession(id), to: store) }
+        for id in ids where id.hasSuffix("1") || id.hasSuffix("a") { #expect(store.remove(CallID(id)) != nil) }
+        let left = ids.filter { !($0.hasSuffix("1") || $0.hasSuffix("a")) }
+        #expect(store.count == left.count)
+        #expect(left.allSatisfy { store.session(CallID($0))?.callId.rawValue == $0 })
+        for id in left.dropFirst(20) { store.remove(CallID(id)) }
+        #expect(store.count == 20)
+        #expect(Set(store.allSessions().map(\.callId.rawValue)) == Set(left.prefix(20)))
+    }
+
     @Test func tableAgreesWithADictionaryThroughInsertsRemovalsAndSweeps() {
         // A deterministic mix over one shard: growing, shrinking and sweeping the index.
         let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)

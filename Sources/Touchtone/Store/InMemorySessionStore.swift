@@ -124,7 +124,7 @@ public final class InMemorySessionStore: SessionStore {
         return shard(for: key).sessions.withLock { sessions in
             guard let slot = sessions.find(key, hash: hash) else { return nil }
             liveCount.subtract(1, ordering: .relaxed)
-            return sessions.remove(at: slot)
+            return sessions.remove(at: slot, hash: hash)
         }
     }
 
@@ -336,7 +336,7 @@ struct SessionTable: Sendable {
         guard !index.isEmpty else { return nil }
         let mask = index.count - 1
         let tag = tag(of: hash)
-        var bucket = Int(truncatingIfNeeded: hash) & mask
+        var bucket = home(of: hash)
         while true {
             let entry = index[bucket]
             if entry == 0 { return nil }
@@ -364,9 +364,10 @@ struct SessionTable: Sendable {
         place(slot: count - 1, hash: hash)
     }
 
-    /// Removes and returns the session in `slot`; the last session moves into it.
-    mutating func remove(at slot: Int) -> Session {
-        unplace(slot: slot, hash: key(at: slot).keyHash)
+    /// Removes and returns the session in `slot` (whose key's `keyHash` is `hash`, when
+    /// known); the last session moves into it.
+    mutating func remove(at slot: Int, hash: UInt64? = nil) -> Session {
+        unplace(slot: slot, hash: hash ?? key(at: slot).keyHash)
         let last = count - 1
         var removed = chunks[chunks.count - 1].removeLast()
         if slot != last {
@@ -459,6 +460,27 @@ struct SessionTable: Sendable {
 
     private var slotMask: UInt32 { slotBits >= 32 ? .max : (1 << slotBits) - 1 }
 
+    /// log2(index.count).
+    private var indexBits: UInt32 { slotBits &- 1 }
+
+    /// The bucket where the search for `hash` starts: the top bits of the hash's high half,
+    /// which an entry keeps (up to 2^15 buckets), so that moving entries needs no rehash.
+    private func home(of hash: UInt64) -> Int {
+        if indexBits <= 15 {
+            return Int(truncatingIfNeeded: hash >> (64 - UInt64(indexBits)))
+        }
+        return Int(truncatingIfNeeded: hash) & (index.count - 1)
+    }
+
+    /// The home bucket of the session an index entry points at.
+    private func homeOfEntry(_ entry: UInt32) -> Int {
+        if indexBits <= 15 {
+            // The entry's top 31 - indexBits bits are the hash's, at least indexBits of them.
+            return Int(entry >> (32 - indexBits))
+        }
+        return home(of: key(at: Int(entry & slotMask) - 1).keyHash)
+    }
+
     private func tag(of hash: UInt64) -> UInt32 {
         UInt32(truncatingIfNeeded: hash >> 32) & ~slotMask
     }
@@ -484,7 +506,7 @@ struct SessionTable: Sendable {
 
     private mutating func place(slot: Int, hash: UInt64) {
         let mask = index.count - 1
-        var bucket = Int(truncatingIfNeeded: hash) & mask
+        var bucket = home(of: hash)
         while index[bucket] != 0 { bucket = (bucket + 1) & mask }
         index[bucket] = tag(of: hash) | UInt32(slot + 1)
     }
@@ -493,7 +515,7 @@ struct SessionTable: Sendable {
     private func bucket(of slot: Int, hash: UInt64) -> Int {
         let mask = index.count - 1
         let entry = UInt32(slot + 1)
-        var bucket = Int(truncatingIfNeeded: hash) & mask
+        var bucket = home(of: hash)
         while index[bucket] & slotMask != entry { bucket = (bucket + 1) & mask }
         return bucket
     }
@@ -505,7 +527,7 @@ struct SessionTable: Sendable {
         var next = (hole + 1) & mask
         while index[next] != 0 {
             let entry = index[next]
-            let home = Int(truncatingIfNeeded: key(at: Int(entry & slotMask) - 1).keyHash) & mask
+            let home = homeOfEntry(entry)
             // The entry may fill the hole when the hole lies between its home and it.
             if (next &- home) & mask >= (next &- hole) & mask {
                 index[hole] = entry
