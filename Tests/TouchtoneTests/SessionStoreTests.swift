@@ -405,4 +405,170 @@ private struct BodyFailure: Error, Equatable {}
         #expect(load.min()! > 50)
         #expect(load.max()! < 160)
     }
+
+    // MARK: compact sessions
+
+    @Test func sessionStaysSmall() {
+        // A million sessions live in memory at once: every byte here is a megabyte there.
+        #expect(MemoryLayout<Session>.size <= 176)
+        #expect(MemoryLayout<CallData>.size <= 72)
+    }
+
+    @Test(arguments: [
+        "54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57",  // 78 hex, packed
+        "54566b150b0c0d3a5d564d5f565f735b54565b54505e535e78595756455045544647465f5a57",  // lower case, packed
+        "7336664479460300001", "9", "123", "0000", "abcdef", "ABCDEF",                    // packed
+        "54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A570",  // 79: a string
+        "54566b150b0c0d3a5d564d5f565f735b54565b54505e535e78595756455045544647465F5A57",  // mixed case
+        "", "call-1", "12 34", "Jürgen", "g", "0x12", String(repeating: "A", count: 256),
+    ])
+    func everyCallIdComesBackAsItWentIn(_ id: String) {
+        let session = makeSession(id)
+        #expect(session.callId.rawValue == id)
+        #expect(Array(session.callId.rawValue.utf8) == Array(id.utf8))
+        let store = InMemorySessionStore(shards: 4)
+        add(session, to: store)
+        #expect(store.session(CallID(id)) == session)
+        #expect(store.update(CallID(id)) { $0.callId } == CallID(id))
+        #expect(store.allSessions().map(\.callId) == [CallID(id)])
+        let sameShard = store.shardCount - 1
+        #expect(
+            InMemorySessionStore.shardIndex(of: CallID(id), mask: sameShard)
+                == InMemorySessionStore.shardIndex(of: session.callId, mask: sameShard))
+        #expect(store.remove(CallID(id)) == session)
+        #expect(store.count == 0)
+    }
+
+    @Test func callIdsThatDifferOnlyInCaseAreDifferentCalls() {
+        let store = InMemorySessionStore(shards: 1)
+        for id in ["ab12", "AB12", "Ab12", "ab120", "0ab12"] { add(makeSession(id), to: store) }
+        #expect(store.count == 5)
+        #expect(store.session("aB12") == nil)
+        #expect(store.remove("AB12")?.callId == "AB12")
+        #expect(store.session("ab12")?.callId == "ab12")
+        #expect(store.session("Ab12")?.callId == "Ab12")
+    }
+
+    @Test func sessionsCompareAndHashByTheirCallIdString() {
+        // "\u{212A}" (Kelvin sign) is canonically equivalent to "K": equal as String, as CallID.
+        #expect(makeSession("K") == makeSession("\u{212A}"))
+        #expect(Set([makeSession("K"), makeSession("\u{212A}")]).count == 1)
+        #expect(makeSession("AB") != makeSession("ab"))
+        var changed = makeSession("AB")
+        changed.callId = "ab"
+        #expect(changed == makeSession("ab"))
+    }
+
+    @Test func usersOfACallAreKeptInOrder() throws {
+        for users in [[], ["Alice"], ["Alice", "Bob"], ["w0", "w1", "w0"]] {
+            var call = CallData(from: "1", to: "2", direction: .outgoing, users: users)
+            #expect(call.users == users)
+            let decoded = try JSONDecoder().decode(CallData.self, from: JSONEncoder().encode(call))
+            #expect(decoded == call)
+            #expect(decoded.users == users)
+            call.users.append("Carol")
+            #expect(call.users == users + ["Carol"])
+            #expect(call == CallData(from: "1", to: "2", direction: .outgoing, users: users + ["Carol"]))
+        }
+        // A missing `users` key is an error, as it always was; a missing diversion is nil.
+        let json = Data(#"{"from":"1","to":"2","direction":"in"}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(CallData.self, from: json) }
+        let noDiversion = try JSONDecoder().decode(CallData.self, from: Data(#"{"from":"1","to":"2","direction":"in","users":[]}"#.utf8))
+        #expect(noDiversion.diversion == nil)
+        #expect(!String(decoding: try JSONEncoder().encode(noDiversion), as: UTF8.self).contains("diversion"))
+    }
+
+    @Test func trailAndCountersKeepTheirValuesInTheCompactSession() {
+        var session = makeSession("call-1")
+        session.trail.push(3)
+        session.trail.push(65535)
+        session.noInputCount = 255
+        session.wrongKeyCount = 7
+        session.silenceStreak = 200
+        session.answered = true
+        session.state = 65535
+        session.phase = .finished
+        #expect(session.trail.states == [3, 65535])
+        #expect(session.trail.pop() == 65535)
+        #expect(session.trail.states == [3])
+        #expect([session.noInputCount, session.wrongKeyCount, session.silenceStreak] == [255, 7, 200])
+        #expect(session.answered && session.state == 65535 && session.phase == .finished)
+    }
+
+    @Test func sessionPrintsItsPublicFields() {
+        let text = String(describing: makeSession("ABC1"))
+        #expect(text.hasPrefix(#"Session(callId: ABC1, flow: "main", flowVersion: 1, state: 0"#), "\(text)")
+        #expect(text.contains(#"users: ["Alice"]"#), "\(text)")
+        #expect(!text.contains("stored"), "\(text)")
+    }
+
+    @Test func updateThatChangesTheCallIdLeavesTheSessionUnderItsKey() {
+        let store = InMemorySessionStore(shards: 1)
+        add(makeSession("AAAA"), to: store)
+        store.update("AAAA") { $0.callId = "BBBB"; $0.state = 9 }
+        #expect(store.session("AAAA")?.callId == "AAAA")
+        #expect(store.session("AAAA")?.state == 9)
+        #expect(store.session("BBBB") == nil)
+    }
+
+    @Test func oneLargeShardFindsEverySessionAsItGrowsAndShrinks() {
+        // Past 2^15 index buckets an entry no longer holds its home bucket: both ways tested.
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        let ids = (0..<30_000).map { String($0 &* 7919, radix: 16) }
+        for id in ids { add(makeSession(id), to: store) }
+        for id in ids where id.hasSuffix("1") || id.hasSuffix("a") { #expect(store.remove(CallID(id)) != nil) }
+        let left = ids.filter { !($0.hasSuffix("1") || $0.hasSuffix("a")) }
+        #expect(store.count == left.count)
+        #expect(left.allSatisfy { store.session(CallID($0))?.callId.rawValue == $0 })
+        for id in left.dropFirst(20) { store.remove(CallID(id)) }
+        #expect(store.count == 20)
+        #expect(Set(store.allSessions().map(\.callId.rawValue)) == Set(left.prefix(20)))
+    }
+
+    @Test func tableAgreesWithADictionaryThroughInsertsRemovalsAndSweeps() {
+        // A deterministic mix over one shard: growing, shrinking and sweeping the index.
+        let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
+        var model: [String: Session] = [:]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: seed >> 33)
+        }
+        for step in 0..<20_000 {
+            let id = next() % 3 == 0 ? "call-\(next() % 3_000)" : String(next() % 3_000, radix: 16, uppercase: true)
+            switch next() % 10 {
+            case 0..<5:
+                let session = makeSession(id, lastActivity: Double(step / 100))
+                let outcome = store.insert(session)
+                if let existing = model[id] {
+                    #expect(outcome == .exists(existing))
+                } else {
+                    #expect(outcome == .inserted)
+                    model[id] = session
+                }
+            case 5..<8:
+                #expect(store.remove(CallID(id)) == model.removeValue(forKey: id))
+            case 8:
+                let found = store.update(CallID(id)) { session -> UInt16 in
+                    session.state &+= 1
+                    return session.state
+                }
+                model[id]?.state &+= 1
+                #expect(found == model[id]?.state)
+            default:
+                let now = at(Double(step / 100 + next() % 40))
+                let expired = store.sweep(now: now).expired
+                let expected = model.values.filter { $0.lastActivity < now.addingTimeInterval(-60) }
+                #expect(Set(expired.map(\.callId)) == Set(expected.map(\.callId)))
+                for session in expired { model.removeValue(forKey: session.callId.rawValue) }
+            }
+            if step % 1_000 == 0 {
+                #expect(store.count == model.count)
+                for (id, session) in model { #expect(store.session(CallID(id)) == session) }
+            }
+        }
+        #expect(store.count == model.count)
+        #expect(Set(store.allSessions().map(\.callId.rawValue)) == Set(model.keys))
+        for (id, session) in model { #expect(store.session(CallID(id)) == session) }
+    }
 }

@@ -6,13 +6,12 @@ import FoundationEssentials
 /// restores on start. It names its flow and the flow's version; a restored session whose
 /// flow changed version is dropped rather than misread.
 public struct Session: Sendable, Hashable, Codable {
-    public var callId: CallID
-    /// The flow's name in the routing table.
-    public var flow: String
-    /// The flow's version when the session started.
-    public var flowVersion: Int
-    /// The index of the current state in the flow's state enum (`allCases` order).
-    public var state: UInt16
+    // The stored fields are ordered so that the small ones fill the padding after `call`
+    // and `storedCallId` (a million sessions live in memory at once): 176 bytes in all
+    // (`MemoryLayout<Session>.size`, checked by a test).
+
+    /// The call as sipgate described it in `newCall`.
+    public var call: CallData
     /// What the session is waiting for in that state.
     public var phase: Phase
     /// No-input events in the current state since it was entered.
@@ -21,35 +20,96 @@ public struct Session: Sendable, Hashable, Codable {
     public var wrongKeyCount: UInt8
     /// No-input events in a row, across states; bounds silence loops call-wide.
     public var silenceStreak: UInt8
-    /// The menus visited before the current one, for "back".
-    public var trail: MenuTrail
-    /// Values collected from the caller or set by look-ups.
-    public var variables: Variables
-    /// The call as sipgate described it in `newCall`.
-    public var call: CallData
     /// Whether sipgate reported the call answered.
     public var answered: Bool
+    /// The flow's name in the routing table.
+    public var flow: String
     public var startedAt: Date
     public var lastActivity: Date
+    /// The flow's version when the session started.
+    public var flowVersion: Int
+    /// Values collected from the caller or set by look-ups.
+    public var variables: Variables
+    /// The callId, hex ones packed inline (no allocation of their own).
+    var storedCallId: CompactCallID
+    private var trailDepth: UInt8
+    /// The index of the current state in the flow's state enum (`allCases` order).
+    public var state: UInt16
+    private var trailStates: UInt64
+
+    /// The call's id (sipgate's `callId`).
+    public var callId: CallID {
+        get { storedCallId.callId }
+        set { storedCallId = CompactCallID(newValue) }
+    }
+
+    /// The menus visited before the current one, for "back".
+    public var trail: MenuTrail {
+        get { MenuTrail(packed: trailStates, depth: trailDepth) }
+        set {
+            trailStates = newValue.packed
+            trailDepth = newValue.depth
+        }
+    }
 
     public init(
         callId: CallID, flow: String, flowVersion: Int, state: UInt16, phase: Phase = .idle,
         call: CallData, startedAt: Date
     ) {
-        self.callId = callId
-        self.flow = flow
-        self.flowVersion = flowVersion
-        self.state = state
+        self.call = call
         self.phase = phase
         self.noInputCount = 0
         self.wrongKeyCount = 0
         self.silenceStreak = 0
-        self.trail = MenuTrail()
-        self.variables = Variables()
-        self.call = call
         self.answered = false
+        self.flow = flow
         self.startedAt = startedAt
         self.lastActivity = startedAt
+        self.flowVersion = flowVersion
+        self.variables = Variables()
+        self.storedCallId = CompactCallID(callId)
+        self.trailDepth = 0
+        self.state = state
+        self.trailStates = 0
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case callId, flow, flowVersion, state, phase, noInputCount, wrongKeyCount, silenceStreak
+        case trail, variables, call, answered, startedAt, lastActivity
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            callId: try c.decode(CallID.self, forKey: .callId), flow: try c.decode(String.self, forKey: .flow),
+            flowVersion: try c.decode(Int.self, forKey: .flowVersion), state: try c.decode(UInt16.self, forKey: .state),
+            phase: try c.decode(Phase.self, forKey: .phase), call: try c.decode(CallData.self, forKey: .call),
+            startedAt: try c.decode(Date.self, forKey: .startedAt))
+        noInputCount = try c.decode(UInt8.self, forKey: .noInputCount)
+        wrongKeyCount = try c.decode(UInt8.self, forKey: .wrongKeyCount)
+        silenceStreak = try c.decode(UInt8.self, forKey: .silenceStreak)
+        trail = try c.decode(MenuTrail.self, forKey: .trail)
+        variables = try c.decode(Variables.self, forKey: .variables)
+        answered = try c.decode(Bool.self, forKey: .answered)
+        lastActivity = try c.decode(Date.self, forKey: .lastActivity)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(callId, forKey: .callId)
+        try c.encode(flow, forKey: .flow)
+        try c.encode(flowVersion, forKey: .flowVersion)
+        try c.encode(state, forKey: .state)
+        try c.encode(phase, forKey: .phase)
+        try c.encode(noInputCount, forKey: .noInputCount)
+        try c.encode(wrongKeyCount, forKey: .wrongKeyCount)
+        try c.encode(silenceStreak, forKey: .silenceStreak)
+        try c.encode(trail, forKey: .trail)
+        try c.encode(variables, forKey: .variables)
+        try c.encode(call, forKey: .call)
+        try c.encode(answered, forKey: .answered)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(lastActivity, forKey: .lastActivity)
     }
 
     /// What a session waits for.
@@ -71,20 +131,70 @@ public struct Session: Sendable, Hashable, Codable {
 public struct CallData: Sendable, Hashable, Codable {
     public var from: String
     public var to: String
-    public var direction: Direction
-    public var users: [String]
     public var diversion: String?
+    /// Almost every call has one user: kept without an array of its own.
+    private var storedUsers: StoredUsers
+    public var direction: Direction
+
+    private enum StoredUsers: Sendable, Hashable {
+        case none
+        case one(String)
+        case many([String])
+
+        init(_ users: [String]) {
+            switch users.count {
+            case 0: self = .none
+            case 1: self = .one(users[0])
+            default: self = .many(users)
+            }
+        }
+
+        var users: [String] {
+            switch self {
+            case .none: []
+            case .one(let user): [user]
+            case .many(let users): users
+            }
+        }
+    }
+
+    /// `user[]` of `newCall`: the users receiving (in) or placing (out) the call, in order.
+    public var users: [String] {
+        get { storedUsers.users }
+        set { storedUsers = StoredUsers(newValue) }
+    }
 
     public init(from: String, to: String, direction: Direction, users: [String] = [], diversion: String? = nil) {
         self.from = from
         self.to = to
-        self.direction = direction
-        self.users = users
         self.diversion = diversion
+        self.storedUsers = StoredUsers(users)
+        self.direction = direction
     }
 
     public init(_ event: NewCallEvent) {
         self.init(from: event.from, to: event.to, direction: event.direction, users: event.users, diversion: event.diversion)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case from, to, direction, users, diversion
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            from: try c.decode(String.self, forKey: .from), to: try c.decode(String.self, forKey: .to),
+            direction: try c.decode(Direction.self, forKey: .direction), users: try c.decode([String].self, forKey: .users),
+            diversion: try c.decodeIfPresent(String.self, forKey: .diversion))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(from, forKey: .from)
+        try c.encode(to, forKey: .to)
+        try c.encode(direction, forKey: .direction)
+        try c.encode(users, forKey: .users)
+        try c.encodeIfPresent(diversion, forKey: .diversion)
     }
 }
 
@@ -94,10 +204,15 @@ public struct CallData: Sendable, Hashable, Codable {
 /// are shallow, and keeping this inline keeps a session free of extra allocations.
 public struct MenuTrail: Sendable, Hashable, Codable {
     public static let capacity = 4
-    private var packed: UInt64 = 0
-    private var depth: UInt8 = 0
+    private(set) var packed: UInt64 = 0
+    private(set) var depth: UInt8 = 0
 
     public init() {}
+
+    init(packed: UInt64, depth: UInt8) {
+        self.packed = packed
+        self.depth = depth
+    }
 
     public init(_ states: [UInt16]) {
         for s in states { push(s) }
@@ -184,5 +299,169 @@ public struct Variables: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(entries.filter { !$0.sensitive })
+    }
+}
+
+/// A callId as a session keeps it: a string of 1 to 78 hex digits of one case (sipgate's
+/// are 78 upper-case ones) packed two digits to a byte inside the session, any other
+/// string as it is.
+///
+/// Whether and how a string is packed depends on the string alone, so equal strings are
+/// stored alike and the store can compare stored callIds byte for byte.
+enum CompactCallID: Sendable, Hashable {
+    case packed(PackedHex)
+    case string(CallID)
+
+    init(_ callId: CallID) {
+        if let packed = PackedHex(callId.rawValue) {
+            self = .packed(packed)
+        } else {
+            self = .string(callId)
+        }
+    }
+
+    var callId: CallID {
+        switch self {
+        case .packed(let packed): CallID(packed.string)
+        case .string(let callId): callId
+        }
+    }
+
+    /// Equal as strings, as `CallID` compares them.
+    static func == (lhs: CompactCallID, rhs: CompactCallID) -> Bool {
+        switch (lhs, rhs) {
+        case (.packed(let a), .packed(let b)): a == b
+        default: lhs.callId == rhs.callId
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(callId)
+    }
+
+    /// Whether both are the same UTF-8 bytes (the store's notion of the same call).
+    func isSameKey(as other: CompactCallID) -> Bool {
+        switch (self, other) {
+        case (.packed(let a), .packed(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.rawValue.utf8.elementsEqual(b.rawValue.utf8)
+        default: return false  // a string that packs is always packed
+        }
+    }
+
+    /// A hash of the key's bytes, seeded per process (Hasher): callers cannot aim at a slot.
+    var keyHash: UInt64 {
+        var hasher = Hasher()
+        switch self {
+        case .packed(let packed):
+            hasher.combine(packed.w0)
+            hasher.combine(packed.w1)
+            hasher.combine(packed.w2)
+            hasher.combine(packed.w3)
+            hasher.combine(packed.w4)
+        case .string(let callId):
+            var text = callId.rawValue
+            hasher.combine(1 as UInt8)  // apart from any packed key
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// Calls `body` with each UTF-8 byte of the callId, in order, without building the string.
+    func forEachUTF8Byte(_ body: (UInt8) -> Void) {
+        switch self {
+        case .packed(let packed):
+            packed.forEachUTF8Byte(body)
+        case .string(let callId):
+            var text = callId.rawValue
+            text.withUTF8 { bytes in
+                for byte in bytes { body(byte) }
+            }
+        }
+    }
+
+    /// Up to 78 hex digits of one case, two to a byte (high nibble first) in bytes 0...38;
+    /// byte 39 holds the digit count and, in its top bit, whether the letters are lower case.
+    struct PackedHex: Sendable, Hashable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0, w4: UInt64 = 0
+
+        static let maxDigits = 78
+
+        init?(_ text: String) {
+            var text = text
+            var packed = PackedHex()
+            let fits = text.withUTF8 { utf8 -> Bool in
+                guard utf8.count >= 1 && utf8.count <= Self.maxDigits else { return false }
+                return withUnsafeMutableBytes(of: &packed) { raw -> Bool in
+                    var upper = false
+                    var lower = false
+                    for (i, byte) in utf8.enumerated() {
+                        let nibble: UInt8
+                        switch byte {
+                        case 0x30...0x39: nibble = byte &- 0x30
+                        case 0x41...0x46: nibble = byte &- 0x41 &+ 10; upper = true
+                        case 0x61...0x66: nibble = byte &- 0x61 &+ 10; lower = true
+                        default: return false
+                        }
+                        raw[i >> 1] |= i & 1 == 0 ? nibble << 4 : nibble
+                    }
+                    if upper && lower { return false }
+                    raw[39] = UInt8(utf8.count) | (lower ? 0x80 : 0)
+                    return true
+                }
+            }
+            guard fits else { return nil }
+            self = packed
+        }
+
+        private init() {}
+
+        func forEachUTF8Byte(_ body: (UInt8) -> Void) {
+            var copy = self
+            withUnsafeBytes(of: &copy) { raw in
+                let count = Int(raw[39] & 0x7F)
+                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
+                for i in 0..<count {
+                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
+                    body(nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
+                }
+            }
+        }
+
+        var string: String {
+            var copy = self
+            let count = withUnsafeBytes(of: &copy) { Int($0[39] & 0x7F) }
+            return String(unsafeUninitializedCapacity: count) { out in
+                var i = 0
+                forEachUTF8Byte { byte in
+                    out[i] = byte
+                    i += 1
+                }
+                return count
+            }
+        }
+    }
+}
+
+// Printed and dumped with the public fields, as before the compact representation.
+extension Session: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "callId": callId, "flow": flow, "flowVersion": flowVersion, "state": state, "phase": phase,
+                "noInputCount": noInputCount, "wrongKeyCount": wrongKeyCount, "silenceStreak": silenceStreak,
+                "trail": trail.states, "variables": variables, "call": call, "answered": answered,
+                "startedAt": startedAt, "lastActivity": lastActivity,
+            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
+    }
+}
+
+extension CallData: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "from": from, "to": to, "direction": direction, "users": users, "diversion": diversion as Any,
+            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
     }
 }

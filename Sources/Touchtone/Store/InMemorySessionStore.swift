@@ -3,10 +3,11 @@ import Synchronization
 
 /// The session store of a single Touchtone process: sessions in memory, sharded by callId.
 ///
-/// Each shard is a `Dictionary` behind its own `Mutex`; a callId always maps to the same
+/// Each shard is a compact table of its own (sessions packed in chunks, an open-addressing
+/// index) behind its own `Mutex`; a callId always maps to the same
 /// shard (FNV-1a over its UTF-8 bytes, independent of the process's hash seed), so events
 /// of different calls rarely wait for one another and events of one call are applied one
-/// after the other.
+/// after the other. Two callIds are the same call when their UTF-8 bytes are the same.
 ///
 /// **When full.** The store holds at most ``maxSessions`` sessions, counted across all
 /// shards. A new call that would exceed it is refused (``InsertOutcome/full``) after the
@@ -33,7 +34,7 @@ public final class InMemorySessionStore: SessionStore {
     private let sweepCursor = Atomic<Int>(0)
 
     private final class Shard: Sendable {
-        let sessions = Mutex<[CallID: Session]>([:])
+        let sessions = Mutex(SessionTable())
     }
 
     /// Creates an empty store.
@@ -76,11 +77,12 @@ public final class InMemorySessionStore: SessionStore {
     /// taking the incoming session's `lastActivity` as the current time; those sessions
     /// are dropped without being reported (a sweep would have dropped them too).
     public func insert(_ session: Session) -> InsertOutcome {
-        let key = session.callId
+        let key = session.storedCallId
+        let hash = key.keyHash
         // Expired sessions dropped to make room are freed after the lock is released.
         let (outcome, _) = shard(for: key).sessions.withLock { sessions -> (InsertOutcome, Removal) in
-            if let existing = sessions[key] {
-                return (.exists(existing), .none)
+            if let slot = sessions.find(key, hash: hash) {
+                return (.exists(sessions[slot]), .none)
             }
             var removal = Removal.none
             if !reserveSlot() {
@@ -89,8 +91,7 @@ public final class InMemorySessionStore: SessionStore {
                     return (.full, removal)
                 }
             }
-            // `session.callId` is the key: key and value share one string buffer.
-            sessions[key] = session
+            sessions.append(session, hash: hash)
             return (.inserted, removal)
         }
         return outcome
@@ -100,29 +101,40 @@ public final class InMemorySessionStore: SessionStore {
     ///
     /// `body` changes the stored session in place (no copy per event), so changes made
     /// before `body` throws are kept. Keep `body` short and never call the store from it:
-    /// other calls of the same shard wait for it, and the lock is not reentrant.
+    /// other calls of the same shard wait for it, and the lock is not reentrant. The callId
+    /// is the session's key and stays: a change `body` makes to it is undone.
     public func update<R>(_ callId: CallID, _ body: (inout Session) throws -> R) rethrows -> R? {
-        try shard(for: callId).sessions.withLock { sessions -> R? in
-            guard let index = sessions.index(forKey: callId) else { return nil }
-            return try body(&sessions.values[index])
+        let key = CompactCallID(callId)
+        let hash = key.keyHash
+        return try shard(for: key).sessions.withLock { sessions -> R? in
+            guard let slot = sessions.find(key, hash: hash) else { return nil }
+            // The callId is the session's key: one changed by `body` is put back.
+            defer {
+                if !sessions[slot].storedCallId.isSameKey(as: key) { sessions[slot].storedCallId = key }
+            }
+            return try body(&sessions[slot])
         }
     }
 
     /// Removes and returns the session of `callId`.
     @discardableResult
     public func remove(_ callId: CallID) -> Session? {
-        shard(for: callId).sessions.withLock { sessions in
-            let removed = sessions.removeValue(forKey: callId)
-            if removed != nil {
-                liveCount.subtract(1, ordering: .relaxed)
-            }
-            return removed
+        let key = CompactCallID(callId)
+        let hash = key.keyHash
+        return shard(for: key).sessions.withLock { sessions in
+            guard let slot = sessions.find(key, hash: hash) else { return nil }
+            liveCount.subtract(1, ordering: .relaxed)
+            return sessions.remove(at: slot, hash: hash)
         }
     }
 
     /// A copy of the session of `callId`.
     public func session(_ callId: CallID) -> Session? {
-        shard(for: callId).sessions.withLock { $0[callId] }
+        let key = CompactCallID(callId)
+        let hash = key.keyHash
+        return shard(for: key).sessions.withLock { sessions in
+            sessions.find(key, hash: hash).map { sessions[$0] }
+        }
     }
 
     /// The number of live sessions, across all shards (O(1)).
@@ -146,7 +158,7 @@ public final class InMemorySessionStore: SessionStore {
         var result: [Session] = []
         result.reserveCapacity(count)
         for shard in shards {
-            shard.sessions.withLock { result.append(contentsOf: $0.values) }
+            shard.sessions.withLock { $0.forEach { result.append($0) } }
         }
         return result
     }
@@ -194,9 +206,17 @@ public final class InMemorySessionStore: SessionStore {
         shards.reduce(0) { total, shard in total + shard.sessions.withLock { $0.capacity } }
     }
 
-    /// The shard of `callId`: FNV-1a (64 bit) over its UTF-8 bytes, folded, masked.
-    private func shard(for callId: CallID) -> Shard {
-        shards[Self.shardIndex(of: callId, mask: shardCount - 1)]
+    /// The shard of `key`: FNV-1a (64 bit) over its UTF-8 bytes, folded, masked.
+    private func shard(for key: CompactCallID) -> Shard {
+        if case .string(let callId) = key {
+            return shards[Self.shardIndex(of: callId, mask: shardCount - 1)]
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        key.forEachUTF8Byte { byte in
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        hash ^= hash >> 32
+        return shards[Int(truncatingIfNeeded: hash) & (shardCount - 1)]
     }
 
     static func shardIndex(of callId: CallID, mask: Int) -> Int {
@@ -233,15 +253,14 @@ public final class InMemorySessionStore: SessionStore {
         case none
         /// The removed sessions.
         case sessions([Session])
-        /// The shard's whole former table; the sessions in it idle since before `cutoff`
-        /// (`count` of them) are the removed ones, the others live on in the new table.
-        case table([CallID: Session], cutoff: Date, count: Int)
+        /// The removed sessions in the chunks they filled, `count` in all.
+        case chunks([[Session]], count: Int)
 
         var count: Int {
             switch self {
             case .none: 0
             case .sessions(let sessions): sessions.count
-            case .table(_, _, let count): count
+            case .chunks(_, let count): count
             }
         }
 
@@ -249,7 +268,7 @@ public final class InMemorySessionStore: SessionStore {
             switch self {
             case .none: []
             case .sessions(let sessions): sessions
-            case .table(let table, let cutoff, _): table.values.filter { $0.lastActivity < cutoff }
+            case .chunks(let chunks, _): Array(chunks.joined())
             }
         }
     }
@@ -264,46 +283,264 @@ public final class InMemorySessionStore: SessionStore {
     /// Removes the sessions idle since before `cutoff` from one shard (whose lock the
     /// caller holds) and lowers the live count by their number.
     ///
-    /// Kept short under the lock: when most of a shard expires (a burst of calls ending
-    /// together), the survivors move to a fresh table and the old one leaves the lock
-    /// whole, so neither listing nor freeing the expired sessions happens under it.
-    private func removeExpired(from sessions: inout [CallID: Session], before cutoff: Date) -> Removal {
-        var expiredCount = 0
-        for session in sessions.values where session.lastActivity < cutoff {
-            expiredCount += 1
-        }
+    /// Kept short under the lock: a few expired sessions are taken out one by one; when
+    /// many expire (a burst of calls ending together), the survivors are moved to the
+    /// front, the chunks behind them leave the lock whole and the index is rebuilt once.
+    /// The expired sessions are freed after the lock is released, never under it.
+    private func removeExpired(from sessions: inout SessionTable, before cutoff: Date) -> Removal {
+        let expiredCount = sessions.countIdle(before: cutoff)
         guard expiredCount > 0 else { return .none }
         liveCount.subtract(expiredCount, ordering: .relaxed)
+        if expiredCount * 8 < sessions.count {
+            return .sessions(sessions.removeIdle(before: cutoff, count: expiredCount))
+        }
+        return .chunks(sessions.detachIdle(before: cutoff), count: expiredCount)
+    }
+}
 
-        if expiredCount * 2 >= sessions.count {
-            var survivors: [CallID: Session] = [:]
-            if expiredCount < sessions.count {
-                survivors.reserveCapacity(sessions.count - expiredCount)
-                for (key, session) in sessions where session.lastActivity >= cutoff {
-                    survivors[key] = session
-                }
+/// The sessions of one shard, found by callId.
+///
+/// Sessions lie densely in chunks of ``chunkSize`` (a chunk is never reallocated, so the
+/// table grows without copying every session or holding two copies for a moment; removing
+/// one moves the last session into its slot). An open-addressing index (linear probing,
+/// at most 3/4 full) maps callIds to slots: each entry is the slot + 1 in its low
+/// `slotBits` bits and the key hash's high bits above, 0 for an empty bucket.
+struct SessionTable: Sendable {
+    static let chunkShift = 5
+    static let chunkSize = 1 << chunkShift
+    private static let chunkMask = chunkSize - 1
+
+    private var chunks: [[Session]] = []
+    private(set) var count = 0
+    private var index: [UInt32] = []
+    /// log2(index.count) + 1: room for any slot + 1.
+    private var slotBits: UInt32 = 0
+
+    /// The sessions the chunks have room for.
+    var capacity: Int { chunks.reduce(0) { $0 + $1.capacity } }
+
+    /// The session in `slot`, changed in place.
+    subscript(slot: Int) -> Session {
+        get { chunks[slot >> Self.chunkShift][slot & Self.chunkMask] }
+        _modify { yield &chunks[slot >> Self.chunkShift][slot & Self.chunkMask] }
+    }
+
+    func forEach(_ body: (Session) -> Void) {
+        for chunk in chunks {
+            for session in chunk { body(session) }
+        }
+    }
+
+    /// The slot of `key` (whose `keyHash` is `hash`), if present.
+    func find(_ key: CompactCallID, hash: UInt64) -> Int? {
+        guard !index.isEmpty else { return nil }
+        let mask = index.count - 1
+        let tag = tag(of: hash)
+        var bucket = home(of: hash)
+        while true {
+            let entry = index[bucket]
+            if entry == 0 { return nil }
+            if entry & ~slotMask == tag {
+                let slot = Int(entry & slotMask) - 1
+                if self.key(at: slot).isSameKey(as: key) { return slot }
             }
-            // A rebuilt table also gives back the memory a burst left behind: a
-            // Dictionary never shrinks on removal.
-            swap(&sessions, &survivors)
-            return .table(survivors, cutoff: cutoff, count: expiredCount)
+            bucket = (bucket + 1) & mask
         }
+    }
 
-        var expired: [Session] = []
-        expired.reserveCapacity(expiredCount)
-        for session in sessions.values where session.lastActivity < cutoff {
-            expired.append(session)
+    /// Adds `session`, whose key (with `keyHash` `hash`) must not be present.
+    mutating func append(_ session: Session, hash: UInt64) {
+        if (count + 1) * 4 > index.count * 3 {
+            rebuildIndex(capacity: Swift.max(16, index.count * 2))
         }
-        for session in expired {
-            sessions.removeValue(forKey: session.callId)
+        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+            var chunk: [Session] = []
+            // The first chunk grows as sessions come: small shards stay small.
+            if !chunks.isEmpty { chunk.reserveCapacity(Self.chunkSize) }
+            chunks.append(chunk)
         }
-        if sessions.count * 4 < sessions.capacity && sessions.capacity > 256 {
-            // Shrunk over several sweeps: give the table's memory back (O(survivors)).
-            var compact: [CallID: Session] = [:]
-            compact.reserveCapacity(sessions.count)
-            for (key, session) in sessions { compact[key] = session }
-            sessions = compact
+        chunks[chunks.count - 1].append(session)
+        count += 1
+        place(slot: count - 1, hash: hash)
+    }
+
+    /// Removes and returns the session in `slot` (whose key's `keyHash` is `hash`, when
+    /// known); the last session moves into it.
+    mutating func remove(at slot: Int, hash: UInt64? = nil) -> Session {
+        unplace(slot: slot, hash: hash ?? key(at: slot).keyHash)
+        let last = count - 1
+        var removed = chunks[chunks.count - 1].removeLast()
+        if slot != last {
+            swap(&removed, &chunks[slot >> Self.chunkShift][slot & Self.chunkMask])
+            repoint(from: last, to: slot, hash: key(at: slot).keyHash)
         }
-        return .sessions(expired)
+        if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
+        count -= 1
+        if count == 0 {
+            chunks = []
+            index = []
+            slotBits = 0
+        } else if count * 8 < index.count && index.count > 16 {
+            rebuildIndex(capacity: Self.indexCapacity(for: count))
+        }
+        return removed
+    }
+
+    /// The number of sessions idle since before `cutoff`.
+    func countIdle(before cutoff: Date) -> Int {
+        var idle = 0
+        for chunk in chunks {
+            for offset in chunk.indices where chunk[offset].lastActivity < cutoff { idle += 1 }
+        }
+        return idle
+    }
+
+    /// Removes the `expected` sessions idle since before `cutoff` and returns them.
+    mutating func removeIdle(before cutoff: Date, count expected: Int) -> [Session] {
+        var removed: [Session] = []
+        removed.reserveCapacity(expected)
+        var slot = 0
+        while slot < count {
+            if chunks[slot >> Self.chunkShift][slot & Self.chunkMask].lastActivity < cutoff {
+                removed.append(remove(at: slot))  // the last session is now in `slot`
+            } else {
+                slot += 1
+            }
+        }
+        return removed
+    }
+
+    /// Moves the sessions idle since before `cutoff` out of the table, in chunks (whole
+    /// chunks are handed over, not copied), and rebuilds the index for the others.
+    mutating func detachIdle(before cutoff: Date) -> [[Session]] {
+        // Survivors to the front, in order; the idle ones end up behind them.
+        var live = 0
+        for slot in 0..<count where chunks[slot >> Self.chunkShift][slot & Self.chunkMask].lastActivity >= cutoff {
+            if slot != live { swapSlots(slot, live) }
+            live += 1
+        }
+        guard live < count else { return [] }
+        var detached: [[Session]] = []
+        let firstWholeChunk = (live + Self.chunkMask) >> Self.chunkShift
+        while chunks.count > firstWholeChunk {
+            detached.append(chunks.removeLast())
+        }
+        if live & Self.chunkMask != 0 {
+            let boundary = live >> Self.chunkShift
+            let offset = live & Self.chunkMask
+            detached.append(Array(chunks[boundary][offset...]))
+            chunks[boundary].removeSubrange(offset...)
+        }
+        count = live
+        if count == 0 {
+            chunks = []
+            index = []
+            slotBits = 0
+        } else {
+            rebuildIndex(capacity: Self.indexCapacity(for: count))
+        }
+        return detached
+    }
+
+    /// Exchanges two sessions without copying them (moves, no reference counting).
+    private mutating func swapSlots(_ a: Int, _ b: Int) {
+        let (chunkA, offsetA) = (a >> Self.chunkShift, a & Self.chunkMask)
+        let (chunkB, offsetB) = (b >> Self.chunkShift, b & Self.chunkMask)
+        if chunkA == chunkB {
+            chunks[chunkA].swapAt(offsetA, offsetB)
+            return
+        }
+        var other: [Session] = []
+        swap(&other, &chunks[chunkB])
+        swap(&chunks[chunkA][offsetA], &other[offsetB])
+        swap(&other, &chunks[chunkB])
+    }
+
+    // MARK: Index
+
+    private var slotMask: UInt32 { slotBits >= 32 ? .max : (1 << slotBits) - 1 }
+
+    /// log2(index.count).
+    private var indexBits: UInt32 { slotBits &- 1 }
+
+    /// The bucket where the search for `hash` starts: the top bits of the hash's high half,
+    /// which an entry keeps (up to 2^15 buckets), so that moving entries needs no rehash.
+    private func home(of hash: UInt64) -> Int {
+        if indexBits <= 15 {
+            return Int(truncatingIfNeeded: hash >> (64 - UInt64(indexBits)))
+        }
+        return Int(truncatingIfNeeded: hash) & (index.count - 1)
+    }
+
+    /// The home bucket of the session an index entry points at.
+    private func homeOfEntry(_ entry: UInt32) -> Int {
+        if indexBits <= 15 {
+            // The entry's top 31 - indexBits bits are the hash's, at least indexBits of them.
+            return Int(entry >> (32 - indexBits))
+        }
+        return home(of: key(at: Int(entry & slotMask) - 1).keyHash)
+    }
+
+    private func tag(of hash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash >> 32) & ~slotMask
+    }
+
+    private func key(at slot: Int) -> CompactCallID {
+        chunks[slot >> Self.chunkShift][slot & Self.chunkMask].storedCallId
+    }
+
+    /// The smallest index (a power of two, at least 16) that holds `sessions` at most 3/4 full.
+    private static func indexCapacity(for sessions: Int) -> Int {
+        var capacity = 16
+        while sessions * 4 > capacity * 3 { capacity *= 2 }
+        return capacity
+    }
+
+    private mutating func rebuildIndex(capacity: Int) {
+        index = [UInt32](repeating: 0, count: capacity)
+        slotBits = UInt32(capacity.trailingZeroBitCount + 1)
+        for slot in 0..<count {
+            place(slot: slot, hash: key(at: slot).keyHash)
+        }
+    }
+
+    private mutating func place(slot: Int, hash: UInt64) {
+        let mask = index.count - 1
+        var bucket = home(of: hash)
+        while index[bucket] != 0 { bucket = (bucket + 1) & mask }
+        index[bucket] = tag(of: hash) | UInt32(slot + 1)
+    }
+
+    /// The bucket holding `slot`, whose key hashes to `hash`.
+    private func bucket(of slot: Int, hash: UInt64) -> Int {
+        let mask = index.count - 1
+        let entry = UInt32(slot + 1)
+        var bucket = home(of: hash)
+        while index[bucket] & slotMask != entry { bucket = (bucket + 1) & mask }
+        return bucket
+    }
+
+    /// Empties the bucket of `slot` and shifts the entries after it back (no tombstones).
+    private mutating func unplace(slot: Int, hash: UInt64) {
+        let mask = index.count - 1
+        var hole = bucket(of: slot, hash: hash)
+        var next = (hole + 1) & mask
+        while index[next] != 0 {
+            let entry = index[next]
+            let home = homeOfEntry(entry)
+            // The entry may fill the hole when the hole lies between its home and it.
+            if (next &- home) & mask >= (next &- hole) & mask {
+                index[hole] = entry
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        index[hole] = 0
+    }
+
+    /// Points the entry of slot `old` (key hash `hash`) at slot `new`.
+    private mutating func repoint(from old: Int, to new: Int, hash: UInt64) {
+        let bucket = bucket(of: old, hash: hash)
+        index[bucket] = index[bucket] & ~slotMask | UInt32(new + 1)
     }
 }
