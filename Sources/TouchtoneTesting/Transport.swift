@@ -65,12 +65,8 @@ public struct EngineTransport: CallTransport {
         switch engine.handle(event) {
         case .answer(let response, let record):
             return Delivery(status: 200, xml: response.xml, record: record, response: response)
-        case .lookup(let pending, let first):
-            var (response, record) = await lookups.resolve(pending)
-            record.trace = first.trace + record.trace
-            record.event = first.event
-            record.digits = first.digits
-            record.stateBefore = first.stateBefore
+        case .lookup(let pending, _):
+            let (response, record) = await lookups.resolve(pending)
             return Delivery(status: 200, xml: response.xml, record: record, response: response)
         case .refused(let error):
             return Delivery(status: 400, xml: error.description, record: nil, response: nil)

@@ -111,6 +111,8 @@ public struct PendingLookup: Sendable {
     let prefix: [Play]
     /// The names of the results the look-up declares (``Lookup/outcomes``), for ``LookupOutcome/named(_:)``.
     public let outcomes: [String]
+    /// What the push that reached the look-up recorded; the answer's record continues it.
+    public let record: EventRecord
 
     /// Runs the look-up with its deadline and continues the call with its result or fallback.
     public func run() async -> (Response, EventRecord) {
@@ -120,13 +122,19 @@ public struct PendingLookup: Sendable {
 
     /// Continues the call as if the look-up had ended with `outcome` (tests stub look-ups this way).
     public func complete(with outcome: LookupOutcome) -> (Response, EventRecord) {
-        engine.completeLookup(callId, with: outcome, prefix: prefix)
+        var (response, after) = engine.completeLookup(callId, with: outcome, prefix: prefix)
+        // One push, one log line: the event, its keys and where it started, then where it ended.
+        after.event = record.event
+        after.digits = record.digits
+        after.stateBefore = record.stateBefore ?? after.stateBefore
+        after.trace = record.trace + after.trace
+        return (response, after)
     }
 
     /// The same look-up for another call in the same state (exploration clones calls).
     public func forCall(_ other: CallID) -> PendingLookup {
         PendingLookup(callId: other, flow: flow, state: state, context: context, deadline: deadline, engine: engine, work: work,
-                      prefix: prefix, outcomes: outcomes)
+                      prefix: prefix, outcomes: outcomes, record: record)
     }
 }
 
@@ -440,7 +448,8 @@ public final class Engine: Sendable {
         let pending = PendingLookup(
             callId: session.callId, flow: machine.flow.name, state: machine.flow.stateName(lookupState),
             context: CallContext(callId: session.callId, call: session.call, variables: session.variables, now: clock.now()),
-            deadline: node.deadline, engine: self, work: node.work, prefix: out.plays, outcomes: node.outcomes.map(\.name))
+            deadline: node.deadline, engine: self, work: node.work, prefix: out.plays, outcomes: node.outcomes.map(\.name),
+            record: record)
         return .lookup(pending, record)
     }
 

@@ -2,8 +2,8 @@
 ///
 /// ```swift
 /// public let routes = RoutingTable {
-///     Route(to: "4921100000", hotline)
-///     Route(direction: .out, outgoingGuard)
+///     Route(to: "4921100000", flow: hotline)
+///     Route(direction: .outgoing, flow: outgoingGuard)
 ///     Route.default(hotline)
 /// }
 /// ```
