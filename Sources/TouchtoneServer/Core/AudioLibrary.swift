@@ -95,7 +95,8 @@ public final class AudioLibrary: Sendable {
         return bytes
     }
 
-    private static func fnv1a(_ bytes: [UInt8]) -> String {
+    /// A 64-bit FNV-1a of `bytes` in hex, for ETags.
+    static func fnv1a(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes {
             hash ^= UInt64(b)

@@ -35,7 +35,7 @@ final class ComposedAudio: Sendable {
             samples.append(piece.bytes[format.dataOffset..<(format.dataOffset + format.dataBytes)])
         }
         let bytes = ComposedPrompt.wav(joining: samples)
-        let file = AudioLibrary.File(bytes: bytes, etag: "\"c\(ComposedAudio.fnv1a(bytes))-\(String(bytes.count, radix: 16))\"")
+        let file = AudioLibrary.File(bytes: bytes, etag: "\"c\(AudioLibrary.fnv1a(bytes))-\(String(bytes.count, radix: 16))\"")
         cache.withLock { state in
             if state.files[name] == nil, state.bytes + bytes.count <= maxCachedBytes {
                 state.files[name] = file
@@ -43,11 +43,5 @@ final class ComposedAudio: Sendable {
             }
         }
         return file
-    }
-
-    private static func fnv1a(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
     }
 }
