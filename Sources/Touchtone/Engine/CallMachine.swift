@@ -297,7 +297,7 @@ final class CallMachine: Sendable {
             turn(collect.turns, attempt: 0, maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds, session, into: &out)
             session.phase = .awaitingKeys
         case .announce(let announce):
-            append(announce.prompt, session, into: &out.plays)
+            playAnnouncement(announce.prompt, session, into: &out.plays)
             out.took(.next, from: state)
             follow(announce.next, &session, now: now, into: &out, hops: hops)
         case .decide(let decide):
@@ -362,7 +362,24 @@ final class CallMachine: Sendable {
         return pieces
     }
 
-    /// Plays that precede the final verb (announcements, handler messages).
+    /// An announcement: one `Play`, its pieces composed into one file when there are several
+    /// (a read-out of ten digits is one fetch for sipgate, not ten).
+    private func playAnnouncement(_ prompts: CompiledPrompts, _ session: Session, into plays: inout [Play]) {
+        if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
+            plays.append(contentsOf: prebuilt)
+        } else if let composed = prompts.composed {
+            plays.append(composed)
+        } else {
+            let pieces = pieces(of: prompts, session)
+            if pieces.count > 1, let url = environment.composedURL(pieces.map(\.prompt)) {
+                plays.append(Play(url))
+            } else {
+                plays.append(contentsOf: pieces.map(\.play))
+            }
+        }
+    }
+
+    /// Plays that precede the final verb (handler messages).
     private func append(_ prompts: CompiledPrompts, _ session: Session, into plays: inout [Play]) {
         if let prebuilt = prompts.prebuilt {
             plays.append(contentsOf: prebuilt)
