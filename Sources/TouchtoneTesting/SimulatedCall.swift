@@ -15,7 +15,7 @@ public final class SimulatedCall: Sendable {
     public let direction: Direction
     let phone: TestPhone
     let transcriptLines = Mutex<[String]>([])
-    private let current = Mutex<(state: CallState, heard: CallerHears?)>((CallState(), nil))
+    private let current = Mutex<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
 
     init(phone: TestPhone, callId: CallID, from: String, to: String, direction: Direction) {
         self.phone = phone
@@ -30,6 +30,9 @@ public final class SimulatedCall: Sendable {
 
     /// What the caller got after the last step.
     public var heard: CallerHears? { current.withLock { $0.heard } }
+
+    /// The raw sipgate XML of the last answer (already checked against sipgate's grammar).
+    public var lastXML: String { current.withLock { $0.xml } }
 
     // MARK: Steps
 
@@ -124,7 +127,7 @@ public final class SimulatedCall: Sendable {
                            + wrong.map { "- \(expectedState.lines[$0])\n+ \(actual.lines[$0])" }.joined(separator: "\n"), at: sourceLocation)
             }
         }
-        current.withLock { $0 = (actual, heard) }
+        current.withLock { $0 = (actual, heard, delivery.xml) }
         return heard
     }
 

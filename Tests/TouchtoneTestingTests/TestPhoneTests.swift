@@ -46,7 +46,9 @@ func capturingPhone() throws -> (TestPhone, Failures) {
             $0.variables = ["pin": "1234"]
             $0.finished = true
         }
+        #expect(call.lastXML.hasSuffix("<Hangup/></Response>"))
         await call.hangUp { $0.ended = true }
+        #expect(call.lastXML.hasSuffix("<Response/>"))
         #expect(failures.messages == [])
         call.expectTranscript("""
             < play menu                    (waiting for 1 digit, 5 s)
