@@ -251,6 +251,9 @@ final class EngineMetrics: Sendable {
 /// (`dtmf`) or an empty `Response` (`answer`, `hangup`).
 public final class Engine: Sendable {
     public let store: any SessionStore
+    /// The same store when it is the in-memory one: calls through it are direct (and
+    /// specialised), not through the protocol's generic witness, on the per-push path.
+    private let memoryStore: InMemorySessionStore?
     public let clock: any WallClock
     public let settings: EngineSettings
     public let routes: RoutingTable
@@ -277,6 +280,7 @@ public final class Engine: Sendable {
         guard problems.isEmpty else { throw FlowProblems(problems) }
         self.routes = routes
         self.store = store
+        self.memoryStore = store as? InMemorySessionStore
         self.clock = clock
         self.settings = settings
         self.flows = flows
@@ -309,6 +313,13 @@ public final class Engine: Sendable {
         }
     }
 
+    /// `store.update`, directly on the in-memory store when that is the store.
+    @inline(__always)
+    private func updateSession<R>(_ callId: CallID, _ body: (inout Session) -> R) -> R? {
+        if let memoryStore { return memoryStore.update(callId, body) }
+        return store.update(callId, body)
+    }
+
     private func machine(named name: String) -> CallMachine? {
         machines.first { $0.flow.name == name }
     }
@@ -326,7 +337,7 @@ public final class Engine: Sendable {
         record.flow = flow.name
         var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let out = machine.start(&session, now: now)
-        switch store.insert(session) {
+        switch memoryStore?.insert(session) ?? store.insert(session) {
         case .inserted:
             break
         case .exists(let existing):
@@ -344,7 +355,7 @@ public final class Engine: Sendable {
 
     private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
         var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits)
-        let result = store.update(event.callId) { session -> (StepOutput, CallMachine)? in
+        let result = updateSession(event.callId) { session -> (StepOutput, CallMachine)? in
             guard let machine = machine(named: session.flow) else { return nil }
             record.flow = machine.flow.name
             record.stateBefore = machine.flow.stateName(session.state)
@@ -371,7 +382,7 @@ public final class Engine: Sendable {
 
     private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
         var record = EventRecord(callId: event.callId, event: .answer)
-        let info = store.update(event.callId) { session -> (CallEventInfo, CallHooks)? in
+        let info = updateSession(event.callId) { session -> (CallEventInfo, CallHooks)? in
             session.answered = true
             session.lastActivity = now
             guard let machine = machine(named: session.flow) else { return nil }
@@ -387,7 +398,7 @@ public final class Engine: Sendable {
 
     private func hangup(_ event: HangupEvent, now: Date) -> EngineReply {
         var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
-        guard let session = store.remove(event.callId) else {
+        guard let session = memoryStore?.remove(event.callId) ?? store.remove(event.callId) else {
             metrics.unknownCall.add(1, ordering: .relaxed)
             record.note = "unknown or expired call (\(event.cause.rawValue))"
             return answer(.empty, record)
