@@ -133,33 +133,35 @@ def run(report, quick):
     finally:
         server.kill()
     saved_lines = sum(1 for _ in open(state)) if os.path.exists(state) else 0
+    saved_bytes = os.path.getsize(state) if os.path.exists(state) else 0
     known = dict(prepared)
     known.update({cid: m for cid, m in load.live.items() if cid not in load.uncertain})
     restarted = Server("--state-file", state)
     try:
         live_after_restart = restarted.metrics().get("touchtone_sessions_live", -1)
         wrong = check_restored(restarted, known, rng)
-        ok = (code == 0 and load.half == 0 and load.wrong == 0 and os.path.exists(state)
+        ok = (code == 0 and load.half == 0 and load.wrong == 0 and saved_lines > 0
               and len(known) <= live_after_restart <= len(known) + len(load.uncertain) and not wrong)
         report("shutdown: SIGTERM with %d callers mid-call, restart with the same --state-file" % len(load.threads), ok,
                "exit code %s after %.2f s; %d answers before the signal, %d after it, %d half answers, %d pushes "
                "refused before any byte (connection closed), %d wrong; state file %d lines (%d bytes); after restart %d live "
                "sessions (expected %d known + up to %d uncertain); %d restored calls given their next key: %d wrong%s" % (
                    code, stop_seconds, answered_before, load.answered_after_signal, load.half, load.closed, load.wrong,
-                   saved_lines, os.path.getsize(state) if os.path.exists(state) else 0, live_after_restart, len(known),
+                   saved_lines, saved_bytes, live_after_restart, len(known),
                    len(load.uncertain), len(known), len(wrong), (" e.g. %s" % wrong[:3]) if wrong else ""))
 
         # kill -9 while callers are mid-call: sessions since this start are in memory only.
         fresh = prepare(restarted, "since", 100, rng)  # calls begun after the restart
         load = Load(restarted.port, "nine")
         time.sleep(2.0)
-        mtime_before = os.path.getmtime(state)
+        # The restarted server moved the restored file aside (to STATE.restored).
+        moved_aside = not os.path.exists(state) and os.path.exists(state + ".restored")
         restarted.proc.send_signal(signal.SIGKILL)
         restarted.proc.wait(10)
         load.join()
     finally:
         restarted.kill()
-    file_untouched = os.path.getmtime(state) == mtime_before
+    nothing_written = not os.path.exists(state)
     third = Server("--state-file", state)
     try:
         live3 = third.metrics().get("touchtone_sessions_live", -1)
@@ -178,12 +180,12 @@ def run(report, quick):
     finally:
         third.kill()
         shutil.rmtree(folder, ignore_errors=True)
-    ok = file_untouched and lost_answers == {"hangup": min(20, len(fresh))}
+    ok = moved_aside and nothing_written and lost_answers == {"hangup": min(20, len(fresh))} \
+        and back == {"hangup": min(20, len(prepared))}
     report("shutdown: kill -9 with %d callers mid-call (what is lost, measured)" % len(load.threads), ok,
-           "state file not written by the killed server: %s; after restart %d live sessions = the snapshot of the last "
-           "SIGTERM (%d lines), so all %d+ calls begun since that start are lost (their next push gets %s, i.e. "
-           "<Response><Hangup/></Response> for an unknown call), and calls hung up since then come back from the old "
-           "snapshot (%d such calls asked for key 1: %s, as if never hung up) until --session-ttl; %d half answers, %d "
-           "pushes cut before any byte at the kill" % (
-               file_untouched, live3, saved_lines, len(fresh) + len(load.live), lost_answers, sum(back.values()), back,
+           "the restored state file was moved aside at start: %s; the killed server wrote none: %s; after restart %d "
+           "live sessions: every call in memory is lost (%d+ calls begun since the start: their next push gets %s, "
+           "i.e. <Response><Hangup/></Response> for an unknown call), and no old snapshot comes back (%d calls saved "
+           "by the earlier SIGTERM asked for key 1: %s); %d half answers, %d pushes cut before any byte at the kill" % (
+               moved_aside, nothing_written, live3, len(fresh) + len(load.live), lost_answers, sum(back.values()), back,
                load.half, load.closed))

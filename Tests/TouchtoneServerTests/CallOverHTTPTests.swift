@@ -255,7 +255,10 @@ struct AudioServingTests {
 struct ShutdownTests {
     @Test func finishesInFlightRequestsSavesAndRestoresSessions() throws {
         let path = "/tmp/touchtone-state-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
-        defer { unlink(path) }
+        defer {
+            unlink(path)
+            unlink(path + ".restored")
+        }
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loopCount = 2
@@ -283,6 +286,10 @@ struct ShutdownTests {
             second.waitUntilStopped()
         }
         #expect(second.restoredSessions == 1)
+        // Restored sessions live in the process now: a crash before the next save must not
+        // bring the old snapshot back, so the file was moved aside.
+        #expect(access(path, F_OK) != 0)
+        #expect(access(path + ".restored", F_OK) == 0)
         let again = try TestClient(port: port2)
         #expect(try post(again, dtmfBody("1")).text.contains("<Dial"))
     }

@@ -152,6 +152,13 @@ public final class FlowServer: Sendable {
             proceed.store(true, ordering: .releasing)
             for _ in 0..<created { gate.signal() }
             phase = .running(Running(loops: loops, core: core, port: port))
+            // The sessions now live in this process: the file is moved aside so that a crash
+            // (kill -9, no save) cannot bring back calls that ended since.
+            if let path = configuration.stateFile, restoredCount.load(ordering: .relaxed) > 0 {
+                if rename(path, path + ".restored") != 0 {
+                    logger.notice("state file not moved aside after restoring", [("file", path)])
+                }
+            }
             if stopAsked.load(ordering: .relaxed) {
                 for loop in loops { loop.requestStop() }
             }
