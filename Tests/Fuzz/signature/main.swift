@@ -3,13 +3,15 @@
 // module with the Security folder and Support/Base64Encoding.swift by .ci/fuzz; run
 // `.ci/fuzz signature`.
 //
-// The first byte picks what the rest of the input is (mode = byte % 5):
+// The first byte picks what the rest of the input is (mode = byte % 6):
 //   0  base64 text: decoding never crashes; what decodes re-encodes to the same text (strict)
 //   1  body, 0x00, base64 signature, checked with sipgate's key: only sipgate's own signed
 //      push may verify (anything else would be a forgery)
 //   2  a raw signature (cut or padded to the key length) over an empty body: never verifies
 //   3  PEM text: a key that is read is within the size rules and can check a signature
 //   4  modulus length, modulus, base, exponent: Montgomery power equals a plain reference
+//   5  DER bytes: read as SubjectPublicKeyInfo and as RSAPublicKey; wrapped in PEM armour
+//      they read exactly when the DER reads (and the key passes the size rules)
 
 let sipgateKey: RSAPublicKey = {
     do { return try RSAPublicKey(pem: SignatureCheck.sipgatePushKeyPEM) } catch { fatalError("sipgate's key: \(error)") }
@@ -22,14 +24,15 @@ let signedBody = Array(
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size > 0 else { return 0 }
-    let mode = data[0] % 5
+    let mode = data[0] % 6
     let rest = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     switch mode {
     case 0: base64(rest)
     case 1: verifyWithSipgateKey(rest)
     case 2: rawSignature(rest)
     case 3: pem(rest)
-    default: montgomery(rest)
+    case 4: montgomery(rest)
+    default: der(rest)
     }
     return 0
 }
@@ -75,6 +78,24 @@ func pem(_ bytes: [UInt8]) {
         fatalError("key of \(key.bitCount) bits, exponent \(key.exponent) accepted")
     }
     _ = SignatureCheck.verify(body: bytes, signature: [UInt8](repeating: 0x5A, count: key.byteCount), key: key)
+}
+
+func der(_ bytes: [UInt8]) {
+    let armoured = Base64.encode(bytes)
+    for (label, read) in [
+        ("PUBLIC KEY", { (reader: inout DERReader) throws(RSAKeyError) in try reader.subjectPublicKeyInfo() }),
+        ("RSA PUBLIC KEY", { (reader: inout DERReader) throws(RSAKeyError) in try reader.rsaPublicKey() }),
+    ] {
+        var reader = DERReader(bytes)
+        let numbers = try? read(&reader)
+        let key = numbers.flatMap { reader.isAtEnd ? try? RSAPublicKey(modulus: $0.modulus, exponent: $0.exponent) : nil }
+        let pem = "-----BEGIN \(label)-----\n\(armoured)\n-----END \(label)-----\n"
+        let fromPEM = armoured.utf8.count <= PEM.maxLength - 64 ? try? RSAPublicKey(pem: pem) : key
+        if (key == nil) != (fromPEM == nil) || key.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0) != fromPEM.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0) {
+            fatalError("\(label): DER read \(key.map { "\($0.bitCount) bits" } ?? "nothing"), PEM read \(fromPEM.map { "\($0.bitCount) bits" } ?? "nothing")")
+        }
+        if let key { _ = SignatureCheck.verify(body: bytes, signature: [UInt8](repeating: 0xA5, count: key.byteCount), key: key) }
+    }
 }
 
 // MARK: - Montgomery against a plain reference
