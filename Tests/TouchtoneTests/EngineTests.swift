@@ -264,9 +264,16 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         #expect(record.note == "look-up failed: CRM down")
     }
 
-    @Test func aSlowLookupPassesItsDeadline() async throws {
+    @Test func aSlowLookupPassesItsDeadlineAndIsCancelled() async throws {
+        let (cancelled, signal) = AsyncStream<Bool>.makeStream()
         let engine = try engine(deskFlow { _ in
-            try await Task.sleep(for: .seconds(30))
+            do {
+                try await Task.sleep(for: .seconds(30))
+            } catch {
+                signal.yield(true)  // the deadline cancelled the work
+                throw error
+            }
+            signal.yield(false)
             return .init(.go(.known))
         })
         _ = answerOf(engine, newCall())
@@ -274,6 +281,8 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let (response, record) = await pending.run()
         #expect(heard(response) == ["hello-stranger"])
         #expect(record.note == "look-up passed its deadline")
+        var events = cancelled.makeAsyncIterator()
+        #expect(await events.next() == true)
     }
 
     @Test func aRepeatedNewCallAnswersTheSameAndCreatesNothing() throws {

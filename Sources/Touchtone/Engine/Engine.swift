@@ -151,20 +151,32 @@ enum LookupRunner {
         }
     }
 
+    /// The running look-up, so the deadline can cancel it.
+    final class WorkerHandle: Sendable {
+        private let task = Mutex<Task<Void, Never>?>(nil)
+        func set(_ t: Task<Void, Never>) { task.withLock { $0 = t } }
+        func cancel() { task.withLock { $0?.cancel() } }
+    }
+
     static func run(_ work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult,
                     context: CallContext, deadline: Duration) async -> LookupOutcome {
         await withCheckedContinuation { continuation in
             let once = Once(continuation)
+            let worker = WorkerHandle()
+            // Past the deadline the call goes on without the result, and the work is told to
+            // stop (cancellation): a late look-up holds nothing once it has lost.
             let timer = Task {
                 try? await Task.sleep(for: deadline)
-                if !Task.isCancelled { once.resume(.timedOut) }
+                guard !Task.isCancelled else { return }
+                once.resume(.timedOut)
+                worker.cancel()
             }
-            Task {
+            worker.set(Task {
                 let outcome: LookupOutcome
                 do { outcome = .finished(try await work(context)) } catch { outcome = .failed(String(describing: error)) }
                 timer.cancel()
                 once.resume(outcome)
-            }
+            })
         }
     }
 }
