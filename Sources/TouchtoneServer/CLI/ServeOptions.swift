@@ -59,7 +59,7 @@ public struct ServeOptions: Sendable {
         ("state-file", "TOUCHTONE_STATE_FILE", "PATH", "save sessions here on shutdown, restore them on start", false),
         ("log-format", "TOUCHTONE_LOG_FORMAT", "text|json|off", "one line per push (default text)", false),
         ("flows", "TOUCHTONE_FLOWS", "all|reference", "the routing table of Flows/ (default all), or the benchmark reference flow", false),
-        ("threads", "TOUCHTONE_THREADS", "N", "event loops (default: one per core)", false),
+        ("threads", "TOUCHTONE_THREADS", "N", "event loops (default: one per core less one, at least 1)", false),
         ("max-header-bytes", "TOUCHTONE_MAX_HEADER_BYTES", "N", "request line and headers, beyond: 431 (default 8192)", false),
         ("max-body-bytes", "TOUCHTONE_MAX_BODY_BYTES", "N", "request body, beyond: 413 (default 16384)", false),
         ("max-connections", "TOUCHTONE_MAX_CONNECTIONS", "N", "open connections, beyond: 503 (default 10000)", false),

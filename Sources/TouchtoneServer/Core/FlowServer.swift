@@ -60,6 +60,13 @@ public final class FlowServer: Sendable {
         self.logger = logger
     }
 
+    /// Event loops when none are configured: one per core but one, which is left to the TLS
+    /// proxy in front (nginx, Caddy) and the rest of the machine; at least one. On two cores
+    /// one loop answers faster than two that fight the proxy for the CPU (see BENCHMARKS.md).
+    public static func defaultLoopCount(cores: Int) -> Int {
+        max(1, cores - 1)
+    }
+
     /// The port the server listens on, once started.
     public var port: Int? {
         phase.withLock { if case .running(let r) = $0 { return r.port } else { return nil } }
@@ -74,7 +81,7 @@ public final class FlowServer: Sendable {
     public func start() throws(ServerError) -> Int {
         try phase.withLock { (phase) throws(ServerError) -> Int in
             guard case .idle = phase else { throw ServerError.alreadyStarted }
-            let loopCount = configuration.loopCount > 0 ? configuration.loopCount : Int(ctt_cpu_count())
+            let loopCount = configuration.loopCount > 0 ? configuration.loopCount : FlowServer.defaultLoopCount(cores: Int(ctt_cpu_count()))
 
             if let path = configuration.stateFile {
                 do {

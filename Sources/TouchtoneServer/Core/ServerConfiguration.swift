@@ -60,7 +60,7 @@ public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// TCP port; 0 picks a free one (see ``FlowServer/start()``).
     public var port: Int = 3000
-    /// Event loops (threads), each with its own listener; defaults to the number of cores.
+    /// Event loops (threads), each with its own listener; 0 means ``FlowServer/defaultLoopCount(cores:)``.
     public var loopCount: Int = 0
     /// Sizes and timeouts.
     public var limits = ServerLimits()
