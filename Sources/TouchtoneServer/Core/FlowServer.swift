@@ -113,15 +113,17 @@ public final class FlowServer: Sendable {
                 fds.append(fd)
                 if port == 0 { port = Int(ctt_local_port(fd)) }
             }
-            let coreBox = Mutex<ServerCore?>(nil)
+            // The router's metrics read the core, and the core holds the router: a weak link, or
+            // the two (and the engine with them) would keep each other alive after the server stops.
+            let coreBox = WeakCore()
             let router = RequestRouter(engine: engine, audio: audio, configuration: configuration) { [engine] in
-                guard let core = coreBox.withLock({ $0 }) else { return "" }
+                guard let core = coreBox.core else { return "" }
                 return PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
                                              liveSessions: engine.store.count,
                                              openConnections: core.openConnections.load(ordering: .relaxed))
             }
             let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount)
-            coreBox.withLock { $0 = core }
+            coreBox.set(core)
             var loops: [EventLoop] = []
             do throws(SystemError) {
                 for (i, fd) in fds.enumerated() { loops.append(try EventLoop(index: i, core: core, listenFD: fd)) }
@@ -283,4 +285,14 @@ enum Thread {
         }
         pthread_detach(thread)
     }
+}
+
+/// A weak reference to the server's core, set once before the loops start.
+private final class WeakCore: Sendable {
+    private let lock = Mutex<Void>(())
+    nonisolated(unsafe) private weak var stored: ServerCore?
+
+    var core: ServerCore? { lock.withLock { _ in stored } }
+
+    func set(_ core: ServerCore) { lock.withLock { _ in stored = core } }
 }
