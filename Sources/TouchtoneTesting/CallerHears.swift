@@ -49,18 +49,7 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         case .hangup: then = .hangup
         case nil: then = .carriesOn
         }
-        prompts = plays.flatMap { CallerHears.promptNames($0.url.text) }
-    }
-
-    /// The prompt a URL plays, or the pieces of a composed prompt (`.../compose/a,b.wav`).
-    static func promptNames(_ url: String) -> [String] {
-        let segments = url.split(separator: "/")
-        let last = segments.last.map(String.init) ?? url
-        if segments.count >= 2, segments[segments.count - 2] == Substring(ComposedPrompt.folder),
-           let pieces = ComposedPrompt.prompts(inFileName: last) {
-            return pieces.map(\.name)
-        }
-        return [last.hasSuffix(".wav") ? String(last.dropLast(4)) : last]
+        prompts = plays.flatMap { ComposedPrompt.promptNames(inURL: $0.url.text) }
     }
 
     // MARK: Building expectations

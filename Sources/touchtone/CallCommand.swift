@@ -323,11 +323,10 @@ struct PromptTexts {
         }
     }
 
-    /// The text of the prompt at `url` (`.../audio/NAME.wav`), or its name.
+    /// The text of the prompt at `url` (`.../audio/NAME.wav`, or the pieces of a composed
+    /// prompt one after the other), or its name where there is no text.
     func text(forURL url: String) -> String {
-        let file = url.split(separator: "/").last.map(String.init) ?? url
-        let name = file.hasSuffix(".wav") ? String(file.dropLast(4)) : file
-        return texts[name] ?? name
+        ComposedPrompt.promptNames(inURL: url).map { texts[$0] ?? $0 }.joined(separator: " ")
     }
 }
 

@@ -37,14 +37,7 @@ func answerOf(_ engine: Engine, _ event: WebhookEvent, sourceLocation: SourceLoc
 func heard(_ response: Response) -> [String] {
     var plays = response.plays
     if case .gather(let gather) = response.final, let play = gather.play { plays.append(play) }
-    return plays.flatMap { play -> [String] in
-        let segments = play.url.text.split(separator: "/")
-        let name = segments.last.map(String.init) ?? ""
-        if segments.count >= 2, segments[segments.count - 2] == "compose", let pieces = ComposedPrompt.prompts(inFileName: name) {
-            return pieces.map(\.name)
-        }
-        return [name.hasSuffix(".wav") ? String(name.dropLast(4)) : name]
-    }
+    return plays.flatMap { ComposedPrompt.promptNames(inURL: $0.url.text) }
 }
 
 func audio(_ name: String) -> String { "\(testBase)/audio/\(name).wav" }

@@ -132,6 +132,13 @@ enum Broken: String, FlowState {
         #expect(ComposedPrompt.prompts(inFileName: "a,b.mp3") == nil)
     }
 
+    @Test func aPlayURLNamesItsPromptsComposedOrNot() {
+        #expect(ComposedPrompt.promptNames(inURL: "https://x.example/audio/welcome.wav") == ["welcome"])
+        #expect(ComposedPrompt.promptNames(inURL: "https://x.example/audio/compose/you-entered,digit-4.wav") == ["you-entered", "digit-4"])
+        // Not a valid composition: read as one (odd) name rather than guessed apart.
+        #expect(ComposedPrompt.promptNames(inURL: "https://x.example/audio/compose/a,,b.wav") == ["a,,b"])
+    }
+
     @Test func joinedSamplesMakeAPlayableWAV() throws {
         let wav = ComposedPrompt.wav(joining: [[1, 2, 3, 4], [5, 6]])
         let format = try WAVFormat(bytes: wav)

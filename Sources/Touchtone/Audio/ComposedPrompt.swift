@@ -26,6 +26,17 @@ public enum ComposedPrompt {
         return names.map { Prompt($0) }
     }
 
+    /// The prompt names a `Play` URL stands for: `.../audio/NAME.wav` is `[NAME]`, a composed
+    /// `.../audio/compose/a,b.wav` is `[a, b]`. For transcripts, tools and tests.
+    public static func promptNames(inURL url: String) -> [String] {
+        let segments = url.split(separator: "/")
+        let last = segments.last.map(String.init) ?? url
+        if segments.count >= 2, segments[segments.count - 2] == Substring(folder), let pieces = prompts(inFileName: last) {
+            return pieces.map(\.name)
+        }
+        return [last.hasSuffix(".wav") ? String(last.dropLast(4)) : last]
+    }
+
     /// A WAV file (8 kHz, mono, 16-bit PCM) holding `samples` one after the other.
     public static func wav(joining samples: [ArraySlice<UInt8>]) -> [UInt8] {
         let dataBytes = samples.reduce(0) { $0 + $1.count }

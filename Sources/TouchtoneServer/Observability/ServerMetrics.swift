@@ -46,6 +46,11 @@ enum PrometheusText {
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
+        /// A family with one unlabelled value.
+        func single(_ name: String, _ type: String, _ help: String, _ value: Int) {
+            family(name, type, help)
+            out += "\(name) \(value)\n"
+        }
         func label(_ value: String) -> String {
             var escaped = ""
             for c in value {
@@ -58,14 +63,10 @@ enum PrometheusText {
             }
             return escaped
         }
-        family("touchtone_sessions_live", "gauge", "Calls with a live session.")
-        out += "touchtone_sessions_live \(liveSessions)\n"
-        family("touchtone_connections_open", "gauge", "Open client connections.")
-        out += "touchtone_connections_open \(openConnections)\n"
-        family("touchtone_connections_accepted_total", "counter", "Client connections accepted.")
-        out += "touchtone_connections_accepted_total \(stats.acceptedConnections)\n"
-        family("touchtone_http_requests_total", "counter", "HTTP requests answered.")
-        out += "touchtone_http_requests_total \(stats.requests)\n"
+        single("touchtone_sessions_live", "gauge", "Calls with a live session.", liveSessions)
+        single("touchtone_connections_open", "gauge", "Open client connections.", openConnections)
+        single("touchtone_connections_accepted_total", "counter", "Client connections accepted.", stats.acceptedConnections)
+        single("touchtone_http_requests_total", "counter", "HTTP requests answered.", stats.requests)
         family("touchtone_events_total", "counter", "Pushes handled, by event.")
         for name in EventName.allCases {
             out += "touchtone_events_total{event=\"\(name.rawValue)\"} \(engine.eventsByType[name] ?? 0)\n"
@@ -82,18 +83,12 @@ enum PrometheusText {
         for (reason, count) in refused.sorted(by: { $0.key < $1.key }) {
             out += "touchtone_refused_total{reason=\"\(label(reason))\"} \(count)\n"
         }
-        family("touchtone_unknown_call_events_total", "counter", "Pushes for calls without a session (never seen, expired or lost).")
-        out += "touchtone_unknown_call_events_total \(engine.unknownCallEvents)\n"
-        family("touchtone_hook_failures_total", "counter", "Call hooks that failed.")
-        out += "touchtone_hook_failures_total \(engine.hookFailures)\n"
-        family("touchtone_sessions_expired_total", "counter", "Sessions removed for being idle too long.")
-        out += "touchtone_sessions_expired_total \(engine.expiredSessions)\n"
-        family("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.")
-        out += "touchtone_auth_failures_total \(stats.authFailures)\n"
-        family("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.")
-        out += "touchtone_lookup_timeouts_total \(engine.lookupTimeouts)\n"
-        family("touchtone_lookup_failures_total", "counter", "Async steps that failed.")
-        out += "touchtone_lookup_failures_total \(engine.lookupFailures)\n"
+        single("touchtone_unknown_call_events_total", "counter", "Pushes for calls without a session (never seen, expired or lost).", engine.unknownCallEvents)
+        single("touchtone_hook_failures_total", "counter", "Call hooks that failed.", engine.hookFailures)
+        single("touchtone_sessions_expired_total", "counter", "Sessions removed for being idle too long.", engine.expiredSessions)
+        single("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.", stats.authFailures)
+        single("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.", engine.lookupTimeouts)
+        single("touchtone_lookup_failures_total", "counter", "Async steps that failed.", engine.lookupFailures)
         family("touchtone_push_duration_seconds", "histogram", "Time from a complete push to its answer.")
         var cumulative = 0
         for (i, bound) in ServerStats.latencyBucketsMicroseconds.enumerated() {
