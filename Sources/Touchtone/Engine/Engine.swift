@@ -394,17 +394,19 @@ public final class Engine: Sendable {
 
     private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
         var record = EventRecord(callId: event.callId, event: .answer)
-        let info = updateSession(event.callId) { session -> (CallEventInfo, CallHooks)? in
+        // The hook's view of the call is built only when the flow has answer hooks.
+        let info = updateSession(event.callId) { session -> CallEventInfo? in
             session.answered = true
             session.lastActivity = now
             guard let machine = machine(named: session.flow) else { return nil }
             record.flow = session.flow
             record.stateBefore = machine.flow.stateName(session.state)
             record.stateAfter = record.stateBefore
-            return (hookInfo(session, machine.flow, answeredBy: event.user ?? event.answeringNumber, cause: nil), machine.flow.hooks)
+            guard !machine.flow.hooks.onAnswer.isEmpty else { return nil }
+            return hookInfo(session, machine.flow, answeredBy: event.user ?? event.answeringNumber, cause: nil)
         }
         if info == nil { metrics.unknownCall.add(1, ordering: .relaxed); record.note = "unknown or expired call" }
-        if let info = info ?? nil { runHooks(info.1.onAnswer, info.0) }
+        if let info = info ?? nil, let machine = machine(named: info.flow) { runHooks(machine.flow.hooks.onAnswer, info) }
         return answer(.empty, record)
     }
 
@@ -418,6 +420,7 @@ public final class Engine: Sendable {
         record.flow = session.flow
         if let machine = machine(named: session.flow) {
             record.stateBefore = machine.flow.stateName(session.state)
+            guard !machine.flow.hooks.onHangup.isEmpty else { return answer(.empty, record) }
             runHooks(machine.flow.hooks.onHangup, hookInfo(session, machine.flow, answeredBy: nil, cause: event.cause))
         }
         return answer(.empty, record)

@@ -7,7 +7,7 @@ import FoundationEssentials
 /// flow changed version is dropped rather than misread.
 public struct Session: Sendable, Hashable, Codable {
     // The stored fields are ordered so that the small ones fill the padding after `call`
-    // and `storedCallId` (a million sessions live in memory at once): 176 bytes in all
+    // and `callId` (a million sessions live in memory at once): 176 bytes in all
     // (`MemoryLayout<Session>.size`, checked by a test).
 
     /// The call as sipgate described it in `newCall`.
@@ -30,18 +30,12 @@ public struct Session: Sendable, Hashable, Codable {
     public var flowVersion: Int
     /// Values collected from the caller or set by look-ups.
     public var variables: Variables
-    /// The callId, hex ones packed inline (no allocation of their own).
-    var storedCallId: CompactCallID
+    /// The call's id (sipgate's `callId`); hex ones are packed inline (no allocation of their own).
+    public var callId: CallID
     private var trailDepth: UInt8
     /// The index of the current state in the flow's state enum (`allCases` order).
     public var state: UInt16
     private var trailStates: UInt64
-
-    /// The call's id (sipgate's `callId`).
-    public var callId: CallID {
-        get { storedCallId.callId }
-        set { storedCallId = CompactCallID(newValue) }
-    }
 
     /// The menus visited before the current one, for "back".
     public var trail: MenuTrail {
@@ -67,7 +61,7 @@ public struct Session: Sendable, Hashable, Codable {
         self.lastActivity = startedAt
         self.flowVersion = flowVersion
         self.variables = Variables()
-        self.storedCallId = CompactCallID(callId)
+        self.callId = callId
         self.trailDepth = 0
         self.state = state
         self.trailStates = 0
@@ -302,55 +296,50 @@ public struct Variables: Sendable, Hashable, Codable {
     }
 }
 
-/// A callId as a session keeps it: a string of 1 to 78 hex digits of one case (sipgate's
-/// are 78 upper-case ones) packed two digits to a byte inside the session, any other
-/// string as it is.
+/// How a ``CallID`` keeps its bytes: a string of 1 to 78 hex digits of one case (sipgate's
+/// are 78 upper-case ones) packed two digits to a byte inline, any other string as it is.
 ///
-/// Whether and how a string is packed depends on the string alone, so equal strings are
-/// stored alike and the store can compare stored callIds byte for byte.
-enum CompactCallID: Sendable, Hashable {
+/// Whether and how a string is packed depends on its bytes alone, so equal strings are
+/// stored alike and two callIds compare byte for byte.
+enum CompactCallID: Sendable {
     case packed(PackedHex)
-    case string(CallID)
+    case string(String)
 
-    init(_ callId: CallID) {
-        if let packed = PackedHex(callId.rawValue) {
+    init(_ text: String) {
+        var text = text
+        if let packed = text.withUTF8({ PackedHex(utf8: $0) }) {
             self = .packed(packed)
         } else {
-            self = .string(callId)
+            self = .string(text)
         }
     }
 
-    var callId: CallID {
+    init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        if let packed = PackedHex(utf8: bytes) {
+            self = .packed(packed)
+        } else {
+            self = .string(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    var string: String {
         switch self {
-        case .packed(let packed): CallID(packed.string)
-        case .string(let callId): callId
+        case .packed(let packed): packed.string
+        case .string(let text): text
         }
-    }
-
-    /// Equal as strings, as `CallID` compares them.
-    static func == (lhs: CompactCallID, rhs: CompactCallID) -> Bool {
-        switch (lhs, rhs) {
-        case (.packed(let a), .packed(let b)): a == b
-        default: lhs.callId == rhs.callId
-        }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(callId)
     }
 
     /// Whether both are the same UTF-8 bytes (the store's notion of the same call).
     func isSameKey(as other: CompactCallID) -> Bool {
         switch (self, other) {
         case (.packed(let a), .packed(let b)): return a == b
-        case (.string(let a), .string(let b)): return a.rawValue.utf8.elementsEqual(b.rawValue.utf8)
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         default: return false  // a string that packs is always packed
         }
     }
 
-    /// A hash of the key's bytes, seeded per process (Hasher): callers cannot aim at a slot.
-    var keyHash: UInt64 {
-        var hasher = Hasher()
+    /// Feeds the key's bytes (packed: its five words) to `hasher`.
+    func combine(into hasher: inout Hasher) {
         switch self {
         case .packed(let packed):
             hasher.combine(packed.w0)
@@ -358,25 +347,18 @@ enum CompactCallID: Sendable, Hashable {
             hasher.combine(packed.w2)
             hasher.combine(packed.w3)
             hasher.combine(packed.w4)
-        case .string(let callId):
-            var text = callId.rawValue
+        case .string(var text):
             hasher.combine(1 as UInt8)  // apart from any packed key
             text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
-        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
-    /// Calls `body` with each UTF-8 byte of the callId, in order, without building the string.
-    func forEachUTF8Byte(_ body: (UInt8) -> Void) {
-        switch self {
-        case .packed(let packed):
-            packed.forEachUTF8Byte(body)
-        case .string(let callId):
-            var text = callId.rawValue
-            text.withUTF8 { bytes in
-                for byte in bytes { body(byte) }
-            }
-        }
+    /// A hash of the key's bytes, seeded per process (Hasher): callers cannot aim at a
+    /// shard or a slot.
+    var keyHash: UInt64 {
+        var hasher = Hasher()
+        combine(into: &hasher)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// Up to 78 hex digits of one case, two to a byte (high nibble first) in bytes 0...38;
@@ -386,28 +368,28 @@ enum CompactCallID: Sendable, Hashable {
 
         static let maxDigits = 78
 
-        init?(_ text: String) {
-            var text = text
+        init?(utf8: UnsafeBufferPointer<UInt8>) {
+            guard utf8.count >= 1 && utf8.count <= Self.maxDigits else { return nil }
             var packed = PackedHex()
-            let fits = text.withUTF8 { utf8 -> Bool in
-                guard utf8.count >= 1 && utf8.count <= Self.maxDigits else { return false }
-                return withUnsafeMutableBytes(of: &packed) { raw -> Bool in
-                    var upper = false
-                    var lower = false
-                    for (i, byte) in utf8.enumerated() {
-                        let nibble: UInt8
-                        switch byte {
-                        case 0x30...0x39: nibble = byte &- 0x30
-                        case 0x41...0x46: nibble = byte &- 0x41 &+ 10; upper = true
-                        case 0x61...0x66: nibble = byte &- 0x61 &+ 10; lower = true
-                        default: return false
-                        }
-                        raw[i >> 1] |= i & 1 == 0 ? nibble << 4 : nibble
+            let fits = withUnsafeMutableBytes(of: &packed) { raw -> Bool in
+                var upper = false
+                var lower = false
+                var i = 0
+                while i < utf8.count {
+                    let byte = utf8[i]
+                    let nibble: UInt8
+                    switch byte {
+                    case 0x30...0x39: nibble = byte &- 0x30
+                    case 0x41...0x46: nibble = byte &- 0x41 &+ 10; upper = true
+                    case 0x61...0x66: nibble = byte &- 0x61 &+ 10; lower = true
+                    default: return false
                     }
-                    if upper && lower { return false }
-                    raw[39] = UInt8(utf8.count) | (lower ? 0x80 : 0)
-                    return true
+                    raw[i >> 1] |= i & 1 == 0 ? nibble << 4 : nibble
+                    i += 1
                 }
+                if upper && lower { return false }
+                raw[39] = UInt8(utf8.count) | (lower ? 0x80 : 0)
+                return true
             }
             guard fits else { return nil }
             self = packed
@@ -415,28 +397,18 @@ enum CompactCallID: Sendable, Hashable {
 
         private init() {}
 
-        func forEachUTF8Byte(_ body: (UInt8) -> Void) {
-            var copy = self
-            withUnsafeBytes(of: &copy) { raw in
-                let count = Int(raw[39] & 0x7F)
-                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
-                for i in 0..<count {
-                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
-                    body(nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
-                }
-            }
-        }
-
         var string: String {
             var copy = self
-            let count = withUnsafeBytes(of: &copy) { Int($0[39] & 0x7F) }
-            return String(unsafeUninitializedCapacity: count) { out in
-                var i = 0
-                forEachUTF8Byte { byte in
-                    out[i] = byte
-                    i += 1
+            return withUnsafeBytes(of: &copy) { raw in
+                let count = Int(raw[39] & 0x7F)
+                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
+                return String(unsafeUninitializedCapacity: count) { out in
+                    for i in 0..<count {
+                        let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
+                        out[i] = nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble
+                    }
+                    return count
                 }
-                return count
             }
         }
     }

@@ -433,6 +433,10 @@ struct PushDecoder {
 
     private func callID() throws(PushDecodingError) -> CallID {
         guard let value = callId else { throw missing(.callId) }
+        // sipgate's ids are plain ASCII: packed straight from the body, no `String` between.
+        if value.isPlain, value.end > value.start, Int(value.end - value.start) <= limits.maxCallIdLength {
+            return CallID(validUTF8: raw(value))
+        }
         let text = try string(value, field: "callId", maxBytes: limits.maxCallIdLength, unit: "characters")
         guard !text.isEmpty else { throw PushDecodingError(field: "callId", reason: "empty") }
         return CallID(text)

@@ -42,13 +42,29 @@ public enum EventName: String, Sendable, Hashable, CaseIterable, Codable {
 /// sipgate's opaque call identifier: 1 to ``PushLimits/maxCallIdLength`` bytes.
 ///
 /// Seen as 78 hex characters and as 19 digits; sipgate reserves the right to change it,
-/// so nothing but its length is checked.
+/// so nothing but its length is checked. Two callIds are the same call when their UTF-8
+/// bytes are the same (no Unicode normalisation: sipgate's ids are opaque bytes).
+///
+/// Hex ids of one case, up to 78 digits (all sipgate sends today), are kept packed two
+/// digits to a byte inline, so a callId costs no allocation from the wire to the session
+/// store; ``rawValue`` spells it out again.
 public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
-    public let rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
+    /// The packed or plain form; which one depends on the string alone.
+    let storage: CompactCallID
+
+    public init(_ rawValue: String) { storage = CompactCallID(rawValue) }
+    public init(stringLiteral value: String) { self.init(value) }
+    /// The callId's valid UTF-8 bytes, packed without building a `String` when they are hex.
+    init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) { storage = CompactCallID(validUTF8: bytes) }
+
+    /// The callId as sipgate sent it.
+    public var rawValue: String { storage.string }
     public var description: String { rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public static func == (lhs: CallID, rhs: CallID) -> Bool { lhs.storage.isSameKey(as: rhs.storage) }
+    public func hash(into hasher: inout Hasher) { storage.combine(into: &hasher) }
+
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Each shard is a compact table of its own (sessions packed in chunks, an open-addressing
 /// index) behind its own `Mutex`; a callId always maps to the same
-/// shard (FNV-1a over its UTF-8 bytes, independent of the process's hash seed), so events
+/// shard (from its hash, seeded per process so that no caller can aim calls at one shard), so events
 /// of different calls rarely wait for one another and events of one call are applied one
 /// after the other. Two callIds are the same call when their UTF-8 bytes are the same.
 ///
@@ -77,10 +77,10 @@ public final class InMemorySessionStore: SessionStore {
     /// taking the incoming session's `lastActivity` as the current time; those sessions
     /// are dropped without being reported (a sweep would have dropped them too).
     public func insert(_ session: Session) -> InsertOutcome {
-        let key = session.storedCallId
+        let key = session.callId.storage
         let hash = key.keyHash
         // Expired sessions dropped to make room are freed after the lock is released.
-        let (outcome, _) = shard(for: key).sessions.withLock { sessions -> (InsertOutcome, Removal) in
+        let (outcome, _) = shard(hash).sessions.withLock { sessions -> (InsertOutcome, Removal) in
             if let slot = sessions.find(key, hash: hash) {
                 return (.exists(sessions[slot]), .none)
             }
@@ -104,13 +104,13 @@ public final class InMemorySessionStore: SessionStore {
     /// other calls of the same shard wait for it, and the lock is not reentrant. The callId
     /// is the session's key and stays: a change `body` makes to it is undone.
     public func update<R>(_ callId: CallID, _ body: (inout Session) throws -> R) rethrows -> R? {
-        let key = CompactCallID(callId)
+        let key = callId.storage
         let hash = key.keyHash
-        return try shard(for: key).sessions.withLock { sessions -> R? in
+        return try shard(hash).sessions.withLock { sessions -> R? in
             guard let slot = sessions.find(key, hash: hash) else { return nil }
             // The callId is the session's key: one changed by `body` is put back.
             defer {
-                if !sessions[slot].storedCallId.isSameKey(as: key) { sessions[slot].storedCallId = key }
+                if !sessions[slot].callId.storage.isSameKey(as: key) { sessions[slot].callId = callId }
             }
             return try body(&sessions[slot])
         }
@@ -119,9 +119,9 @@ public final class InMemorySessionStore: SessionStore {
     /// Removes and returns the session of `callId`.
     @discardableResult
     public func remove(_ callId: CallID) -> Session? {
-        let key = CompactCallID(callId)
+        let key = callId.storage
         let hash = key.keyHash
-        return shard(for: key).sessions.withLock { sessions in
+        return shard(hash).sessions.withLock { sessions in
             guard let slot = sessions.find(key, hash: hash) else { return nil }
             liveCount.subtract(1, ordering: .relaxed)
             return sessions.remove(at: slot, hash: hash)
@@ -130,9 +130,9 @@ public final class InMemorySessionStore: SessionStore {
 
     /// A copy of the session of `callId`.
     public func session(_ callId: CallID) -> Session? {
-        let key = CompactCallID(callId)
+        let key = callId.storage
         let hash = key.keyHash
-        return shard(for: key).sessions.withLock { sessions in
+        return shard(hash).sessions.withLock { sessions in
             sessions.find(key, hash: hash).map { sessions[$0] }
         }
     }
@@ -206,31 +206,21 @@ public final class InMemorySessionStore: SessionStore {
         shards.reduce(0) { total, shard in total + shard.sessions.withLock { $0.capacity } }
     }
 
-    /// The shard of `key`: FNV-1a (64 bit) over its UTF-8 bytes, folded, masked.
-    private func shard(for key: CompactCallID) -> Shard {
-        if case .string(let callId) = key {
-            return shards[Self.shardIndex(of: callId, mask: shardCount - 1)]
-        }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        key.forEachUTF8Byte { byte in
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        hash ^= hash >> 32
-        return shards[Int(truncatingIfNeeded: hash) & (shardCount - 1)]
+    /// The shard of the key whose `keyHash` is `hash`.
+    private func shard(_ hash: UInt64) -> Shard {
+        shards[Self.shardIndex(ofHash: hash, mask: shardCount - 1)]
     }
 
+    /// The shard index of `callId` under `mask` (shard count - 1).
     static func shardIndex(of callId: CallID, mask: Int) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var text = callId.rawValue
-        // One pass over the contiguous UTF-8 bytes (String's view costs an index step per byte).
-        text.withUTF8 { bytes in
-            for byte in bytes {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            }
-        }
-        // Fold the high bits in: the low bits of FNV-1a alone mix poorly.
-        hash ^= hash >> 32
-        return Int(truncatingIfNeeded: hash) & mask
+        shardIndex(ofHash: callId.storage.keyHash, mask: mask)
+    }
+
+    /// The top bits of the hash, multiplied through: a shard's table uses the hash's own
+    /// top and bottom bits for its index, which must stay evenly spread within a shard.
+    @inline(__always)
+    private static func shardIndex(ofHash hash: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
     }
 
     /// Takes one slot of the global limit; false (and nothing taken) when full.
@@ -486,7 +476,7 @@ struct SessionTable: Sendable {
     }
 
     private func key(at slot: Int) -> CompactCallID {
-        chunks[slot >> Self.chunkShift][slot & Self.chunkMask].storedCallId
+        chunks[slot >> Self.chunkShift][slot & Self.chunkMask].callId.storage
     }
 
     /// The smallest index (a power of two, at least 16) that holds `sessions` at most 3/4 full.
