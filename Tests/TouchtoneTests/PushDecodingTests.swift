@@ -156,7 +156,7 @@ private func expectRejected(
 // MARK: Fuzzing
 
 /// SplitMix64: a small deterministic generator, so a failure reproduces from its seed.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -446,6 +446,50 @@ private struct BodyFailure: Error, Equatable {}
         #expect(store.count == 0)
     }
 
+    @Test func hexCallIdsOfEveryLengthPackAndSpellBackExactly() {
+        // The packer takes eight digits at a time and the rest one by one: every length,
+        // both cases and a bad byte at every position must come out as they went in.
+        var generator = SplitMix64(state: 7)
+        let upper = Array("0123456789ABCDEF".utf8), lower = Array("0123456789abcdef".utf8)
+        for length in 1...CompactCallID.PackedHex.maxDigits {
+            for digits in [upper, lower] {
+                let bytes = (0..<length).map { _ in digits[Int(generator.next() % 16)] }
+                let id = String(decoding: bytes, as: UTF8.self)
+                let fromBytes = bytes.withUnsafeBufferPointer { CallID(validUTF8: $0) }
+                guard case .packed = fromBytes.storage else {
+                    Issue.record("\(id) (\(length) digits) was not packed")
+                    continue
+                }
+                #expect(fromBytes.rawValue == id)
+                #expect(fromBytes == CallID(id))
+                #expect(fromBytes.hashValue == CallID(id).hashValue)
+                // A byte just outside the hex ranges, at each position, keeps the id a string.
+                for position in [0, length / 2, length - 1] {
+                    for bad in [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "G"),
+                                UInt8(ascii: "`"), UInt8(ascii: "g"), 0xC3] {
+                        var spoiled = bytes
+                        spoiled[position] = bad
+                        let text = String(decoding: spoiled, as: UTF8.self)
+                        let callId = CallID(text)
+                        guard case .string = callId.storage else {
+                            Issue.record("\(text) was packed")
+                            continue
+                        }
+                        #expect(callId.rawValue == text)
+                    }
+                }
+            }
+            if length >= 2 {
+                // Both cases in one id: a string, so that "aB" and "AB" stay apart.
+                let mixed = String(repeating: "a", count: length - 1) + "B"
+                guard case .string = CallID(mixed).storage else {
+                    Issue.record("\(mixed) was packed")
+                    continue
+                }
+            }
+        }
+    }
+
     @Test func callIdsThatDifferOnlyInCaseAreDifferentCalls() {
         let store = InMemorySessionStore(shards: 1)
         for id in ["ab12", "AB12", "Ab12", "ab120", "0ab12"] { add(makeSession(id), to: store) }

@@ -54,31 +54,72 @@ public enum AnswerVerb: String, Sendable, CaseIterable {
 }
 
 /// What happened to one push, for the log line: never holds sensitive digits or credentials.
+///
+/// Made once per push, so it is cheap to copy: the flow is one reference, the states are
+/// indices into it, and the names are looked up when read.
 public struct EventRecord: Sendable, Hashable {
     public var callId: CallID?
     public var event: EventName?
-    public var flow: String?
-    public var stateBefore: String?
-    public var stateAfter: String?
-    /// The final verb of the answer (`gather`, `dial`, `voicemail`, `reject`, `hangup`, `play`, `empty`).
-    public var verb: String
+    /// The flow the call is in; ``flow``, ``stateBefore`` and ``stateAfter`` are read from it.
+    var compiledFlow: CompiledFlow?
+    var before: UInt16?
+    var after: UInt16?
+    var answerVerb: AnswerVerb
     /// The keys pressed, with sensitive input masked as `****`.
     public var digits: String?
     /// A short note such as `unknown call` or `store full`.
     public var note: String?
     /// The edges the call took, when the engine traces them (``EngineSettings/tracesEdges``).
-    public var trace: [TakenEdge] = []
+    public var trace: [TakenEdge]
 
-    public init(callId: CallID? = nil, event: EventName? = nil, flow: String? = nil, stateBefore: String? = nil,
-                stateAfter: String? = nil, verb: String = "empty", digits: String? = nil, note: String? = nil) {
+    /// An empty record: no call, no flow, an empty answer.
+    public init() {
+        self.init(callId: nil, event: nil)
+    }
+
+    init(callId: CallID?, event: EventName?, flow: CompiledFlow? = nil, before: UInt16? = nil, after: UInt16? = nil,
+         digits: String? = nil, note: String? = nil, trace: [TakenEdge] = []) {
         self.callId = callId
         self.event = event
-        self.flow = flow
-        self.stateBefore = stateBefore
-        self.stateAfter = stateAfter
-        self.verb = verb
+        self.compiledFlow = flow
+        self.before = before
+        self.after = after
+        self.answerVerb = .empty
         self.digits = digits
         self.note = note
+        self.trace = trace
+    }
+
+    /// The flow's name in the routing table.
+    public var flow: String? { compiledFlow?.name }
+    /// The state the push found the call in.
+    public var stateBefore: String? { name(of: before) }
+    /// The state the push left the call in.
+    public var stateAfter: String? { name(of: after) }
+    /// The final verb of the answer (`gather`, `dial`, `voicemail`, `reject`, `hangup`, `play`, `empty`).
+    public var verb: String { answerVerb.rawValue }
+
+    private func name(of state: UInt16?) -> String? {
+        guard let state, let compiledFlow else { return nil }
+        return compiledFlow.stateName(state)
+    }
+
+    public static func == (lhs: EventRecord, rhs: EventRecord) -> Bool {
+        lhs.callId == rhs.callId && lhs.event == rhs.event && lhs.flow == rhs.flow && lhs.stateBefore == rhs.stateBefore
+            && lhs.stateAfter == rhs.stateAfter && lhs.answerVerb == rhs.answerVerb && lhs.digits == rhs.digits
+            && lhs.note == rhs.note && lhs.trace == rhs.trace
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(callId)
+        hasher.combine(event)
+        hasher.combine(flow)
+        hasher.combine(stateBefore)
+        hasher.combine(stateAfter)
+        hasher.combine(answerVerb)
+        hasher.combine(digits)
+        hasher.combine(note)
+        hasher.combine(trace)
     }
 
     /// Shown for digits a flow marked sensitive.
@@ -126,7 +167,7 @@ public struct PendingLookup: Sendable {
         // One push, one log line: the event, its keys and where it started, then where it ended.
         after.event = record.event
         after.digits = record.digits
-        after.stateBefore = record.stateBefore ?? after.stateBefore
+        after.before = record.before ?? after.before
         after.trace = record.trace + after.trace
         return (response, after)
     }
@@ -338,92 +379,101 @@ public final class Engine: Sendable {
 
     private func newCall(_ event: NewCallEvent, now: Date) -> EngineReply {
         let call = CallData(event)
-        var record = EventRecord(callId: event.callId, event: .newCall)
         guard let route = routeMachines.first(where: { $0.route.matches(call) }) else {
             metrics.unrouted.add(1, ordering: .relaxed)
-            record.note = "no route for this call"
-            return answer(.empty, record)
+            return answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call"))
         }
         let machine = machines[route.machine]
         let flow = machine.flow
-        record.flow = flow.name
         var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let out = machine.start(&session, now: now)
+        var note: String?
         switch memoryStore?.insert(session) ?? store.insert(session) {
         case .inserted:
             break
         case .exists(let existing):
             // sipgate repeated the push: answer as the first time, create nothing.
-            record.note = "repeated newCall"
+            note = "repeated newCall"
             session = existing
         case .full:
             metrics.refusedFull.add(1, ordering: .relaxed)
-            record.note = "session store full: call rings as without Touchtone"
-            return answer(.empty, record)
+            return answer(.empty, EventRecord(callId: event.callId, event: .newCall, flow: flow,
+                                              note: "session store full: call rings as without Touchtone"))
         }
-        record.stateAfter = flow.stateName(session.state)
+        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: note)
         return reply(out, machine: machine, session: session, record: record)
+    }
+
+    /// What a `dtmf` push did to its call, taken out of the store's lock.
+    private struct KeysStep {
+        var out: StepOutput
+        var machine: CallMachine
+        var before: UInt16
+        var after: UInt16
+        var masked: Bool
     }
 
     private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
-        var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits)
-        let result = updateSession(event.callId) { session -> (StepOutput, CallMachine)? in
+        let result = updateSession(event.callId) { session -> KeysStep? in
             guard let machine = machine(named: session.flow) else { return nil }
-            record.flow = machine.flow.name
-            record.stateBefore = machine.flow.stateName(session.state)
-            if case .collect(let node) = machine.flow.nodes[Int(session.state)], node.sensitive, session.phase == .awaitingKeys {
-                record.digits = EventRecord.maskedDigits
+            let before = session.state
+            var masked = false
+            if case .collect(let node) = machine.flow.nodes[Int(before)], node.sensitive, session.phase == .awaitingKeys {
+                masked = true
             }
             let out = machine.receive(digits: event.digits, &session, now: now)
             session.lastActivity = now
-            record.stateAfter = machine.flow.stateName(session.state)
-            return (out, machine)
+            return KeysStep(out: out, machine: machine, before: before, after: session.state, masked: masked)
         }
-        guard let result, let (out, machine) = result else {
+        guard let step = result ?? nil else {
             metrics.unknownCall.add(1, ordering: .relaxed)
-            record.note = "unknown or expired call"
-            return answer(Response(then: .hangup), record)
+            return answer(Response(then: .hangup), EventRecord(callId: event.callId, event: .dtmf, digits: event.digits,
+                                                               note: "unknown or expired call"))
         }
-        record.note = out.note
-        if let trace = out.trace { record.trace = trace }
-        guard let session = out.lookup == nil ? nil : store.session(event.callId) else {
-            return answer(response(out), record)
+        let record = EventRecord(
+            callId: event.callId, event: .dtmf, flow: step.machine.flow, before: step.before, after: step.after,
+            digits: step.masked ? EventRecord.maskedDigits : event.digits, note: step.out.note, trace: step.out.trace ?? [])
+        guard step.out.lookup != nil, let session = store.session(event.callId) else {
+            return answer(response(step.out), record)
         }
-        return reply(out, machine: machine, session: session, record: record)
+        return reply(step.out, machine: step.machine, session: session, record: record)
     }
 
     private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
-        var record = EventRecord(callId: event.callId, event: .answer)
         // The hook's view of the call is built only when the flow has answer hooks.
-        let info = updateSession(event.callId) { session -> CallEventInfo? in
+        let result = updateSession(event.callId) { session -> (flow: CompiledFlow, state: UInt16, hook: CallEventInfo?)? in
             session.answered = true
             session.lastActivity = now
             guard let machine = machine(named: session.flow) else { return nil }
-            record.flow = session.flow
-            record.stateBefore = machine.flow.stateName(session.state)
-            record.stateAfter = record.stateBefore
-            guard !machine.flow.hooks.onAnswer.isEmpty else { return nil }
-            return hookInfo(session, machine.flow, answeredBy: event.user ?? event.answeringNumber, cause: nil)
+            let flow = machine.flow
+            let hook = flow.hooks.onAnswer.isEmpty ? nil : hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil)
+            return (flow, session.state, hook)
         }
-        if info == nil { metrics.unknownCall.add(1, ordering: .relaxed); record.note = "unknown or expired call" }
-        if let info = info ?? nil, let machine = machine(named: info.flow) { runHooks(machine.flow.hooks.onAnswer, info) }
-        return answer(.empty, record)
+        guard let found = result else {
+            metrics.unknownCall.add(1, ordering: .relaxed)
+            return answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call"))
+        }
+        guard let (flow, state, hook) = found else {
+            return answer(.empty, EventRecord(callId: event.callId, event: .answer))
+        }
+        if let hook { runHooks(flow.hooks.onAnswer, hook) }
+        return answer(.empty, EventRecord(callId: event.callId, event: .answer, flow: flow, before: state, after: state))
     }
 
     private func hangup(_ event: HangupEvent, now: Date) -> EngineReply {
-        var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
         guard let session = memoryStore?.remove(event.callId) ?? store.remove(event.callId) else {
             metrics.unknownCall.add(1, ordering: .relaxed)
-            record.note = "unknown or expired call (\(event.cause.rawValue))"
-            return answer(.empty, record)
+            return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))"))
         }
-        record.flow = session.flow
-        if let machine = machine(named: session.flow) {
-            record.stateBefore = machine.flow.stateName(session.state)
-            guard !machine.flow.hooks.onHangup.isEmpty else { return answer(.empty, record) }
-            runHooks(machine.flow.hooks.onHangup, hookInfo(session, machine.flow, answeredBy: nil, cause: event.cause))
+        guard let machine = machine(named: session.flow) else {
+            return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue))
         }
-        return answer(.empty, record)
+        let flow = machine.flow
+        if !flow.hooks.onHangup.isEmpty {
+            runHooks(flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
+        }
+        return answer(.empty, EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state,
+                                          note: event.cause.rawValue))
     }
 
     // MARK: Look-ups
@@ -436,22 +486,20 @@ public final class Engine: Sendable {
         case .finished, .named: break
         }
         let now = clock.now()
-        var record = EventRecord(callId: callId, event: nil)
-        let out = store.update(callId) { session -> StepOutput? in
+        let result = store.update(callId) { session -> (out: StepOutput, flow: CompiledFlow, before: UInt16, after: UInt16)? in
             guard let machine = machine(named: session.flow) else { return nil }
-            record.flow = session.flow
-            record.stateBefore = machine.flow.stateName(session.state)
+            let before = session.state
             let out = machine.resume(outcome, &session, now: now)
             session.lastActivity = now
-            record.stateAfter = machine.flow.stateName(session.state)
-            return out
+            return (out, machine.flow, before, session.state)
         }
-        guard var out = out ?? nil else {
-            record.note = "call ended during its look-up"
+        guard let step = result ?? nil else {
+            let record = EventRecord(callId: callId, event: nil, note: "call ended during its look-up")
             return (Response.empty, finish(record, .empty))
         }
-        record.note = out.note
-        if let trace = out.trace { record.trace = trace }
+        var out = step.out
+        var record = EventRecord(callId: callId, event: nil, flow: step.flow, before: step.before, after: step.after,
+                                 note: out.note, trace: out.trace ?? [])
         if out.lookup != nil {
             // A look-up leading straight to another: the answer cannot wait twice.
             out.final = .hangup
@@ -464,8 +512,7 @@ public final class Engine: Sendable {
 
     // MARK: Answers
 
-    private func reply(_ out: StepOutput, machine: CallMachine, session: Session, record: EventRecord) -> EngineReply {
-        var record = record
+    private func reply(_ out: StepOutput, machine: CallMachine, session: Session, record: consuming EventRecord) -> EngineReply {
         if record.note == nil { record.note = out.note }
         if let trace = out.trace { record.trace = trace }
         guard let lookupState = out.lookup, case .lookup(let node) = machine.flow.nodes[Int(lookupState)] else {
@@ -475,7 +522,7 @@ public final class Engine: Sendable {
             callId: session.callId, flow: machine.flow.name, state: machine.flow.stateName(lookupState),
             context: CallContext(callId: session.callId, call: session.call, variables: session.variables, now: clock.now()),
             deadline: node.deadline, engine: self, work: node.work, prefix: out.plays, outcomes: node.outcomes.map(\.name),
-            record: record)
+            record: copy record)
         return .lookup(pending, record)
     }
 
@@ -483,14 +530,13 @@ public final class Engine: Sendable {
         Response(onAnswer: callbackURL, onHangup: callbackURL, plays: out.plays, then: out.final)
     }
 
-    private func answer(_ response: Response, _ record: EventRecord) -> EngineReply {
+    private func answer(_ response: Response, _ record: consuming EventRecord) -> EngineReply {
         .answer(response, finish(record, AnswerVerb(response)))
     }
 
-    private func finish(_ record: EventRecord, _ verb: AnswerVerb) -> EventRecord {
+    private func finish(_ record: consuming EventRecord, _ verb: AnswerVerb) -> EventRecord {
         metrics.count(verb)
-        var record = record
-        record.verb = verb.rawValue
+        record.answerVerb = verb
         return record
     }
 

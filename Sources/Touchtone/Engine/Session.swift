@@ -369,30 +369,72 @@ enum CompactCallID: Sendable {
         static let maxDigits = 78
 
         init?(utf8: UnsafeBufferPointer<UInt8>) {
-            guard utf8.count >= 1 && utf8.count <= Self.maxDigits else { return nil }
+            let count = utf8.count
+            guard count >= 1 && count <= Self.maxDigits, let base = utf8.baseAddress else { return nil }
             var packed = PackedHex()
+            // Eight digits at a time in one word (SWAR), then the tail one by one.
+            var letters = Letters()
             let fits = withUnsafeMutableBytes(of: &packed) { raw -> Bool in
-                var upper = false
-                var lower = false
                 var i = 0
-                while i < utf8.count {
-                    let byte = utf8[i]
-                    let nibble: UInt8
-                    switch byte {
-                    case 0x30...0x39: nibble = byte &- 0x30
-                    case 0x41...0x46: nibble = byte &- 0x41 &+ 10; upper = true
-                    case 0x61...0x66: nibble = byte &- 0x61 &+ 10; lower = true
-                    default: return false
-                    }
+                while i + 8 <= count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                    guard let four = Self.pack8(word, &letters) else { return false }
+                    raw.storeBytes(of: four.littleEndian, toByteOffset: i >> 1, as: UInt32.self)
+                    i += 8
+                }
+                while i < count {
+                    guard let nibble = Self.nibble(base[i], &letters) else { return false }
                     raw[i >> 1] |= i & 1 == 0 ? nibble << 4 : nibble
                     i += 1
                 }
-                if upper && lower { return false }
-                raw[39] = UInt8(utf8.count) | (lower ? 0x80 : 0)
                 return true
             }
-            guard fits else { return nil }
+            guard fits, !(letters.upper && letters.lower) else { return nil }
+            withUnsafeMutableBytes(of: &packed) { $0[39] = UInt8(count) | (letters.lower ? 0x80 : 0) }
             self = packed
+        }
+
+        /// Which cases of `A-F` the digits so far used.
+        struct Letters {
+            var upper = false
+            var lower = false
+        }
+
+        @inline(__always)
+        static func nibble(_ byte: UInt8, _ letters: inout Letters) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: return byte &- 0x30
+            case 0x41...0x46: letters.upper = true; return byte &- 0x41 &+ 10
+            case 0x61...0x66: letters.lower = true; return byte &- 0x61 &+ 10
+            default: return nil
+            }
+        }
+
+        /// Eight hex digits (the first in the low byte) as four packed bytes (the first
+        /// in the low byte, high nibble first), or nil when one of them is not a hex digit.
+        @inline(__always)
+        static func pack8(_ word: UInt64, _ letters: inout Letters) -> UInt32? {
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            guard word & high == 0 else { return nil }
+            // For bytes below 0x80: x >= lo sets a byte's top bit in x + (0x80 - lo), x > hi in
+            // x + (0x7F - hi); neither sum carries into the next byte.
+            func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
+                ((word &+ (0x80 &- lo) &* ones) & ~(word &+ (0x7F &- hi) &* ones)) & high
+            }
+            let digit = within(0x30, 0x39)
+            let upper = within(0x41, 0x46)
+            let lower = within(0x61, 0x66)
+            guard digit | upper | lower == high else { return nil }
+            if upper != 0 { letters.upper = true }
+            if lower != 0 { letters.lower = true }
+            // A digit's value is its low nibble; a letter's is its low nibble + 9.
+            let nibbles = (word & 0x0F0F_0F0F_0F0F_0F0F) &+ ((upper | lower) >> 7) &* 9
+            // Each 16-bit lane (two digits) becomes one byte: first digit high, second low.
+            var lanes = ((nibbles & 0x00FF_00FF_00FF_00FF) << 4) | ((nibbles >> 8) & 0x00FF_00FF_00FF_00FF)
+            lanes = (lanes | (lanes >> 8)) & 0x0000_FFFF_0000_FFFF
+            lanes = (lanes | (lanes >> 16)) & 0xFFFF_FFFF
+            return UInt32(truncatingIfNeeded: lanes)
         }
 
         private init() {}
