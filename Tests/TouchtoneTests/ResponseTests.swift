@@ -209,6 +209,37 @@ extension ResponseTests {
 
         func url(_ path: String) throws -> AbsoluteURL { try AbsoluteURL(base + path) }
 
+        @Test func answerRenderedInAdvanceIsByteForByteTheFreshOneUntilItChanges() throws {
+            let answers = [
+                Response(onAnswer: try url("/"), onHangup: try url("/"),
+                         then: .gather(try Gather(onData: url("/"), maxDigits: 2, timeoutMilliseconds: 4000, play: Play(url("/a.wav"))))),
+                Response(plays: [Play(try url("/a.wav?x=1&y=<2>"))], then: .dial(try Dial(.numbers([E164Number("4915799912345")])))),
+                Response(then: .hangup),
+                Response(),
+            ]
+            for answer in answers {
+                let prepared = answer.prerendered()
+                #expect(prepared.rendered != nil)
+                #expect(prepared.xmlBytes == answer.xmlBytes)
+                #expect(prepared == answer)
+                #expect(prepared.hashValue == answer.hashValue)
+                // Any change to a prepared answer is rendered afresh, never from the old bytes.
+                var played = prepared
+                played.plays.append(Play(try url("/late.wav")))
+                #expect(played.rendered == nil)
+                #expect(played.xml.contains("<Url>https://ivr.example.com/late.wav</Url>"))
+                var hungUp = prepared
+                hungUp.final = .hangup
+                #expect(hungUp.xml.hasSuffix("<Hangup/></Response>"))
+                var called = prepared
+                called.onAnswer = try url("/other")
+                #expect(called.xml.contains("onAnswer=\"https://ivr.example.com/other\""))
+                var ended = prepared
+                ended.onHangup = try url("/ended")
+                #expect(ended.xml.contains("onHangup=\"https://ivr.example.com/ended\""))
+            }
+        }
+
         @Test func emptyResponseIsOneSelfClosingElement() {
             #expect(Response.empty.xml == Self.declaration + "<Response/>")
             #expect(Response().xmlBytes == Array((Self.declaration + "<Response/>").utf8))

@@ -5,6 +5,10 @@ import FoundationEssentials
 struct StepOutput {
     var plays: [Play] = []
     var final: FinalVerb?
+    /// The whole answer, built and rendered in advance, when the step ends in a fixed
+    /// prompt turn with nothing played before it (the common menu step): ``plays`` and
+    /// ``final`` as a ``Response``. Whoever changes those afterwards must clear it.
+    var prepared: Response?
     /// Set when the call entered a look-up state: the answer waits for it.
     var lookup: UInt16?
     var note: String?
@@ -32,6 +36,9 @@ final class CallMachine: Sendable {
     let environment: CompileEnvironment
     /// Records the edges each step takes (for coverage in tests).
     let tracing: Bool
+    /// For each node, the answer to each of its turns when that turn's prompt is fixed,
+    /// rendered once here rather than on every push.
+    let preparedTurns: [[Response?]]
 
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
@@ -48,6 +55,29 @@ final class CallMachine: Sendable {
             }
         }
         keyPlays = plays
+        let callbackURL = self.callbackURL
+        func prepared(_ prompts: CompiledPrompts, maxDigits: Int, timeout: Int) -> Response? {
+            let play: Play?
+            if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
+                play = prebuilt.first
+            } else if let composed = prompts.composed {
+                play = composed
+            } else {
+                return nil  // read-outs depend on the call
+            }
+            let gather = Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: play)
+            return Response(onAnswer: callbackURL, onHangup: callbackURL, then: .gather(gather)).prerendered()
+        }
+        preparedTurns = flow.nodes.map { node in
+            switch node {
+            case .menu(let menu):
+                menu.turns.map { prepared($0, maxDigits: menu.maxDigits, timeout: menu.timeoutMilliseconds) }
+            case .collect(let collect):
+                collect.turns.map { prepared($0, maxDigits: collect.gatherDigits, timeout: collect.timeoutMilliseconds) }
+            default:
+                []
+            }
+        }
     }
 
     // MARK: Entry points
@@ -325,7 +355,13 @@ final class CallMachine: Sendable {
     /// A turn that waits for keys: the prompt in the `Gather`, its parts joined into one
     /// composed prompt when there are several (so a key interrupts all of it).
     private func turn(_ turns: [CompiledPrompts], attempt: Int, maxDigits: Int, timeout: Int, _ session: Session, into out: inout StepOutput) {
-        let prompts = turns[min(attempt, turns.count - 1)]
+        let turn = min(attempt, turns.count - 1)
+        let prompts = turns[turn]
+        defer {
+            // The node's own turn (callers pass the turns of the call's state) with nothing before it.
+            let prepared = preparedTurns[Int(session.state)]
+            if out.plays.isEmpty, turn < prepared.count, let answer = prepared[turn] { out.prepared = answer }
+        }
         if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
             out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: prebuilt.first))
         } else if let composed = prompts.composed {

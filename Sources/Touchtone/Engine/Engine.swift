@@ -404,9 +404,9 @@ public final class Engine: Sendable {
         return reply(out, machine: machine, session: session, record: record)
     }
 
-    /// What a `dtmf` push did to its call, taken out of the store's lock.
+    /// What a `dtmf` push did to its call, taken out of the store's lock (the step's
+    /// output goes to a variable of the caller, so that it is not copied on the way).
     private struct KeysStep {
-        var out: StepOutput
         var machine: CallMachine
         var before: UInt16
         var after: UInt16
@@ -414,29 +414,30 @@ public final class Engine: Sendable {
     }
 
     private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
-        let result = updateSession(event.callId) { session -> KeysStep? in
+        var out = StepOutput(tracing: false)
+        let step = updateSession(event.callId) { session -> KeysStep? in
             guard let machine = machine(named: session.flow) else { return nil }
             let before = session.state
             var masked = false
             if case .collect(let node) = machine.flow.nodes[Int(before)], node.sensitive, session.phase == .awaitingKeys {
                 masked = true
             }
-            let out = machine.receive(digits: event.digits, &session, now: now)
+            out = machine.receive(digits: event.digits, &session, now: now)
             session.lastActivity = now
-            return KeysStep(out: out, machine: machine, before: before, after: session.state, masked: masked)
+            return KeysStep(machine: machine, before: before, after: session.state, masked: masked)
         }
-        guard let step = result ?? nil else {
+        guard let step = step ?? nil else {
             metrics.unknownCall.add(1, ordering: .relaxed)
             return answer(Response(then: .hangup), EventRecord(callId: event.callId, event: .dtmf, digits: event.digits,
                                                                note: "unknown or expired call"))
         }
         let record = EventRecord(
             callId: event.callId, event: .dtmf, flow: step.machine.flow, before: step.before, after: step.after,
-            digits: step.masked ? EventRecord.maskedDigits : event.digits, note: step.out.note, trace: step.out.trace ?? [])
-        guard step.out.lookup != nil, let session = store.session(event.callId) else {
-            return answer(response(step.out), record)
+            digits: step.masked ? EventRecord.maskedDigits : event.digits, note: out.note, trace: out.trace ?? [])
+        guard out.lookup != nil, let session = store.session(event.callId) else {
+            return answer(response(out), record)
         }
-        return reply(step.out, machine: step.machine, session: session, record: record)
+        return reply(out, machine: step.machine, session: session, record: record)
     }
 
     private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
@@ -498,6 +499,7 @@ public final class Engine: Sendable {
             return (Response.empty, finish(record, .empty))
         }
         var out = step.out
+        out.prepared = nil  // plays and the final verb may change below
         var record = EventRecord(callId: callId, event: nil, flow: step.flow, before: step.before, after: step.after,
                                  note: out.note, trace: out.trace ?? [])
         if out.lookup != nil {
@@ -527,7 +529,8 @@ public final class Engine: Sendable {
     }
 
     private func response(_ out: StepOutput) -> Response {
-        Response(onAnswer: callbackURL, onHangup: callbackURL, plays: out.plays, then: out.final)
+        if let prepared = out.prepared { return prepared }
+        return Response(onAnswer: callbackURL, onHangup: callbackURL, plays: out.plays, then: out.final)
     }
 
     private func answer(_ response: Response, _ record: consuming EventRecord) -> EngineReply {

@@ -14,13 +14,16 @@
 /// ```
 public struct Response: Sendable, Hashable {
     /// Where sipgate POSTs the `answer` event (its answer is discarded).
-    public var onAnswer: AbsoluteURL?
+    public var onAnswer: AbsoluteURL? { didSet { rendered = nil } }
     /// Where sipgate POSTs the `hangup` event (its answer is discarded).
-    public var onHangup: AbsoluteURL?
+    public var onHangup: AbsoluteURL? { didSet { rendered = nil } }
     /// Played in order before the final verb; they cannot be interrupted by keys.
-    public var plays: [Play]
+    public var plays: [Play] { didSet { rendered = nil } }
     /// What happens after the plays; `nil` lets the call carry on as if there were no push.
-    public var final: FinalVerb?
+    public var final: FinalVerb? { didSet { rendered = nil } }
+    /// The XML of this answer when it was rendered in advance (a menu's fixed prompt turn);
+    /// any change to the answer drops it.
+    private(set) var rendered: RenderedXML?
 
     public init(onAnswer: AbsoluteURL? = nil, onHangup: AbsoluteURL? = nil, plays: [Play] = [], then final: FinalVerb? = nil) {
         self.onAnswer = onAnswer
@@ -30,7 +33,32 @@ public struct Response: Sendable, Hashable {
     }
 
     /// The empty `<Response/>`: the answer to `answer` and `hangup` pushes.
-    public static let empty = Response()
+    public static let empty = Response().prerendered()
+
+    /// This answer with its XML rendered now: answering with it again copies bytes.
+    func prerendered() -> Response {
+        var copy = self
+        copy.rendered = RenderedXML(bytes: xmlBytes)
+        return copy
+    }
+
+    // Equal when the answers are: whether one was rendered in advance does not matter.
+    public static func == (lhs: Response, rhs: Response) -> Bool {
+        lhs.onAnswer == rhs.onAnswer && lhs.onHangup == rhs.onHangup && lhs.plays == rhs.plays && lhs.final == rhs.final
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(onAnswer)
+        hasher.combine(onHangup)
+        hasher.combine(plays)
+        hasher.combine(final)
+    }
+}
+
+/// An answer's XML, rendered once and shared by every copy of the answer.
+final class RenderedXML: Sendable {
+    let bytes: [UInt8]
+    init(bytes: [UInt8]) { self.bytes = bytes }
 }
 
 /// The one verb that ends a response.

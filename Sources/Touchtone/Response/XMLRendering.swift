@@ -13,6 +13,10 @@ extension Response {
 
     /// Appends the XML of this answer to `out`.
     public func render(into out: inout [UInt8]) {
+        if let rendered {
+            out.append(contentsOf: rendered.bytes)
+            return
+        }
         out.append(contentsOf: XMLText.declaration)
         XMLText.append("<Response", into: &out)
         if let onAnswer { XMLText.attribute("onAnswer", onAnswer, into: &out) }
