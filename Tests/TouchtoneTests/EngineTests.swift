@@ -419,3 +419,57 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         #expect(engine.counters.unrouted == 1)
     }
 }
+
+// MARK: - Answers rendered in advance
+
+@Suite struct PreparedAnswerTests {
+    /// The same answer, built field by field and rendered now.
+    func fresh(_ answer: Response) -> Response {
+        Response(onAnswer: answer.onAnswer, onHangup: answer.onHangup, plays: answer.plays, then: answer.final)
+    }
+
+    func check(_ answer: Response, prepared: Bool, _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(answer.xmlBytes == fresh(answer).xmlBytes, comment, sourceLocation: sourceLocation)
+        #expect((answer.rendered != nil) == prepared, comment, sourceLocation: sourceLocation)
+    }
+
+    @Test func fixedAnswersComeRenderedAndSayExactlyWhatTheirFieldsSay() throws {
+        let engine = try makeEngine(RoutingTable { Route.default(deskFlow()) })
+        let (menu, _) = answerOf(engine, newCall("a"))
+        check(menu, prepared: true, "the menu's composed prompt turn")
+        let (reprompt, _) = answerOf(engine, dtmf("7", "a"))
+        #expect(heard(reprompt) == ["invalid-option", "main-menu-short"])
+        check(reprompt, prepared: false, "a message before the re-prompt")
+        let (voicemail, _) = answerOf(engine, dtmf("9", "a"))
+        check(voicemail, prepared: true, "voicemail")
+
+        _ = answerOf(engine, newCall("b"))
+        let (transfer, _) = answerOf(engine, dtmf("0", "b"))
+        #expect(transfer.xml.contains("<Dial callerId=\"4921100000\" anonymous=\"false\"><Number>4921199999999</Number></Dial>"))
+        check(transfer, prepared: true, "a transfer to a fixed number")
+
+        let (busy, _) = answerOf(engine, newCall("c", from: "4915100000666"))
+        #expect(busy.xml.contains("<Reject reason=\"busy\"/>"))
+        check(busy, prepared: true, "reject")
+
+        let (dialled, _) = answerOf(engine, newCall("d", direction: .outgoing))
+        check(dialled, prepared: false, "a transfer to the dialled number")
+
+        _ = answerOf(engine, newCall("e"))
+        let (support, _) = answerOf(engine, dtmf("1", "e"))
+        check(support, prepared: true, "a single-prompt menu")
+        let (hangup, _) = answerOf(engine, dtmf("1", "e"))
+        check(hangup, prepared: true, "hang-up")
+
+        _ = answerOf(engine, newCall("f"))
+        _ = answerOf(engine, dtmf("2", "f"))
+        let (pin, _) = answerOf(engine, dtmf("1234#", "f"))
+        check(pin, prepared: true, "the next collection's prompt")
+        let (readBack, _) = answerOf(engine, dtmf("4711#", "f"))
+        #expect(heard(readBack).contains("you-entered"))
+        check(readBack, prepared: false, "a read-back depends on the call")
+
+        let (unknown, _) = answerOf(engine, dtmf("1", "nobody"))
+        check(unknown, prepared: false, "an unknown call")
+    }
+}

@@ -39,6 +39,8 @@ final class CallMachine: Sendable {
     /// For each node, the answer to each of its turns when that turn's prompt is fixed,
     /// rendered once here rather than on every push.
     let preparedTurns: [[Response?]]
+    /// The answers that end a call the same way every time, rendered once.
+    let preparedHangup, preparedVoicemail, preparedBusy, preparedRejected: Response
 
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
@@ -56,6 +58,13 @@ final class CallMachine: Sendable {
         }
         keyPlays = plays
         let callbackURL = self.callbackURL
+        func ending(_ verb: FinalVerb) -> Response {
+            Response(onAnswer: callbackURL, onHangup: callbackURL, then: verb).prerendered()
+        }
+        preparedHangup = ending(.hangup)
+        preparedVoicemail = ending(.dial(.voicemail))
+        preparedBusy = ending(.reject(.busy))
+        preparedRejected = ending(.reject(.rejected))
         func prepared(_ prompts: CompiledPrompts, maxDigits: Int, timeout: Int) -> Response? {
             let play: Play?
             if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
@@ -293,7 +302,7 @@ final class CallMachine: Sendable {
             enter(flow.mainMenu ?? flow.start, &session, now: now, into: &out, hops: hops + 1)
         case .dial(let spec):
             if let dial = dial(spec, session) {
-                finish(.dial(dial), &session, into: &out)
+                finish(.dial(dial), &session, into: &out, prepared: spec.prepared)
             } else {
                 out.note = "transfer number from the call is not E.164"
                 finish(.reject(.rejected), &session, into: &out)
@@ -304,9 +313,22 @@ final class CallMachine: Sendable {
         }
     }
 
-    private func finish(_ verb: FinalVerb, _ session: inout Session, into out: inout StepOutput) {
+    /// Ends the call with `verb`; `prepared` is the whole answer rendered in advance when
+    /// the verb depends on nothing (the fixed endings are found here).
+    private func finish(_ verb: FinalVerb, _ session: inout Session, into out: inout StepOutput, prepared: Response? = nil) {
         out.final = verb
         session.phase = .finished
+        guard out.plays.isEmpty else {
+            out.prepared = nil
+            return
+        }
+        switch verb {
+        case .hangup: out.prepared = preparedHangup
+        case .dial(let dial) where dial.target == .voicemail: out.prepared = preparedVoicemail
+        case .reject(.busy): out.prepared = preparedBusy
+        case .reject(.rejected): out.prepared = preparedRejected
+        default: out.prepared = prepared
+        }
     }
 
     private func enter(_ state: UInt16, _ session: inout Session, now: Date, into out: inout StepOutput, hops: Int) {
@@ -357,6 +379,7 @@ final class CallMachine: Sendable {
     private func turn(_ turns: [CompiledPrompts], attempt: Int, maxDigits: Int, timeout: Int, _ session: Session, into out: inout StepOutput) {
         let turn = min(attempt, turns.count - 1)
         let prompts = turns[turn]
+        out.prepared = nil
         defer {
             // The node's own turn (callers pass the turns of the call's state) with nothing before it.
             let prepared = preparedTurns[Int(session.state)]
@@ -382,6 +405,7 @@ final class CallMachine: Sendable {
                 out.plays.append(contentsOf: pieces.dropLast().map(\.play))
             }
         }
+        out.prepared = nil
         out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: nested))
     }
 
@@ -451,7 +475,8 @@ final class CallMachine: Sendable {
         switch step {
         case .go(let name): flow.stateIndex(named: name).map { .go($0) }
         case .transfer(let transfer):
-            .dial(DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous, prebuilt: nil))
+            .dial(DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous, prebuilt: nil,
+                           prepared: nil))
         case .voicemail: .voicemail
         case .reject(let reason): .reject(reason)
         case .hangup: .hangup

@@ -180,6 +180,8 @@ struct DialSpec: Sendable {
     let anonymous: Bool?
     /// The finished `Dial` when nothing depends on the call.
     let prebuilt: Dial?
+    /// The whole answer for ``prebuilt``, rendered once, for a transfer with nothing played before it.
+    let prepared: Response?
 }
 
 /// A turn's prompts, with `Play`s built ahead when nothing depends on the call.

@@ -273,7 +273,10 @@ struct FlowCompiler<S: FlowState> {
             }
             if ok { prebuilt = try? Dial(.numbers(fixed), callerId: callerId, anonymous: transfer.anonymous) }
         }
-        return DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous, prebuilt: prebuilt)
+        let callbacks = environment.publicURL
+        let prepared = prebuilt.map { Response(onAnswer: callbacks, onHangup: callbacks, then: .dial($0)).prerendered() }
+        return DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous,
+                        prebuilt: prebuilt, prepared: prepared)
     }
 
     mutating func prompts(_ prompts: Prompts) -> CompiledPrompts {
