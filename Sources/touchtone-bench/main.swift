@@ -203,13 +203,15 @@ do {
 }
 }
 
-// 4. For profilers (`--only 4`): the menu step alone (wrong key -> re-prompt), nothing else timed.
+// 4. For profilers (`--only 4 [--key K]`): the menu step alone (default key 7: a wrong key ->
+// re-prompt; 1: a transfer), nothing else timed.
 if sections == 4 {
     let clock = ManualClock()
     let store = InMemorySessionStore(maxSessions: live + 10)
     let e = engine(store: store, clock: clock)
     let newCalls = bodies(live) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice&user%5B%5D=Bob" }
-    let wrongKeys = bodies(live) { "event=dtmf&dtmf=7&callId=\($0)" }
+    let key = option("--key", default: 7)
+    let wrongKeys = bodies(live) { "event=dtmf&dtmf=\(key)&callId=\($0)" }
     let hangups = bodies(live) { "event=hangup&cause=normalClearing&callId=\($0)" }
     var total = 0.0
     for _ in 0..<max(1, calls / live) {
@@ -217,7 +219,7 @@ if sections == 4 {
         total += run(e, wrongKeys).nanoseconds
         for body in hangups { _ = e.handle(body: body) }
     }
-    print("menu step (wrong key -> re-prompt): \(Int(total / Double(max(1, calls / live)))) ns/event")
+    print("menu step (key \(key)): \(Int(total / Double(max(1, calls / live)))) ns/event")
 }
 
 /// A plain thread (not Swift concurrency's pool) for the probe.

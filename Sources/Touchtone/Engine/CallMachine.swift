@@ -101,13 +101,19 @@ final class CallMachine: Sendable {
     /// A `dtmf` push: the caller pressed `digits` (empty: nothing).
     func receive(digits: String, _ session: inout Session, now: Date) -> StepOutput {
         var out = StepOutput(tracing: tracing)
+        receive(digits: digits, &session, now: now, into: &out)
+        return out
+    }
+
+    /// A `dtmf` push, written into `out` (a fresh output; the engine's hot path keeps it in place).
+    func receive(digits: String, _ session: inout Session, now: Date, into out: inout StepOutput) {
         let silent = digits.isEmpty
         if silent {
             session.silenceStreak &+= 1
             if Int(session.silenceStreak) >= flow.maxSilencesInARow {
                 out.note = "\(session.silenceStreak) silences in a row"
                 finish(.hangup, &session, into: &out)
-                return out
+                return
             }
         } else {
             session.silenceStreak = 0
@@ -116,7 +122,7 @@ final class CallMachine: Sendable {
         guard index < flow.nodes.count else {
             out.note = "state out of range"
             finish(.hangup, &session, into: &out)
-            return out
+            return
         }
         switch (flow.nodes[index], session.phase) {
         case (.menu(let menu), .awaitingKeys):
@@ -133,7 +139,6 @@ final class CallMachine: Sendable {
             out.note = "no menu is waiting for keys"
             finish(.hangup, &session, into: &out)
         }
-        return out
     }
 
     /// A look-up finished (or failed, or passed its deadline).

@@ -414,7 +414,7 @@ public final class Engine: Sendable {
     }
 
     private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
-        var out = StepOutput(tracing: false)
+        var out = StepOutput(tracing: settings.tracesEdges)
         let step = updateSession(event.callId) { session -> KeysStep? in
             guard let machine = machine(named: session.flow) else { return nil }
             let before = session.state
@@ -422,7 +422,7 @@ public final class Engine: Sendable {
             if case .collect(let node) = machine.flow.nodes[Int(before)], node.sensitive, session.phase == .awaitingKeys {
                 masked = true
             }
-            out = machine.receive(digits: event.digits, &session, now: now)
+            machine.receive(digits: event.digits, &session, now: now, into: &out)
             session.lastActivity = now
             return KeysStep(machine: machine, before: before, after: session.state, masked: masked)
         }

@@ -173,8 +173,10 @@ enum Target: Sendable {
     }
 }
 
-/// A transfer, with its `Dial` built ahead when all numbers are fixed.
-struct DialSpec: Sendable {
+/// A transfer, with its `Dial` built ahead when all numbers are fixed. A class, so that
+/// copying a state's targets (on every key press) costs one reference, not the whole
+/// specification.
+final class DialSpec: Sendable {
     let numbers: [Transfer.Number]
     let callerId: Transfer.Number?
     let anonymous: Bool?
@@ -182,6 +184,14 @@ struct DialSpec: Sendable {
     let prebuilt: Dial?
     /// The whole answer for ``prebuilt``, rendered once, for a transfer with nothing played before it.
     let prepared: Response?
+
+    init(numbers: [Transfer.Number], callerId: Transfer.Number?, anonymous: Bool?, prebuilt: Dial?, prepared: Response?) {
+        self.numbers = numbers
+        self.callerId = callerId
+        self.anonymous = anonymous
+        self.prebuilt = prebuilt
+        self.prepared = prepared
+    }
 }
 
 /// A turn's prompts, with `Play`s built ahead when nothing depends on the call.
