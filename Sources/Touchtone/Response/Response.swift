@@ -13,23 +13,36 @@
 /// print(menu.xml)
 /// ```
 public struct Response: Sendable, Hashable {
+    /// The parts of the answer in one box: an answer is copied several times on its way out
+    /// (one reference each time, not six), and a copy that changes gets a box of its own.
+    private var storage: Storage
+
     /// Where sipgate POSTs the `answer` event (its answer is discarded).
-    public var onAnswer: AbsoluteURL? { didSet { rendered = nil } }
+    public var onAnswer: AbsoluteURL? {
+        get { storage.onAnswer }
+        set { changing().onAnswer = newValue }
+    }
     /// Where sipgate POSTs the `hangup` event (its answer is discarded).
-    public var onHangup: AbsoluteURL? { didSet { rendered = nil } }
+    public var onHangup: AbsoluteURL? {
+        get { storage.onHangup }
+        set { changing().onHangup = newValue }
+    }
     /// Played in order before the final verb; they cannot be interrupted by keys.
-    public var plays: [Play] { didSet { rendered = nil } }
+    public var plays: [Play] {
+        get { storage.plays }
+        _modify { yield &changing().plays }
+    }
     /// What happens after the plays; `nil` lets the call carry on as if there were no push.
-    public var final: FinalVerb? { didSet { rendered = nil } }
+    public var final: FinalVerb? {
+        get { storage.final }
+        set { changing().final = newValue }
+    }
     /// The XML of this answer when it was rendered in advance (a menu's fixed prompt turn);
     /// any change to the answer drops it.
-    private(set) var rendered: RenderedXML?
+    var rendered: RenderedXML? { storage.rendered }
 
     public init(onAnswer: AbsoluteURL? = nil, onHangup: AbsoluteURL? = nil, plays: [Play] = [], then final: FinalVerb? = nil) {
-        self.onAnswer = onAnswer
-        self.onHangup = onHangup
-        self.plays = plays
-        self.final = final
+        storage = Storage(onAnswer: onAnswer, onHangup: onHangup, plays: plays, final: final)
     }
 
     /// The empty `<Response/>`: the answer to `answer` and `hangup` pushes.
@@ -38,13 +51,41 @@ public struct Response: Sendable, Hashable {
     /// This answer with its XML rendered now: answering with it again copies bytes.
     func prerendered() -> Response {
         var copy = self
-        copy.rendered = RenderedXML(bytes: xmlBytes)
+        let bytes = xmlBytes
+        copy.changing().rendered = RenderedXML(bytes: bytes)
         return copy
+    }
+
+    /// The box, made this value's own before a change, with the rendered XML dropped.
+    private mutating func changing() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(onAnswer: storage.onAnswer, onHangup: storage.onHangup, plays: storage.plays, final: storage.final)
+        }
+        storage.rendered = nil
+        return storage
+    }
+
+    // Mutated only through `changing()`, that is while one value owns it (copy on write), so
+    // no two threads ever see it change.
+    private final class Storage: @unchecked Sendable {
+        var onAnswer: AbsoluteURL?
+        var onHangup: AbsoluteURL?
+        var plays: [Play]
+        var final: FinalVerb?
+        var rendered: RenderedXML?
+
+        init(onAnswer: AbsoluteURL?, onHangup: AbsoluteURL?, plays: [Play], final: FinalVerb?) {
+            self.onAnswer = onAnswer
+            self.onHangup = onHangup
+            self.plays = plays
+            self.final = final
+        }
     }
 
     // Equal when the answers are: whether one was rendered in advance does not matter.
     public static func == (lhs: Response, rhs: Response) -> Bool {
-        lhs.onAnswer == rhs.onAnswer && lhs.onHangup == rhs.onHangup && lhs.plays == rhs.plays && lhs.final == rhs.final
+        lhs.storage === rhs.storage
+            || (lhs.onAnswer == rhs.onAnswer && lhs.onHangup == rhs.onHangup && lhs.plays == rhs.plays && lhs.final == rhs.final)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -329,5 +370,15 @@ public enum ResponseError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalid(let reason): reason
         }
+    }
+}
+
+// Printed and dumped with its parts, as before they moved into a shared box.
+extension Response: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: ["onAnswer": onAnswer as Any, "onHangup": onHangup as Any, "plays": plays, "final": final as Any]
+                as KeyValuePairs<String, Any>, displayStyle: .struct)
     }
 }
