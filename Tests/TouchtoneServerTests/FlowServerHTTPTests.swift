@@ -47,6 +47,31 @@ struct FlowServerHTTPTests {
         }
     }
 
+    @Test(arguments: [
+        ("application/x-www-form-urlencoded", true),
+        ("Application/X-WWW-Form-Urlencoded; charset=UTF-8", true),
+        (" \tapplication/x-www-form-urlencoded \t;charset=utf-8", true),
+        ("APPLICATION/X-WWW-FORM-URLENCODED;", true),
+        ("application/x-www-form-urlencode", false),
+        ("application/x-www-form-urlencodedX", false),
+        ("application/x-www-form-urlencoded X", false),
+        ("xapplication/x-www-form-urlencoded", false),
+        ("application/x-www-form-urlencodéd", false),
+        ("application/x-www-form-urlencoded\u{0130}", false),
+        ("", false), (";", false), ("   ", false),
+    ])
+    func formContentTypeIsRecognisedByItsBytes(value: String, accepted: Bool) {
+        #expect(RequestRouter.isFormContentType(value) == accepted)
+    }
+
+    @Test func headersAreFoundInAnyCase() {
+        let headers = HTTPHeaders([("Content-Type", "a"), ("X-Sipgate-Signature", "b")])
+        #expect(headers["content-type"] == "a")
+        #expect(headers["Content-Type"] == "a")
+        #expect(headers["X-SIPGATE-signature"] == "b")
+        #expect(headers["content-length"] == nil)
+    }
+
     @Test func aBodyThatIsNotAPushIs400WithAReason() throws {
         try withServer { _, port in
             let r = try request(port, "POST", "/", headers: formType, body: "hello=world")

@@ -333,7 +333,10 @@ enum CompactCallID: Sendable {
     func isSameKey(as other: CompactCallID) -> Bool {
         switch (self, other) {
         case (.packed(let a), .packed(let b)): return a == b
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(var a), .string(var b)):
+            // Contiguous bytes compared at once (the UTF-8 views would go byte by byte).
+            guard a.utf8.count == b.utf8.count else { return false }
+            return a.withUTF8 { x in b.withUTF8 { y in x.elementsEqual(y) } }
         default: return false  // a string that packs is always packed
         }
     }

@@ -129,8 +129,19 @@ final class RequestRouter: Sendable {
     /// `application/x-www-form-urlencoded`, any case, parameters (charset) allowed.
     static func isFormContentType(_ value: String?) -> Bool {
         guard let value else { return false }
-        let media = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return media.trimmingSpaces.lowercased() == "application/x-www-form-urlencoded"
+        // Byte by byte: this runs on every push, and splitting a String walks its characters.
+        let utf8 = value.utf8
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        var start = utf8.startIndex
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        let expected: StaticString = "application/x-www-form-urlencoded"
+        return expected.withUTF8Buffer { form in
+            utf8[start..<end].elementsEqual(form) { byte, lower in
+                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
+            }
+        }
     }
 
     private func serveAudio(name: String, request: HTTPRequest) -> Outcome {
