@@ -3,8 +3,10 @@ extension Response {
     /// every text and attribute value escaped.
     public var xml: String { String(decoding: xmlBytes, as: UTF8.self) }
 
-    /// The answer as UTF-8 bytes, rendered in one pass into one buffer.
+    /// The answer as UTF-8 bytes, rendered in one pass into one buffer (an answer rendered
+    /// in advance hands out its shared bytes).
     public var xmlBytes: [UInt8] {
+        if let rendered { return rendered.bytes }
         var out = [UInt8]()
         out.reserveCapacity(160 + plays.count * 96)
         render(into: &out)

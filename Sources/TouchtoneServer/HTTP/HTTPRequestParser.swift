@@ -303,23 +303,56 @@ struct HTTPRequestParser: Sendable {
         case chunked
     }
 
+    /// The header fields the parser itself acts on, recognised from their bytes.
+    private enum KnownField {
+        case contentLength, transferEncoding, connection, expect, host, other
+
+        /// `name` compared without regard to ASCII case (field names are case-insensitive).
+        init(_ name: UnsafeBufferPointer<UInt8>) {
+            func matches(_ known: StaticString) -> Bool {
+                guard name.count == known.utf8CodeUnitCount else { return false }
+                return known.withUTF8Buffer { lower in
+                    for i in 0..<lower.count where HTTPRequestParser.lowercase(name[i]) != lower[i] { return false }
+                    return true
+                }
+            }
+            switch name.count {
+            case 4 where matches("host"): self = .host
+            case 6 where matches("expect"): self = .expect
+            case 10 where matches("connection"): self = .connection
+            case 14 where matches("content-length"): self = .contentLength
+            case 17 where matches("transfer-encoding"): self = .transferEncoding
+            default: self = .other
+            }
+        }
+    }
+
+    @inline(__always)
+    static func lowercase(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    /// Parses the head in `range` line by line, straight from the buffered bytes: no copy of
+    /// a line, and a `String` only for what the request keeps.
     private func parseHead(_ range: Range<Int>) throws(HTTPParseError) -> (Head, BodyKind) {
         try buffer.withUnsafeBufferPointer { (p) throws(HTTPParseError) -> (Head, BodyKind) in
-            var lines: [Range<Int>] = []
-            var lineStart = range.lowerBound
-            var i = range.lowerBound
-            while i < range.upperBound {
-                if p[i] == Self.lf {
-                    var end = i
-                    if end > lineStart, p[end - 1] == Self.cr { end -= 1 }
-                    if end > lineStart { lines.append(lineStart..<end) }
-                    lineStart = i + 1
+            /// The next non-empty line from `from` on: its content (without CR LF) and where the one after starts.
+            func nextLine(from: Int) -> (line: Range<Int>, next: Int)? {
+                var lineStart = from
+                var i = from
+                while i < range.upperBound {
+                    if p[i] == Self.lf {
+                        var end = i
+                        if end > lineStart, p[end - 1] == Self.cr { end -= 1 }
+                        if end > lineStart { return (lineStart..<end, i + 1) }
+                        lineStart = i + 1
+                    }
+                    i += 1
                 }
-                i += 1
+                return nil
             }
-            guard let requestLine = lines.first else { throw HTTPParseError(.badRequest, "empty request") }
-            if lines.count - 1 > limits.maxHeaderCount {
-                throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            guard let (requestLine, afterRequestLine) = nextLine(from: range.lowerBound) else {
+                throw HTTPParseError(.badRequest, "empty request")
             }
 
             // Request line: method SP target SP HTTP/1.x
@@ -335,22 +368,18 @@ struct HTTPRequestParser: Sendable {
             for j in (sp1 + 1)..<sp2 where !(p[j] > 0x20 && p[j] < 0x7F) {
                 throw HTTPParseError(.badRequest, "malformed request target")
             }
-            let version = Array(p[(sp2 + 1)..<requestLine.upperBound])
-            let minor: Int
-            if version == Array("HTTP/1.1".utf8) {
-                minor = 1
-            } else if version == Array("HTTP/1.0".utf8) {
-                minor = 0
-            } else if version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
-                      (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[5]),
-                      (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[7]) {
+            let version = UnsafeBufferPointer(rebasing: p[(sp2 + 1)..<requestLine.upperBound])
+            func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+            guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
+                  isDigit(version[5]), isDigit(version[7])
+            else { throw HTTPParseError(.badRequest, "malformed HTTP version") }
+            guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
                 throw HTTPParseError(.versionNotSupported, "only HTTP/1.0 and HTTP/1.1 are served")
-            } else {
-                throw HTTPParseError(.badRequest, "malformed HTTP version")
             }
+            let minor = Int(version[7] - UInt8(ascii: "0"))
             let method = String(decoding: UnsafeBufferPointer(rebasing: p[requestLine.lowerBound..<sp1]), as: UTF8.self)
             var target = String(decoding: UnsafeBufferPointer(rebasing: p[(sp1 + 1)..<sp2]), as: UTF8.self)
-            if !target.hasPrefix("/") {
+            if p[sp1 + 1] != UInt8(ascii: "/") {
                 if let path = Self.pathOfAbsoluteForm(target) {
                     target = path
                 } else if !(target == "*" && method == "OPTIONS") {
@@ -359,6 +388,7 @@ struct HTTPRequestParser: Sendable {
             }
 
             var headers = HTTPHeaders()
+            var fieldCount = 0
             var contentLength: Int?
             var chunked = false
             var sawTransferEncoding = false
@@ -366,7 +396,13 @@ struct HTTPRequestParser: Sendable {
             var connectionKeepAlive = false
             var expectsContinue = false
             var sawHost = false
-            for line in lines.dropFirst() {
+            var cursor = afterRequestLine
+            while let (line, next) = nextLine(from: cursor) {
+                cursor = next
+                fieldCount += 1
+                if fieldCount > limits.maxHeaderCount {
+                    throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+                }
                 let first = p[line.lowerBound]
                 if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
                     throw HTTPParseError(.badRequest, "obsolete header line folding")
@@ -374,12 +410,8 @@ struct HTTPRequestParser: Sendable {
                 guard let colon = line.first(where: { p[$0] == UInt8(ascii: ":") }), colon > line.lowerBound else {
                     throw HTTPParseError(.badRequest, "malformed header field")
                 }
-                var nameBytes = [UInt8]()
-                nameBytes.reserveCapacity(colon - line.lowerBound)
-                for j in line.lowerBound..<colon {
-                    let b = p[j]
-                    guard Self.isTokenByte(b) else { throw HTTPParseError(.badRequest, "malformed header field name") }
-                    nameBytes.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b)
+                for j in line.lowerBound..<colon where !Self.isTokenByte(p[j]) {
+                    throw HTTPParseError(.badRequest, "malformed header field name")
                 }
                 var vs = colon + 1
                 var ve = line.upperBound
@@ -391,41 +423,46 @@ struct HTTPRequestParser: Sendable {
                         throw HTTPParseError(.badRequest, "control character in header field value")
                     }
                 }
-                let name = String(decoding: nameBytes, as: UTF8.self)
+                let nameBytes = UnsafeBufferPointer(rebasing: p[line.lowerBound..<colon])
+                let name = String(unsafeUninitializedCapacity: nameBytes.count) { out in
+                    for i in 0..<nameBytes.count { out[i] = Self.lowercase(nameBytes[i]) }
+                    return nameBytes.count
+                }
                 let value = String(decoding: UnsafeBufferPointer(rebasing: p[vs..<ve]), as: UTF8.self)
-                switch name {
-                case "content-length":
-                    guard !value.isEmpty, value.utf8.count <= 18,
-                          value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                          let n = Int(value)
-                    else { throw HTTPParseError(.badRequest, "malformed Content-Length") }
+                switch KnownField(nameBytes) {
+                case .contentLength:
+                    let digits = UnsafeBufferPointer(rebasing: p[vs..<ve])
+                    guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(isDigit) else {
+                        throw HTTPParseError(.badRequest, "malformed Content-Length")
+                    }
+                    let n = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
                     if let previous = contentLength, previous != n {
                         throw HTTPParseError(.badRequest, "conflicting Content-Length fields")
                     }
                     contentLength = n
-                case "transfer-encoding":
+                case .transferEncoding:
                     sawTransferEncoding = true
                     let codings = value.lowercased().split(separator: ",").map { $0.trimmingSpaces }
                     if codings.isEmpty || codings.contains(where: { $0 != "chunked" }) || codings.count > 1 || chunked {
                         throw HTTPParseError(.notImplemented, "only the chunked transfer coding is supported")
                     }
                     chunked = true
-                case "connection":
+                case .connection:
                     for token in value.lowercased().split(separator: ",") {
                         let t = token.trimmingSpaces
                         if t == "close" { connectionClose = true }
                         if t == "keep-alive" { connectionKeepAlive = true }
                     }
-                case "expect":
+                case .expect:
                     if value.lowercased() == "100-continue" {
                         expectsContinue = true
                     } else {
                         throw HTTPParseError(HTTPStatus(417, "Expectation Failed"), "unsupported expectation")
                     }
-                case "host":
+                case .host:
                     if sawHost { throw HTTPParseError(.badRequest, "more than one Host field") }
                     sawHost = true
-                default:
+                case .other:
                     break
                 }
                 headers.addLowercased(name: name, value: value)

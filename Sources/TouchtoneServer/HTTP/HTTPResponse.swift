@@ -61,7 +61,11 @@ enum HTTPResponseWriter {
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
             // Header values come from our own code; strip CR/LF anyway so nothing can split the head.
-            for b in value.utf8 where b != 13 && b != 10 { out.append(b) }
+            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                for b in value.utf8 where b != 13 && b != 10 { out.append(b) }
+            } else {
+                out.append(contentsOf: value.utf8)
+            }
             out.append(contentsOf: crlf)
         }
         if let contentLength {

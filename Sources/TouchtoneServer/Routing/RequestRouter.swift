@@ -120,26 +120,32 @@ final class RequestRouter: Sendable {
     }
 
     static func xml(_ response: Response) -> HTTPResponse {
-        var body = [UInt8]()
-        body.reserveCapacity(512)
-        response.render(into: &body)
-        return HTTPResponse(status: .ok, headers: [("Content-Type", "application/xml; charset=utf-8")], body: body)
+        // An answer rendered in advance is shared, not copied.
+        HTTPResponse(status: .ok, headers: xmlHeaders, body: response.xmlBytes)
     }
+
+    private static let xmlHeaders: [(name: String, value: String)] = [("Content-Type", "application/xml; charset=utf-8")]
 
     /// `application/x-www-form-urlencoded`, any case, parameters (charset) allowed.
     static func isFormContentType(_ value: String?) -> Bool {
-        guard let value else { return false }
-        // Byte by byte: this runs on every push, and splitting a String walks its characters.
-        let utf8 = value.utf8
-        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
-        var start = utf8.startIndex
-        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
-        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
-        let expected: StaticString = "application/x-www-form-urlencoded"
-        return expected.withUTF8Buffer { form in
-            utf8[start..<end].elementsEqual(form) { byte, lower in
-                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
+        guard var value else { return false }
+        // Byte by byte over the contiguous UTF-8: this runs on every push, and splitting a
+        // String walks its grapheme clusters.
+        return value.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            let expected: StaticString = "application/x-www-form-urlencoded"
+            guard end - start == expected.utf8CodeUnitCount else { return false }
+            return expected.withUTF8Buffer { form in
+                for i in 0..<form.count {
+                    let byte = bytes[start + i]
+                    let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    if lower != form[i] { return false }
+                }
+                return true
             }
         }
     }
