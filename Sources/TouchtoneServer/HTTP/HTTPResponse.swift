@@ -52,38 +52,50 @@ enum HTTPResponseWriter {
     /// Appends a status line and header fields (ending with the empty line).
     static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
                           keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        // Every piece is copied whole from contiguous bytes: a response head is written per push.
+        append("HTTP/1.1 ", into: &out)
         appendDecimal(status.code, into: &out)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: status.reason.utf8)
-        out.append(contentsOf: crlf)
+        append(status.reason, into: &out)
+        append("\r\n", into: &out)
         for (name, value) in headers {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
+            append(name, into: &out)
+            append(": ", into: &out)
             // Header values come from our own code; strip CR/LF anyway so nothing can split the head.
             if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
                 for b in value.utf8 where b != 13 && b != 10 { out.append(b) }
             } else {
-                out.append(contentsOf: value.utf8)
+                append(value, into: &out)
             }
-            out.append(contentsOf: crlf)
+            append("\r\n", into: &out)
         }
         if let contentLength {
-            out.append(contentsOf: "Content-Length: ".utf8)
+            append("Content-Length: ", into: &out)
             appendDecimal(contentLength, into: &out)
-            out.append(contentsOf: crlf)
+            append("\r\n", into: &out)
         }
         if !date.isEmpty {
-            out.append(contentsOf: "Date: ".utf8)
+            append("Date: ", into: &out)
             out.append(contentsOf: date)
-            out.append(contentsOf: crlf)
+            append("\r\n", into: &out)
         }
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            append("Connection: close\r\n", into: &out)
         } else if announceKeepAlive {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            append("Connection: keep-alive\r\n", into: &out)
         }
-        out.append(contentsOf: crlf)
+        append("\r\n", into: &out)
+    }
+
+    @inline(__always)
+    private static func append(_ literal: StaticString, into out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    private static func append(_ text: String, into out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
