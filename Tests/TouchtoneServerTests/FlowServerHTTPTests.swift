@@ -64,6 +64,20 @@ struct FlowServerHTTPTests {
         #expect(RequestRouter.isFormContentType(value) == accepted)
     }
 
+    @Test func anAnswerWithItsHeadWrittenInAdvanceIsByteForByteTheSame() {
+        let answer = RequestRouter.xml(Response(then: .hangup))
+        let plain = HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
+        #expect(answer.writtenStatusAndFields != nil)
+        for (keepAlive, announce) in [(true, false), (false, false), (true, true)] {
+            var fast: [UInt8] = [], slow: [UInt8] = []
+            let date = Array("Fri, 27 Nov 2026 20:00:00 GMT".utf8)
+            HTTPResponseWriter.write(answer, keepAlive: keepAlive, announceKeepAlive: announce, date: date, into: &fast)
+            HTTPResponseWriter.write(plain, keepAlive: keepAlive, announceKeepAlive: announce, date: date, into: &slow)
+            #expect(fast == slow)
+            #expect(String(decoding: fast, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Length: "))
+        }
+    }
+
     @Test func headersAreFoundInAnyCase() {
         let headers = HTTPHeaders([("Content-Type", "a"), ("X-Sipgate-Signature", "b")])
         #expect(headers["content-type"] == "a")

@@ -6,12 +6,22 @@ struct HTTPResponse: Sendable, Hashable {
     var body: [UInt8]
     /// For `HEAD`: send `Content-Length` of ``body`` but not the body itself.
     var omitBody: Bool
+    /// ``status`` and ``headers`` already written as the head's first lines, for the answer
+    /// every push gets (written once, not per response).
+    private(set) var writtenStatusAndFields: [UInt8]?
 
     init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = [], omitBody: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
         self.omitBody = omitBody
+    }
+
+    /// A response whose status line and fields are `written` (from ``HTTPResponseWriter/statusAndFields(_:_:)``
+    /// of the same `status` and `headers`).
+    init(status: HTTPStatus, headers: [(name: String, value: String)], written: [UInt8], body: [UInt8]) {
+        self.init(status: status, headers: headers, body: body)
+        writtenStatusAndFields = written
     }
 
     /// A short plain-text answer (errors, `/healthz`).
@@ -44,14 +54,32 @@ enum HTTPResponseWriter {
     /// - Parameter announceKeepAlive: say `Connection: keep-alive` (HTTP/1.0 clients need it to keep the connection).
     static func write(_ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         let noBody = response.status.code == 304 || response.status.code == 204
-        writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
-                  keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
+        if let written = response.writtenStatusAndFields {
+            out.append(contentsOf: written)
+            writeEndOfHead(contentLength: noBody ? nil : response.body.count, keepAlive: keepAlive,
+                           announceKeepAlive: announceKeepAlive, date: date, into: &out)
+        } else {
+            writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
+                      keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
+        }
         if !response.omitBody && !noBody { out.append(contentsOf: response.body) }
+    }
+
+    /// The status line and `headers` as a head starts, for ``HTTPResponse/init(status:headers:written:body:)``.
+    static func statusAndFields(_ status: HTTPStatus, _ headers: [(name: String, value: String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        writeStatusAndFields(status: status, headers: headers, into: &out)
+        return out
     }
 
     /// Appends a status line and header fields (ending with the empty line).
     static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
                           keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
+        writeStatusAndFields(status: status, headers: headers, into: &out)
+        writeEndOfHead(contentLength: contentLength, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
+    }
+
+    private static func writeStatusAndFields(status: HTTPStatus, headers: [(name: String, value: String)], into out: inout [UInt8]) {
         // Every piece is copied whole from contiguous bytes: a response head is written per push.
         append("HTTP/1.1 ", into: &out)
         appendDecimal(status.code, into: &out)
@@ -69,6 +97,11 @@ enum HTTPResponseWriter {
             }
             append("\r\n", into: &out)
         }
+    }
+
+    /// The fields that change per response, and the empty line that ends the head.
+    private static func writeEndOfHead(contentLength: Int?, keepAlive: Bool, announceKeepAlive: Bool, date: [UInt8],
+                                       into out: inout [UInt8]) {
         if let contentLength {
             append("Content-Length: ", into: &out)
             appendDecimal(contentLength, into: &out)

@@ -121,10 +121,11 @@ final class RequestRouter: Sendable {
 
     static func xml(_ response: Response) -> HTTPResponse {
         // An answer rendered in advance is shared, not copied.
-        HTTPResponse(status: .ok, headers: xmlHeaders, body: response.xmlBytes)
+        HTTPResponse(status: .ok, headers: xmlHeaders, written: xmlHead, body: response.xmlBytes)
     }
 
     private static let xmlHeaders: [(name: String, value: String)] = [("Content-Type", "application/xml; charset=utf-8")]
+    private static let xmlHead = HTTPResponseWriter.statusAndFields(.ok, xmlHeaders)
 
     /// `application/x-www-form-urlencoded`, any case, parameters (charset) allowed.
     static func isFormContentType(_ value: String?) -> Bool {
