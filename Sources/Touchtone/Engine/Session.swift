@@ -442,6 +442,18 @@ enum CompactCallID: Sendable {
 
         private init() {}
 
+        func appendUTF8(to out: inout [UInt8]) {
+            var copy = self
+            withUnsafeBytes(of: &copy) { raw in
+                let count = Int(raw[39] & 0x7F)
+                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
+                for i in 0..<count {
+                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
+                    out.append(nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
+                }
+            }
+        }
+
         var string: String {
             var copy = self
             return withUnsafeBytes(of: &copy) { raw in

@@ -59,6 +59,20 @@ public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, Expr
 
     /// The callId as sipgate sent it.
     public var rawValue: String { storage.string }
+
+    /// Whether the callId is hex digits of one case (sipgate's form), kept packed.
+    public var isPlainHex: Bool {
+        if case .packed = storage { return true }
+        return false
+    }
+
+    /// Appends the callId's UTF-8 bytes to `out` without building a `String`.
+    public func appendUTF8(to out: inout [UInt8]) {
+        switch storage {
+        case .packed(let packed): packed.appendUTF8(to: &out)
+        case .string(var text): text.withUTF8 { out.append(contentsOf: $0) }
+        }
+    }
     public var description: String { rawValue }
 
     public static func == (lhs: CallID, rhs: CallID) -> Bool { lhs.storage.isSameKey(as: rhs.storage) }

@@ -20,18 +20,53 @@ public final class EventLogger: Sendable {
     /// Text, JSON or nothing.
     public let format: LogFormat
     private let sink: @Sendable ([UInt8]) -> Void
-    private let pending: Mutex<[UInt8]>
+    private let pending: Mutex<Pending>
+
+    /// Lines not yet written, and the time prefix of the current second (most lines of a
+    /// second share it, so it is formatted once).
+    struct Pending {
+        var bytes: [UInt8] = []
+        var second: Int64 = .min
+        var timePrefix: [UInt8] = []
+    }
 
     /// - Parameter sink: where finished lines go; standard output by default.
     public init(format: LogFormat = .text, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.format = format
         self.sink = sink ?? { writeAll(fd: 1, $0) }
-        pending = Mutex([])
+        pending = Mutex(Pending())
     }
 
     /// Logs one push.
+    ///
+    /// Written field by field straight into the pending lines (one per push: a log line must
+    /// not cost more than the push); ``pushFields(_:microseconds:status:)`` lists the same fields.
     public func event(_ record: EventRecord, microseconds: Int, status: Int = 200) {
         guard format != .off else { return }
+        let now = TimeText.now()
+        pending.withLock { pending in
+            let time = pending.time(now)
+            var line = LineWriter(format: format, out: pending.bytes)
+            pending.bytes = []  // `line` owns the buffer while it writes (no copy)
+            line.start(time: time, milliseconds: Int(now.nanoseconds / 1_000_000), kind: "push")
+            if let callId = record.callId { line.field("callId", callId: callId) }
+            if let event = record.event { line.field("event", event.rawValue) }
+            if let flow = record.flow { line.field("flow", flow) }
+            if record.stateBefore != nil || record.stateAfter != nil {
+                line.field("state", record.stateBefore ?? "none", "->", record.stateAfter ?? "none")
+            }
+            line.field("verb", record.verb)
+            if let digits = record.digits { line.field("digits", digits) }
+            if let note = record.note { line.field("note", note) }
+            if status != 200 { line.field("status", number: status) }
+            line.field("us", number: microseconds)
+            line.end()
+            pending.bytes = line.out
+        }
+    }
+
+    /// The fields of a push's log line, in order (what ``event(_:microseconds:status:)`` writes).
+    static func pushFields(_ record: EventRecord, microseconds: Int, status: Int = 200) -> [(String, LogValue)] {
         var fields: [(String, LogValue)] = []
         if let callId = record.callId { fields.append(("callId", .string(callId.rawValue))) }
         if let event = record.event { fields.append(("event", .string(event.rawValue))) }
@@ -44,7 +79,7 @@ public final class EventLogger: Sendable {
         if let note = record.note { fields.append(("note", .string(note))) }
         if status != 200 { fields.append(("status", .number(status))) }
         fields.append(("us", .number(microseconds)))
-        line(kind: "push", fields)
+        return fields
     }
 
     /// Logs a server event (start, refusal, shutdown) with a message.
@@ -55,9 +90,9 @@ public final class EventLogger: Sendable {
 
     /// Writes the collected lines.
     public func flush() {
-        let bytes = pending.withLock { buffer -> [UInt8] in
-            let out = buffer
-            buffer.removeAll(keepingCapacity: true)
+        let bytes = pending.withLock { pending -> [UInt8] in
+            let out = pending.bytes
+            pending.bytes.removeAll(keepingCapacity: true)
             return out
         }
         if !bytes.isEmpty { sink(bytes) }
@@ -68,7 +103,7 @@ public final class EventLogger: Sendable {
         case number(Int)
     }
 
-    private func line(kind: String, _ fields: [(String, LogValue)]) {
+    func line(kind: String, _ fields: [(String, LogValue)]) {
         let now = TimeText.now()
         let time = TimeText.iso8601(now.seconds, nanoseconds: now.nanoseconds)
         var out = [UInt8]()
@@ -102,22 +137,32 @@ public final class EventLogger: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "\n"))
-        pending.withLock { $0.append(contentsOf: out) }
+        pending.withLock { $0.bytes.append(contentsOf: out) }
     }
 
     /// Plain when safe, quoted otherwise; control characters never reach the terminal.
     static func appendText(_ s: String, into out: inout [UInt8]) {
-        let plain = !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
-        if plain {
+        if isPlainText(s, allowEmpty: false) {
             out.append(contentsOf: s.utf8)
         } else {
             appendJSONString(s, into: &out)
         }
     }
 
+    /// Printable ASCII without `"` and `=`: written in text logs as it is.
+    static func isPlainText(_ s: String, allowEmpty: Bool) -> Bool {
+        (allowEmpty || !s.isEmpty) && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
+    }
+
     static func appendJSONString(_ s: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
+        appendJSONEscaped(s, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `s` escaped for the inside of a JSON string.
+    static func appendJSONEscaped(_ s: String, into out: inout [UInt8]) {
+        let hex: StaticString = "0123456789abcdef"
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
@@ -127,11 +172,124 @@ public final class EventLogger: Sendable {
             case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
             case 0..<0x20, 0x7F:
                 out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 15)])
+                hex.withUTF8Buffer { digits in
+                    out.append(digits[Int(b >> 4)])
+                    out.append(digits[Int(b & 15)])
+                }
             default: out.append(b)
             }
         }
-        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension EventLogger.Pending {
+    /// `2026-11-27T16:46:51.` for the second of `now`, formatted when the second changes.
+    mutating func time(_ now: (seconds: Int64, nanoseconds: Int32)) -> [UInt8] {
+        if now.seconds != second {
+            second = now.seconds
+            let text = TimeText.iso8601(now.seconds, nanoseconds: 0)  // ...SS.000Z
+            timePrefix = Array(text.utf8.dropLast(4))
+        }
+        return timePrefix
+    }
+}
+
+extension EventLogger {
+    /// One log line written straight into a byte buffer, in the logger's text or JSON
+    /// format: the same bytes ``EventLogger/line(kind:_:)`` writes from a list of fields.
+    struct LineWriter {
+        let format: LogFormat
+        var out: [UInt8]
+
+        mutating func start(time prefix: [UInt8], milliseconds: Int, kind: StaticString) {
+            switch format {
+            case .text:
+                writeTime(prefix, milliseconds)
+                out.append(UInt8(ascii: " "))
+                append(kind)
+            case .json:
+                append("{\"time\":\"")
+                writeTime(prefix, milliseconds)
+                append("\",\"kind\":\"")
+                append(kind)
+                out.append(UInt8(ascii: "\""))
+            case .off:
+                break
+            }
+        }
+
+        /// `2026-11-27T16:46:51.` then `123Z`.
+        private mutating func writeTime(_ prefix: [UInt8], _ milliseconds: Int) {
+            out.append(contentsOf: prefix)
+            let ms = min(max(milliseconds, 0), 999)
+            out.append(UInt8(ascii: "0") + UInt8(ms / 100))
+            out.append(UInt8(ascii: "0") + UInt8(ms / 10 % 10))
+            out.append(UInt8(ascii: "0") + UInt8(ms % 10))
+            out.append(UInt8(ascii: "Z"))
+        }
+
+        private mutating func append(_ literal: StaticString) {
+            literal.withUTF8Buffer { out.append(contentsOf: $0) }
+        }
+
+        private mutating func key(_ key: StaticString) {
+            switch format {
+            case .text:
+                out.append(UInt8(ascii: " "))
+                append(key)
+                out.append(UInt8(ascii: "="))
+            case .json:
+                append(",\"")
+                append(key)  // our keys need no escaping
+                append("\":")
+            case .off:
+                break
+            }
+        }
+
+        mutating func field(_ name: StaticString, _ value: String) {
+            key(name)
+            if format == .text {
+                EventLogger.appendText(value, into: &out)
+            } else {
+                EventLogger.appendJSONString(value, into: &out)
+            }
+        }
+
+        /// A value made of two texts and a plain separator, written without joining them.
+        mutating func field(_ name: StaticString, _ first: String, _ separator: StaticString, _ second: String) {
+            key(name)
+            if format == .text && EventLogger.isPlainText(first, allowEmpty: true) && EventLogger.isPlainText(second, allowEmpty: true) {
+                out.append(contentsOf: first.utf8)
+                append(separator)
+                out.append(contentsOf: second.utf8)
+                return
+            }
+            // Escaping goes byte by byte, so the parts escaped one after the other are the whole escaped.
+            out.append(UInt8(ascii: "\""))
+            EventLogger.appendJSONEscaped(first, into: &out)
+            append(separator)
+            EventLogger.appendJSONEscaped(second, into: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+
+        mutating func field(_ name: StaticString, callId: CallID) {
+            guard callId.isPlainHex else { return field(name, callId.rawValue) }
+            // Hex digits are plain in text and need no escape in JSON.
+            key(name)
+            if format == .json { out.append(UInt8(ascii: "\"")) }
+            callId.appendUTF8(to: &out)
+            if format == .json { out.append(UInt8(ascii: "\"")) }
+        }
+
+        mutating func field(_ name: StaticString, number: Int) {
+            key(name)
+            HTTPResponseWriter.appendDecimal(number, into: &out)
+        }
+
+        mutating func end() {
+            if format == .json { out.append(UInt8(ascii: "}")) }
+            out.append(UInt8(ascii: "\n"))
+        }
     }
 }
