@@ -142,16 +142,24 @@ public final class EventLogger: Sendable {
 
     /// Plain when safe, quoted otherwise; control characters never reach the terminal.
     static func appendText(_ s: String, into out: inout [UInt8]) {
-        if isPlainText(s, allowEmpty: false) {
-            out.append(contentsOf: s.utf8)
-        } else {
-            appendJSONString(s, into: &out)
+        var s = s
+        // One look at the contiguous bytes, then one copy (the UTF-8 view goes byte by byte).
+        let plain = s.withUTF8 { bytes in
+            guard isPlainText(bytes, allowEmpty: false) else { return false }
+            out.append(contentsOf: bytes)
+            return true
         }
+        if !plain { appendJSONString(s, into: &out) }
     }
 
     /// Printable ASCII without `"` and `=`: written in text logs as it is.
     static func isPlainText(_ s: String, allowEmpty: Bool) -> Bool {
-        (allowEmpty || !s.isEmpty) && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
+        var s = s
+        return s.withUTF8 { isPlainText($0, allowEmpty: allowEmpty) }
+    }
+
+    static func isPlainText(_ bytes: UnsafeBufferPointer<UInt8>, allowEmpty: Bool) -> Bool {
+        (allowEmpty || !bytes.isEmpty) && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
     }
 
     static func appendJSONString(_ s: String, into out: inout [UInt8]) {
