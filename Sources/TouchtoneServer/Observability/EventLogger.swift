@@ -1,4 +1,3 @@
-import Synchronization
 import Touchtone
 
 /// How log lines look.
@@ -20,13 +19,13 @@ public final class EventLogger: Sendable {
     /// Text, JSON or nothing.
     public let format: LogFormat
     private let sink: @Sendable ([UInt8]) -> Void
-    private let pending: Mutex<[UInt8]>
+    private let pending: Lock<[UInt8]>
 
     /// - Parameter sink: where finished lines go; standard output by default.
     public init(format: LogFormat = .text, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.format = format
         self.sink = sink ?? { writeAll(fd: 1, $0) }
-        pending = Mutex([])
+        pending = Lock([])
     }
 
     /// Logs one push.
