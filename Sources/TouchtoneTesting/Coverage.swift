@@ -1,4 +1,3 @@
-import Synchronization
 import Touchtone
 
 /// Which states and edges of each flow simulated calls went through.
@@ -17,7 +16,7 @@ public final class FlowCoverage: Sendable {
         var edges: [String: Set<TakenEdge>] = [:]
     }
 
-    private let seen = Mutex(Seen())
+    private let seen = Lock(Seen())
 
     public init() {}
 

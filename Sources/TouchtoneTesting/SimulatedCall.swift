@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Synchronization
 import Testing
 import Touchtone
 
@@ -14,8 +13,8 @@ public final class SimulatedCall: Sendable {
     public let to: String
     public let direction: Direction
     let phone: TestPhone
-    let transcriptLines = Mutex<[String]>([])
-    private let current = Mutex<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
+    let transcriptLines = Lock<[String]>([])
+    private let current = Lock<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
 
     init(phone: TestPhone, callId: CallID, from: String, to: String, direction: Direction) {
         self.phone = phone

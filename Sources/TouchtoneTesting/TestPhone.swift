@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Synchronization
 import Testing
 import Touchtone
 
@@ -25,7 +24,7 @@ public final class TestPhone: Sendable {
     public let coverage: FlowCoverage
     let transport: any CallTransport
     let hooks: CollectingHookRunner
-    private let mutable = Mutex(Mutable())
+    private let mutable = Lock(Mutable())
 
     private struct Mutable: Sendable {
         var exhaustivity = Exhaustivity.on
@@ -192,7 +191,7 @@ public struct TestFailure: Sendable, CustomStringConvertible {
 
 /// Keeps the hook tasks of a phone so each step can wait for them: tests see hook effects at once.
 final class CollectingHookRunner: HookRunner {
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Lock<[Task<Void, Never>]>([])
 
     func run(_ work: @escaping @Sendable () async -> Void) {
         let task = Task { await work() }

@@ -1,7 +1,6 @@
 import Dispatch
 import FoundationEssentials
 import Flows
-import Synchronization
 import Touchtone
 import TouchtoneServer
 #if canImport(Glibc)
@@ -375,7 +374,7 @@ struct LineReader {
 
 /// Runs hooks in tasks and lets the command wait for them before it exits.
 final class CollectingHookRunner: HookRunner {
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Lock<[Task<Void, Never>]>([])
 
     func run(_ work: @escaping @Sendable () async -> Void) {
         let task = Task { await work() }
@@ -389,7 +388,7 @@ final class CollectingHookRunner: HookRunner {
 
 /// Waits on this (non-async) thread for async work, such as a look-up.
 func runBlocking<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-    let result = Mutex<T?>(nil)
+    let result = Lock<T?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
         let value = await work()

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Flows
-import Synchronization
 import Touchtone
 import TouchtoneServer
 
@@ -143,7 +142,7 @@ enum CheckCommand {
 /// An audio folder that remembers which prompts the compiler asked about.
 final class RecordingCatalog: PromptCatalog {
     let folder: AudioFolder
-    private let asked = Mutex<Set<String>>([])
+    private let asked = Lock<Set<String>>([])
 
     init(_ folder: AudioFolder) { self.folder = folder }
 

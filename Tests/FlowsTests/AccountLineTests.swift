@@ -1,5 +1,4 @@
 import Flows
-import Synchronization
 import Testing
 import Touchtone
 import TouchtoneTesting
@@ -43,7 +42,7 @@ func readBack(_ digits: String) -> CallerHears {
 /// A directory that records what it was asked and answers from a list, or throws.
 final class ScriptedDirectory: AccountDirectory {
     struct Unavailable: Error {}
-    private let asked = Mutex<[String]>([])
+    private let asked = Lock<[String]>([])
     let answer: AccountRecord?
     let fails: Bool
 

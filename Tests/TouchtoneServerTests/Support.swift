@@ -1,6 +1,5 @@
 import CTouchtoneSystem
 import FoundationEssentials
-import Synchronization
 import Testing
 import Touchtone
 @testable import TouchtoneServer
@@ -10,7 +9,7 @@ import Glibc
 
 /// Collects log output in memory.
 final class LogCapture: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = Lock<[UInt8]>([])
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
     func logger(_ format: LogFormat = .text) -> EventLogger {
         EventLogger(format: format) { new in self.bytes.withLock { $0.append(contentsOf: new) } }
@@ -24,7 +23,7 @@ enum Line: String, FlowState {
 
 /// Holds the look-up of state `waitForGate` until a test opens it.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Lock<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in

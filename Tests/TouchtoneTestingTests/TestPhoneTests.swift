@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import TouchtoneTesting
 
@@ -22,7 +21,7 @@ let kiosk = Flow("kiosk", states: Kiosk.self, start: .menu) {
 
 /// Collects the failures a phone reports instead of failing the test, to check them.
 final class Failures: Sendable {
-    private let list = Mutex<[String]>([])
+    private let list = Lock<[String]>([])
     func add(_ failure: TestFailure) { list.withLock { $0.append(failure.message) } }
     var messages: [String] { list.withLock { $0 } }
 }

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Synchronization
 import Testing
 @testable import Touchtone
 
@@ -44,7 +43,7 @@ func audio(_ name: String) -> String { "\(testBase)/audio/\(name).wav" }
 
 /// Runs hooks at once on the caller's task list so tests can await them.
 final class CollectingHookRunner: HookRunner {
-    let tasks = Mutex<[Task<Void, Never>]>([])
+    let tasks = Lock<[Task<Void, Never>]>([])
     func run(_ work: @escaping @Sendable () async -> Void) {
         let task = Task { await work() }
         tasks.withLock { $0.append(task) }

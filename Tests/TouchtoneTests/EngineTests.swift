@@ -1,10 +1,9 @@
 import FoundationEssentials
-import Synchronization
 import Testing
 @testable import Touchtone
 
 final class Lines: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Lock<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
 }

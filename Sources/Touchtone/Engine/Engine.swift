@@ -182,8 +182,8 @@ public struct PendingLookup: Sendable {
 /// Runs a look-up against its deadline without tying up the caller.
 enum LookupRunner {
     final class Once: Sendable {
-        let continuation: Mutex<CheckedContinuation<LookupOutcome, Never>?>
-        init(_ c: CheckedContinuation<LookupOutcome, Never>) { continuation = Mutex(c) }
+        let continuation: Lock<CheckedContinuation<LookupOutcome, Never>?>
+        init(_ c: CheckedContinuation<LookupOutcome, Never>) { continuation = Lock(c) }
         func resume(_ outcome: LookupOutcome) {
             continuation.withLock { c in
                 c?.resume(returning: outcome)
@@ -194,7 +194,7 @@ enum LookupRunner {
 
     /// The running look-up, so the deadline can cancel it.
     final class WorkerHandle: Sendable {
-        private let task = Mutex<Task<Void, Never>?>(nil)
+        private let task = Lock<Task<Void, Never>?>(nil)
         func set(_ t: Task<Void, Never>) { task.withLock { $0 = t } }
         func cancel() { task.withLock { $0?.cancel() } }
     }

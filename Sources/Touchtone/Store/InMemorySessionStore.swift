@@ -4,7 +4,7 @@ import Synchronization
 /// The session store of a single Touchtone process: sessions in memory, sharded by callId.
 ///
 /// Each shard is a compact table of its own (sessions packed in chunks, an open-addressing
-/// index) behind its own `Mutex`; a callId always maps to the same
+/// index) behind its own lock; a callId always maps to the same
 /// shard (from its hash, seeded per process so that no caller can aim calls at one shard), so events
 /// of different calls rarely wait for one another and events of one call are applied one
 /// after the other. Two callIds are the same call when their UTF-8 bytes are the same.
@@ -34,7 +34,7 @@ public final class InMemorySessionStore: SessionStore {
     private let sweepCursor = Atomic<Int>(0)
 
     private final class Shard: Sendable {
-        let sessions = Mutex(SessionTable())
+        let sessions = Lock(SessionTable())
     }
 
     /// Creates an empty store.

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Synchronization
 
 /// Where Touchtone reads the time: inject one in tests to move time by hand.
 public protocol WallClock: Sendable {
@@ -19,10 +18,10 @@ public struct SystemClock: WallClock {
 /// clock.advance(by: 90)   // seconds
 /// ```
 public final class ManualClock: WallClock {
-    private let current: Mutex<Date>
+    private let current: Lock<Date>
 
     public init(_ start: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        current = Mutex(start)
+        current = Lock(start)
     }
 
     public func now() -> Date { current.withLock { $0 } }

@@ -1,4 +1,4 @@
-import Synchronization
+import Touchtone
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +23,7 @@ public final class AudioLibrary: Sendable {
     public let maxCachedBytes: Int
     /// Files larger than this are not served.
     public let maxFileBytes: Int
-    private let cache: Mutex<(files: [String: File], bytes: Int)>
+    private let cache: Lock<(files: [String: File], bytes: Int)>
 
     /// - Parameters:
     ///   - directory: the folder holding the prompts (`Audio`).
@@ -32,7 +32,7 @@ public final class AudioLibrary: Sendable {
         self.directory = directory
         self.maxCachedBytes = maxCachedBytes
         self.maxFileBytes = maxFileBytes
-        cache = Mutex(([:], 0))
+        cache = Lock(([:], 0))
         if preload, directory != nil {
             for name in listNames() { _ = file(named: name) }
         }

@@ -1,4 +1,3 @@
-import Synchronization
 import Touchtone
 
 /// Serves composed prompts (`/audio/compose/a,b,c.wav`): the samples of prompts from the
@@ -13,7 +12,7 @@ final class ComposedAudio: Sendable {
     /// The largest composed file built: a request can name any 32 pieces, and the join runs
     /// on an event loop, so its size is bounded (2 MB is over a minute of 8 kHz audio).
     let maxComposedBytes: Int
-    private let cache = Mutex<(files: [String: AudioLibrary.File], bytes: Int)>(([:], 0))
+    private let cache = Lock<(files: [String: AudioLibrary.File], bytes: Int)>(([:], 0))
 
     init(library: AudioLibrary, maxCachedBytes: Int = 16 << 20, maxComposedBytes: Int = 2 << 20) {
         self.library = library

@@ -83,7 +83,7 @@ final class EventLoop: @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
     private var listenFD: Int32
-    private let inbox = Mutex<[LookupCompletion]>([])
+    private let inbox = Lock<[LookupCompletion]>([])
     private let stopRequested = Atomic<Bool>(false)
 
     private var connections: [UInt64: Connection] = [:]

@@ -43,7 +43,7 @@ public final class FlowServer: Sendable {
         case stopped
     }
 
-    private let phase = Mutex<Phase>(.idle)
+    private let phase = Lock<Phase>(.idle)
     private let stopped = DispatchGroup()
     private let loopsLeft = Atomic<Int>(0)
     private let restoredCount = Atomic<Int>(0)
@@ -289,7 +289,7 @@ enum Thread {
 
 /// A weak reference to the server's core, set once before the loops start.
 private final class WeakCore: Sendable {
-    private let lock = Mutex<Void>(())
+    private let lock = Lock<Void>(())
     nonisolated(unsafe) private weak var stored: ServerCore?
 
     var core: ServerCore? { lock.withLock { _ in stored } }

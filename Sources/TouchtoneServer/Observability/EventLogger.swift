@@ -1,4 +1,3 @@
-import Synchronization
 import Touchtone
 
 /// How log lines look.
@@ -20,7 +19,7 @@ public final class EventLogger: Sendable {
     /// Text, JSON or nothing.
     public let format: LogFormat
     private let sink: @Sendable ([UInt8]) -> Void
-    private let pending: Mutex<Pending>
+    private let pending: Lock<Pending>
 
     /// Lines not yet written, and the time prefix of the current second (most lines of a
     /// second share it, so it is formatted once).
@@ -34,7 +33,7 @@ public final class EventLogger: Sendable {
     public init(format: LogFormat = .text, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.format = format
         self.sink = sink ?? { writeAll(fd: 1, $0) }
-        pending = Mutex(Pending())
+        pending = Lock(Pending())
     }
 
     /// Logs one push.

@@ -1,4 +1,3 @@
-import Synchronization
 import Touchtone
 
 /// What the server itself counts (the engine counts events and answers).
@@ -36,7 +35,7 @@ struct ServerStats: Sendable {
 
 /// Per-loop counters behind an uncontended lock; `/metrics` adds them up.
 final class LoopStats: Sendable {
-    let state = Mutex(ServerStats())
+    let state = Lock(ServerStats())
 }
 
 /// Renders the Prometheus text format (version 0.0.4).
