@@ -141,6 +141,11 @@ struct HTTPRequestParserTests {
         #expect(parseAll(bytes(long + "\r\n\r\n"), limits: limits).error?.status.code == 431)
         let many = "GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "A: b\r\n", count: 10) + "\r\n"
         #expect(parseAll(bytes(many), limits: HTTPParserLimits(maxHeaderCount: 5)).error?.status.code == 431)
+        // Too many fields is the answer whatever else is wrong with the head.
+        for head in ["GET / HTTP/2.0\r\n", "GET / HTTP/1.1\r\n Folded: x\r\n", "GET / HTTP/1.1\r\nExpect: magic\r\n", "GET / HTTP/1.1\r\nBad Name: x\r\n"] {
+            let crowded = head + String(repeating: "A: b\r\n", count: 10) + "\r\n"
+            #expect(parseAll(bytes(crowded), limits: HTTPParserLimits(maxHeaderCount: 5)).error?.status.code == 431, "\(head)")
+        }
     }
 
     @Test func oversizedBodyIs413WithoutWaitingForIt() {

@@ -284,6 +284,34 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         #expect(await events.next() == true)
     }
 
+    @Test func aCallThatEndsDuringItsLookUpIsLoggedWithWhereItWas() throws {
+        let engine = try engine()
+        _ = answerOf(engine, newCall())
+        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }
+        _ = answerOf(engine, .hangup(HangupEvent(callId: "call-1", cause: .normalClearing)))
+        let (response, record) = pending.complete(with: .timedOut)
+        #expect(response == .empty)
+        #expect(record.note == "call ended during its look-up")
+        #expect(record.event == .dtmf)
+        #expect(record.digits == "3")
+        #expect(record.flow == "desk")
+        #expect(record.stateBefore == "main")
+        #expect(record.stateAfter == nil)
+    }
+
+    @Test func aHangupOfASessionWhoseFlowIsGoneStillNamesTheFlow() throws {
+        let store = InMemorySessionStore()
+        let call = CallData(from: "4915111111111", to: "4921100000", direction: .incoming, users: [])
+        #expect(store.insert(Session(callId: "old", flow: "retired", flowVersion: 1, state: 0, call: call,
+                                     startedAt: Date(timeIntervalSince1970: 0))) == .inserted)
+        let engine = try engine(store: store)
+        let (response, record) = answerOf(engine, .hangup(HangupEvent(callId: "old", cause: .normalClearing)))
+        #expect(response == .empty)
+        #expect(record.flow == "retired")
+        #expect(record.stateBefore == nil)
+        #expect(store.count == 0)
+    }
+
     @Test func aRepeatedNewCallAnswersTheSameAndCreatesNothing() throws {
         let engine = try engine()
         let (first, _) = answerOf(engine, newCall())

@@ -62,6 +62,9 @@ public struct EventRecord: Sendable, Hashable {
     public var event: EventName?
     /// The flow the call is in; ``flow``, ``stateBefore`` and ``stateAfter`` are read from it.
     var compiledFlow: CompiledFlow?
+    /// The flow's name when the session names a flow this engine does not have (a shared or
+    /// custom store): logged although its states cannot be named.
+    var unloadedFlow: String?
     var before: UInt16?
     var after: UInt16?
     var answerVerb: AnswerVerb
@@ -82,6 +85,7 @@ public struct EventRecord: Sendable, Hashable {
         self.callId = callId
         self.event = event
         self.compiledFlow = flow
+        self.unloadedFlow = nil
         self.before = before
         self.after = after
         self.answerVerb = .empty
@@ -91,7 +95,7 @@ public struct EventRecord: Sendable, Hashable {
     }
 
     /// The flow's name in the routing table.
-    public var flow: String? { compiledFlow?.name }
+    public var flow: String? { compiledFlow?.name ?? unloadedFlow }
     /// The state the push found the call in.
     public var stateBefore: String? { name(of: before) }
     /// The state the push left the call in.
@@ -167,6 +171,8 @@ public struct PendingLookup: Sendable {
         // One push, one log line: the event, its keys and where it started, then where it ended.
         after.event = record.event
         after.digits = record.digits
+        // The call may have ended during the look-up: its state names come from the record then.
+        if after.compiledFlow == nil { after.compiledFlow = record.compiledFlow }
         after.before = record.before ?? after.before
         after.trace = record.trace + after.trace
         return (response, after)
@@ -467,7 +473,9 @@ public final class Engine: Sendable {
             return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))"))
         }
         guard let machine = machine(named: session.flow) else {
-            return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue))
+            var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
+            record.unloadedFlow = session.flow
+            return answer(.empty, record)
         }
         let flow = machine.flow
         if !flow.hooks.onHangup.isEmpty {

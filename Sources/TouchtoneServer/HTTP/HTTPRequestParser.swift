@@ -354,6 +354,16 @@ struct HTTPRequestParser: Sendable {
             guard let (requestLine, afterRequestLine) = nextLine(from: range.lowerBound) else {
                 throw HTTPParseError(.badRequest, "empty request")
             }
+            // Too many fields is refused first, whatever else is wrong (one pass, no copy).
+            var fieldLines = 0
+            var cursor = afterRequestLine
+            while let (_, next) = nextLine(from: cursor) {
+                fieldLines += 1
+                cursor = next
+            }
+            if fieldLines > limits.maxHeaderCount {
+                throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            }
 
             // Request line: method SP target SP HTTP/1.x
             guard let sp1 = (requestLine.lowerBound..<requestLine.upperBound).first(where: { p[$0] == UInt8(ascii: " ") }),
@@ -388,7 +398,6 @@ struct HTTPRequestParser: Sendable {
             }
 
             var headers = HTTPHeaders()
-            var fieldCount = 0
             var contentLength: Int?
             var chunked = false
             var sawTransferEncoding = false
@@ -396,13 +405,9 @@ struct HTTPRequestParser: Sendable {
             var connectionKeepAlive = false
             var expectsContinue = false
             var sawHost = false
-            var cursor = afterRequestLine
+            cursor = afterRequestLine
             while let (line, next) = nextLine(from: cursor) {
                 cursor = next
-                fieldCount += 1
-                if fieldCount > limits.maxHeaderCount {
-                    throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
-                }
                 let first = p[line.lowerBound]
                 if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
                     throw HTTPParseError(.badRequest, "obsolete header line folding")

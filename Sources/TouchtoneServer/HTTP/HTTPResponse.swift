@@ -1,8 +1,8 @@
 /// A response the server sends: status, a few header fields and the body, written in one piece.
 struct HTTPResponse: Sendable, Hashable {
-    var status: HTTPStatus
+    var status: HTTPStatus { didSet { writtenStatusAndFields = nil } }
     /// Header fields beyond `Content-Length`, `Connection` and `Date`, which the writer adds.
-    var headers: [(name: String, value: String)]
+    var headers: [(name: String, value: String)] { didSet { writtenStatusAndFields = nil } }
     var body: [UInt8]
     /// For `HEAD`: send `Content-Length` of ``body`` but not the body itself.
     var omitBody: Bool
@@ -133,7 +133,8 @@ enum HTTPResponseWriter {
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
         if value == 0 { out.append(UInt8(ascii: "0")); return }
-        var v = value < 0 ? -value : value
+        // The magnitude, not `-value`: negating `Int.min` traps.
+        var v = value.magnitude
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
