@@ -2,8 +2,11 @@
 // render for each event type; bytes per live session; the longest stall while sessions
 // expire. Run it in release mode:
 //
-//     swift run -c release touchtone-bench [--calls N] [--sessions N]
+//     swift run -c release touchtone-bench [--calls N] [--sessions N] [--live N] [--only 1|3|4 [--key K]]
 //
+// --calls: events per type in part 3 (default 1,000,000); --sessions: sessions for memory
+// and expiry (parts 1 and 2, default 1,000,000); --live: calls live at once in part 3
+// (default 1,000); --only: run one part (4 is the menu step alone, for profilers).
 // It prints figures; it asserts nothing (targets are checked by reading them).
 import Dispatch
 import Flows
