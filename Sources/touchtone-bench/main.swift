@@ -72,6 +72,11 @@ func engine(store: InMemorySessionStore, clock: ManualClock) -> Engine {
     }
 }
 
+/// A `newCall` push of the reference flow for `callId`, with two users.
+func newCallBody(_ callId: String) -> String {
+    "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\(callId)&user%5B%5D=Alice&user%5B%5D=Bob"
+}
+
 func bodies(_ count: Int, _ make: (String) -> String) -> [[UInt8]] {
     (0..<count).map { Array(make(callId($0)).utf8) }
 }
@@ -179,7 +184,7 @@ do {
     let store = InMemorySessionStore(maxSessions: live + 10)
     let e = engine(store: store, clock: clock)
     let rounds = max(1, calls / live)
-    let newCalls = bodies(live) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice&user%5B%5D=Bob" }
+    let newCalls = bodies(live, newCallBody)
     let menuSteps = bodies(live) { "event=dtmf&dtmf=1&callId=\($0)" }
     let answers = bodies(live) { "event=answer&callId=\($0)&user=Alice&from=492111234567&to=4915791234567&direction=in&answeringNumber=4915799912345" }
     let hangups = bodies(live) { "event=hangup&cause=normalClearing&callId=\($0)&from=492111234567&to=4915791234567&direction=in&answeringNumber=4915799912345" }
@@ -212,7 +217,7 @@ if sections == 4 {
     let clock = ManualClock()
     let store = InMemorySessionStore(maxSessions: live + 10)
     let e = engine(store: store, clock: clock)
-    let newCalls = bodies(live) { "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=\($0)&user%5B%5D=Alice&user%5B%5D=Bob" }
+    let newCalls = bodies(live, newCallBody)
     let key = option("--key", default: 7)
     let wrongKeys = bodies(live) { "event=dtmf&dtmf=\(key)&callId=\($0)" }
     let hangups = bodies(live) { "event=hangup&cause=normalClearing&callId=\($0)" }

@@ -164,3 +164,22 @@ struct MetricsTests {
         #expect(PrometheusText.seconds(2_500_000) == "2.5")
     }
 }
+
+extension EventLogger {
+    /// The fields of a push's log line, in order, as a list: the reference `event` is checked against.
+    static func pushFields(_ record: EventRecord, microseconds: Int, status: Int = 200) -> [(String, LogValue)] {
+        var fields: [(String, LogValue)] = []
+        if let callId = record.callId { fields.append(("callId", .string(callId.rawValue))) }
+        if let event = record.event { fields.append(("event", .string(event.rawValue))) }
+        if let flow = record.flow { fields.append(("flow", .string(flow))) }
+        if record.stateBefore != nil || record.stateAfter != nil {
+            fields.append(("state", .string("\(record.stateBefore ?? "none")->\(record.stateAfter ?? "none")")))
+        }
+        fields.append(("verb", .string(record.verb)))
+        if let digits = record.digits { fields.append(("digits", .string(digits))) }
+        if let note = record.note { fields.append(("note", .string(note))) }
+        if status != 200 { fields.append(("status", .number(status))) }
+        fields.append(("us", .number(microseconds)))
+        return fields
+    }
+}

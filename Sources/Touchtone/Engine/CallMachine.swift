@@ -66,14 +66,7 @@ final class CallMachine: Sendable {
         preparedBusy = ending(.reject(.busy))
         preparedRejected = ending(.reject(.rejected))
         func prepared(_ prompts: CompiledPrompts, maxDigits: Int, timeout: Int) -> Response? {
-            let play: Play?
-            if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
-                play = prebuilt.first
-            } else if let composed = prompts.composed {
-                play = composed
-            } else {
-                return nil  // read-outs depend on the call
-            }
+            guard let play = prompts.fixedPlay else { return nil }  // read-outs depend on the call
             let gather = Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: play)
             return Response(onAnswer: callbackURL, onHangup: callbackURL, then: .gather(gather)).prerendered()
         }
@@ -384,19 +377,15 @@ final class CallMachine: Sendable {
     private func turn(_ turns: [CompiledPrompts], attempt: Int, maxDigits: Int, timeout: Int, _ session: Session, into out: inout StepOutput) {
         let turn = min(attempt, turns.count - 1)
         let prompts = turns[turn]
-        out.prepared = nil
-        defer {
-            // The node's own turn (callers pass the turns of the call's state) with nothing before it.
-            let prepared = preparedTurns[Int(session.state)]
-            if out.plays.isEmpty, turn < prepared.count, let answer = prepared[turn] { out.prepared = answer }
-        }
-        if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
-            out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: prebuilt.first))
-        } else if let composed = prompts.composed {
-            out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: composed))
-        } else {
+        guard let play = prompts.fixedPlay else {
             gather(pieces(of: prompts, session), maxDigits: maxDigits, timeout: timeout, into: &out)
+            return
         }
+        out.final = .gather(Gather(checkedOnData: callbackURL, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: play))
+        // The same answer rendered once, when nothing is played before it (callers pass the
+        // turns of the call's state, whose prepared answers these are).
+        let ready = preparedTurns[Int(session.state)]
+        out.prepared = out.plays.isEmpty && turn < ready.count ? ready[turn] : nil
     }
 
     /// A `Gather` playing `pieces`: one piece as is, several composed into one, or, past
@@ -430,17 +419,15 @@ final class CallMachine: Sendable {
     /// An announcement: one `Play`, its pieces composed into one file when there are several
     /// (a read-out of ten digits is one fetch for sipgate, not ten).
     private func playAnnouncement(_ prompts: CompiledPrompts, _ session: Session, into plays: inout [Play]) {
-        if let prebuilt = prompts.prebuilt, prebuilt.count <= 1 {
-            plays.append(contentsOf: prebuilt)
-        } else if let composed = prompts.composed {
-            plays.append(composed)
+        if let fixed = prompts.fixedPlay {
+            if let fixed { plays.append(fixed) }
+            return
+        }
+        let pieces = pieces(of: prompts, session)
+        if pieces.count > 1, let url = environment.composedURL(pieces.map(\.prompt)) {
+            plays.append(Play(url))
         } else {
-            let pieces = pieces(of: prompts, session)
-            if pieces.count > 1, let url = environment.composedURL(pieces.map(\.prompt)) {
-                plays.append(Play(url))
-            } else {
-                plays.append(contentsOf: pieces.map(\.play))
-            }
+            plays.append(contentsOf: pieces.map(\.play))
         }
     }
 

@@ -406,7 +406,8 @@ public final class Engine: Sendable {
             return answer(.empty, EventRecord(callId: event.callId, event: .newCall, flow: flow,
                                               note: "session store full: call rings as without Touchtone"))
         }
-        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: note)
+        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state,
+                                 note: note ?? out.note, trace: out.trace ?? [])
         return reply(out, machine: machine, session: session, record: record)
     }
 
@@ -522,9 +523,8 @@ public final class Engine: Sendable {
 
     // MARK: Answers
 
+    /// Answers with `out`, or hands the call to its look-up; `record` already holds the step's note and trace.
     private func reply(_ out: StepOutput, machine: CallMachine, session: Session, record: consuming EventRecord) -> EngineReply {
-        if record.note == nil { record.note = out.note }
-        if let trace = out.trace { record.trace = trace }
         guard let lookupState = out.lookup, case .lookup(let node) = machine.flow.nodes[Int(lookupState)] else {
             return answer(response(out), record)
         }

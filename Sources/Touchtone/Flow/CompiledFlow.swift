@@ -202,6 +202,14 @@ struct CompiledPrompts: Sendable {
     /// All files joined into one (``ComposedPrompt``), when there are several and nothing depends on the call.
     let composed: Play?
 
+    /// The one `Play` of a turn when nothing in it depends on the call (`.some(nil)`: the turn
+    /// has no prompt); `nil` when it reads something out.
+    var fixedPlay: Play?? {
+        if let prebuilt, prebuilt.count <= 1 { return .some(prebuilt.first) }
+        if let composed { return .some(composed) }
+        return nil
+    }
+
     enum Part: Sendable {
         case file(Prompt, Play)
         case digits(variable: String)

@@ -145,28 +145,29 @@ enum CompactCallID: Sendable {
         private init() {}
 
         func appendUTF8(to out: inout [UInt8]) {
-            var copy = self
-            withUnsafeBytes(of: &copy) { raw in
-                let count = Int(raw[39] & 0x7F)
-                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
-                for i in 0..<count {
-                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
-                    out.append(nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
-                }
-            }
+            forEachDigit { _, byte in out.append(byte) }
         }
 
         var string: String {
+            String(unsafeUninitializedCapacity: digitCount) { buffer in
+                forEachDigit { index, byte in buffer[index] = byte }
+                return digitCount
+            }
+        }
+
+        private var digitCount: Int {
             var copy = self
-            return withUnsafeBytes(of: &copy) { raw in
-                let count = Int(raw[39] & 0x7F)
+            return withUnsafeBytes(of: &copy) { Int($0[39] & 0x7F) }
+        }
+
+        /// Calls `body` with each digit's index and UTF-8 byte, in order.
+        private func forEachDigit(_ body: (Int, UInt8) -> Void) {
+            var copy = self
+            withUnsafeBytes(of: &copy) { raw in
                 let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
-                return String(unsafeUninitializedCapacity: count) { out in
-                    for i in 0..<count {
-                        let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
-                        out[i] = nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble
-                    }
-                    return count
+                for i in 0..<Int(raw[39] & 0x7F) {
+                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
+                    body(i, nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
                 }
             }
         }

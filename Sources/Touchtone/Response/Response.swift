@@ -235,8 +235,6 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
 /// Non-ASCII text is allowed and written as UTF-8.
 public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible {
     public let text: String
-    /// No `& < > " '` in ``text``: written into XML as it is (checked once, here, not per answer).
-    let isXMLSafe: Bool
 
     /// The longest URL accepted, in UTF-8 bytes; sipgate's own limits are not documented, so this is generous.
     public static let maxLength = 2048
@@ -248,7 +246,6 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
             throw .invalid("\"\(text.prefix(80))\" is not an absolute http(s) URL: \(problem)")
         }
         self.text = text
-        self.isXMLSafe = !text.utf8.contains(where: XMLText.isSpecial)
     }
 
     /// True when ``init(_:)`` accepts `text`.

@@ -21,8 +21,8 @@ extension Response {
         }
         out.append(contentsOf: XMLText.declaration)
         XMLText.append("<Response", into: &out)
-        if let onAnswer { XMLText.attribute("onAnswer", onAnswer, into: &out) }
-        if let onHangup { XMLText.attribute("onHangup", onHangup, into: &out) }
+        if let onAnswer { XMLText.attribute("onAnswer", onAnswer.text, into: &out) }
+        if let onHangup { XMLText.attribute("onHangup", onHangup.text, into: &out) }
         guard !plays.isEmpty || final != nil else {
             XMLText.append("/>", into: &out)
             return
@@ -46,7 +46,7 @@ extension Response {
 extension Play {
     func render(into out: inout [UInt8]) {
         XMLText.append("<Play><Url>", into: &out)
-        XMLText.escape(url, into: &out)
+        XMLText.escape(url.text, into: &out)
         XMLText.append("</Url></Play>", into: &out)
     }
 }
@@ -54,7 +54,7 @@ extension Play {
 extension Gather {
     func render(into out: inout [UInt8]) {
         XMLText.append("<Gather", into: &out)
-        XMLText.attribute("onData", onData, into: &out)
+        XMLText.attribute("onData", onData.text, into: &out)
         XMLText.attribute("maxDigits", maxDigits, into: &out)
         XMLText.attribute("timeout", timeoutMilliseconds, into: &out)
         XMLText.append(" type=\"dtmf\"", into: &out)
@@ -99,43 +99,20 @@ enum XMLText {
     }
 
     static func attribute(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: " "))
-        append(name, into: &out)
-        append("=\"", into: &out)
-        escape(value, into: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-
-    static func attribute(_ name: StaticString, _ url: AbsoluteURL, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: " "))
-        append(name, into: &out)
-        append("=\"", into: &out)
-        escape(url, into: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// A URL whose text needs no entity is copied in one piece.
-    @inline(__always)
-    static func escape(_ url: AbsoluteURL, into out: inout [UInt8]) {
-        guard url.isXMLSafe else { return escape(url.text, into: &out) }
-        var text = url.text
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// One of the five characters XML writes as an entity.
-    @inline(__always)
-    static func isSpecial(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"): true
-        default: false
-        }
+        attribute(name, into: &out) { escape(value, into: &$0) }
     }
 
     static func attribute(_ name: StaticString, _ value: Int, into out: inout [UInt8]) {
+        attribute(name, into: &out) { appendDecimal(value, into: &$0) }
+    }
+
+    /// ` name="value"`, the value written by `writeValue`.
+    @inline(__always)
+    private static func attribute(_ name: StaticString, into out: inout [UInt8], _ writeValue: (inout [UInt8]) -> Void) {
         out.append(UInt8(ascii: " "))
         append(name, into: &out)
         append("=\"", into: &out)
-        appendDecimal(value, into: &out)
+        writeValue(&out)
         out.append(UInt8(ascii: "\""))
     }
 

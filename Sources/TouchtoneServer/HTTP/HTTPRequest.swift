@@ -60,7 +60,7 @@ struct HTTPHeaders: Sendable, Hashable, Sequence {
     /// The first value of `name` (any case), or `nil`.
     subscript(name: String) -> String? {
         // Callers mostly ask in lower case already: no new string for them.
-        let lower = name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
+        let lower = name.utf8.contains(where: { HTTPRequestParser.lowercase($0) != $0 }) ? name.lowercased() : name
         for f in fields where f.name == lower { return f.value }
         return nil
     }

@@ -309,13 +309,7 @@ struct HTTPRequestParser: Sendable {
 
         /// `name` compared without regard to ASCII case (field names are case-insensitive).
         init(_ name: UnsafeBufferPointer<UInt8>) {
-            func matches(_ known: StaticString) -> Bool {
-                guard name.count == known.utf8CodeUnitCount else { return false }
-                return known.withUTF8Buffer { lower in
-                    for i in 0..<lower.count where HTTPRequestParser.lowercase(name[i]) != lower[i] { return false }
-                    return true
-                }
-            }
+            func matches(_ known: StaticString) -> Bool { HTTPRequestParser.equalsIgnoringCase(name, known) }
             switch name.count {
             case 4 where matches("host"): self = .host
             case 6 where matches("expect"): self = .expect
@@ -330,6 +324,15 @@ struct HTTPRequestParser: Sendable {
     @inline(__always)
     static func lowercase(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    /// Whether `bytes` spell `lower` (written in lower case) without regard to ASCII case.
+    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+        guard bytes.count == lower.utf8CodeUnitCount else { return false }
+        return lower.withUTF8Buffer { expected in
+            for i in 0..<expected.count where lowercase(bytes[i]) != expected[i] { return false }
+            return true
+        }
     }
 
     /// Parses the head in `range` line by line, straight from the buffered bytes: no copy of
@@ -354,15 +357,21 @@ struct HTTPRequestParser: Sendable {
             guard let (requestLine, afterRequestLine) = nextLine(from: range.lowerBound) else {
                 throw HTTPParseError(.badRequest, "empty request")
             }
-            // Too many fields is refused first, whatever else is wrong (one pass, no copy).
-            var fieldLines = 0
-            var cursor = afterRequestLine
-            while let (_, next) = nextLine(from: cursor) {
-                fieldLines += 1
-                cursor = next
-            }
-            if fieldLines > limits.maxHeaderCount {
-                throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            // Too many fields is refused first, whatever else is wrong. Each field line ends in
+            // its own LF, so the LFs after the request line bound the count: the lines are
+            // walked only when that bound is over the limit.
+            var lineFeeds = 0
+            for i in afterRequestLine..<range.upperBound where p[i] == Self.lf { lineFeeds += 1 }
+            if lineFeeds > limits.maxHeaderCount {
+                var fieldLines = 0
+                var cursor = afterRequestLine
+                while let (_, next) = nextLine(from: cursor) {
+                    fieldLines += 1
+                    cursor = next
+                }
+                if fieldLines > limits.maxHeaderCount {
+                    throw HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields")
+                }
             }
 
             // Request line: method SP target SP HTTP/1.x
@@ -405,7 +414,7 @@ struct HTTPRequestParser: Sendable {
             var connectionKeepAlive = false
             var expectsContinue = false
             var sawHost = false
-            cursor = afterRequestLine
+            var cursor = afterRequestLine
             while let (line, next) = nextLine(from: cursor) {
                 cursor = next
                 let first = p[line.lowerBound]

@@ -39,7 +39,7 @@ public final class EventLogger: Sendable {
     /// Logs one push.
     ///
     /// Written field by field straight into the pending lines (one per push: a log line must
-    /// not cost more than the push); ``pushFields(_:microseconds:status:)`` lists the same fields.
+    /// not cost more than the push), in the same format as ``notice(_:_:)``.
     public func event(_ record: EventRecord, microseconds: Int, status: Int = 200) {
         guard format != .off else { return }
         let now = TimeText.now()
@@ -62,23 +62,6 @@ public final class EventLogger: Sendable {
             line.end()
             pending.bytes = line.out
         }
-    }
-
-    /// The fields of a push's log line, in order (what ``event(_:microseconds:status:)`` writes).
-    static func pushFields(_ record: EventRecord, microseconds: Int, status: Int = 200) -> [(String, LogValue)] {
-        var fields: [(String, LogValue)] = []
-        if let callId = record.callId { fields.append(("callId", .string(callId.rawValue))) }
-        if let event = record.event { fields.append(("event", .string(event.rawValue))) }
-        if let flow = record.flow { fields.append(("flow", .string(flow))) }
-        if record.stateBefore != nil || record.stateAfter != nil {
-            fields.append(("state", .string("\(record.stateBefore ?? "none")->\(record.stateAfter ?? "none")")))
-        }
-        fields.append(("verb", .string(record.verb)))
-        if let digits = record.digits { fields.append(("digits", .string(digits))) }
-        if let note = record.note { fields.append(("note", .string(note))) }
-        if status != 200 { fields.append(("status", .number(status))) }
-        fields.append(("us", .number(microseconds)))
-        return fields
     }
 
     /// Logs a server event (start, refusal, shutdown) with a message.

@@ -138,16 +138,8 @@ final class RequestRouter: Sendable {
             func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
             while start < end, isBlank(bytes[start]) { start += 1 }
             while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-            let expected: StaticString = "application/x-www-form-urlencoded"
-            guard end - start == expected.utf8CodeUnitCount else { return false }
-            return expected.withUTF8Buffer { form in
-                for i in 0..<form.count {
-                    let byte = bytes[start + i]
-                    let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                    if lower != form[i] { return false }
-                }
-                return true
-            }
+            return HTTPRequestParser.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[start..<end]),
+                                                        "application/x-www-form-urlencoded")
         }
     }
 
