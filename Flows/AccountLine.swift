@@ -68,16 +68,6 @@ public struct InMemoryAccountDirectory: AccountDirectory {
     ])
 }
 
-/// Compares two secrets in time that depends only on their lengths, not on where they differ.
-func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var difference = UInt8(x.count == y.count ? 0 : 1)
-    for i in 0..<max(x.count, y.count) {
-        difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-    }
-    return difference == 0
-}
-
 // MARK: Checks of what the caller types
 
 /// Whether `digits` ends in a correct Luhn check digit (the scheme of credit card numbers).

@@ -189,24 +189,6 @@ public struct TestFailure: Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Keeps the hook tasks of a phone so each step can wait for them: tests see hook effects at once.
-final class CollectingHookRunner: HookRunner {
-    private let tasks = Lock<[Task<Void, Never>]>([])
-
-    func run(_ work: @escaping @Sendable () async -> Void) {
-        let task = Task { await work() }
-        tasks.withLock { $0.append(task) }
-    }
-
-    func drain() async {
-        let pending = tasks.withLock { list in
-            defer { list = [] }
-            return list
-        }
-        for task in pending { await task.value }
-    }
-}
-
 /// Local times for test clocks.
 public enum TestTime {
     /// The instant of local time `text` (`YYYY-MM-DD HH:MM` or with `:SS`) in `zone`.

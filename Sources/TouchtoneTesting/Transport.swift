@@ -111,21 +111,19 @@ extension WebhookEvent {
 /// `application/x-www-form-urlencoded` escaping as sipgate does it: `+` for space, `%XX` else.
 public enum FormEncoding {
     public static func escape(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "*"):
-                out.unicodeScalars.append(UnicodeScalar(byte))
+                out.append(byte)
             case UInt8(ascii: " "):
-                out.append("+")
+                out.append(UInt8(ascii: "+"))
             default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                out.append("%")
-                out.unicodeScalars.append(hex[Int(byte >> 4)])
-                out.unicodeScalars.append(hex[Int(byte & 15)])
+                out.append(UInt8(ascii: "%"))
+                out.appendHex(byte, uppercase: true)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

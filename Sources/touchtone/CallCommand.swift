@@ -84,7 +84,7 @@ enum CallCommand {
                  + "\(local.weekday) \(local.calendarDay) \(local.timeOfDay) Europe/Berlin")
         call.say("type keys and return; an empty line is silence, hangup hangs up")
         call.run(NewCallEvent(callId: callId, from: options.from, to: to, direction: options.direction))
-        runBlocking { await hooks.finish() }
+        runBlocking { await hooks.drain() }
         return 0
     }
 
@@ -369,20 +369,6 @@ struct LineReader {
                 buffer += chunk[..<count]
             }
         }
-    }
-}
-
-/// Runs hooks in tasks and lets the command wait for them before it exits.
-final class CollectingHookRunner: HookRunner {
-    private let tasks = Lock<[Task<Void, Never>]>([])
-
-    func run(_ work: @escaping @Sendable () async -> Void) {
-        let task = Task { await work() }
-        tasks.withLock { $0.append(task) }
-    }
-
-    func finish() async {
-        for task in tasks.withLock({ $0 }) { await task.value }
     }
 }
 

@@ -78,18 +78,12 @@ struct FlowServerHTTPTests {
         }
     }
 
-    @Test func aChangedAnswerIsWrittenAsChangedAndNumbersNeverTrap() {
+    @Test func aChangedAnswerIsWrittenAsChanged() {
         var answer = RequestRouter.xml(Response(then: .hangup))
         answer.status = .serviceUnavailable
         var out: [UInt8] = []
         HTTPResponseWriter.write(answer, keepAlive: true, date: [], into: &out)
         #expect(String(decoding: out, as: UTF8.self).hasPrefix("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml"))
-        var numbers: [UInt8] = []
-        for value in [Int.min, -1, 0, 7, Int.max] {
-            HTTPResponseWriter.appendDecimal(value, into: &numbers)
-            numbers.append(UInt8(ascii: " "))
-        }
-        #expect(String(decoding: numbers, as: UTF8.self) == "-9223372036854775808 -1 0 7 9223372036854775807 ")
     }
 
     @Test func headersAreFoundInAnyCase() {

@@ -41,18 +41,6 @@ func heard(_ response: Response) -> [String] {
 
 func audio(_ name: String) -> String { "\(testBase)/audio/\(name).wav" }
 
-/// Runs hooks at once on the caller's task list so tests can await them.
-final class CollectingHookRunner: HookRunner {
-    let tasks = Lock<[Task<Void, Never>]>([])
-    func run(_ work: @escaping @Sendable () async -> Void) {
-        let task = Task { await work() }
-        tasks.withLock { $0.append(task) }
-    }
-    func drain() async {
-        for task in tasks.withLock({ list in defer { list = [] }; return list }) { await task.value }
-    }
-}
-
 /// A prompt catalog that knows a fixed set of good prompts.
 struct FakePrompts: PromptCatalog {
     var good: Set<String>

@@ -301,15 +301,6 @@ extension ResponseTests {
             Response(then: .hangup).render(into: &out)
             #expect(String(decoding: out, as: UTF8.self) == "HTTP body: " + Self.declaration + "<Response><Hangup/></Response>")
         }
-
-        @Test func decimalRenderingCoversTheWholeIntRange() {
-            for (value, text) in [(0, "0"), (7, "7"), (10, "10"), (2000, "2000"), (-42, "-42"),
-                                  (Int.max, String(Int.max)), (Int.min, String(Int.min))] {
-                var out = [UInt8]()
-                XMLText.appendDecimal(value, into: &out)
-                #expect(String(decoding: out, as: UTF8.self) == text)
-            }
-        }
     }
 }
 

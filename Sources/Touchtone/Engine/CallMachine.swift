@@ -235,7 +235,7 @@ final class CallMachine: Sendable {
         var input = Substring(digits)
         if let finish = collect.finishKey, input.utf8.last == finish { input = input.dropLast() }
         let value = String(input)
-        let valid = collect.digits.contains(value.utf8.count) && value.utf8.allSatisfy(Keypad.isDigit)
+        let valid = collect.digits.contains(value.utf8.count) && value.utf8.allSatisfy(ASCII.isDigit)
             && (collect.validator?.isValid(value) ?? true)
         guard valid else {
             invalid(collect, &session, now: now, into: &out)

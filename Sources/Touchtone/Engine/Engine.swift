@@ -25,19 +25,6 @@ public struct EngineSettings: Sendable {
     }
 }
 
-/// Runs call hooks (``Flow/onAnswer(_:)``, ``Flow/onHangup(_:)``).
-public protocol HookRunner: Sendable {
-    func run(_ work: @escaping @Sendable () async -> Void)
-}
-
-/// Runs each hook in a detached task, so a slow hook never holds up an answer.
-public struct DetachedHookRunner: HookRunner {
-    public init() {}
-    public func run(_ work: @escaping @Sendable () async -> Void) {
-        Task.detached { await work() }
-    }
-}
-
 /// The verb that ends an answer, for logs and metrics.
 public enum AnswerVerb: String, Sendable, CaseIterable {
     case gather, dial, voicemail, reject, hangup, play, empty

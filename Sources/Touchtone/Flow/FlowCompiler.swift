@@ -40,15 +40,6 @@ extension Flow: FlowDefinition {
     }
 }
 
-/// Keys a caller can press.
-enum Keypad {
-    static func isKey(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "*") || c == UInt8(ascii: "#") || (c >= 0x41 && c <= 0x44)
-    }
-
-    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-}
-
 extension Duration {
     /// Whole milliseconds, rounded down.
     var wholeMilliseconds: Int {
@@ -193,7 +184,7 @@ struct FlowCompiler<S: FlowState> {
             let bytes = Array(String(key).utf8)
             if bytes.count != 1 || !Keypad.isKey(bytes[0]) {
                 problem("finish key \"\(key)\" is not a keypad key")
-            } else if Keypad.isDigit(bytes[0]) {
+            } else if ASCII.isDigit(bytes[0]) {
                 problem("finish key \(key) is also a digit the caller enters; use # or *")
             } else {
                 finish = bytes[0]

@@ -153,44 +153,6 @@ enum FormByte {
     }
 }
 
-/// Whether two byte buffers hold the same bytes; short ones (keys, names) are compared a
-/// word or two at a time, overlapping, without reading outside either buffer.
-@inline(__always)
-func equalBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    let count = a.count
-    guard count == b.count else { return false }
-    guard let first = a.baseAddress, let second = b.baseAddress else { return count == 0 }
-    let p = UnsafeRawPointer(first)
-    let q = UnsafeRawPointer(second)
-    switch count {
-    case 8...16:
-        return p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self)
-            && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            == q.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-    case 4...7:
-        return p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self)
-            && p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-            == q.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-    case 2...3:
-        return p.loadUnaligned(as: UInt16.self) == q.loadUnaligned(as: UInt16.self)
-            && p.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
-            == q.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
-    case 1:
-        return first[0] == second[0]
-    case 0:
-        return true
-    default:
-        for index in 0..<count where first[index] != second[index] { return false }
-        return true
-    }
-}
-
-/// Whether `bytes` are the bytes of `literal`.
-@inline(__always)
-func equalBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-    equalBytes(bytes, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-}
-
 enum FormDecoding {
     /// Writes the unescaped form of `raw` (`+` as space, `%XX` as one byte) into `out`,
     /// which must hold at least `raw.count` bytes. Returns the count written, or nil when
@@ -203,7 +165,7 @@ enum FormDecoding {
         while read < end {
             let byte = raw[read]
             if byte == FormByte.percent {
-                guard read + 2 < end, let high = hexValue(raw[read + 1]), let low = hexValue(raw[read + 2]) else {
+                guard read + 2 < end, let high = Hex.value(raw[read + 1]), let low = Hex.value(raw[read + 2]) else {
                     return nil
                 }
                 out[written] = high << 4 | low
@@ -215,16 +177,6 @@ enum FormDecoding {
             written += 1
         }
         return written
-    }
-
-    @inline(__always)
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte &- UInt8(ascii: "A") &+ 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
-        default: nil
-        }
     }
 
     /// Calls `body` with the unescaped bytes of `raw`: `raw` itself when it holds no

@@ -172,7 +172,7 @@ enum PushKey: Int, Sendable, CaseIterable {
         case 15: candidate = .answeringNumber
         default: return nil
         }
-        return equalBytes(key, candidate.literal) ? candidate : nil
+        return ASCII.equalBytes(key, candidate.literal) ? candidate : nil
     }
 
     /// The longest key, escaped throughout (`%XX` per byte): longer raw keys are unknown.
@@ -321,7 +321,7 @@ struct PushDecoder {
         let brackets: StaticString = "%5B%5D"
         let bracketsCount = brackets.utf8CodeUnitCount
         if raw.count > bracketsCount,
-            equalBytes(UnsafeBufferPointer(rebasing: raw[(raw.count - bracketsCount)...]), brackets),
+            ASCII.equalBytes(UnsafeBufferPointer(rebasing: raw[(raw.count - bracketsCount)...]), brackets),
             let list = PushKey.match(UnsafeBufferPointer(rebasing: raw[..<(raw.count - bracketsCount)]))?.list
         {
             return list
@@ -457,13 +457,13 @@ struct PushDecoder {
         // The common case, checked here without a closure: keypad keys as they are.
         if !value.isEscaped {
             let bytes = raw(value)
-            if bytes.allSatisfy(Self.isKeypadKey) { return FormDecoding.asciiString(bytes) }
+            if bytes.allSatisfy(Keypad.isKey) { return FormDecoding.asciiString(bytes) }
         }
         return try matching(value, .dtmf) { bytes in
             guard bytes.count <= maxBytes else {
                 return .failure(PushDecodingError(field: "dtmf", reason: "longer than \(maxBytes) bytes"))
             }
-            guard bytes.allSatisfy(Self.isKeypadKey) else {
+            guard bytes.allSatisfy(Keypad.isKey) else {
                 return .failure(PushDecodingError(
                     field: "dtmf", reason: "\(FormDecoding.quoted(bytes)) holds a key that is not 0-9, *, #, A-D"))
             }
@@ -473,27 +473,15 @@ struct PushDecoder {
     }
 }
 
-extension PushDecoder {
-    @inline(__always)
-    fileprivate static func isKeypadKey(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "*"), UInt8(ascii: "#"), UInt8(ascii: "A")...UInt8(ascii: "D"):
-            true
-        default:
-            false
-        }
-    }
-}
-
 extension EventName {
     /// The name whose bytes are `bytes`, spelt exactly as in the `event` field.
     @inline(__always)
     fileprivate init?(bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
-        case 7 where equalBytes(bytes, "newCall"): self = .newCall
-        case 6 where equalBytes(bytes, "answer"): self = .answer
-        case 6 where equalBytes(bytes, "hangup"): self = .hangup
-        case 4 where equalBytes(bytes, "dtmf"): self = .dtmf
+        case 7 where ASCII.equalBytes(bytes, "newCall"): self = .newCall
+        case 6 where ASCII.equalBytes(bytes, "answer"): self = .answer
+        case 6 where ASCII.equalBytes(bytes, "hangup"): self = .hangup
+        case 4 where ASCII.equalBytes(bytes, "dtmf"): self = .dtmf
         default: return nil
         }
     }

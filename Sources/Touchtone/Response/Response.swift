@@ -208,7 +208,7 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
         guard (2...15).contains(utf8.count), let first = utf8.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else {
             return false
         }
-        return utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return utf8.allSatisfy(ASCII.isDigit)
     }
 
     public var description: String { digits }
@@ -290,7 +290,7 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
             guard let close = hostAndPort.firstIndex(of: UInt8(ascii: "]")) else { return "an IPv6 host without ']'" }
             host = hostAndPort[(hostAndPort.startIndex + 1)..<close]
             let isIPv6Character: (UInt8) -> Bool = { byte in
-                byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") || hexValue(byte) != nil
+                byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") || Hex.value(byte) != nil
             }
             guard !host.isEmpty, host.allSatisfy(isIPv6Character) else { return "a malformed IPv6 host" }
             let tail = hostAndPort[(close + 1)...]
@@ -307,7 +307,7 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
             if host.contains(UInt8(ascii: "[")) || host.contains(UInt8(ascii: "]")) { return "'[' or ']' outside an IPv6 host" }
         }
         guard !host.isEmpty else { return "the host is missing" }
-        guard port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return "the port is not a number" }
+        guard port.allSatisfy(ASCII.isDigit) else { return "the port is not a number" }
         // RFC 3986 allows an empty port after ':', but anyURI validators (libxml2) reject it.
         if port.isEmpty && hostAndPort.last == UInt8(ascii: ":") { return "the port is not a number" }
         if userinfo.contains(UInt8(ascii: "[")) || userinfo.contains(UInt8(ascii: "]"))
@@ -318,7 +318,7 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
         var index = rest.startIndex
         while index < rest.endIndex {
             if rest[index] == UInt8(ascii: "%") {
-                guard index + 2 < rest.endIndex, hexValue(rest[index + 1]) != nil, hexValue(rest[index + 2]) != nil else {
+                guard index + 2 < rest.endIndex, Hex.value(rest[index + 1]) != nil, Hex.value(rest[index + 2]) != nil else {
                     return "a '%' not followed by two hex digits"
                 }
                 index += 3
@@ -327,15 +327,6 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
             }
         }
         return nil
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// This URL with `suffix` appended (a path such as `audio/menu.wav`), joined with exactly one `/`.

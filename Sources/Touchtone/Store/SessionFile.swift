@@ -178,46 +178,20 @@ public enum SessionFile {
             return true
         }
 
-        private mutating func raw(_ text: StaticString) {
-            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        }
+        private mutating func raw(_ text: StaticString) { bytes.appendLiteral(text) }
 
-        private mutating func integer(_ value: Int) {
-            bytes.append(contentsOf: String(value).utf8)
-        }
+        private mutating func integer(_ value: Int) { bytes.appendDecimal(value) }
 
         /// Whole seconds without a fraction, as `JSONEncoder` writes them.
         private mutating func number(_ value: Double) {
             if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
                 integer(Int(value))
             } else {
-                bytes.append(contentsOf: value.description.utf8)
+                bytes.appendUTF8(value.description)
             }
         }
 
-        private mutating func string(_ text: String) {
-            bytes.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case UInt8(ascii: "\n"): raw("\\n")
-                case UInt8(ascii: "\r"): raw("\\r")
-                case UInt8(ascii: "\t"): raw("\\t")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
-                case 0..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
-                    raw("\\u00")
-                    hex.withUTF8Buffer { digits in
-                        bytes.append(digits[Int(byte >> 4)])
-                        bytes.append(digits[Int(byte & 0xF)])
-                    }
-                default: bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
-        }
+        private mutating func string(_ text: String) { bytes.appendJSONString(text) }
     }
 
     /// The sessions in a file's bytes; `path` only names the file in errors.
@@ -418,7 +392,7 @@ public enum SessionFile {
             }
             let start = index
             var value: T = 0
-            while index < bytes.endIndex, case let digit = bytes[index], digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+            while index < bytes.endIndex, case let digit = bytes[index], ASCII.isDigit(digit) {
                 let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
                 let (next, overflow2) = negative
                     ? times10.subtractingReportingOverflow(T(digit - UInt8(ascii: "0")))
@@ -440,7 +414,7 @@ public enum SessionFile {
             let start = index
             func digits() -> Int {
                 let first = index
-                while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+                while index < bytes.endIndex, ASCII.isDigit(bytes[index]) { index += 1 }
                 return index - first
             }
             if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") { index += 1 }

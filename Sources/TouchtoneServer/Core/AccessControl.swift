@@ -1,3 +1,5 @@
+import Touchtone
+
 /// The checks a push passes before the engine sees it: source address, Basic credentials, signature.
 struct AccessControl: Sendable {
     let basicToken: [UInt8]?
@@ -38,7 +40,8 @@ struct AccessControl: Sendable {
         guard let expected = basicToken else { return .ok }
         guard let value = headers["authorization"] else { return .missing }
         let utf8 = Array(value.utf8)
-        guard utf8.count > 6, String(decoding: utf8[0..<6], as: UTF8.self).lowercased() == "basic " else { return .wrong }
+        guard utf8.count > 6, utf8.withUnsafeBufferPointer({ ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: $0[0..<6]), "basic ") })
+        else { return .wrong }
         var token = utf8[6...]
         while token.first == UInt8(ascii: " ") { token = token.dropFirst() }
         return constantTimeEquals(token, expected) ? .ok : .wrong

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// An HTTP/1.x request as the server received it: head parsed, body complete (de-chunked).
 struct HTTPRequest: Sendable, Hashable {
     /// The method token as sent (methods are case-sensitive: `get` is not `GET`).
@@ -60,7 +62,7 @@ struct HTTPHeaders: Sendable, Hashable, Sequence {
     /// The first value of `name` (any case), or `nil`.
     subscript(name: String) -> String? {
         // Callers mostly ask in lower case already: no new string for them.
-        let lower = name.utf8.contains(where: { HTTPRequestParser.lowercase($0) != $0 }) ? name.lowercased() : name
+        let lower = name.utf8.contains(where: { ASCII.lowercase($0) != $0 }) ? name.lowercased() : name
         for f in fields where f.name == lower { return f.value }
         return nil
     }

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// Bounds on what one request may make the parser hold.
 struct HTTPParserLimits: Sendable, Hashable {
     /// Bytes of the request line and header fields together (beyond: 431).
@@ -276,20 +278,14 @@ struct HTTPRequestParser: Sendable {
         var i = range.lowerBound
         while i < range.upperBound {
             let b = buffer[i]
-            let value: Int
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(b - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(b - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(b - UInt8(ascii: "A") + 10)
-            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+            if b == UInt8(ascii: ";") || b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") {
                 // Chunk extensions are ignored.
                 return digits > 0 ? size : nil
-            default:
-                return nil
             }
+            guard let value = Hex.value(b) else { return nil }
             digits += 1
             if digits > 8 { return nil }
-            size = size * 16 + value
+            size = size * 16 + Int(value)
             i += 1
         }
         return digits > 0 ? size : nil
@@ -309,7 +305,7 @@ struct HTTPRequestParser: Sendable {
 
         /// `name` compared without regard to ASCII case (field names are case-insensitive).
         init(_ name: UnsafeBufferPointer<UInt8>) {
-            func matches(_ known: StaticString) -> Bool { HTTPRequestParser.equalsIgnoringCase(name, known) }
+            func matches(_ known: StaticString) -> Bool { ASCII.equalsIgnoringCase(name, known) }
             switch name.count {
             case 4 where matches("host"): self = .host
             case 6 where matches("expect"): self = .expect
@@ -318,20 +314,6 @@ struct HTTPRequestParser: Sendable {
             case 17 where matches("transfer-encoding"): self = .transferEncoding
             default: self = .other
             }
-        }
-    }
-
-    @inline(__always)
-    static func lowercase(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
-    /// Whether `bytes` spell `lower` (written in lower case) without regard to ASCII case.
-    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
-        guard bytes.count == lower.utf8CodeUnitCount else { return false }
-        return lower.withUTF8Buffer { expected in
-            for i in 0..<expected.count where lowercase(bytes[i]) != expected[i] { return false }
-            return true
         }
     }
 
@@ -388,9 +370,8 @@ struct HTTPRequestParser: Sendable {
                 throw HTTPParseError(.badRequest, "malformed request target")
             }
             let version = UnsafeBufferPointer(rebasing: p[(sp2 + 1)..<requestLine.upperBound])
-            func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
             guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
-                  isDigit(version[5]), isDigit(version[7])
+                  ASCII.isDigit(version[5]), ASCII.isDigit(version[7])
             else { throw HTTPParseError(.badRequest, "malformed HTTP version") }
             guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
                 throw HTTPParseError(.versionNotSupported, "only HTTP/1.0 and HTTP/1.1 are served")
@@ -439,14 +420,14 @@ struct HTTPRequestParser: Sendable {
                 }
                 let nameBytes = UnsafeBufferPointer(rebasing: p[line.lowerBound..<colon])
                 let name = String(unsafeUninitializedCapacity: nameBytes.count) { out in
-                    for i in 0..<nameBytes.count { out[i] = Self.lowercase(nameBytes[i]) }
+                    for i in 0..<nameBytes.count { out[i] = ASCII.lowercase(nameBytes[i]) }
                     return nameBytes.count
                 }
                 let value = String(decoding: UnsafeBufferPointer(rebasing: p[vs..<ve]), as: UTF8.self)
                 switch KnownField(nameBytes) {
                 case .contentLength:
                     let digits = UnsafeBufferPointer(rebasing: p[vs..<ve])
-                    guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(isDigit) else {
+                    guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(ASCII.isDigit) else {
                         throw HTTPParseError(.badRequest, "malformed Content-Length")
                     }
                     let n = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// A response the server sends: status, a few header fields and the body, written in one piece.
 struct HTTPResponse: Sendable, Hashable {
     var status: HTTPStatus { didSet { writtenStatusAndFields = nil } }
@@ -81,21 +83,21 @@ enum HTTPResponseWriter {
 
     private static func writeStatusAndFields(status: HTTPStatus, headers: [(name: String, value: String)], into out: inout [UInt8]) {
         // Every piece is copied whole from contiguous bytes: a response head is written per push.
-        append("HTTP/1.1 ", into: &out)
-        appendDecimal(status.code, into: &out)
+        out.appendLiteral("HTTP/1.1 ")
+        out.appendDecimal(status.code)
         out.append(UInt8(ascii: " "))
-        append(status.reason, into: &out)
-        append("\r\n", into: &out)
+        out.appendUTF8(status.reason)
+        out.appendLiteral("\r\n")
         for (name, value) in headers {
-            append(name, into: &out)
-            append(": ", into: &out)
+            out.appendUTF8(name)
+            out.appendLiteral(": ")
             // Header values come from our own code; strip CR/LF anyway so nothing can split the head.
             if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
                 for b in value.utf8 where b != 13 && b != 10 { out.append(b) }
             } else {
-                append(value, into: &out)
+                out.appendUTF8(value)
             }
-            append("\r\n", into: &out)
+            out.appendLiteral("\r\n")
         }
     }
 
@@ -103,53 +105,20 @@ enum HTTPResponseWriter {
     private static func writeEndOfHead(contentLength: Int?, keepAlive: Bool, announceKeepAlive: Bool, date: [UInt8],
                                        into out: inout [UInt8]) {
         if let contentLength {
-            append("Content-Length: ", into: &out)
-            appendDecimal(contentLength, into: &out)
-            append("\r\n", into: &out)
+            out.appendLiteral("Content-Length: ")
+            out.appendDecimal(contentLength)
+            out.appendLiteral("\r\n")
         }
         if !date.isEmpty {
-            append("Date: ", into: &out)
+            out.appendLiteral("Date: ")
             out.append(contentsOf: date)
-            append("\r\n", into: &out)
+            out.appendLiteral("\r\n")
         }
         if !keepAlive {
-            append("Connection: close\r\n", into: &out)
+            out.appendLiteral("Connection: close\r\n")
         } else if announceKeepAlive {
-            append("Connection: keep-alive\r\n", into: &out)
+            out.appendLiteral("Connection: keep-alive\r\n")
         }
-        append("\r\n", into: &out)
-    }
-
-    @inline(__always)
-    private static func append(_ literal: StaticString, into out: inout [UInt8]) {
-        literal.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
-    @inline(__always)
-    private static func append(_ text: String, into out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
-        if value == 0 { out.append(UInt8(ascii: "0")); return }
-        // The magnitude, not `-value`: negating `Int.min` traps.
-        var v = value.magnitude
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while v > 0 {
-                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                n += 1
-            }
-            while n > 0 {
-                n -= 1
-                out.append(d[n])
-            }
-        }
+        out.appendLiteral("\r\n")
     }
 }

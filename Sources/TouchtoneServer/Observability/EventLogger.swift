@@ -94,14 +94,15 @@ public final class EventLogger: Sendable {
         case .off:
             return
         case .text:
-            out.append(contentsOf: time.utf8)
-            out.append(contentsOf: " \(kind)".utf8)
+            out.appendUTF8(time)
+            out.append(UInt8(ascii: " "))
+            out.appendUTF8(kind)
             for (key, value) in fields {
                 out.append(UInt8(ascii: " "))
-                out.append(contentsOf: key.utf8)
+                out.appendUTF8(key)
                 out.append(UInt8(ascii: "="))
                 switch value {
-                case .number(let n): out.append(contentsOf: String(n).utf8)
+                case .number(let n): out.appendDecimal(n)
                 case .string(let s): Self.appendText(s, into: &out)
                 }
             }
@@ -109,11 +110,11 @@ public final class EventLogger: Sendable {
             out.append(contentsOf: "{\"time\":\"\(time)\",\"kind\":\"\(kind)\"".utf8)
             for (key, value) in fields {
                 out.append(UInt8(ascii: ","))
-                Self.appendJSONString(key, into: &out)
+                out.appendJSONString(key)
                 out.append(UInt8(ascii: ":"))
                 switch value {
-                case .number(let n): out.append(contentsOf: String(n).utf8)
-                case .string(let s): Self.appendJSONString(s, into: &out)
+                case .number(let n): out.appendDecimal(n)
+                case .string(let s): out.appendJSONString(s)
                 }
             }
             out.append(UInt8(ascii: "}"))
@@ -131,7 +132,7 @@ public final class EventLogger: Sendable {
             out.append(contentsOf: bytes)
             return true
         }
-        if !plain { appendJSONString(s, into: &out) }
+        if !plain { out.appendJSONString(s) }
     }
 
     /// Printable ASCII without `"` and `=`: written in text logs as it is.
@@ -142,33 +143,6 @@ public final class EventLogger: Sendable {
 
     static func isPlainText(_ bytes: UnsafeBufferPointer<UInt8>, allowEmpty: Bool) -> Bool {
         (allowEmpty || !bytes.isEmpty) && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
-    }
-
-    static func appendJSONString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        appendJSONEscaped(s, into: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// `s` escaped for the inside of a JSON string.
-    static func appendJSONEscaped(_ s: String, into out: inout [UInt8]) {
-        let hex: StaticString = "0123456789abcdef"
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
-            case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: "\\u00".utf8)
-                hex.withUTF8Buffer { digits in
-                    out.append(digits[Int(b >> 4)])
-                    out.append(digits[Int(b & 15)])
-                }
-            default: out.append(b)
-            }
-        }
     }
 }
 
@@ -196,12 +170,12 @@ extension EventLogger {
             case .text:
                 writeTime(prefix, milliseconds)
                 out.append(UInt8(ascii: " "))
-                append(kind)
+                out.appendLiteral(kind)
             case .json:
-                append("{\"time\":\"")
+                out.appendLiteral("{\"time\":\"")
                 writeTime(prefix, milliseconds)
-                append("\",\"kind\":\"")
-                append(kind)
+                out.appendLiteral("\",\"kind\":\"")
+                out.appendLiteral(kind)
                 out.append(UInt8(ascii: "\""))
             case .off:
                 break
@@ -218,20 +192,16 @@ extension EventLogger {
             out.append(UInt8(ascii: "Z"))
         }
 
-        private mutating func append(_ literal: StaticString) {
-            literal.withUTF8Buffer { out.append(contentsOf: $0) }
-        }
-
         private mutating func key(_ key: StaticString) {
             switch format {
             case .text:
                 out.append(UInt8(ascii: " "))
-                append(key)
+                out.appendLiteral(key)
                 out.append(UInt8(ascii: "="))
             case .json:
-                append(",\"")
-                append(key)  // our keys need no escaping
-                append("\":")
+                out.appendLiteral(",\"")
+                out.appendLiteral(key)  // our keys need no escaping
+                out.appendLiteral("\":")
             case .off:
                 break
             }
@@ -242,7 +212,7 @@ extension EventLogger {
             if format == .text {
                 EventLogger.appendText(value, into: &out)
             } else {
-                EventLogger.appendJSONString(value, into: &out)
+                out.appendJSONString(value)
             }
         }
 
@@ -251,15 +221,15 @@ extension EventLogger {
             key(name)
             if format == .text && EventLogger.isPlainText(first, allowEmpty: true) && EventLogger.isPlainText(second, allowEmpty: true) {
                 out.append(contentsOf: first.utf8)
-                append(separator)
+                out.appendLiteral(separator)
                 out.append(contentsOf: second.utf8)
                 return
             }
             // Escaping goes byte by byte, so the parts escaped one after the other are the whole escaped.
             out.append(UInt8(ascii: "\""))
-            EventLogger.appendJSONEscaped(first, into: &out)
-            append(separator)
-            EventLogger.appendJSONEscaped(second, into: &out)
+            out.appendJSONEscaped(first)
+            out.appendLiteral(separator)
+            out.appendJSONEscaped(second)
             out.append(UInt8(ascii: "\""))
         }
 
@@ -274,7 +244,7 @@ extension EventLogger {
 
         mutating func field(_ name: StaticString, number: Int) {
             key(name)
-            HTTPResponseWriter.appendDecimal(number, into: &out)
+            out.appendDecimal(number)
         }
 
         mutating func end() {

@@ -138,7 +138,7 @@ final class RequestRouter: Sendable {
             func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
             while start < end, isBlank(bytes[start]) { start += 1 }
             while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-            return HTTPRequestParser.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[start..<end]),
+            return ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[start..<end]),
                                                         "application/x-www-form-urlencoded")
         }
     }

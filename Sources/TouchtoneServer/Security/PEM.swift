@@ -1,3 +1,5 @@
+import Touchtone
+
 /// Reading an RSA public key from PEM: `BEGIN PUBLIC KEY` (X.509 SubjectPublicKeyInfo)
 /// or `BEGIN RSA PUBLIC KEY` (PKCS#1 RSAPublicKey), DER inside.
 enum PEM {

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// An RSA public key for checking signatures, read from PEM.
 ///
 /// ```swift

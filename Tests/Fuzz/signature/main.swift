@@ -1,6 +1,6 @@
-// libFuzzer target: push signature checking (Sources/TouchtoneServer/Security/: Base64,
+// libFuzzer target: push signature checking (Sources/TouchtoneServer/Security/ and Touchtone/Bytes/: Base64,
 // PEM/DER, BigUInt and Montgomery arithmetic, RSA PKCS#1 v1.5 verification). Built as one
-// module with the Security folder and Support/Base64Encoding.swift by .ci/fuzz; run
+// module with the Security and Bytes folders by .ci/fuzz; run
 // `.ci/fuzz signature`.
 //
 // The first byte picks what the rest of the input is (mode = byte % 6):

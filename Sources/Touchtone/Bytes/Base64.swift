@@ -1,12 +1,13 @@
-/// Strict standard base64 (RFC 4648 section 4, with padding), as sipgate writes its signatures.
+/// Standard base64 (RFC 4648 section 4, with padding): the encoding of Basic credentials,
+/// and the strict decoding of sipgate's signatures.
 ///
 /// Strict means: only `A-Z a-z 0-9 + /`, a length that is a multiple of 4, `=` only as the
 /// last one or two characters, and unused bits of the last character zero, so every byte
 /// string has exactly one accepted encoding. A single trailing `\n` or `\r\n` is tolerated
 /// (a header or file that ends a line); no other white space is.
-public enum Base64 {
+package enum Base64 {
     /// Why some text is not strict base64.
-    public enum DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
         /// More characters than the caller allowed; nothing was decoded.
         case tooLong(limit: Int)
         /// A length (without the tolerated line end) that is not a multiple of 4.
@@ -17,7 +18,7 @@ public enum Base64 {
         case badPadding
 
         /// The reason in words, for logs.
-        public var description: String {
+        package var description: String {
             switch self {
             case .tooLong(let limit): "base64 text longer than \(limit) characters"
             case .badLength(let length): "base64 length \(length) is not a multiple of 4"
@@ -27,9 +28,32 @@ public enum Base64 {
         }
     }
 
+    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    /// `bytes` encoded, with padding.
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var out = [UInt8]()
+        out.reserveCapacity((input.count + 2) / 3 * 4)
+        alphabet.withUTF8Buffer { digits in
+            var i = 0
+            while i < input.count {
+                let rest = min(input.count - i, 3)
+                var group = UInt32(input[i]) << 16
+                if rest > 1 { group |= UInt32(input[i + 1]) << 8 }
+                if rest > 2 { group |= UInt32(input[i + 2]) }
+                for sextet in 0..<4 {
+                    out.append(sextet <= rest ? digits[Int(group >> (18 - 6 * UInt32(sextet)) & 63)] : UInt8(ascii: "="))
+                }
+                i += 3
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The decoded bytes of `text`; at most `maxEncodedLength` characters are read, so hostile
     /// input costs no more than that.
-    public static func decode(_ text: some StringProtocol, maxEncodedLength: Int = 16_384) throws(DecodingError) -> [UInt8] {
+    package static func decode(_ text: some StringProtocol, maxEncodedLength: Int = 16_384) throws(DecodingError) -> [UInt8] {
         var input = Substring(text).utf8[...]
         if input.last == UInt8(ascii: "\n") {
             input = input.dropLast()
