@@ -84,37 +84,6 @@ public struct Key<S: FlowState>: Sendable {
     }
 }
 
-/// What a state does when a turn fails: a message before the re-prompt and, with `limit`,
-/// where the call goes after that many such failures in the state (each kind of failure
-/// keeps its own counter). Written as ``NoInput`` or ``WrongKey``.
-public struct RetryHandler<S: FlowState, Failure: RetryFailure>: Sendable {
-    public let message: Prompts?
-    public let limit: Int?
-    public let then: Step<S>?
-    public init(play message: Prompts? = nil, limit: Int? = nil, then: Step<S>? = nil) {
-        self.message = message
-        self.limit = limit
-        self.then = then
-    }
-}
-
-/// The kinds of failed turn a ``RetryHandler`` handles.
-public protocol RetryFailure: Sendable {}
-
-/// The caller pressed nothing before the timeout.
-public enum Silence: RetryFailure {}
-
-/// The caller pressed keys that lead nowhere.
-public enum UnknownKeys: RetryFailure {}
-
-/// What a ``Menu`` or ``Collect`` does when the caller presses nothing:
-/// `NoInput(play: "sorry-no-input", limit: 2, then: .voicemail)`.
-public typealias NoInput<S: FlowState> = RetryHandler<S, Silence>
-
-/// What a ``Menu`` does when the caller presses a key that leads nowhere:
-/// `WrongKey(play: "invalid-option")`.
-public typealias WrongKey<S: FlowState> = RetryHandler<S, UnknownKeys>
-
 /// An entry of a menu's body.
 public enum MenuItem<S: FlowState>: Sendable {
     case key(Key<S>)
