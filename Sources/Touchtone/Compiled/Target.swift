@@ -58,8 +58,8 @@ final class DialSpec: Sendable {
 /// A final verb that depends on nothing in the call, with the whole answer it makes when
 /// nothing is played before it, rendered once when the flow compiles (a menu's fixed turn,
 /// a transfer to fixed numbers, voicemail, reject, hang-up): the common step sends shared
-/// bytes instead of rendering.
-struct PreparedVerb: Sendable {
+/// bytes instead of rendering. A class: a step passes it on as one reference.
+final class PreparedVerb: Sendable {
     let verb: FinalVerb
     /// `verb` alone in an answer whose callbacks point back at the server, rendered.
     let alone: Response

@@ -25,8 +25,8 @@ extension CallMachine {
 }
 
 /// A look-up a call entered: the work to run, what the call looked like, and what was
-/// already to be played before it.
-struct LookupRequest: Sendable {
+/// already to be played before it. A class: a step's result stays one reference wide.
+final class LookupRequest: Sendable {
     /// The look-up state.
     let state: UInt16
     let node: LookupNode
@@ -34,6 +34,13 @@ struct LookupRequest: Sendable {
     let context: CallContext
     /// Played before whatever the look-up leads to (announcements on the way to it).
     let prefix: [Play]
+
+    init(state: UInt16, node: LookupNode, context: CallContext, prefix: [Play]) {
+        self.state = state
+        self.node = node
+        self.context = context
+        self.prefix = prefix
+    }
 }
 
 /// What a step has produced so far while the machine walks from state to state: the plays,
@@ -45,8 +52,10 @@ struct StepOutput {
     enum Ending {
         /// Nothing to say: an answer with callbacks only.
         case nothing
+        /// A final verb after the plays, built for this call.
+        case verb(FinalVerb)
         /// A final verb after the plays, with its answer prepared for when nothing is played before it.
-        case verb(FinalVerb, alone: Response?)
+        case prepared(PreparedVerb)
         /// A look-up must run first.
         case lookup(state: UInt16, LookupNode)
     }
@@ -70,9 +79,9 @@ struct StepOutput {
 
     mutating func play(_ more: [Play]) { plays.append(contentsOf: more) }
 
-    mutating func end(with verb: FinalVerb) { ending = .verb(verb, alone: nil) }
+    mutating func end(with verb: FinalVerb) { ending = .verb(verb) }
 
-    mutating func end(with prepared: PreparedVerb) { ending = .verb(prepared.verb, alone: prepared.alone) }
+    mutating func end(with prepared: PreparedVerb) { ending = .prepared(prepared) }
 
     mutating func end(inLookup state: UInt16, _ node: LookupNode) { ending = .lookup(state: state, node) }
 
@@ -80,9 +89,9 @@ struct StepOutput {
     /// look-up must run first.
     func answer(callbacks: AbsoluteURL) -> Response? {
         switch ending {
-        case .verb(_, let alone?) where plays.isEmpty:
-            return alone
-        case .verb(let verb, _):
+        case .prepared(let prepared):
+            return plays.isEmpty ? prepared.alone : Response(onAnswer: callbacks, onHangup: callbacks, plays: plays, then: prepared.verb)
+        case .verb(let verb):
             return Response(onAnswer: callbacks, onHangup: callbacks, plays: plays, then: verb)
         case .nothing:
             return Response(onAnswer: callbacks, onHangup: callbacks, plays: plays)
