@@ -156,7 +156,6 @@ struct FlowCompiler<S: FlowState> {
         if lookup.deadline > LookupDeadline.maximum {
             problem("look-up deadline \(lookup.deadline) is too close to sipgate's 10 s limit (at most \(LookupDeadline.maximum))")
         }
-        if lookup.outcomes.isEmpty { problem("a look-up needs at least one outcome") }
         return LookupNode(deadline: lookup.deadline, fallback: target(lookup.fallback),
                           outcomes: lookup.outcomes.map { ($0.name, target($0.step)) }, work: lookup.work)
     }
