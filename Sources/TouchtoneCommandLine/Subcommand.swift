@@ -28,6 +28,11 @@ public struct Subcommand: Sendable {
 
 /// What a ``Subcommand`` runs with: its arguments, the environment, the routing table and the
 /// standard streams.
+///
+/// ```swift
+/// let invocation = Invocation(arguments: ["hotline"], environment: [:], routes: routes)
+/// let status = hello.run(invocation)
+/// ```
 public struct Invocation: Sendable {
     /// The arguments after the command's name.
     public var arguments: [String]
