@@ -52,3 +52,50 @@ struct TouchtoneCommandTests {
         #expect(unknown.out.isEmpty)
     }
 }
+
+@Suite("a command of one's own, on an option table")
+struct OwnCommandTests {
+    struct GreetOptions: Sendable {
+        var name = "caller"
+        var times = 1
+    }
+
+    static let greet = Subcommand(
+        name: "greet", summary: "greet someone",
+        table: OptionTable(command: "touchtone greet", about: "Greets.", defaults: GreetOptions(), options: [
+            .value("name", .path("NAME", naming: "someone"), at: \.name, help: "whom to greet"),
+            .value("times", .integer(1...3), at: \.times, help: "how often"),
+        ], environmentPrefix: "GREET_"),
+        helpFooter: { "FLOWS: \($0.flows.map(\.name).joined(separator: ", "))" }
+    ) { parsed, invocation throws(UsageError) in
+        if parsed.options.name == "nobody" { throw UsageError("nobody is there") }
+        for _ in 0..<parsed.options.times { invocation.streams.print("hello \(parsed.options.name)") }
+        return 0
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: String, err: String) {
+        let streams = CollectedStreams()
+        let status = TouchtoneCommand.run(arguments, environment: environment, routes: ReferenceFlow.routes,
+                                          subcommands: [Self.greet], streams: streams.streams)
+        return (status, streams.output, streams.errors)
+    }
+
+    @Test func itRunsWithItsOptionsAndVariables() {
+        #expect(run(["greet", "--name", "Ada"], environment: ["GREET_TIMES": "2"]) == (0, "hello Ada\nhello Ada\n", ""))
+    }
+
+    @Test func itsHelpIsItsTableWithTheFooter() {
+        let result = run(["greet", "--help"])
+        #expect(result.status == 0)
+        #expect(result.out.hasPrefix("USAGE: touchtone greet [options]\n\nGreets.\n"))
+        #expect(result.out.hasSuffix("\nFLOWS: reference\n"))
+    }
+
+    @Test func usageErrorsAreOneLineAndStatus2() {
+        #expect(run(["greet", "--times", "9"])
+                == (2, "", "touchtone greet: --times must be a whole number from 1 to 3, not '9' (see touchtone greet --help)\n"))
+        #expect(run(["greet"], environment: ["GREET_TIMES": "0"])
+                == (2, "", "touchtone greet: GREET_TIMES must be a whole number from 1 to 3, not '0' (see touchtone greet --help)\n"))
+        #expect(run(["greet", "--name", "nobody"]) == (2, "", "touchtone greet: nobody is there\n"))
+    }
+}
