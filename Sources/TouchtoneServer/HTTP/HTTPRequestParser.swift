@@ -512,7 +512,7 @@ struct HTTPRequestParser: Sendable {
 
 extension Substring {
     /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: Substring {
+    package var trimmingSpaces: Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
