@@ -68,7 +68,7 @@ public final class Engine: Sendable {
 
     /// Handles one decoded push.
     public func handle(_ event: WebhookEvent) -> EngineReply {
-        metrics.count(event.name)
+        metrics.events.add(event.name)
         let now = clock.now()
         switch event {
         case .newCall(let e): return newCall(e, now: now)
@@ -111,7 +111,7 @@ public final class Engine: Sendable {
     private func newCall(_ event: NewCallEvent, now: Date) -> EngineReply {
         let call = CallData(event)
         guard let route = routeMachines.first(where: { $0.route.matches(call) }) else {
-            metrics.unrouted.add(1, ordering: .relaxed)
+            metrics.unrouted.add()
             return answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call"))
         }
         let machine = machines[route.machine]
@@ -127,7 +127,7 @@ public final class Engine: Sendable {
             note = "repeated newCall"
             session = existing
         case .full:
-            metrics.refusedFull.add(1, ordering: .relaxed)
+            metrics.refusedFull.add()
             return answer(.empty, EventRecord(callId: event.callId, event: .newCall, flow: flow,
                                               note: "session store full: call rings as without Touchtone"))
         }
@@ -154,7 +154,7 @@ public final class Engine: Sendable {
             return KeysStep(flow: machine.flow, before: before, after: session.state, masked: masked, result: result)
         }
         guard case .call(let step) = found else {
-            metrics.unknownCall.add(1, ordering: .relaxed)
+            metrics.unknownCall.add()
             var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "unknown or expired call")
             if case .flowNotServed(let name) = found {
                 record.unloadedFlow = name
@@ -179,7 +179,7 @@ public final class Engine: Sendable {
         }
         switch found {
         case .noSession:
-            metrics.unknownCall.add(1, ordering: .relaxed)
+            metrics.unknownCall.add()
             return answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call"))
         case .flowNotServed(let name):
             var record = EventRecord(callId: event.callId, event: .answer)
@@ -193,7 +193,7 @@ public final class Engine: Sendable {
 
     private func hangup(_ event: HangupEvent, now: Date) -> EngineReply {
         guard let session = memoryStore?.remove(event.callId) ?? store.remove(event.callId) else {
-            metrics.unknownCall.add(1, ordering: .relaxed)
+            metrics.unknownCall.add()
             return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))"))
         }
         guard let machine = machine(named: session.flow) else {
@@ -215,8 +215,8 @@ public final class Engine: Sendable {
     /// record continues the one of the push that reached the look-up: one push, one log line.
     func completeLookup(_ pending: PendingLookup, with ending: LookupEnding) -> (Response, EventRecord) {
         switch ending {
-        case .timedOut: metrics.lookupTimeouts.add(1, ordering: .relaxed)
-        case .failed: metrics.lookupFailures.add(1, ordering: .relaxed)
+        case .timedOut: metrics.lookupTimeouts.add()
+        case .failed: metrics.lookupFailures.add()
         case .finished: break
         }
         let now = clock.now()
@@ -256,7 +256,7 @@ public final class Engine: Sendable {
     }
 
     private func finish(_ record: consuming EventRecord, _ verb: AnswerVerb) -> EventRecord {
-        metrics.count(verb)
+        metrics.verbs.add(verb)
         record.answerVerb = verb
         return record
     }
@@ -275,7 +275,7 @@ public final class Engine: Sendable {
         let metrics = self.metrics
         settings.hookRunner.run {
             for hook in hooks {
-                do { try await hook(info) } catch { metrics.hookFailures.add(1, ordering: .relaxed) }
+                do { try await hook(info) } catch { metrics.hookFailures.add() }
             }
         }
     }
@@ -286,7 +286,7 @@ public final class Engine: Sendable {
     @discardableResult
     public func sweep() -> Int {
         let expired = store.sweep(now: clock.now()).expired.count
-        if expired > 0 { metrics.expired.add(expired, ordering: .relaxed) }
+        if expired > 0 { metrics.expired.add(expired) }
         return expired
     }
 

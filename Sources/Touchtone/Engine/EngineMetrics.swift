@@ -18,48 +18,50 @@ public struct EngineCounters: Sendable, Hashable {
 
 /// Lock-free counters behind ``EngineCounters``.
 final class EngineMetrics: Sendable {
-    let newCall = Atomic<Int>(0), answer = Atomic<Int>(0), hangup = Atomic<Int>(0), dtmf = Atomic<Int>(0)
-    let gather = Atomic<Int>(0), dial = Atomic<Int>(0), voicemail = Atomic<Int>(0), reject = Atomic<Int>(0)
-    let hangupVerb = Atomic<Int>(0), play = Atomic<Int>(0), empty = Atomic<Int>(0)
-    let unknownCall = Atomic<Int>(0), refusedFull = Atomic<Int>(0), unrouted = Atomic<Int>(0), expired = Atomic<Int>(0)
-    let hookFailures = Atomic<Int>(0), lookupTimeouts = Atomic<Int>(0), lookupFailures = Atomic<Int>(0)
-
-    func count(_ event: EventName) {
-        switch event {
-        case .newCall: newCall.add(1, ordering: .relaxed)
-        case .answer: answer.add(1, ordering: .relaxed)
-        case .hangup: hangup.add(1, ordering: .relaxed)
-        case .dtmf: dtmf.add(1, ordering: .relaxed)
-        }
-    }
-
-    func count(_ verb: AnswerVerb) {
-        switch verb {
-        case .gather: gather.add(1, ordering: .relaxed)
-        case .dial: dial.add(1, ordering: .relaxed)
-        case .voicemail: voicemail.add(1, ordering: .relaxed)
-        case .reject: reject.add(1, ordering: .relaxed)
-        case .hangup: hangupVerb.add(1, ordering: .relaxed)
-        case .play: play.add(1, ordering: .relaxed)
-        case .empty: empty.add(1, ordering: .relaxed)
-        }
-    }
+    let events = CaseCounters<EventName>()
+    let verbs = CaseCounters<AnswerVerb>()
+    let unknownCall = Counter(), refusedFull = Counter(), unrouted = Counter(), expired = Counter()
+    let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter()
 
     var snapshot: EngineCounters {
         var c = EngineCounters()
-        c.eventsByType = [.newCall: newCall.load(ordering: .relaxed), .answer: answer.load(ordering: .relaxed),
-                          .hangup: hangup.load(ordering: .relaxed), .dtmf: dtmf.load(ordering: .relaxed)]
-        c.answersByVerb = ["gather": gather.load(ordering: .relaxed), "dial": dial.load(ordering: .relaxed),
-                           "voicemail": voicemail.load(ordering: .relaxed), "reject": reject.load(ordering: .relaxed),
-                           "hangup": hangupVerb.load(ordering: .relaxed), "play": play.load(ordering: .relaxed),
-                           "empty": empty.load(ordering: .relaxed)]
-        c.unknownCallEvents = unknownCall.load(ordering: .relaxed)
-        c.refusedFull = refusedFull.load(ordering: .relaxed)
-        c.unrouted = unrouted.load(ordering: .relaxed)
-        c.expiredSessions = expired.load(ordering: .relaxed)
-        c.hookFailures = hookFailures.load(ordering: .relaxed)
-        c.lookupTimeouts = lookupTimeouts.load(ordering: .relaxed)
-        c.lookupFailures = lookupFailures.load(ordering: .relaxed)
+        c.eventsByType = events.values
+        c.answersByVerb = Dictionary(uniqueKeysWithValues: verbs.values.map { ($0.key.rawValue, $0.value) })
+        c.unknownCallEvents = unknownCall.value
+        c.refusedFull = refusedFull.value
+        c.unrouted = unrouted.value
+        c.expiredSessions = expired.value
+        c.hookFailures = hookFailures.value
+        c.lookupTimeouts = lookupTimeouts.value
+        c.lookupFailures = lookupFailures.value
         return c
     }
+}
+
+/// A relaxed atomic count: metrics need no ordering with anything else.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add(_ amount: Int = 1) { count.add(amount, ordering: .relaxed) }
+
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// One ``Counter`` per case of `Key`.
+final class CaseCounters<Key: CaseIterable & Hashable & Sendable>: Sendable {
+    private let keys: [Key]
+    private let counters: [Counter]
+
+    init() {
+        keys = Array(Key.allCases)
+        counters = keys.map { _ in Counter() }
+    }
+
+    func add(_ key: Key) {
+        // A handful of cases: finding one is a few compares.
+        guard let index = keys.firstIndex(of: key) else { return }
+        counters[index].add()
+    }
+
+    var values: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(keys, counters.map(\.value))) }
 }

@@ -120,11 +120,9 @@ public enum CollectItem<S: FlowState>: Sendable {
 
 /// Builds a collection's body from ``NoInput`` and ``WrongKey`` (both optional).
 @resultBuilder
-public enum CollectBuilder<S: FlowState> {
-    public static func buildExpression(_ handler: NoInput<S>) -> [CollectItem<S>] { [.noInput(handler)] }
-    public static func buildExpression(_ handler: WrongKey<S>) -> [CollectItem<S>] { [.wrongKey(handler)] }
-    public static func buildBlock(_ parts: [CollectItem<S>]...) -> [CollectItem<S>] { parts.flatMap { $0 } }
-    public static func buildOptional(_ part: [CollectItem<S>]?) -> [CollectItem<S>] { part ?? [] }
-    public static func buildEither(first: [CollectItem<S>]) -> [CollectItem<S>] { first }
-    public static func buildEither(second: [CollectItem<S>]) -> [CollectItem<S>] { second }
+public enum CollectBuilder<S: FlowState>: ListBuilder {
+    public typealias Item = CollectItem<S>
+    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
+    public static func buildBlock() -> [Item] { [] }
 }

@@ -93,16 +93,11 @@ public enum MenuItem<S: FlowState>: Sendable {
 
 /// Builds a menu's body from ``Key``, ``NoInput`` and ``WrongKey`` entries.
 @resultBuilder
-public enum MenuBuilder<S: FlowState> {
-    public static func buildExpression(_ key: Key<S>) -> [MenuItem<S>] { [.key(key)] }
-    public static func buildExpression(_ handler: NoInput<S>) -> [MenuItem<S>] { [.noInput(handler)] }
-    public static func buildExpression(_ handler: WrongKey<S>) -> [MenuItem<S>] { [.wrongKey(handler)] }
-    public static func buildPartialBlock(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
-    public static func buildPartialBlock(accumulated: [MenuItem<S>], next: [MenuItem<S>]) -> [MenuItem<S>] { accumulated + next }
-    public static func buildOptional(_ part: [MenuItem<S>]?) -> [MenuItem<S>] { part ?? [] }
-    public static func buildEither(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
-    public static func buildEither(second: [MenuItem<S>]) -> [MenuItem<S>] { second }
-    public static func buildArray(_ parts: [[MenuItem<S>]]) -> [MenuItem<S>] { parts.flatMap { $0 } }
+public enum MenuBuilder<S: FlowState>: ListBuilder {
+    public typealias Item = MenuItem<S>
+    public static func buildExpression(_ key: Key<S>) -> [Item] { [.key(key)] }
+    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
 
     @available(*, unavailable, message: "A menu needs at least one Key")
     public static func buildBlock() -> [MenuItem<S>] { [] }
