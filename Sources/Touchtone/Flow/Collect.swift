@@ -16,7 +16,7 @@
 ///
 /// sipgate's `Gather` has no finish key: Touchtone asks for one key more than `digits`
 /// allows and strips the finish key, so `1234#` and (after the timeout) `12#` both arrive.
-public struct Collect<S: FlowState>: Sendable {
+public struct Collect<S: FlowState>: Sendable, Modifiable {
     public let state: S
     /// The variable that holds the digits once they are valid.
     public let variable: String
@@ -100,12 +100,6 @@ public struct Collect<S: FlowState>: Sendable {
             $0.maxAttempts = count
             $0.whenExhausted = step
         }
-    }
-
-    private func with(_ change: (inout Self) -> Void) -> Self {
-        var copy = self
-        change(&copy)
-        return copy
     }
 
     /// The `Gather maxDigits` this collection asks sipgate for.

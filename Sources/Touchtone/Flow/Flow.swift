@@ -15,7 +15,7 @@
 ///
 /// A flow is a value; ``RoutingTable`` decides which calls it answers, and the engine
 /// compiles it at start-up, refusing it with every problem listed if it cannot work.
-public struct Flow<S: FlowState>: Sendable {
+public struct Flow<S: FlowState>: Sendable, Modifiable {
     public let name: String
     /// Bump it when states change meaning: saved sessions of another version are dropped.
     public let version: Int
@@ -37,31 +37,23 @@ public struct Flow<S: FlowState>: Sendable {
 
     /// Sets the state ``Step/mainMenu`` leads to.
     public func mainMenu(_ state: S) -> Self {
-        var copy = self
-        copy.mainMenu = state
-        return copy
+        with { $0.mainMenu = state }
     }
 
     /// Runs `hook` when a call of this flow is answered (after a transfer, by voicemail).
     /// A hook that throws is counted and logged; it never breaks the call.
     public func onAnswer(_ hook: @escaping @Sendable (CallEventInfo) async throws -> Void) -> Self {
-        var copy = self
-        copy.hooks.onAnswer.append(hook)
-        return copy
+        with { $0.hooks.onAnswer.append(hook) }
     }
 
     /// Runs `hook` when a call of this flow ends. A hook that throws never breaks the call.
     public func onHangup(_ hook: @escaping @Sendable (CallEventInfo) async throws -> Void) -> Self {
-        var copy = self
-        copy.hooks.onHangup.append(hook)
-        return copy
+        with { $0.hooks.onHangup.append(hook) }
     }
 
     /// Ends calls after this many silences in a row (default 8).
     public func maxSilencesInARow(_ count: Int) -> Self {
-        var copy = self
-        copy.maxSilencesInARow = count
-        return copy
+        with { $0.maxSilencesInARow = count }
     }
 }
 

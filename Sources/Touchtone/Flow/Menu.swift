@@ -15,7 +15,7 @@
 /// Each silence and each wrong key uses one attempt and plays the handler's message, then
 /// the re-prompt. After `attempts` turns the call goes where ``attempts(_:then:)`` says
 /// (hang up unless told otherwise), so a menu never loops without end.
-public struct Menu<S: FlowState>: Sendable {
+public struct Menu<S: FlowState>: Sendable, Modifiable {
     public let state: S
     public var prompt: Prompts
     public var reprompts: [Prompts] = []
@@ -46,31 +46,25 @@ public struct Menu<S: FlowState>: Sendable {
 
     /// Shorter prompts for the second, third, ... turn; the last one repeats.
     public func reprompts(_ prompts: Prompts...) -> Self {
-        var copy = self
-        copy.reprompts = prompts
-        return copy
+        with { $0.reprompts = prompts }
     }
 
     /// How many turns in all, and where the call goes after the last one.
     public func attempts(_ count: Int, then step: Step<S>) -> Self {
-        var copy = self
-        copy.maxAttempts = count
-        copy.whenExhausted = step
-        return copy
+        with {
+            $0.maxAttempts = count
+            $0.whenExhausted = step
+        }
     }
 
     /// How long to wait for a key after the prompt ended.
     public func timeout(_ duration: Duration) -> Self {
-        var copy = self
-        copy.timeout = duration
-        return copy
+        with { $0.timeout = duration }
     }
 
     /// How many keys one turn collects (for multi-key options such as `"11"`).
     public func maxDigits(_ count: Int) -> Self {
-        var copy = self
-        copy.maxDigits = count
-        return copy
+        with { $0.maxDigits = count }
     }
 }
 
