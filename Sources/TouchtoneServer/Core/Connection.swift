@@ -183,8 +183,9 @@ struct Connection {
 
     // MARK: - Writing
 
-    /// The bytes to send next (only after ``Action/send``).
-    func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    /// The bytes to send next (only after ``Action/send``). Mutating only so that a caller
+    /// holding the connection in a class property borrows it in place instead of copying it.
+    mutating func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         output.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
     }
 

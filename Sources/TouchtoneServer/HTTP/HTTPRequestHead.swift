@@ -25,7 +25,8 @@ struct HTTPRequestHead: Sendable {
 }
 
 /// Parses one request head line by line, straight from the received bytes: no copy of a
-/// line, and a `String` only for what the request keeps.
+/// line, and a `String` only for what the request keeps. (Its parts are inlined into one
+/// function, as they were written before they were parts: this runs on every request.)
 struct HTTPHeadParser {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
@@ -75,6 +76,7 @@ struct HTTPHeadParser {
     }
 
     /// The next non-empty line from `from` on: its content (without CR LF) and where the one after starts.
+    @inline(__always)
     private func nextLine(from: Int) -> (line: Range<Int>, next: Int)? {
         var lineStart = from
         var i = from
@@ -93,6 +95,7 @@ struct HTTPHeadParser {
     /// Too many fields is refused first, whatever else is wrong. Each field line ends in its
     /// own LF, so the LFs after the request line bound the count: the lines are walked only
     /// when that bound is over the limit.
+    @inline(__always)
     private func checkFieldCount(from afterRequestLine: Int) throws(HTTPParseError) {
         var lineFeeds = 0
         for i in afterRequestLine..<range.upperBound where p[i] == Self.lf { lineFeeds += 1 }
@@ -110,6 +113,7 @@ struct HTTPHeadParser {
 
     /// `method SP target SP HTTP/1.x`: the method, the target (absolute-form made origin-form)
     /// and the minor version.
+    @inline(__always)
     private func parseRequestLine(_ line: Range<Int>) throws(HTTPParseError) -> (String, String, Int) {
         guard let sp1 = line.first(where: { p[$0] == UInt8(ascii: " ") }), sp1 > line.lowerBound
         else { throw HTTPParseError(.badRequest, "malformed request line") }
@@ -142,6 +146,7 @@ struct HTTPHeadParser {
     }
 
     /// Checks one `name: value` line, adds it to `headers` and notes what it says about framing.
+    @inline(__always)
     private func parseField(_ line: Range<Int>, into headers: inout HTTPHeaders,
                             noting fields: inout FramingFields) throws(HTTPParseError) {
         let first = p[line.lowerBound]
@@ -212,6 +217,7 @@ private enum KnownField {
     case contentLength, transferEncoding, connection, expect, host, other
 
     /// `name` compared without regard to ASCII case (field names are case-insensitive).
+    @inline(__always)
     init(_ name: UnsafeBufferPointer<UInt8>) {
         func matches(_ known: StaticString) -> Bool { ASCII.equalsIgnoringCase(name, known) }
         switch name.count {
@@ -236,6 +242,7 @@ private struct FramingFields {
     var expectsContinue = false
     var sawHost = false
 
+    @inline(__always)
     mutating func note(_ field: KnownField, value: String, bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) {
         switch field {
         case .contentLength:
