@@ -41,13 +41,7 @@ public final class EventLogger: Sendable {
     /// Written field by field straight into the pending lines (one per push: a log line must
     /// not cost more than the push), in the same format as ``notice(_:_:)``.
     public func event(_ record: EventRecord, microseconds: Int, status: Int = 200) {
-        guard format != .off else { return }
-        let now = TimeText.now()
-        pending.withLock { pending in
-            let time = pending.time(now)
-            var line = LineWriter(format: format, out: pending.bytes)
-            pending.bytes = []  // `line` owns the buffer while it writes (no copy)
-            line.start(time: time, milliseconds: Int(now.nanoseconds / 1_000_000), kind: "push")
+        write(kind: "push") { line in
             if let callId = record.callId { line.field("callId", callId: callId) }
             if let event = record.event { line.field("event", event.rawValue) }
             if let flow = record.flow { line.field("flow", flow) }
@@ -59,8 +53,6 @@ public final class EventLogger: Sendable {
             if let note = record.note { line.field("note", note) }
             if status != 200 { line.field("status", number: status) }
             line.field("us", number: microseconds)
-            line.end()
-            pending.bytes = line.out
         }
     }
 
@@ -87,6 +79,18 @@ public final class EventLogger: Sendable {
 
     /// Writes one line of `kind` with `fields`, in order, with the same writer as ``event(_:microseconds:status:)``.
     func line(kind: StaticString, _ fields: [(String, LogValue)]) {
+        write(kind: kind) { line in
+            for (key, value) in fields {
+                switch value {
+                case .string(let text): line.field(key, text)
+                case .number(let number): line.field(key, number: number)
+                }
+            }
+        }
+    }
+
+    /// Appends one line to the pending lines: time and kind, then what `fields` writes.
+    private func write(kind: StaticString, _ fields: (inout LineWriter) -> Void) {
         guard format != .off else { return }
         let now = TimeText.now()
         pending.withLock { pending in
@@ -94,12 +98,7 @@ public final class EventLogger: Sendable {
             var line = LineWriter(format: format, out: pending.bytes)
             pending.bytes = []  // `line` owns the buffer while it writes (no copy)
             line.start(time: time, milliseconds: Int(now.nanoseconds / 1_000_000), kind: kind)
-            for (key, value) in fields {
-                switch value {
-                case .string(let text): line.field(key, text)
-                case .number(let number): line.field(key, number: number)
-                }
-            }
+            fields(&line)
             line.end()
             pending.bytes = line.out
         }
