@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Touchtone", targets: ["Touchtone"]),
         .library(name: "TouchtoneServer", targets: ["TouchtoneServer"]),
         .library(name: "TouchtoneTesting", targets: ["TouchtoneTesting"]),
+        .library(name: "TouchtoneCommandLine", targets: ["TouchtoneCommandLine"]),
         .executable(name: "touchtone", targets: ["touchtone"]),
     ],
     targets: [
@@ -19,15 +20,18 @@ let package = Package(
         .target(name: "CTouchtoneSystem"),
         .target(name: "TouchtoneServer", dependencies: ["Touchtone", "CTouchtoneSystem"]),
         .target(name: "TouchtoneTesting", dependencies: ["Touchtone", "TouchtoneServer"]),
+        // The `touchtone` command line (serve, check, graph, call) for any routing table.
+        .target(name: "TouchtoneCommandLine", dependencies: ["Touchtone", "TouchtoneServer"]),
         // The user's flows and routing table, in the top-level Flows/ folder.
         .target(name: "Flows", dependencies: ["Touchtone"], path: "Flows"),
-        .executableTarget(name: "touchtone", dependencies: ["Touchtone", "TouchtoneServer", "Flows"]),
+        .executableTarget(name: "touchtone", dependencies: ["Flows", "TouchtoneCommandLine"]),
         // Prints speed and memory figures; run with `swift run -c release touchtone-bench`.
-        .executableTarget(name: "touchtone-bench", dependencies: ["Touchtone", "Flows"]),
+        .executableTarget(name: "touchtone-bench", dependencies: ["Touchtone", "TouchtoneCommandLine"]),
         .testTarget(name: "TouchtoneTests", dependencies: ["Touchtone"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TouchtoneTestingTests", dependencies: ["TouchtoneTesting", "Touchtone"], exclude: ["Golden"]),
         .testTarget(name: "TouchtoneServerTests", dependencies: ["TouchtoneServer", "Touchtone", "TouchtoneTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "TouchtoneTesting", "Touchtone"]),
+        .testTarget(name: "TouchtoneCommandLineTests", dependencies: ["TouchtoneCommandLine", "TouchtoneServer", "Touchtone"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "TouchtoneTesting", "Touchtone", "TouchtoneCommandLine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -139,26 +139,37 @@ public let accountTeamNumber = "4921199999999"
 /// so nobody can try PIN after PIN.
 public let maxFailedAccountLookups = 3
 
-/// Where the look-up sends a call once the directory answered, and the variables it sets:
+/// What the account look-up found: the outcomes of the account line's ``Lookup``.
+public enum AccountFound: String, LookupOutcome {
+    /// An account with that number and PIN, which may be used.
+    case active
+    /// An account with that number and PIN, blocked.
+    case blocked
+    /// No account with that number and PIN (the caller may try again).
+    case notFound = "not found"
+    /// No account, and the call has used up its tries.
+    case tooManyFailures = "too many failures"
+}
+
+/// What the look-up found once the directory answered, and the variables it sets:
 /// `balanceEuros` and `balanceCents` (digits, no leading zeros), `overdrawn` (`yes`/`no`)
 /// for a found account, `failedLookups` (a count) when none was found.
 ///
 /// - Parameters:
 ///   - record: what the directory found (`nil`: no account with that number and PIN).
 ///   - failedBefore: the failed look-ups of this call so far.
-public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> LookupResult<AccountLineState> {
+public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> LookupResult<AccountFound> {
     guard let record else {
         let failed = failedBefore + 1
-        return .init(failed >= maxFailedAccountLookups ? .go(.tooManyAttempts) : .go(.notFound),
-                     setting: ["failedLookups": String(failed)])
+        return .init(failed >= maxFailedAccountLookups ? .tooManyFailures : .notFound, setting: ["failedLookups": String(failed)])
     }
     switch record.status {
     case .blocked:
-        return .init(.go(.statusBlocked))
+        return .init(.blocked)
     case .active:
         // `magnitude` keeps Int.min from trapping.
         let cents = record.balanceCents.magnitude
-        return .init(.go(.accountMenu), setting: [
+        return .init(.active, setting: [
             "balanceEuros": String(cents / 100),
             "balanceCents": String(cents % 100),
             "overdrawn": record.balanceCents < 0 ? "yes" : "no",
@@ -182,31 +193,35 @@ public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> 
 public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineState> {
     Flow("account-line", version: 1, states: AccountLineState.self, start: .welcome) {
         Announce(.welcome, play: "account-welcome", then: .go(.pin))
-        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customerNumber))
-            .finishKey("#")
-            .sensitive()
-            .validate("not an obvious PIN", isAcceptablePIN)
-            .onInvalid(play: "pin-invalid")
-            .onNoInput(NoInput(play: "no-input"))
-            .attempts(3, then: .go(.tooManyAttempts))
-        Collect(.customerNumber, into: "customer", digits: 6...8, prompt: "enter-customer-number", next: .go(.pleaseWait))
-            .finishKey("#")
-            .validate("Luhn check digit", isValidCustomerNumber)
-            .confirm(readBack: "you-entered", ask: "press-1-if-correct")
-            .onInvalid(play: "customer-number-invalid")
-            .onNoInput(NoInput(play: "no-input"))
-            .attempts(3, then: .go(.operatorDesk))
+        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customerNumber)) {
+            NoInput(play: "no-input")
+            WrongKey(play: "pin-invalid")
+        }
+        .finishKey("#")
+        .sensitive()
+        .validate("not an obvious PIN", isAcceptablePIN)
+        .attempts(3, then: .go(.tooManyAttempts))
+        Collect(.customerNumber, into: "customer", digits: 6...8, prompt: "enter-customer-number", next: .go(.pleaseWait)) {
+            NoInput(play: "no-input")
+            WrongKey(play: "customer-number-invalid")
+        }
+        .finishKey("#")
+        .validate("Luhn check digit", isValidCustomerNumber)
+        .confirm(readBack: "you-entered", ask: "press-1-if-correct")
+        .attempts(3, then: .go(.operatorDesk))
         // Plays once the look-up has answered: sipgate hears nothing from us until then.
         Announce(.pleaseWait, play: "please-wait", then: .go(.lookup))
-        Lookup(.lookup, deadline: .seconds(2), fallback: .go(.unavailable), outcomes: [
-            "active": .go(.accountMenu),
-            "blocked": .go(.statusBlocked),
-            "not found": .go(.notFound),
-            "too many failures": .go(.tooManyAttempts),
-        ]) { call in
+        Lookup(.lookup, outcomes: AccountFound.self, deadline: .seconds(2), fallback: .go(.unavailable)) { call in
             let failedBefore = Int(call[variable: "failedLookups"] ?? "") ?? 0
             let record = try await directory.account(customer: call[variable: "customer"] ?? "", pin: call[variable: "pin"] ?? "")
             return accountLookupResult(record, failedBefore: failedBefore)
+        } then: { found in
+            switch found {
+            case .active: .go(.accountMenu)
+            case .blocked: .go(.statusBlocked)
+            case .notFound: .go(.notFound)
+            case .tooManyFailures: .go(.tooManyAttempts)
+            }
         }
         Menu(.accountMenu, prompt: "account-menu") {
             Key("1", .go(.balance))

@@ -76,6 +76,15 @@ extension Condition {
     }
 }
 
+/// What the `normalise` step made of the dialled number: its E.164 form, in the variable
+/// `e164`. A number without one never reaches the step (it is refused before).
+public enum Normalised: String, LookupOutcome {
+    case normalised
+}
+
+/// The dialled number has no E.164 form.
+struct NotDialable: Error {}
+
 /// The call as the user dialled it, with the user's caller id.
 let dialledAsIs = Transfer(numbers: [.dialled], callerId: .perUser(outgoingCallerIds, default: defaultOutgoingCallerId))
 
@@ -109,8 +118,10 @@ public let outgoingGuard = Flow("outgoing-guard", version: 1, states: OutgoingGu
     }
     Announce(.premiumRate, play: "number-blocked", then: .reject(.rejected))
     Announce(.foreign, play: "number-blocked", then: .reject(.rejected))
-    Lookup(.normalise, deadline: .seconds(1), fallback: .reject(.rejected), outcomes: ["normalised": .transfer(dialledNormalised)]) { call in
-        guard let number = e164(dialled: call.call.to) else { return .init(.reject(.rejected)) }
-        return .init(.transfer(dialledNormalised), setting: ["e164": number])
+    Lookup(.normalise, outcomes: Normalised.self, deadline: .seconds(1), fallback: .reject(.rejected)) { call in
+        guard let number = e164(dialled: call.call.to) else { throw NotDialable() }
+        return .init(.normalised, setting: ["e164": number])
+    } then: { _ in
+        .transfer(dialledNormalised)
     }
 }

@@ -127,11 +127,11 @@ private struct Walk {
         case .lookup(let pending, let record):
             passed(record)
             guard let session = engine.store.session(id) else { return }
-            var outcomes: [(String, LookupOutcome)] = pending.outcomes.map { ("result \($0)", .named($0)) }
-            outcomes += [("look-up late", .timedOut), ("look-up failed", .failed("exploration"))]
-            for (label, outcome) in outcomes {
+            var endings: [(String, LookupEnding)] = pending.outcomes.map { ("result \($0)", .finished(ErasedLookupResult(outcome: $0))) }
+            endings += [("look-up late", .timedOut), ("look-up failed", .failed("exploration"))]
+            for (label, ending) in endings {
                 let copy = clone(session)
-                let (response, record) = pending.forCall(copy).complete(with: outcome)
+                let (response, record) = pending.forCall(copy).complete(with: ending)
                 passed(record)
                 report.pushes += 1
                 settle(response, id: copy, depth: depth, path: path + ", " + label, parent: parent)

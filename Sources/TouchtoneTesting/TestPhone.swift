@@ -86,9 +86,9 @@ public final class TestPhone: Sendable {
         stubLookup(state.rawValue, stub)
     }
 
-    /// Answers the look-up in `state` with `step` (and variables) from now on.
-    public func stubLookup<S: FlowState>(_ state: S, answer step: Step<S>, setting variables: [String: String] = [:]) {
-        stubLookup(state.rawValue, .answer(step, setting: variables))
+    /// Ends the look-up in `state` with `outcome` (and variables) from now on.
+    public func stubLookup<S: FlowState, Outcome: LookupOutcome>(_ state: S, answer outcome: Outcome, setting variables: [String: String] = [:]) {
+        stubLookup(state.rawValue, .answer(outcome, setting: variables))
     }
 
     /// The grammar problems of an answer, checking each distinct answer once.

@@ -35,9 +35,9 @@ public enum LookupStub: Sendable {
     /// The look-up passes its deadline.
     case late
 
-    /// The look-up leads to `step`, setting `variables`.
-    public static func answer<S: FlowState>(_ step: Step<S>, setting variables: [String: String] = [:]) -> LookupStub {
-        .answer(ErasedLookupResult(LookupResult(step, setting: variables)))
+    /// The look-up ends with `outcome`, setting `variables`.
+    public static func answer<Outcome: LookupOutcome>(_ outcome: Outcome, setting variables: [String: String] = [:]) -> LookupStub {
+        .answer(ErasedLookupResult(LookupResult(outcome, setting: variables)))
     }
 }
 

@@ -9,10 +9,10 @@
 // (default 1,000); --only: run one part (4 is the menu step alone, for profilers).
 // It prints figures; it asserts nothing (targets are checked by reading them).
 import Dispatch
-import Flows
 import FoundationEssentials
 import Synchronization
 import Touchtone
+import TouchtoneCommandLine
 
 #if canImport(Glibc)
 import Glibc
@@ -65,7 +65,7 @@ func callId(_ i: Int) -> String {
 
 func engine(store: InMemorySessionStore, clock: ManualClock) -> Engine {
     do {
-        return try Engine(routes: referenceRoutes, store: store, clock: clock,
+        return try Engine(routes: ReferenceFlow.routes, store: store, clock: clock,
                           settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000")))
     } catch {
         fatalError("reference flow does not compile: \(error)")

@@ -1,11 +1,5 @@
-// touchtone: the command line. Each subcommand is one small type; add new ones to `subcommands`.
-import FoundationEssentials
-import TouchtoneServer
-#if canImport(Glibc)
-import Glibc
-#endif
+// touchtone: the command line for the routing table of Flows/.
+import Flows
+import TouchtoneCommandLine
 
-let subcommands: [Subcommand] = [ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand]
-
-exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-                         subcommands: subcommands))
+TouchtoneCommand.main(routes: Flows.routes)

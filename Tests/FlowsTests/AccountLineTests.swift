@@ -263,7 +263,7 @@ final class ScriptedDirectory: AccountDirectory {
 
     @Test func stubbedLookUps_foundFailedAndLate() async throws {
         let phone = try accountLinePhone()
-        phone.stubLookup(AccountLineState.lookup, answer: .go(.accountMenu),
+        phone.stubLookup(AccountLineState.lookup, answer: AccountFound.active,
                          setting: ["balanceEuros": "10", "balanceCents": "0", "overdrawn": "no"])
         let found = await callUpToReadBack(phone, pin: "2580", customer: "4170007")
         await found.press("1", hears: turn(["please-wait", "account-menu"])) {
@@ -288,7 +288,7 @@ final class ScriptedDirectory: AccountDirectory {
             $0.finished = true
         }
 
-        phone.stubLookup(AccountLineState.lookup, answer: .go(.notFound), setting: ["failedLookups": "1"])
+        phone.stubLookup(AccountLineState.lookup, answer: AccountFound.notFound, setting: ["failedLookups": "1"])
         let notFound = await callUpToReadBack(phone, pin: "2580", customer: "4170007")
         await notFound.press("1", hears: pinTurn("please-wait", "account-not-found", "enter-pin")) {
             $0.state = "pin"
@@ -433,7 +433,7 @@ final class ScriptedDirectory: AccountDirectory {
     @Test func theLookUpResultCarriesTheBalanceInEurosAndCents() {
         func check(_ cents: Int, _ euros: String, _ rest: String, _ overdrawn: String, sourceLocation: SourceLocation = #_sourceLocation) {
             let result = accountLookupResult(AccountRecord(customer: "314153", status: .active, balanceCents: cents), failedBefore: 0)
-            #expect(result.step.description == "accountMenu", sourceLocation: sourceLocation)
+            #expect(result.outcome == .active, sourceLocation: sourceLocation)
             #expect(result.variables == ["balanceEuros": euros, "balanceCents": rest, "overdrawn": overdrawn], sourceLocation: sourceLocation)
         }
         check(123_456, "1234", "56", "no")
@@ -447,16 +447,16 @@ final class ScriptedDirectory: AccountDirectory {
 
     @Test func theLookUpResultCountsFailuresAndStopsAtTheLimit() {
         let blocked = accountLookupResult(AccountRecord(customer: "20250015", status: .blocked, balanceCents: 500), failedBefore: 1)
-        #expect(blocked.step.description == "statusBlocked")
+        #expect(blocked.outcome == .blocked)
         #expect(blocked.variables == [:])
         let first = accountLookupResult(nil, failedBefore: 0)
-        #expect(first.step.description == "notFound")
+        #expect(first.outcome == .notFound)
         #expect(first.variables == ["failedLookups": "1"])
         let second = accountLookupResult(nil, failedBefore: 1)
-        #expect(second.step.description == "notFound")
+        #expect(second.outcome == .notFound)
         #expect(second.variables == ["failedLookups": "2"])
         let last = accountLookupResult(nil, failedBefore: maxFailedAccountLookups - 1)
-        #expect(last.step.description == "tooManyAttempts")
+        #expect(last.outcome == .tooManyFailures)
         #expect(last.variables == ["failedLookups": "\(maxFailedAccountLookups)"])
     }
 

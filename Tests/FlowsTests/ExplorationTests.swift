@@ -2,6 +2,7 @@ import Flows
 import FoundationEssentials
 import Testing
 import Touchtone
+import TouchtoneCommandLine
 import TouchtoneTesting
 
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ import Darwin
     }
 
     @Test func theReferenceFlowHasNoDeadEnds() async throws {
-        let report = try await FlowExplorer(routes: referenceRoutes).run()
+        let report = try await FlowExplorer(routes: ReferenceFlow.routes).run()
         #expect(report.problems == [], "\(report)")
         try writeCorpus(report.answers, prefix: "reference")
     }

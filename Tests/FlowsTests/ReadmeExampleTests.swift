@@ -68,3 +68,54 @@ let shop = Flow("shop", version: 1, states: Shop.self, start: .entry) {
                                 environment: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com")))
     #expect(problems == [])
 }
+
+// MARK: - README.md's "A look-up", verbatim
+
+enum Orders: String, FlowState {
+    case entry, identify, known, stranger
+}
+
+enum Caller: String, LookupOutcome {       // every way the look-up can end well
+    case known, stranger
+}
+
+/// The CRM of the example: knows one caller.
+struct ExampleCRM: Sendable {
+    func name(of number: String) async throws -> String? { number == "4915112345678" ? "Ada" : nil }
+}
+
+let crm = ExampleCRM()
+
+let orders = Flow("orders", states: Orders.self, start: .entry) {
+    Announce(.entry, play: "welcome", then: .go(.identify))
+    Lookup(.identify, outcomes: Caller.self, deadline: .seconds(2), fallback: .go(.stranger)) { call in
+        guard let name = try await crm.name(of: call.call.from) else { return .init(.stranger) }
+        return .init(.known, setting: ["name": name])
+    } then: { caller in                      // one case per outcome, or it does not compile
+        switch caller {
+        case .known: .go(.known)
+        case .stranger: .go(.stranger)
+        }
+    }
+    Announce(.known, play: "connecting", then: .transfer(to: "4921199999997"))
+    Announce(.stranger, play: "connecting", then: .transfer(to: "4921199999999"))
+}
+
+@Test func readmeExample_aLookUpLeadsWhereItsOutcomeSays() async throws {
+    let phone = try TestPhone(flow: orders, prompts: AudioFolder(path: "Audio"))
+    phone.exhaustivity = .off
+    let known = await phone.call(from: "4915112345678", hears: .dial("4921199999997", after: "welcome", "connecting"))
+    known.expectTranscript("""
+        < play welcome, connecting, then dial 4921199999997
+        """)
+    _ = await phone.call(from: "4930111111111", hears: .dial("4921199999999", after: "welcome", "connecting"))
+    phone.stubLookup(Orders.identify, .fail("CRM down"))
+    _ = await phone.call(from: "4915112345678", hears: .dial("4921199999999", after: "welcome", "connecting"))
+    phone.stubLookup(Orders.identify, .late)
+    _ = await phone.call(from: "4915112345678", hears: .dial("4921199999999", after: "welcome", "connecting"))
+    phone.stubLookup(Orders.identify, answer: Caller.known, setting: ["name": "Ada"])
+    _ = await phone.call(from: "4930111111111", hears: .dial("4921199999997", after: "welcome", "connecting")) {
+        $0.variables = ["name": "Ada"]
+    }
+    phone.expectFullCoverage(of: "orders")
+}

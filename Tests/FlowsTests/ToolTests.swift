@@ -185,7 +185,7 @@ struct ToolTests {
 
             """))
         #expect(try ToolBinary.run(["graph", "hotline", "--format", "svg"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: --format must be mermaid or dot, not 'svg'
+            touchtone graph: --format must be mermaid or dot, not 'svg' (see touchtone graph --help)
 
             """))
     }

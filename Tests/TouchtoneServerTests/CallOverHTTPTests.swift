@@ -319,9 +319,11 @@ struct InFlightShutdownTests {
                 NoInput(play: "menu")
                 WrongKey(play: "menu")
             }
-            Lookup(.hold, deadline: .seconds(8), fallback: .hangup, outcomes: ["done": .go(.done)]) { _ in
+            Lookup(.hold, outcomes: Finished.self, deadline: .seconds(8), fallback: .hangup) { _ in
                 await gate.wait()
-                return .init(.go(.done))
+                return .init(.done)
+            } then: { _ in
+                .go(.done)
             }
             Announce(.done, play: "goodbye", then: .transfer(to: "4915799912345"))
         }

@@ -48,6 +48,11 @@ final class Gate: Sendable {
 
 let lookupGate = Gate()
 
+/// The one outcome of a look-up that only waits.
+enum Finished: String, LookupOutcome {
+    case done
+}
+
 /// Key 1 transfers, keys 2 and 3 run look-ups (which then transfer; 3 waits for ``lookupGate``).
 let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
     Menu(.menu, prompt: "menu") {
@@ -58,13 +63,17 @@ let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
         WrongKey(play: "menu")
     }
     .attempts(2, then: .go(.goodbye))
-    Lookup(.identify, deadline: .seconds(2), fallback: .go(.goodbye)) { _ in
+    Lookup(.identify, outcomes: Finished.self, deadline: .seconds(2), fallback: .go(.goodbye)) { _ in
         await Task.yield()
-        return .init(.go(.sales))
+        return .init(.done)
+    } then: { _ in
+        .go(.sales)
     }
-    Lookup(.waitForGate, deadline: .seconds(8), fallback: .go(.goodbye)) { _ in
+    Lookup(.waitForGate, outcomes: Finished.self, deadline: .seconds(8), fallback: .go(.goodbye)) { _ in
         await lookupGate.wait()
-        return .init(.go(.sales))
+        return .init(.done)
+    } then: { _ in
+        .go(.sales)
     }
     Announce(.sales, play: "connecting", then: .transfer(to: "4915799912345"))
     Announce(.goodbye, play: "goodbye", then: .hangup)

@@ -5,6 +5,10 @@ enum Kiosk: String, FlowState {
     case menu, pin, lookup, known, stranger, bye
 }
 
+enum Found: String, LookupOutcome {
+    case known
+}
+
 let kiosk = Flow("kiosk", states: Kiosk.self, start: .menu) {
     Menu(.menu, prompt: "menu") {
         Key("1", .go(.pin))
@@ -13,7 +17,7 @@ let kiosk = Flow("kiosk", states: Kiosk.self, start: .menu) {
     }
     .attempts(2, then: .go(.bye))
     Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .hangup).finishKey("#").sensitive()
-    Lookup(.lookup, fallback: .go(.stranger), outcomes: ["known": .go(.known)]) { _ in .init(.go(.known)) }
+    Lookup(.lookup, outcomes: Found.self, fallback: .go(.stranger)) { _ in .init(.known) } then: { _ in .go(.known) }
     Announce(.known, play: "hello", then: .hangup)
     Announce(.stranger, play: "who", then: .hangup)
     Announce(.bye, play: "bye", then: .hangup)
@@ -132,7 +136,7 @@ func capturingPhone() throws -> (TestPhone, Failures) {
     @Test func lookupsCanBeStubbedToAnswerFailOrBeLate() async throws {
         let (phone, failures) = try capturingPhone()
         phone.exhaustivity = .off
-        phone.stubLookup(Kiosk.lookup, answer: .go(.known), setting: ["name": "Ada"])
+        phone.stubLookup(Kiosk.lookup, answer: Found.known, setting: ["name": "Ada"])
         let found = await phone.call()
         await found.press("2", hears: .hangup(after: "hello")) { $0.variables = ["name": "Ada"] }
         phone.stubLookup(Kiosk.lookup, .fail("CRM down"))

@@ -12,9 +12,14 @@ enum Desk: String, FlowState {
     case entry, main, support, pin, customer, account, identify, known, stranger, operatorDesk, bye
 }
 
+/// What the desk's look-up finds.
+enum Caller: String, LookupOutcome {
+    case known, stranger
+}
+
 struct CRMDown: Error, CustomStringConvertible { var description: String { "CRM down" } }
 
-func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupResult<Desk> = { _ in .init(.go(.known), setting: ["name": "Ada"]) })
+func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupResult<Caller> = { _ in .init(.known, setting: ["name": "Ada"]) })
     -> Flow<Desk>
 {
     Flow("desk", version: 3, states: Desk.self, start: .entry) {
@@ -39,18 +44,24 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
             Key("9", .mainMenu)
             Key("1", .hangup)
         }
-        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customer))
-            .finishKey("#")
-            .sensitive()
-            .validate("not 0000") { $0 != "0000" }
-            .onInvalid(play: "pin-invalid")
-            .attempts(3, then: .hangup)
+        Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.customer)) {
+            WrongKey(play: "pin-invalid")
+        }
+        .finishKey("#")
+        .sensitive()
+        .validate("not 0000") { $0 != "0000" }
+        .attempts(3, then: .hangup)
         Collect(.customer, into: "customer", digits: 3...6, prompt: "enter-customer", next: .go(.account))
             .finishKey("#")
             .confirm(readBack: "you-entered", ask: "press-1-if-correct")
             .attempts(3, then: .hangup)
         Announce(.account, play: "account-ok", then: .hangup)
-        Lookup(.identify, deadline: .milliseconds(500), fallback: .go(.stranger), outcomes: ["known": .go(.known)], lookup)
+        Lookup(.identify, outcomes: Caller.self, deadline: .milliseconds(500), fallback: .go(.stranger), lookup) { caller in
+            switch caller {
+            case .known: .go(.known)
+            case .stranger: .go(.stranger)
+            }
+        }
         Announce(.known, play: "hello-again", then: .go(.main))
         Announce(.stranger, play: "hello-stranger", then: .hangup)
         Announce(.operatorDesk, play: "connecting-operator", then: .transfer(to: "4921199999999"))
@@ -273,7 +284,7 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
                 throw error
             }
             signal.yield(false)
-            return .init(.go(.known))
+            return .init(.known)
         })
         _ = answerOf(engine, newCall())
         guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }

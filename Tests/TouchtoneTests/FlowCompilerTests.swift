@@ -104,8 +104,9 @@ enum Broken: String, FlowState {
 
     @Test func lookupDeadlinesMustStayUnderSipgatesLimit() {
         enum L: String, FlowState { case l }
+        enum Done: String, LookupOutcome { case done }
         let flow = Flow("l", states: L.self, start: .l) {
-            Lookup(.l, deadline: .seconds(12), fallback: .hangup) { _ in .init(.hangup) }
+            Lookup(.l, outcomes: Done.self, deadline: .seconds(12), fallback: .hangup) { _ in .init(.done) } then: { _ in .hangup }
         }
         #expect(problems(flow) == ["l.l: look-up deadline 12.0 seconds is too close to sipgate's 10 s limit (at most 8.0 seconds)"])
     }

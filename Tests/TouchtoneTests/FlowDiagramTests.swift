@@ -27,10 +27,13 @@ let kiosk = Flow("kiosk", version: 1, states: Kiosk.self, start: .entry) {
     .attempts(2, then: .hangup)
     Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.identify))
         .attempts(2, then: .go(.menu))
-    Lookup(.identify, deadline: .seconds(2), fallback: .hangup, outcomes: ["known": .go(.known)]) { _ in .init(.go(.known)) }
+    Lookup(.identify, outcomes: Known.self, deadline: .seconds(2), fallback: .hangup) { _ in .init(.known) } then: { _ in .go(.known) }
     Announce(.known, play: "welcome", then: .transfer(to: "4921199999999"))
     Announce(.closed, play: "after-hours", then: .voicemail)
 }
+
+/// The one outcome of the diagram flow's look-up.
+enum Known: String, LookupOutcome { case known }
 
 /// States and labels that are Mermaid and DOT syntax when written unescaped.
 enum Awkward: String, FlowState {
@@ -79,8 +82,8 @@ let awkward = Flow("awk\"ward", version: 1, states: Awkward.self, start: .start)
                 s1 -->|"wrong key"| s1
                 s1 -->|"attempts exhausted"| a3
                 s2 -->|"valid input"| s3
-                s2 -->|"invalid input"| s2
                 s2 -->|"no input"| s2
+                s2 -->|"invalid input"| s2
                 s2 -->|"attempts exhausted"| s1
                 s3 -->|"result known"| s4
                 s3 -->|"deadline passed"| a3
@@ -119,8 +122,8 @@ let awkward = Flow("awk\"ward", version: 1, states: Awkward.self, start: .start)
                 s1 -> s1 [label="wrong key"];
                 s1 -> a3 [label="attempts exhausted"];
                 s2 -> s3 [label="valid input"];
-                s2 -> s2 [label="invalid input"];
                 s2 -> s2 [label="no input"];
+                s2 -> s2 [label="invalid input"];
                 s2 -> s1 [label="attempts exhausted"];
                 s3 -> s4 [label="result known"];
                 s3 -> a3 [label="deadline passed"];

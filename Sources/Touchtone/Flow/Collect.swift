@@ -1,13 +1,18 @@
 /// Digit collection: a PIN, a customer number, an amount.
 ///
 /// ```swift
-/// Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.account))
-///     .finishKey("#")
-///     .sensitive()
-///     .validate("known PIN") { $0 != "0000" }
-///     .onInvalid(play: "pin-invalid")
-///     .attempts(3, then: .hangup)
+/// Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.account)) {
+///     NoInput(play: "no-input")
+///     WrongKey(play: "pin-invalid")        // too short, too long, or not valid
+/// }
+/// .finishKey("#")
+/// .sensitive()
+/// .validate("not an obvious PIN") { $0 != "0000" }
+/// .attempts(3, then: .hangup)
 /// ```
+///
+/// Its body, which may be left out, says what a silence (``NoInput``) and input that is not
+/// valid (``WrongKey``) do, as in a ``Menu``.
 ///
 /// sipgate's `Gather` has no finish key: Touchtone asks for one key more than `digits`
 /// allows and strips the finish key, so `1234#` and (after the timeout) `12#` both arrive.
@@ -23,8 +28,9 @@ public struct Collect<S: FlowState>: Sendable {
     public var isSensitive = false
     public var validator: Validator?
     public var confirmation: Confirmation?
-    public var invalidMessage: Prompts?
     public var noInput: NoInput<S>?
+    /// What input that is too short, too long or not valid does.
+    public var wrongKey: WrongKey<S>?
     public var timeout: Duration = .seconds(8)
     public var maxAttempts: Int = 3
     public var whenExhausted: Step<S> = .hangup
@@ -43,12 +49,21 @@ public struct Collect<S: FlowState>: Sendable {
         public let ask: Prompts
     }
 
-    public init(_ state: S, into variable: String, digits: ClosedRange<Int>, prompt: Prompts, next: Step<S>) {
+    public init(
+        _ state: S, into variable: String, digits: ClosedRange<Int>, prompt: Prompts, next: Step<S>,
+        @CollectBuilder<S> onFailure handlers: () -> [CollectItem<S>] = { [] }
+    ) {
         self.state = state
         self.variable = variable
         self.digits = digits
         self.prompt = prompt
         self.next = next
+        for item in handlers() {
+            switch item {
+            case .noInput(let handler): noInput = handler
+            case .wrongKey(let handler): wrongKey = handler
+            }
+        }
     }
 
     /// A key that ends the input early (usually `#`); it is stripped from the value.
@@ -67,11 +82,11 @@ public struct Collect<S: FlowState>: Sendable {
         with { $0.confirmation = Confirmation(readBack: readBack, ask: ask) }
     }
 
-    /// Played when the input is too short, too long or fails validation, before the re-prompt.
-    public func onInvalid(play message: Prompts) -> Self { with { $0.invalidMessage = message } }
+    @available(*, unavailable, message: "write WrongKey(play: ...) in the collection's body: Collect(...) { WrongKey(play: \"pin-invalid\") }")
+    public func onInvalid(play message: Prompts) -> Self { self }
 
-    /// What a silence does (message, own limit).
-    public func onNoInput(_ handler: NoInput<S>) -> Self { with { $0.noInput = handler } }
+    @available(*, unavailable, message: "write NoInput(...) in the collection's body: Collect(...) { NoInput(play: \"no-input\") }")
+    public func onNoInput(_ handler: NoInput<S>) -> Self { self }
 
     /// Shorter prompts for later turns; the last one repeats.
     public func reprompts(_ prompts: Prompts...) -> Self { with { $0.reprompts = prompts } }
@@ -97,18 +112,17 @@ public struct Collect<S: FlowState>: Sendable {
     public var gatherDigits: Int { digits.upperBound + (finishKey == nil ? 0 : 1) }
 }
 
-/// An announcement: plays and continues, e.g. to a menu, a transfer or a hang-up.
-///
-/// ```swift
-/// Announce(.closed, play: "after-hours", then: .voicemail)
-/// ```
-public struct Announce<S: FlowState>: Sendable {
-    public let state: S
-    public let prompt: Prompts
-    public let next: Step<S>
-    public init(_ state: S, play prompt: Prompts, then next: Step<S>) {
-        self.state = state
-        self.prompt = prompt
-        self.next = next
-    }
+/// An entry of a collection's body.
+public enum CollectItem<S: FlowState>: Sendable {
+    case noInput(NoInput<S>)
+    case wrongKey(WrongKey<S>)
+}
+
+/// Builds a collection's body from ``NoInput`` and ``WrongKey`` (both optional).
+@resultBuilder
+public enum CollectBuilder<S: FlowState>: ListBuilder {
+    public typealias Item = CollectItem<S>
+    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
+    public static func buildBlock() -> [Item] { [] }
 }

@@ -65,34 +65,13 @@ public struct Flow<S: FlowState>: Sendable {
     }
 }
 
-/// Code that runs on call events, for logging or statistics.
-public struct CallHooks: Sendable {
-    public var onAnswer: [@Sendable (CallEventInfo) async throws -> Void] = []
-    public var onHangup: [@Sendable (CallEventInfo) async throws -> Void] = []
-    public init() {}
-}
-
-/// What a hook learns about the call.
-public struct CallEventInfo: Sendable {
-    public let callId: CallID
-    public let flow: String
-    public let state: String
-    public let call: CallData
-    /// Non-sensitive variables only.
-    public let variables: [String: String]
-    /// The answering user or number, for `answer`.
-    public let answeredBy: String?
-    /// Why the call ended, for `hangup`.
-    public let cause: HangupCause?
-}
-
 /// One state of a flow, as written in its body.
 public enum StateDefinition<S: FlowState>: Sendable {
     case menu(Menu<S>)
     case collect(Collect<S>)
     case announce(Announce<S>)
     case decide(Decide<S>)
-    case lookup(Lookup<S>)
+    case lookup(LookupDefinition<S>)
 
     public var state: S {
         switch self {
@@ -107,18 +86,13 @@ public enum StateDefinition<S: FlowState>: Sendable {
 
 /// Builds a flow's body from ``Menu``, ``Collect``, ``Announce``, ``Decide`` and ``Lookup``.
 @resultBuilder
-public enum FlowBuilder<S: FlowState> {
-    public static func buildExpression(_ d: Menu<S>) -> [StateDefinition<S>] { [.menu(d)] }
-    public static func buildExpression(_ d: Collect<S>) -> [StateDefinition<S>] { [.collect(d)] }
-    public static func buildExpression(_ d: Announce<S>) -> [StateDefinition<S>] { [.announce(d)] }
-    public static func buildExpression(_ d: Decide<S>) -> [StateDefinition<S>] { [.decide(d)] }
-    public static func buildExpression(_ d: Lookup<S>) -> [StateDefinition<S>] { [.lookup(d)] }
-    public static func buildPartialBlock(first: [StateDefinition<S>]) -> [StateDefinition<S>] { first }
-    public static func buildPartialBlock(accumulated: [StateDefinition<S>], next: [StateDefinition<S>]) -> [StateDefinition<S>] { accumulated + next }
-    public static func buildOptional(_ part: [StateDefinition<S>]?) -> [StateDefinition<S>] { part ?? [] }
-    public static func buildEither(first: [StateDefinition<S>]) -> [StateDefinition<S>] { first }
-    public static func buildEither(second: [StateDefinition<S>]) -> [StateDefinition<S>] { second }
-    public static func buildArray(_ parts: [[StateDefinition<S>]]) -> [StateDefinition<S>] { parts.flatMap { $0 } }
+public enum FlowBuilder<S: FlowState>: ListBuilder {
+    public typealias Item = StateDefinition<S>
+    public static func buildExpression(_ d: Menu<S>) -> [Item] { [.menu(d)] }
+    public static func buildExpression(_ d: Collect<S>) -> [Item] { [.collect(d)] }
+    public static func buildExpression(_ d: Announce<S>) -> [Item] { [.announce(d)] }
+    public static func buildExpression(_ d: Decide<S>) -> [Item] { [.decide(d)] }
+    public static func buildExpression<Outcome>(_ d: Lookup<S, Outcome>) -> [Item] { [.lookup(d.definition)] }
 
     @available(*, unavailable, message: "A flow needs at least one state")
     public static func buildBlock() -> [StateDefinition<S>] { [] }

@@ -1,46 +1,102 @@
-/// An async step, e.g. finding the caller in a CRM, with a deadline and a fallback.
-///
-/// The call waits (silently) while the work runs; if it throws or passes its deadline the
-/// call goes to `fallback`. sipgate gives up after about 10 seconds, so the deadline must
-/// stay well under that (default 3 s, at most 8 s). Other calls never wait for it.
+/// The ways a ``Lookup`` can end well: a `String` enum you write, one case per result.
 ///
 /// ```swift
-/// Lookup(.identify, deadline: .milliseconds(1500), fallback: .go(.mainMenu)) { call in
-///     guard let customer = try await crm.customer(phone: call.call.from) else {
-///         return .init(.go(.mainMenu))
-///     }
-///     return .init(.go(.knownCustomer), setting: ["customer": customer.id])
+/// enum CustomerFound: String, LookupOutcome {
+///     case known, stranger
 /// }
 /// ```
-public struct Lookup<S: FlowState>: Sendable {
-    public let state: S
-    public let deadline: Duration
-    public let fallback: Step<S>
-    /// The possible results, named for diagrams (e.g. `["found": .go(.known), "new": .go(.new)]`).
-    public let outcomes: [String: Step<S>]
-    public let work: @Sendable (CallContext) async throws -> LookupResult<S>
+///
+/// The look-up's work returns one of these cases, and the look-up says where each one
+/// leads; a result that is not a declared outcome does not compile, and neither does an
+/// outcome that leads nowhere.
+public protocol LookupOutcome: CaseIterable, Hashable, Sendable, RawRepresentable where RawValue == String, AllCases: Sendable {}
 
-    /// The longest deadline accepted; sipgate waits about 10 s for an answer.
-    public static var maxDeadline: Duration { .seconds(8) }
+/// An async step, e.g. finding the caller in a CRM, with a deadline and a fallback.
+///
+/// The call waits (silently) while the work runs. The work returns one of the look-up's
+/// outcomes (and variables for later steps), and `then` says where each outcome leads; if
+/// the work throws or passes its deadline, the call goes to `fallback`. sipgate gives up
+/// after about 10 seconds, so the deadline must stay well under that (default 3 s, at most
+/// 8 s). Other calls never wait for it.
+///
+/// ```swift
+/// enum CustomerFound: String, LookupOutcome { case known, stranger }
+///
+/// Lookup(.identify, outcomes: CustomerFound.self, deadline: .milliseconds(1500), fallback: .go(.mainMenu)) { call in
+///     guard let customer = try await crm.customer(phone: call.call.from) else { return .init(.stranger) }
+///     return .init(.known, setting: ["customer": customer.id])
+/// } then: { found in
+///     switch found {
+///     case .known: .go(.knownCustomer)
+///     case .stranger: .go(.mainMenu)
+///     }
+/// }
+/// ```
+public struct Lookup<S: FlowState, Outcome: LookupOutcome>: Sendable {
+    /// The look-up with its outcome type erased, as the flow holds it.
+    public let definition: LookupDefinition<S>
 
+    /// - Parameters:
+    ///   - outcomes: the enum of the look-up's results.
+    ///   - deadline: how long the work may take (default 3 s, at most 8 s).
+    ///   - fallback: where the call goes when the work throws or is late.
+    ///   - work: finds the result; runs off the answer path, cancelled at the deadline.
+    ///   - next: where each outcome leads (a `switch` over all of them).
     public init(
-        _ state: S, deadline: Duration = .seconds(3), fallback: Step<S>, outcomes: [String: Step<S>] = [:],
-        _ work: @escaping @Sendable (CallContext) async throws -> LookupResult<S>
+        _ state: S, outcomes: Outcome.Type, deadline: Duration = LookupDeadline.standard, fallback: Step<S>,
+        _ work: @escaping @Sendable (CallContext) async throws -> LookupResult<Outcome>,
+        then next: (Outcome) -> Step<S>
     ) {
-        self.state = state
-        self.deadline = deadline
-        self.fallback = fallback
-        self.outcomes = outcomes
-        self.work = work
+        definition = LookupDefinition(
+            state: state, deadline: deadline, fallback: fallback,
+            outcomes: Outcome.allCases.map { (name: $0.rawValue, step: next($0)) },
+            work: { context in ErasedLookupResult(try await work(context)) })
     }
 }
 
-/// What a ``Lookup`` found: where the call goes, and variables for later steps.
-public struct LookupResult<S: FlowState>: Sendable {
-    public let step: Step<S>
+/// The deadlines a ``Lookup`` may have.
+public enum LookupDeadline {
+    /// The deadline when none is given.
+    public static let standard: Duration = .seconds(3)
+    /// The longest deadline accepted; sipgate waits about 10 s for an answer.
+    public static let maximum: Duration = .seconds(8)
+}
+
+/// What a ``Lookup`` found: one of its outcomes, and variables for later steps.
+public struct LookupResult<Outcome: LookupOutcome>: Sendable {
+    public let outcome: Outcome
     public let variables: [String: String]
-    public init(_ step: Step<S>, setting variables: [String: String] = [:]) {
-        self.step = step
+
+    public init(_ outcome: Outcome, setting variables: [String: String] = [:]) {
+        self.outcome = outcome
+        self.variables = variables
+    }
+}
+
+/// A ``Lookup`` as its flow holds it: the outcomes named by their raw values, so that the
+/// compiler and the engine need no generics.
+public struct LookupDefinition<S: FlowState>: Sendable {
+    public let state: S
+    public let deadline: Duration
+    public let fallback: Step<S>
+    /// Each outcome's name and where it leads, in the order of the outcome enum.
+    public let outcomes: [(name: String, step: Step<S>)]
+    let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+}
+
+/// A look-up's result with its outcome named by its raw value.
+public struct ErasedLookupResult: Sendable {
+    /// The outcome's name (its raw value).
+    public let outcome: String
+    public let variables: [String: String]
+
+    public init<Outcome: LookupOutcome>(_ result: LookupResult<Outcome>) {
+        self.init(outcome: result.outcome.rawValue, setting: result.variables)
+    }
+
+    /// A result by the outcome's name (for tools that walk a flow without running its work).
+    public init(outcome: String, setting variables: [String: String] = [:]) {
+        self.outcome = outcome
         self.variables = variables
     }
 }

@@ -84,37 +84,6 @@ public struct Key<S: FlowState>: Sendable {
     }
 }
 
-/// What a state does when a turn fails: a message before the re-prompt and, with `limit`,
-/// where the call goes after that many such failures in the state (each kind of failure
-/// keeps its own counter). Written as ``NoInput`` or ``WrongKey``.
-public struct RetryHandler<S: FlowState, Failure: RetryFailure>: Sendable {
-    public let message: Prompts?
-    public let limit: Int?
-    public let then: Step<S>?
-    public init(play message: Prompts? = nil, limit: Int? = nil, then: Step<S>? = nil) {
-        self.message = message
-        self.limit = limit
-        self.then = then
-    }
-}
-
-/// The kinds of failed turn a ``RetryHandler`` handles.
-public protocol RetryFailure: Sendable {}
-
-/// The caller pressed nothing before the timeout.
-public enum Silence: RetryFailure {}
-
-/// The caller pressed keys that lead nowhere.
-public enum UnknownKeys: RetryFailure {}
-
-/// What a ``Menu`` or ``Collect`` does when the caller presses nothing:
-/// `NoInput(play: "sorry-no-input", limit: 2, then: .voicemail)`.
-public typealias NoInput<S: FlowState> = RetryHandler<S, Silence>
-
-/// What a ``Menu`` does when the caller presses a key that leads nowhere:
-/// `WrongKey(play: "invalid-option")`.
-public typealias WrongKey<S: FlowState> = RetryHandler<S, UnknownKeys>
-
 /// An entry of a menu's body.
 public enum MenuItem<S: FlowState>: Sendable {
     case key(Key<S>)
@@ -124,16 +93,11 @@ public enum MenuItem<S: FlowState>: Sendable {
 
 /// Builds a menu's body from ``Key``, ``NoInput`` and ``WrongKey`` entries.
 @resultBuilder
-public enum MenuBuilder<S: FlowState> {
-    public static func buildExpression(_ key: Key<S>) -> [MenuItem<S>] { [.key(key)] }
-    public static func buildExpression(_ handler: NoInput<S>) -> [MenuItem<S>] { [.noInput(handler)] }
-    public static func buildExpression(_ handler: WrongKey<S>) -> [MenuItem<S>] { [.wrongKey(handler)] }
-    public static func buildPartialBlock(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
-    public static func buildPartialBlock(accumulated: [MenuItem<S>], next: [MenuItem<S>]) -> [MenuItem<S>] { accumulated + next }
-    public static func buildOptional(_ part: [MenuItem<S>]?) -> [MenuItem<S>] { part ?? [] }
-    public static func buildEither(first: [MenuItem<S>]) -> [MenuItem<S>] { first }
-    public static func buildEither(second: [MenuItem<S>]) -> [MenuItem<S>] { second }
-    public static func buildArray(_ parts: [[MenuItem<S>]]) -> [MenuItem<S>] { parts.flatMap { $0 } }
+public enum MenuBuilder<S: FlowState>: ListBuilder {
+    public typealias Item = MenuItem<S>
+    public static func buildExpression(_ key: Key<S>) -> [Item] { [.key(key)] }
+    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
 
     @available(*, unavailable, message: "A menu needs at least one Key")
     public static func buildBlock() -> [MenuItem<S>] { [] }

@@ -85,11 +85,8 @@ public struct Route: Sendable, CustomStringConvertible {
 
 /// Builds a ``RoutingTable`` from ``Route``s.
 @resultBuilder
-public enum RouteBuilder {
+public enum RouteBuilder: ListBuilder {
+    public typealias Item = Route
     public static func buildExpression(_ route: Route) -> [Route] { [route] }
-    public static func buildBlock(_ parts: [Route]...) -> [Route] { parts.flatMap { $0 } }
-    public static func buildOptional(_ part: [Route]?) -> [Route] { part ?? [] }
-    public static func buildEither(first: [Route]) -> [Route] { first }
-    public static func buildEither(second: [Route]) -> [Route] { second }
-    public static func buildArray(_ parts: [[Route]]) -> [Route] { parts.flatMap { $0 } }
+    public static func buildBlock() -> [Route] { [] }
 }

@@ -213,17 +213,11 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { digits }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
+    /// Decoded from its text, checked as ``init(_:)`` checks it.
+    public init(from decoder: any Decoder) throws { self = try checkedText(from: decoder, Self.init) }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(digits)
-    }
+    /// Encoded as its text.
+    public func encode(to encoder: any Encoder) throws { try digits.encode(to: encoder) }
 }
 
 /// An absolute `http` or `https` URL without white space, as sipgate requires for
@@ -338,16 +332,19 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
 
     public var description: String { text }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
+    /// Decoded from its text, checked as ``init(_:)`` checks it.
+    public init(from decoder: any Decoder) throws { self = try checkedText(from: decoder, Self.init) }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(text)
+    /// Encoded as its text.
+    public func encode(to encoder: any Encoder) throws { try text.encode(to: encoder) }
+}
+
+/// A value read from a decoder's text with `make`, which checks it; its error becomes the
+/// decoding error, so a bad value in a saved session names what is wrong.
+private func checkedText<Value>(from decoder: any Decoder, _ make: (String) throws(ResponseError) -> Value) throws -> Value {
+    let text = try decoder.singleValueContainer().decode(String.self)
+    do { return try make(text) } catch {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
     }
 }
 

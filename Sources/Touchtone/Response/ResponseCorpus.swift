@@ -17,21 +17,40 @@ public enum ResponseCorpus {
     /// When `base` is so long that a derived URL would exceed ``AbsoluteURL/maxLength``,
     /// `base` itself stands in for that URL, so the catalogue never loses an entry.
     public static func catalogue(base: AbsoluteURL) -> [(name: String, response: Response)] {
-        var entries: [(name: String, response: Response)] = []
+        let catalogue = Catalogue(base: base)
+        catalogue.playsAndGathers()
+        catalogue.dials()
+        catalogue.endingsAndCallbacks()
+        catalogue.playsBeforeEveryVerb()
+        catalogue.escapedText()
+        return catalogue.entries
+    }
+}
 
-        /// Adds one entry; an entry whose parts cannot be built is left out, which the
-        /// tests notice because they check the complete list of names.
-        func add(_ name: String, _ build: () throws -> Response) {
-            if let response = try? build() { entries.append((name, response)) }
-        }
-        func url(_ path: String) -> AbsoluteURL { (try? base.appending(path: path)) ?? base }
-        func play(_ file: String) -> Play { Play(url("audio/" + file)) }
+/// The catalogue's entries, added section by section.
+private final class Catalogue {
+    let base: AbsoluteURL
+    var entries: [(name: String, response: Response)] = []
 
-        let onData = url("dtmf")
-        let onAnswer = url("answer")
-        let onHangup = url("hangup")
-        let prelude = [play("welcome.wav"), play("recorded.wav")]
+    var onData: AbsoluteURL { url("dtmf") }
+    var onAnswer: AbsoluteURL { url("answer") }
+    var onHangup: AbsoluteURL { url("hangup") }
+    var prelude: [Play] { [play("welcome.wav"), play("recorded.wav")] }
 
+    init(base: AbsoluteURL) { self.base = base }
+
+    /// Adds one entry; an entry whose parts cannot be built is left out, which the tests
+    /// notice because they check the complete list of names.
+    func add(_ name: String, _ build: () throws -> Response) {
+        if let response = try? build() { entries.append((name, response)) }
+    }
+
+    func url(_ path: String) -> AbsoluteURL { (try? base.appending(path: path)) ?? base }
+
+    func play(_ file: String) -> Play { Play(url("audio/" + file)) }
+
+    /// The bare minimum, `Play` on its own, and `Gather` over its range.
+    func playsAndGathers() {
         // The bare minimum and Play on its own (the call then rings as usual).
         add("empty") { Response.empty }
         add("play-one") { Response(plays: [play("example.wav")]) }
@@ -51,7 +70,10 @@ public enum ResponseCorpus {
         add("gather-max-digits-large") {
             .init(then: .gather(try Gather(onData: onData, maxDigits: Int(Int32.max), timeoutMilliseconds: Int(Int32.max))))
         }
+    }
 
+    /// `Dial`: one to five numbers, `+` numbers, caller id, anonymity, voicemail.
+    func dials() {
         // Dial: one to five numbers, '+' numbers, caller id, anonymity, voicemail.
         add("dial-one-number") { .init(then: .dial(try Dial(.numbers([E164Number("4915799912345")])))) }
         add("dial-five-numbers") {
@@ -80,7 +102,10 @@ public enum ResponseCorpus {
         add("dial-voicemail-caller-id-anonymous") {
             .init(then: .dial(try Dial(.voicemail, callerId: E164Number("492111234567"), anonymous: true)))
         }
+    }
 
+    /// `Reject`, `Hangup`, and the callbacks on the `Response` element.
+    func endingsAndCallbacks() {
         // Reject and Hangup.
         add("reject-rejected") { .init(then: .reject(.rejected)) }
         add("reject-busy") { .init(then: .reject(.busy)) }
@@ -93,7 +118,10 @@ public enum ResponseCorpus {
         add("on-answer-and-on-hangup-with-dial") {
             .init(onAnswer: onAnswer, onHangup: onHangup, then: .dial(try Dial(.numbers([E164Number("4915799912345")]))))
         }
+    }
 
+    /// `Play` siblings before every kind of final verb.
+    func playsBeforeEveryVerb() {
         // Play siblings before every kind of final verb.
         add("plays-then-gather") {
             .init(plays: prelude, then: .gather(try Gather(onData: onData, maxDigits: 2, timeoutMilliseconds: 5000, play: play("menu.wav"))))
@@ -103,7 +131,10 @@ public enum ResponseCorpus {
         add("plays-then-reject-rejected") { .init(plays: prelude, then: .reject(.rejected)) }
         add("plays-then-reject-busy") { .init(plays: prelude, then: .reject(.busy)) }
         add("plays-then-hangup") { .init(plays: prelude, then: .hangup) }
+    }
 
+    /// Text that must be escaped, in attributes and in element text, and UTF-8.
+    func escapedText() {
         // Text that must be escaped, in attributes and in element text, and UTF-8.
         add("escaping-in-attributes") {
             .init(
@@ -129,6 +160,5 @@ public enum ResponseCorpus {
                 plays: prelude + [Play(try AbsoluteURL("https://ivr.example.com/a?x=1&y='2'"))],
                 then: .gather(try Gather(onData: onData, maxDigits: 4, timeoutMilliseconds: 8000, play: play("pin.wav"))))
         }
-        return entries
     }
 }

@@ -86,15 +86,12 @@ public struct Closed: Sendable {
 /// Collects ``Open`` and ``Closed`` lines into ``OpeningHours``; supports `if`, `if/else`
 /// and `for` inside the block.
 @resultBuilder
-public enum OpeningHoursBuilder {
+public enum OpeningHoursBuilder: ListBuilder {
+    public typealias Item = OpeningRule
     public static func buildExpression(_ open: Open) -> [OpeningRule] { [open.rule] }
     public static func buildExpression(_ closed: Closed) -> [OpeningRule] { [closed.rule] }
     public static func buildExpression(_ rules: [OpeningRule]) -> [OpeningRule] { rules }
-    public static func buildBlock(_ parts: [OpeningRule]...) -> [OpeningRule] { parts.flatMap { $0 } }
-    public static func buildOptional(_ part: [OpeningRule]?) -> [OpeningRule] { part ?? [] }
-    public static func buildEither(first part: [OpeningRule]) -> [OpeningRule] { part }
-    public static func buildEither(second part: [OpeningRule]) -> [OpeningRule] { part }
-    public static func buildArray(_ parts: [[OpeningRule]]) -> [OpeningRule] { parts.flatMap { $0 } }
+    public static func buildBlock() -> [OpeningRule] { [] }
 }
 
 /// When a business answers calls, in its own time zone.

@@ -33,7 +33,7 @@ enum Clock {
 
 extension Duration {
     /// Whole nanoseconds (saturating), for comparison with ``Clock/monotonicNanoseconds()``.
-    var nanoseconds: UInt64 {
+    package var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
         let (ns, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
@@ -41,7 +41,8 @@ extension Duration {
         return ns &+ UInt64(attoseconds / 1_000_000_000)
     }
 
-    var milliseconds: Int { Int(min(nanoseconds / 1_000_000, UInt64(Int.max))) }
+    /// Whole milliseconds (saturating; negative durations as 0).
+    package var milliseconds: Int { Int(min(nanoseconds / 1_000_000, UInt64(Int.max))) }
 }
 
 /// Formats dates for HTTP `Date` headers and log lines without Foundation.
@@ -80,7 +81,7 @@ enum TimeText {
 }
 
 /// Writes all of `bytes` to a file descriptor (stdout, stderr), retrying on short writes.
-func writeAll(fd: Int32, _ bytes: [UInt8]) {
+package func writeAll(fd: Int32, _ bytes: [UInt8]) {
     bytes.withUnsafeBytes { raw in
         var offset = 0
         while offset < raw.count {

@@ -1,49 +1,18 @@
 import FoundationEssentials
-import Flows
 import Touchtone
-import TouchtoneServer
 
 /// `touchtone check`: everything `serve` would refuse, and more, without starting a server.
 ///
-/// Compiles every flow of `Flows.routes` with its prompts, checks every WAV file of the audio
-/// folder and every route; prints each problem on its own line, then a summary.
-enum CheckCommand {
-    static let subcommand = Subcommand(name: "check", summary: "check the flows, their prompts and the routes; exit 1 on problems", run: run)
+/// Compiles every flow of the routing table with its prompts, checks every WAV file of the
+/// audio folder and every route; prints each problem on its own line, then a summary.
+enum CheckCommand: TableCommand {
+    static let name = "check"
+    static let summary = "check the flows, their prompts and the routes; exit 1 on problems"
+    static var table: OptionTable<CheckOptions> { CheckOptions.table }
 
-    static let help = """
-        USAGE: touchtone check [--audio DIR]
-
-        Checks what touchtone serve needs: every flow of Flows/ compiles (states, keys,
-        transfers, ways out, loops), every prompt a flow plays is in the audio folder as WAV
-        8 kHz mono 16-bit PCM with some audio, every other WAV file there plays on sipgate too,
-        and every route's numbers are E.164 and reachable. Prints each problem with its flow
-        and state, then a summary. Exits 0 when all is well, 1 on problems, 2 on bad usage.
-
-        OPTIONS:
-          --audio DIR  folder of the WAV prompts (default Audio)
-          -h, --help   show this help
-
-        """
-
-    static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
-        let parsed: CommandLineScanner.Parsed
-        do {
-            parsed = try CommandLineScanner(options: [.init("audio"), .init("help", takesValue: false)]).scan(arguments)
-        } catch {
-            CommandLineTool.printError("touchtone check: \(error.message) (see touchtone check --help)")
-            return 2
-        }
-        if parsed.flags.contains("help") {
-            print(help, terminator: "")
-            return 0
-        }
-        if let extra = parsed.positional.first {
-            CommandLineTool.printError("touchtone check: unexpected argument \(CommandLineScanner.shown(extra)) (see touchtone check --help)")
-            return 2
-        }
-        let audio = parsed.value("audio") ?? "Audio"
-        let report = check(Flows.routes, audioDirectory: audio)
-        print(report.text, terminator: "")
+    static func run(_ parsed: ParsedArguments<CheckOptions>, _ invocation: Invocation) -> Int32 {
+        let report = check(invocation.routes, audioDirectory: parsed.options.audioDirectory)
+        invocation.streams.output(report.text)
         return report.problems.isEmpty ? 0 : 1
     }
 
@@ -97,7 +66,7 @@ enum CheckCommand {
             case .calledNumber(let numbers):
                 for number in numbers.sorted() {
                     if !E164Number.isValid(number) {
-                        problems.append("routes: \(route): \(CommandLineScanner.shown(number)) is not an E.164 number (digits, country code first, no leading 0)")
+                        problems.append("routes: \(route): \(UsageError.quoted(number)) is not an E.164 number (digits, country code first, no leading 0)")
                     }
                     if let earlier = claimed[number] {
                         problems.append("routes: \(route): \(number) is already routed to \(earlier), this route never gets its calls")
@@ -118,11 +87,12 @@ enum CheckCommand {
 
     /// Why sipgate could not play `path`, or `nil`.
     static func fileProblem(_ path: String) -> String? {
-        guard let size = fileSize(path) else { return "\(path): cannot be read" }
-        if size > AudioFolder.maxFileBytes {
-            return "\(path): larger than \(AudioFolder.maxFileBytes) bytes"
+        let data: [UInt8]
+        switch SmallFile(path: path, maxBytes: AudioFolder.maxFileBytes) {
+        case .bytes(let bytes): data = bytes
+        case .tooLarge: return "\(path): larger than \(AudioFolder.maxFileBytes) bytes"
+        case .unreadable: return "\(path): cannot be read"
         }
-        guard let data = FileManager.default.contents(atPath: path) else { return "\(path): cannot be read" }
         do {
             let format = try WAVFormat(bytes: data)
             if !format.isPlayableBySipgate {
@@ -152,17 +122,4 @@ final class RecordingCatalog: PromptCatalog {
     }
 
     var names: Set<String> { asked.withLock { $0 } }
-}
-
-/// The size of the file at `path` in bytes; `nil` when it cannot be read.
-/// (FileManager reports it as `UInt` on Linux and as `Int` elsewhere.)
-func fileSize(_ path: String) -> Int? {
-    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-    switch attributes[.size] {
-    case let size as Int: return size
-    case let size as UInt: return Int(exactly: size)
-    case let size as UInt64: return Int(exactly: size)
-    case let size as Int64: return Int(exactly: size)
-    default: return nil
-    }
 }

@@ -17,25 +17,13 @@ public enum FlowDiagram {
     /// The flow as a Mermaid `flowchart TD`.
     public static func mermaid(_ flow: CompiledFlow) -> String {
         let graph = Graph(flow)
-        var lines = ["flowchart TD"]
-        lines.append("    start((\" \")) --> \(graph.startID)")
+        var lines = ["flowchart TD", "    start((\" \")) --> \(graph.startID)"]
         for node in graph.nodes {
-            let label = mermaidEscaped(node.label)
-            let shape: String
-            switch node.shape {
-            case .menu: shape = "[\"\(label)\"]"
-            case .collect: shape = "[/\"\(label)\"/]"
-            case .announce: shape = "(\"\(label)\")"
-            case .decide: shape = "{\"\(label)\"}"
-            case .lookup: shape = "[(\"\(label)\")]"
-            case .back: shape = "{{\"\(label)\"}}"
-            case .action: shape = "([\"\(label)\"])"
-            }
-            lines.append("    \(node.id)\(shape)")
+            let (open, close) = node.shape.drawing.mermaid
+            lines.append("    \(node.id)\(open)\"\(mermaidEscaped(node.label))\"\(close)")
         }
         for edge in graph.edges {
-            let arrow = edge.dashed ? "-.->" : "-->"
-            lines.append("    \(edge.from) \(arrow)|\"\(mermaidEscaped(edge.label))\"| \(edge.to)")
+            lines.append("    \(edge.from) \(edge.dashed ? "-.->" : "-->")|\"\(mermaidEscaped(edge.label))\"| \(edge.to)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -43,26 +31,13 @@ public enum FlowDiagram {
     /// The flow as a Graphviz `digraph` (`dot -Tsvg`).
     public static func dot(_ flow: CompiledFlow) -> String {
         let graph = Graph(flow)
-        var lines = ["digraph \(dotQuoted(flow.name)) {"]
-        lines.append("    rankdir=TB;")
-        lines.append("    start [shape=point];")
+        var lines = ["digraph \(dotQuoted(flow.name)) {", "    rankdir=TB;", "    start [shape=point];"]
         for node in graph.nodes {
-            let attributes: String
-            switch node.shape {
-            case .menu: attributes = "shape=box"
-            case .collect: attributes = "shape=parallelogram"
-            case .announce: attributes = "shape=box, style=rounded"
-            case .decide: attributes = "shape=diamond"
-            case .lookup: attributes = "shape=cylinder"
-            case .back: attributes = "shape=hexagon"
-            case .action: attributes = "shape=doubleoctagon"
-            }
-            lines.append("    \(node.id) [label=\(dotQuoted(node.label)), \(attributes)];")
+            lines.append("    \(node.id) [label=\(dotQuoted(node.label)), \(node.shape.drawing.dot)];")
         }
         lines.append("    start -> \(graph.startID);")
         for edge in graph.edges {
-            let style = edge.dashed ? ", style=dashed" : ""
-            lines.append("    \(edge.from) -> \(edge.to) [label=\(dotQuoted(edge.label))\(style)];")
+            lines.append("    \(edge.from) -> \(edge.to) [label=\(dotQuoted(edge.label))\(edge.dashed ? ", style=dashed" : "")];")
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
@@ -70,7 +45,23 @@ public enum FlowDiagram {
 
     // MARK: The graph both formats draw
 
-    enum Shape { case menu, collect, announce, decide, lookup, back, action }
+    enum Shape {
+        case menu, collect, announce, decide, lookup, back, action
+
+        /// How each format draws the shape: Mermaid's brackets around the quoted label, and
+        /// DOT's attributes.
+        var drawing: (mermaid: (open: String, close: String), dot: String) {
+            switch self {
+            case .menu: (("[", "]"), "shape=box")
+            case .collect: (("[/", "/]"), "shape=parallelogram")
+            case .announce: (("(", ")"), "shape=box, style=rounded")
+            case .decide: (("{", "}"), "shape=diamond")
+            case .lookup: (("[(", ")]"), "shape=cylinder")
+            case .back: (("{{", "}}"), "shape=hexagon")
+            case .action: (("([", "])"), "shape=doubleoctagon")
+            }
+        }
+    }
 
     struct Node {
         let id: String

@@ -1,11 +1,17 @@
 import Testing
 import Touchtone
-@testable import TouchtoneServer
+@testable import TouchtoneCommandLine
+import TouchtoneServer
+
+/// The options `touchtone serve` reads from `arguments` and `environment`.
+private func parse(_ arguments: [String], environment: [String: String] = [:]) throws(UsageError) -> ServeOptions {
+    try ServeOptions.table.parse(arguments, environment: environment).options
+}
 
 @Suite("touchtone serve options")
 struct ServeOptionsTests {
     @Test func defaults() throws {
-        let o = try ServeOptions.parse([])
+        let o = try parse([])
         #expect(o.host == "127.0.0.1")
         #expect(o.port == 3000)
         #expect(o.effectivePublicURL().text == "http://127.0.0.1:3000")
@@ -16,17 +22,17 @@ struct ServeOptionsTests {
         #expect(o.signature == .off)
         #expect(o.logFormat == .text)
         #expect(o.limits == ServerLimits())
-        #expect(!o.help)
+        #expect(o.flows == .all)
     }
 
     @Test func everyFlag() throws {
-        let o = try ServeOptions.parse([
+        let o = try parse([
             "--host", "0.0.0.0", "--port=8080", "--public-url", "https://u:p@ivr.example.com/hook", "--audio", "/srv/audio",
             "--session-ttl", "15m", "--max-sessions", "500", "--basic-auth", "sipgate:pa:ss", "--signature", "verify",
             "--signature-key", "/etc/key.pem", "--allow-ip", "217.116.118.254", "--allow-ip", "212.9.46.0/24",
             "--trusted-proxy", "10.0.0.1", "--state-file", "/var/lib/tt.jsonl", "--log-format", "json", "--threads", "3",
             "--max-header-bytes", "4096", "--max-body-bytes", "2048", "--max-connections", "77", "--request-timeout", "5s",
-            "--idle-timeout", "500ms", "--shutdown-grace", "0",
+            "--idle-timeout", "500ms", "--shutdown-grace", "0", "--flows", "reference",
         ])
         #expect(o.host == "0.0.0.0")
         #expect(o.port == 8080)
@@ -48,6 +54,7 @@ struct ServeOptionsTests {
         #expect(o.limits.requestTimeout == .seconds(5))
         #expect(o.limits.idleTimeout == .milliseconds(500))
         #expect(o.limits.shutdownGrace == .zero)
+        #expect(o.flows == .reference)
         let c = o.serverConfiguration()
         #expect(c.webhookPaths == ["/hook"])
         #expect(c.loopCount == 3)
@@ -57,14 +64,14 @@ struct ServeOptionsTests {
     @Test func environmentFillsInAndFlagsWin() throws {
         let env = ["TOUCHTONE_PORT": "4000", "TOUCHTONE_HOST": "::1", "TOUCHTONE_ALLOW_IP": "10.0.0.1, 10.0.0.2",
                    "TOUCHTONE_LOG_FORMAT": "json", "TOUCHTONE_BASIC_AUTH": "a:b", "UNRELATED": "x"]
-        let fromEnv = try ServeOptions.parse([], environment: env)
+        let fromEnv = try parse([], environment: env)
         #expect(fromEnv.port == 4000)
         #expect(fromEnv.host == "::1")
         #expect(fromEnv.effectivePublicURL().text == "http://[::1]:4000")
         #expect(fromEnv.allowedAddresses.count == 2)
         #expect(fromEnv.logFormat == .json)
         #expect(fromEnv.basicAuth?.user == "a")
-        let flagsWin = try ServeOptions.parse(["--port", "5000", "--allow-ip", "10.9.9.9", "--log-format", "text"], environment: env)
+        let flagsWin = try parse(["--port", "5000", "--allow-ip", "10.9.9.9", "--log-format", "text"], environment: env)
         #expect(flagsWin.port == 5000)
         #expect(flagsWin.allowedAddresses.map(\.description) == ["10.9.9.9"])
         #expect(flagsWin.logFormat == .text)
@@ -94,85 +101,42 @@ struct ServeOptionsTests {
         (["--host", "a b"], "--host must be an address or host name, not 'a b'"),
     ])
     func badFlagsGiveOneLineReasons(arguments: [String], message: String) {
-        #expect(throws: UsageError(message)) { try ServeOptions.parse(arguments) }
+        #expect(throws: UsageError(message)) { try parse(arguments) }
+    }
+
+    @Test(arguments: [
+        ("https://a.example/ivr?x=1", ["/ivr"]),
+        ("https://u:p@a.example/hook#top", ["/hook"]),
+        ("https://a.example", []),
+        ("https://a.example/", []),
+        // A slash in the query is not the path.
+        ("https://a.example?next=/ivr", []),
+    ])
+    func thePublicURLsPathAlsoTakesPushes(url: String, paths: [String]) throws {
+        #expect(try parse(["--public-url", url]).serverConfiguration().webhookPaths == paths)
     }
 
     @Test func badEnvironmentValuesNameTheVariable() {
         #expect(throws: UsageError("TOUCHTONE_PORT must be a whole number from 0 to 65535, not 'x'")) {
-            try ServeOptions.parse([], environment: ["TOUCHTONE_PORT": "x"])
+            try parse([], environment: ["TOUCHTONE_PORT": "x"])
         }
         // A good flag hides a bad variable: flags win.
-        #expect((try? ServeOptions.parse(["--port", "1"], environment: ["TOUCHTONE_PORT": "x"]))?.port == 1)
+        #expect((try? parse(["--port", "1"], environment: ["TOUCHTONE_PORT": "x"]))?.port == 1)
     }
 
     @Test func helpListsEveryFlagAndVariable() throws {
-        #expect(try ServeOptions.parse(["-h"]).help)
-        #expect(try ServeOptions.parse(["--help", "--port", "1"]).help)
-        for row in ServeOptions.table {
-            #expect(ServeOptions.help.contains("--\(row.flag) "), "\(row.flag)")
-            if let env = row.env { #expect(ServeOptions.help.contains(env)) }
+        #expect(try ServeOptions.table.parse(["-h"]).wantsHelp)
+        #expect(try ServeOptions.table.parse(["--help", "--port", "nonsense"]).wantsHelp)
+        let help = ServeOptions.table.help()
+        #expect(ServeOptions.table.options.count == 21)
+        for option in ServeOptions.table.options {
+            #expect(help.contains("  --\(option.name) \(option.placeholder ?? "")\n"), "\(option.name)")
+            let variable = try #require(ServeOptions.table.environmentVariable(of: option))
+            #expect(help.contains("      env: \(variable)"), "\(option.name)")
         }
-    }
-
-    @Test func durations() {
-        #expect(DurationText.parse("250ms") == .milliseconds(250))
-        #expect(DurationText.parse("2h") == .seconds(7200))
-        #expect(DurationText.parse("45") == .seconds(45))
-        #expect(DurationText.parse("-5s") == nil)
-        #expect(DurationText.parse("1.5s") == nil)
-        #expect(DurationText.parse("") == nil)
-        #expect(DurationText.parse("9999999999h") == nil)
-    }
-}
-
-@Suite("touchtone front door")
-struct CommandLineToolTests {
-    static let commands = [
-        Subcommand(name: "serve", summary: "serve the flows") { arguments, _ in arguments == ["--port", "1"] ? 0 : 1 },
-        Subcommand(name: "check", summary: "check the flows") { _, environment in environment["X"] == "1" ? 0 : 1 },
-    ]
-
-    func run(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: [String], err: [String]) {
-        var out: [String] = []
-        var err: [String] = []
-        let status = CommandLineTool.run(arguments, environment: environment, subcommands: Self.commands,
-                                         output: { out.append($0) }, errorOutput: { err.append($0) })
-        return (status, out, err)
-    }
-
-    @Test func helpListsTheCommands() {
-        let result = run(["--help"])
-        #expect(result.status == 0)
-        #expect(result.err.isEmpty)
-        #expect(result.out == ["""
-            touchtone \(CommandLineTool.version): phone menus (IVR) for sipgate.io
-
-            USAGE: touchtone <command> [options]
-
-            COMMANDS:
-              serve  serve the flows
-              check  check the flows
-
-            OPTIONS:
-              -h, --help     show this help (touchtone <command> --help for a command)
-              --version      print the version
-            """])
-    }
-
-    @Test func versionAndDispatch() {
-        #expect(run(["--version"]).out == ["touchtone \(CommandLineTool.version)"])
-        #expect(run(["serve", "--port", "1"]).status == 0)
-        #expect(run(["serve"]).status == 1)
-        #expect(run(["check"], environment: ["X": "1"]).status == 0)
-    }
-
-    @Test func missingOrUnknownCommandsExit2WithOneLine() {
-        let missing = run([])
-        #expect(missing.status == 2)
-        #expect(missing.err == ["touchtone: missing command (try touchtone --help)"])
-        let unknown = run(["sevre"])
-        #expect(unknown.status == 2)
-        #expect(unknown.err == ["touchtone: unknown command 'sevre' (try touchtone --help)"])
-        #expect(unknown.out.isEmpty)
+        // Defaults come from ServeOptions(), written once.
+        #expect(help.contains("      TCP port (default 3000; 0 picks a free one)\n"))
+        #expect(help.contains("      close keep-alive connections idle this long (default 1m)\n"))
+        #expect(help.contains("      env: TOUCHTONE_ALLOW_IP (comma-separated)\n"))
     }
 }

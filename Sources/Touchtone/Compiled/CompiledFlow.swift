@@ -1,0 +1,108 @@
+import FoundationEssentials
+
+/// A flow checked and turned into a state machine over state indices; what the engine runs.
+///
+/// Built by ``RoutingTable`` compilation; you meet it in diagrams, coverage and tests.
+public final class CompiledFlow: Sendable {
+    public let name: String
+    public let version: Int
+    /// State names in the order of the state enum's `allCases`; a session's `state` indexes it.
+    public let stateNames: [String]
+    let nodes: [Node]
+    public let start: UInt16
+    public let mainMenu: UInt16?
+    let maxSilencesInARow: Int
+    let hooks: CallHooks
+    /// Where sipgate posts `dtmf`, `answer` and `hangup` of this flow's calls.
+    let callbacks: AbsoluteURL
+    /// The endings that never depend on the call, prepared once.
+    let endings: FixedEndings
+
+    init(name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
+         maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL) {
+        self.name = name
+        self.version = version
+        self.stateNames = stateNames
+        self.nodes = nodes
+        self.start = start
+        self.mainMenu = mainMenu
+        self.maxSilencesInARow = maxSilencesInARow
+        self.hooks = hooks
+        self.callbacks = callbacks
+        self.endings = FixedEndings(callbacks: callbacks)
+    }
+
+    /// The index of the state named `name`.
+    public func stateIndex(named name: String) -> UInt16? {
+        stateNames.firstIndex(of: name).map { UInt16($0) }
+    }
+
+    /// The name of state `index` (or `#index` when out of range).
+    public func stateName(_ index: UInt16) -> String {
+        Int(index) < stateNames.count ? stateNames[Int(index)] : "#\(index)"
+    }
+
+    /// Every edge of the flow, for diagrams, coverage and exploration.
+    public var edges: [FlowEdge] {
+        var result: [FlowEdge] = []
+        for (index, node) in nodes.enumerated() {
+            let from = UInt16(index)
+            for (label, target) in node.edges(from: from) {
+                result.append(FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
+            }
+        }
+        return result
+    }
+
+    /// What kind of state `index` is: `menu`, `collect`, `announce`, `decide`, `lookup` or `undefined`.
+    public func kind(of index: UInt16) -> String {
+        Int(index) < nodes.count ? nodes[Int(index)].kind : "undefined"
+    }
+}
+
+/// The final verbs that never depend on the call, each with its answer prepared.
+struct FixedEndings: Sendable {
+    let hangup, voicemail, busy, rejected: PreparedVerb
+
+    init(callbacks: AbsoluteURL) {
+        hangup = PreparedVerb(.hangup, callbacks: callbacks)
+        voicemail = PreparedVerb(.dial(.voicemail), callbacks: callbacks)
+        busy = PreparedVerb(.reject(.busy), callbacks: callbacks)
+        rejected = PreparedVerb(.reject(.rejected), callbacks: callbacks)
+    }
+
+    func reject(_ reason: RejectReason) -> PreparedVerb {
+        switch reason {
+        case .busy: busy
+        case .rejected: rejected
+        }
+    }
+}
+
+extension CompiledFlow {
+    /// Representative inputs for a call waiting in `state`: every key of a menu, a wrong
+    /// key and silence; for a collection, silence, too short, the shortest and longest valid
+    /// lengths (with the finish key) and, while confirming, `1`, `2` and silence.
+    /// Exploration and tools use them to walk a flow.
+    public func sampleInputs(for state: UInt16, confirming: Bool = false) -> [String] {
+        guard Int(state) < nodes.count else { return [] }
+        switch nodes[Int(state)] {
+        case .menu(let menu):
+            let keys = menu.keys.map(\.keys)
+            let wrong = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"].first { k in !keys.contains { $0.hasPrefix(k) } }
+            return keys + (wrong.map { [$0] } ?? []) + [""]
+        case .collect(let collect):
+            if confirming { return ["1", "2", ""] }
+            let finish = collect.finishKey.map { String(UnicodeScalar($0)) } ?? ""
+            var inputs = [""]
+            if collect.digits.lowerBound > 1 { inputs.append(String(repeating: "1", count: collect.digits.lowerBound - 1) + finish) }
+            inputs.append(String(repeating: "1", count: collect.digits.lowerBound) + finish)
+            if collect.digits.upperBound != collect.digits.lowerBound {
+                inputs.append(String(repeating: "2", count: collect.digits.upperBound) + finish)
+            }
+            return inputs
+        default:
+            return []
+        }
+    }
+}

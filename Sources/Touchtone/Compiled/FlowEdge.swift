@@ -1,0 +1,79 @@
+/// One edge of a compiled flow: from a state, on an input or branch, to a state or an action.
+public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
+    public let from: UInt16
+    /// `key 1`, `no input`, `wrong key`, `attempts exhausted`, `when closed`, `otherwise`, `timeout`, ...
+    public let label: EdgeLabel
+    /// A state name or an action (`dial 49...`, `voicemail`, `hang up`).
+    public let target: String
+    /// The state the edge enters, when it enters one.
+    public let targetState: UInt16?
+    public var description: String { "\(from) -[\(label)]-> \(target)" }
+}
+
+/// What makes a call take an edge.
+public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
+    /// A menu key.
+    case key(String)
+    /// Silence: the turn is played again.
+    case noInput
+    /// Silence for the `NoInput` limit's time: off to its target.
+    case noInputLimit
+    /// A key that leads nowhere: the turn is played again.
+    case wrongKey
+    /// Wrong keys up to the `WrongKey` limit: off to its target.
+    case wrongKeyLimit
+    /// The state's attempts are used up.
+    case attemptsExhausted
+    /// Collected digits passed their checks.
+    case valid
+    /// Collected digits were too short, too long or failed validation: asked again.
+    case invalid
+    /// Valid digits, read back for confirmation.
+    case readBack
+    /// The caller confirmed the read-back with 1.
+    case confirmed
+    /// The caller did not confirm: asked again.
+    case notConfirmed
+    /// A `When` of a `Decide` held.
+    case branch(String)
+    /// No `When` held.
+    case otherwise
+    /// An announcement ended.
+    case next
+    /// A look-up finished with a result.
+    case lookupResult(String)
+    case lookupTimeout
+    case lookupFailure
+
+    public var description: String {
+        switch self {
+        case .key(let k): "key \(k)"
+        case .noInput: "no input"
+        case .noInputLimit: "no input (limit)"
+        case .wrongKey: "wrong key"
+        case .wrongKeyLimit: "wrong key (limit)"
+        case .attemptsExhausted: "attempts exhausted"
+        case .valid: "valid input"
+        case .invalid: "invalid input"
+        case .readBack: "read back"
+        case .confirmed: "confirmed"
+        case .notConfirmed: "not confirmed"
+        case .branch(let label): "when \(label)"
+        case .otherwise: "otherwise"
+        case .next: "next"
+        case .lookupResult(let name): "result \(name)"
+        case .lookupTimeout: "deadline passed"
+        case .lookupFailure: "look-up failed"
+        }
+    }
+}
+
+/// An edge a call took: from a state, on a label.
+public struct TakenEdge: Sendable, Hashable {
+    public let from: UInt16
+    public let label: EdgeLabel
+    public init(from: UInt16, label: EdgeLabel) {
+        self.from = from
+        self.label = label
+    }
+}

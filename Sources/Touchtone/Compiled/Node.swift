@@ -1,0 +1,177 @@
+/// One state of a compiled flow: what it does, with every target resolved to an index.
+enum Node: Sendable {
+    case menu(MenuNode)
+    case collect(CollectNode)
+    case announce(AnnounceNode)
+    case decide(DecideNode)
+    case lookup(LookupNode)
+    case undefined
+
+    var kind: String {
+        switch self {
+        case .menu: "menu"
+        case .collect: "collect"
+        case .announce: "announce"
+        case .decide: "decide"
+        case .lookup: "lookup"
+        case .undefined: "undefined"
+        }
+    }
+
+    /// True for states that wait for the caller (a `Gather` goes out).
+    var waitsForCaller: Bool {
+        switch self {
+        case .menu, .collect: true
+        default: false
+        }
+    }
+
+    /// Every edge out of this state, which is state `me`; re-prompts are edges back to `me`.
+    func edges(from me: UInt16) -> [(EdgeLabel, Target)] {
+        switch self {
+        case .menu(let m):
+            var list: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
+            list += m.wait.failureEdges(from: me, wrongKey: .wrongKey)
+            // Reachable only if the handlers' own limits leave room for `maxAttempts` failures.
+            let silences = m.wait.noInput.limit.map { $0 - 1 } ?? Int(Int32.max)
+            let wrongKeys = m.wait.wrongKey.limit.map { $0 - 1 } ?? Int(Int32.max)
+            if silences + wrongKeys >= m.wait.maxAttempts { list.append((.attemptsExhausted, m.wait.exhausted)) }
+            return list
+        case .collect(let c):
+            var list: [(EdgeLabel, Target)] = []
+            if c.readBack == nil {
+                list.append((.valid, c.next))
+            } else {
+                list.append((.readBack, .go(me)))
+                list.append((.confirmed, c.next))
+                list.append((.notConfirmed, .go(me)))
+            }
+            list += c.wait.failureEdges(from: me, wrongKey: .invalid)
+            list.append((.attemptsExhausted, c.wait.exhausted))
+            return list
+        case .announce(let a):
+            return [(.next, a.next)]
+        case .decide(let d):
+            return d.branches.map { (.branch($0.condition.label), $0.target) } + [(.otherwise, d.otherwise)]
+        case .lookup(let l):
+            return l.outcomes.map { (.lookupResult($0.name), $0.target) } + [(.lookupTimeout, l.fallback), (.lookupFailure, l.fallback)]
+        case .undefined:
+            return []
+        }
+    }
+}
+
+/// What a failed turn does: a message before the re-prompt, and where the call goes after
+/// `limit` such failures in the state.
+struct Handler: Sendable {
+    let message: CompiledPrompts?
+    let limit: Int?
+    let then: Target?
+}
+
+/// What a state that waits for keys (a menu, a collection) asks sipgate for in each turn,
+/// and what happens when turns fail.
+struct KeyWait: Sendable {
+    /// One turn after another: the prompt, then the re-prompts; the last one repeats.
+    let turns: [Turn]
+    /// `Gather maxDigits`.
+    let maxDigits: Int
+    let timeoutMilliseconds: Int
+    /// Turns in all before ``exhausted``.
+    let maxAttempts: Int
+    let exhausted: Target
+    let noInput: Handler
+    /// Keys that lead nowhere (a menu) or input that is not valid (a collection).
+    let wrongKey: Handler
+
+    /// One turn: its prompts, and its `Gather` prepared when the prompts are fixed.
+    struct Turn: Sendable {
+        let prompts: CompiledPrompts
+        let prepared: PreparedVerb?
+    }
+
+    /// The turn for `attempt` (0 is the first).
+    func turn(_ attempt: Int) -> Turn { turns[min(attempt, turns.count - 1)] }
+
+    /// The edges of silences and wrong keys: another turn, or off to a handler's target.
+    func failureEdges(from me: UInt16, wrongKey again: EdgeLabel) -> [(EdgeLabel, Target)] {
+        var list: [(EdgeLabel, Target)] = [(.noInput, .go(me))]
+        if noInput.limit != nil { list.append((.noInputLimit, noInput.then ?? exhausted)) }
+        list.append((again, .go(me)))
+        if wrongKey.limit != nil { list.append((.wrongKeyLimit, wrongKey.then ?? exhausted)) }
+        return list
+    }
+}
+
+final class MenuNode: Sendable {
+    let keys: [(keys: String, target: Target)]
+    let wait: KeyWait
+
+    init(keys: [(keys: String, target: Target)], wait: KeyWait) {
+        self.keys = keys
+        self.wait = wait
+    }
+}
+
+final class CollectNode: Sendable {
+    let variable: String
+    let digits: ClosedRange<Int>
+    let finishKey: UInt8?
+    let sensitive: Bool
+    let validator: (label: String, isValid: @Sendable (String) -> Bool)?
+    /// The read-back before the digits and the question after them, when the value is confirmed.
+    let confirmation: (readBack: CompiledPrompts, ask: CompiledPrompts)?
+    let next: Target
+    let wait: KeyWait
+
+    var readBack: CompiledPrompts? { confirmation?.readBack }
+
+    init(variable: String, digits: ClosedRange<Int>, finishKey: UInt8?, sensitive: Bool,
+         validator: (label: String, isValid: @Sendable (String) -> Bool)?,
+         confirmation: (readBack: CompiledPrompts, ask: CompiledPrompts)?, next: Target, wait: KeyWait) {
+        self.variable = variable
+        self.digits = digits
+        self.finishKey = finishKey
+        self.sensitive = sensitive
+        self.validator = validator
+        self.confirmation = confirmation
+        self.next = next
+        self.wait = wait
+    }
+}
+
+final class AnnounceNode: Sendable {
+    let prompt: CompiledPrompts
+    let next: Target
+
+    init(prompt: CompiledPrompts, next: Target) {
+        self.prompt = prompt
+        self.next = next
+    }
+}
+
+final class DecideNode: Sendable {
+    let branches: [(condition: Condition, target: Target)]
+    let otherwise: Target
+
+    init(branches: [(condition: Condition, target: Target)], otherwise: Target) {
+        self.branches = branches
+        self.otherwise = otherwise
+    }
+}
+
+final class LookupNode: Sendable {
+    let deadline: Duration
+    let fallback: Target
+    /// The declared outcomes, in the order of the outcome enum.
+    let outcomes: [(name: String, target: Target)]
+    let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+
+    init(deadline: Duration, fallback: Target, outcomes: [(name: String, target: Target)],
+         work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult) {
+        self.deadline = deadline
+        self.fallback = fallback
+        self.outcomes = outcomes
+        self.work = work
+    }
+}

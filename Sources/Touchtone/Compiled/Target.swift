@@ -1,0 +1,81 @@
+/// Where a compiled edge leads.
+enum Target: Sendable {
+    case go(UInt16)
+    case dial(DialSpec)
+    case voicemail
+    case reject(RejectReason)
+    case hangup
+    case back
+    case mainMenu
+
+    func description(in flow: CompiledFlow) -> String {
+        switch self {
+        case .go(let s): flow.stateName(s)
+        case .dial(let spec): "dial " + spec.numbers.map(\.description).joined(separator: ", ")
+        case .voicemail: "voicemail"
+        case .reject(let r): "reject (\(r.rawValue))"
+        case .hangup: "hang up"
+        case .back: "back"
+        case .mainMenu: "main menu"
+        }
+    }
+
+    func stateIndex(in flow: CompiledFlow) -> UInt16? {
+        switch self {
+        case .go(let s): s
+        case .mainMenu: flow.mainMenu ?? flow.start
+        default: nil
+        }
+    }
+
+    /// True for actions that end the flow's part in the call.
+    var isFinal: Bool {
+        switch self {
+        case .dial, .voicemail, .reject, .hangup: true
+        case .go, .back, .mainMenu: false
+        }
+    }
+}
+
+/// A transfer, with its answer prepared when all its numbers are fixed. A class, so that
+/// copying a state's targets (on every key press) costs one reference, not the whole
+/// specification.
+final class DialSpec: Sendable {
+    let numbers: [Transfer.Number]
+    let callerId: Transfer.Number?
+    let anonymous: Bool?
+    /// The finished `Dial` and its answer when nothing depends on the call.
+    let prepared: PreparedVerb?
+
+    init(numbers: [Transfer.Number], callerId: Transfer.Number?, anonymous: Bool?, prepared: PreparedVerb?) {
+        self.numbers = numbers
+        self.callerId = callerId
+        self.anonymous = anonymous
+        self.prepared = prepared
+    }
+}
+
+/// A final verb that depends on nothing in the call, with the whole answer it makes when
+/// nothing is played before it, rendered once when the flow compiles (a menu's fixed turn,
+/// a transfer to fixed numbers, voicemail, reject, hang-up): the common step sends shared
+/// bytes instead of rendering. A class: a step passes it on as one reference.
+final class PreparedVerb: Sendable {
+    let verb: FinalVerb
+    /// `verb` alone in an answer whose callbacks point back at the server, rendered.
+    let alone: Response
+
+    init(_ verb: FinalVerb, callbacks: AbsoluteURL) {
+        self.verb = verb
+        alone = Response(onAnswer: callbacks, onHangup: callbacks, then: verb).prerendered()
+    }
+}
+
+extension Gather {
+    /// For values the flow compiler checked already.
+    init(checkedOnData onData: AbsoluteURL, maxDigits: Int, timeoutMilliseconds: Int, play: Play?) {
+        self.onData = onData
+        self.maxDigits = max(maxDigits, 1)
+        self.timeoutMilliseconds = max(timeoutMilliseconds, 1)
+        self.play = play
+    }
+}

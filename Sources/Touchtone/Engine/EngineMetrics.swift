@@ -1,0 +1,67 @@
+import Synchronization
+
+/// Counters an engine keeps, for `/metrics`.
+public struct EngineCounters: Sendable, Hashable {
+    public var eventsByType: [EventName: Int] = [:]
+    public var answersByVerb: [String: Int] = [:]
+    /// `dtmf`, `answer` or `hangup` for a call with no session (unknown or expired).
+    public var unknownCallEvents = 0
+    /// New calls refused because the store was full.
+    public var refusedFull = 0
+    /// New calls no route matched.
+    public var unrouted = 0
+    public var expiredSessions = 0
+    public var hookFailures = 0
+    public var lookupTimeouts = 0
+    public var lookupFailures = 0
+}
+
+/// Lock-free counters behind ``EngineCounters``.
+final class EngineMetrics: Sendable {
+    let events = CaseCounters<EventName>()
+    let verbs = CaseCounters<AnswerVerb>()
+    let unknownCall = Counter(), refusedFull = Counter(), unrouted = Counter(), expired = Counter()
+    let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter()
+
+    var snapshot: EngineCounters {
+        var c = EngineCounters()
+        c.eventsByType = events.values
+        c.answersByVerb = Dictionary(uniqueKeysWithValues: verbs.values.map { ($0.key.rawValue, $0.value) })
+        c.unknownCallEvents = unknownCall.value
+        c.refusedFull = refusedFull.value
+        c.unrouted = unrouted.value
+        c.expiredSessions = expired.value
+        c.hookFailures = hookFailures.value
+        c.lookupTimeouts = lookupTimeouts.value
+        c.lookupFailures = lookupFailures.value
+        return c
+    }
+}
+
+/// A relaxed atomic count: metrics need no ordering with anything else.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add(_ amount: Int = 1) { count.add(amount, ordering: .relaxed) }
+
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// One ``Counter`` per case of `Key`.
+final class CaseCounters<Key: CaseIterable & Hashable & Sendable>: Sendable {
+    private let keys: [Key]
+    private let counters: [Counter]
+
+    init() {
+        keys = Array(Key.allCases)
+        counters = keys.map { _ in Counter() }
+    }
+
+    func add(_ key: Key) {
+        // A handful of cases: finding one is a few compares.
+        guard let index = keys.firstIndex(of: key) else { return }
+        counters[index].add()
+    }
+
+    var values: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(keys, counters.map(\.value))) }
+}

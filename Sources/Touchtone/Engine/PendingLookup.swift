@@ -1,0 +1,45 @@
+/// A look-up a call is waiting in: run it off the event loop, and answer the push that
+/// reached it with what ``run()`` returns. It never takes longer than its deadline.
+///
+/// ```swift
+/// case .lookup(let pending, _):
+///     Task { let (response, record) = await pending.run(); send(response); log(record) }
+/// ```
+public struct PendingLookup: Sendable {
+    /// What the push that reached the look-up recorded; the answer's record continues it.
+    public let record: EventRecord
+    let request: LookupRequest
+    let compiledFlow: CompiledFlow
+    let engine: Engine
+
+    /// The call.
+    public var callId: CallID { request.context.callId }
+    /// The flow's name.
+    public var flow: String { compiledFlow.name }
+    /// The look-up state's name.
+    public var state: String { compiledFlow.stateName(request.state) }
+    /// What the look-up sees of the call.
+    public var context: CallContext { request.context }
+    public var deadline: Duration { request.node.deadline }
+    /// The names of the look-up's outcomes, in the order of its outcome enum.
+    public var outcomes: [String] { request.node.outcomes.map(\.name) }
+
+    /// Runs the look-up with its deadline and continues the call with its result or fallback.
+    public func run() async -> (Response, EventRecord) {
+        complete(with: await LookupRunner.run(request.node.work, context: request.context, deadline: request.node.deadline))
+    }
+
+    /// Continues the call as if the look-up had ended so (tests stub look-ups this way).
+    public func complete(with ending: LookupEnding) -> (Response, EventRecord) {
+        engine.completeLookup(self, with: ending)
+    }
+
+    /// The same look-up for another call in the same state (exploration clones calls).
+    public func forCall(_ other: CallID) -> PendingLookup {
+        let context = CallContext(callId: other, call: request.context.call, variables: request.context.variables, now: request.context.now)
+        var record = self.record
+        record.callId = other
+        return PendingLookup(record: record, request: LookupRequest(state: request.state, node: request.node, context: context,
+                                                                    prefix: request.prefix), compiledFlow: compiledFlow, engine: engine)
+    }
+}

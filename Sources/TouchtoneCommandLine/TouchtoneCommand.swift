@@ -1,0 +1,84 @@
+import FoundationEssentials
+import Touchtone
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `touchtone` command line: `serve`, `check`, `graph` and `call` for a routing table.
+///
+/// A package's `main.swift` is one line:
+///
+/// ```swift
+/// import TouchtoneCommandLine
+///
+/// TouchtoneCommand.main(routes: routes)
+/// ```
+public enum TouchtoneCommand {
+    /// The version `touchtone --version` prints.
+    public static let version = "0.1.0"
+
+    /// The standard commands, in the order `touchtone --help` lists them.
+    public static let subcommands: [Subcommand] = [
+        ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand,
+    ]
+
+    /// Runs the command line of this process for `routes` and exits with its status.
+    public static func main(routes: RoutingTable, subcommands: [Subcommand] = subcommands) -> Never {
+        exit(run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                 routes: routes, subcommands: subcommands))
+    }
+
+    /// Runs `touchtone` with `arguments` (without the program name) and returns the exit
+    /// status: 0 success, 1 failure, 2 bad usage.
+    ///
+    /// ```swift
+    /// let status = TouchtoneCommand.run(["check", "--audio", "Audio"], environment: [:], routes: routes)
+    /// ```
+    public static func run(
+        _ arguments: [String], environment: [String: String], routes: RoutingTable,
+        subcommands: [Subcommand] = subcommands, streams: StandardStreams = .process
+    ) -> Int32 {
+        guard let first = arguments.first else {
+            streams.printError("touchtone: missing command (try touchtone --help)")
+            return 2
+        }
+        switch first {
+        case "-h", "--help", "help":
+            streams.print(help(subcommands))
+            return 0
+        case "--version", "version":
+            streams.print("touchtone \(version)")
+            return 0
+        default:
+            guard let command = subcommands.first(where: { $0.name == first }) else {
+                streams.printError("touchtone: unknown command \(UsageError.quoted(first)) (try touchtone --help)")
+                return 2
+            }
+            return command.run(Invocation(arguments: Array(arguments.dropFirst()), environment: environment, routes: routes,
+                                          streams: streams))
+        }
+    }
+
+    /// The text of `touchtone --help` (without the last newline).
+    public static func help(_ subcommands: [Subcommand]) -> String {
+        var text = """
+        touchtone \(version): phone menus (IVR) for sipgate.io
+
+        USAGE: touchtone <command> [options]
+
+        COMMANDS:
+
+        """
+        let width = subcommands.map(\.name.count).max() ?? 0
+        for command in subcommands {
+            text += "  \(command.name)\(String(repeating: " ", count: width - command.name.count))  \(command.summary)\n"
+        }
+        text += """
+
+        OPTIONS:
+          -h, --help     show this help (touchtone <command> --help for a command)
+          --version      print the version
+        """
+        return text
+    }
+}
