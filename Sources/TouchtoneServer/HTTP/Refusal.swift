@@ -4,7 +4,9 @@
 /// The parser's errors carry one (``HTTPParseError/refusal``), the router returns one, the
 /// event loop makes the ones only it sees (``requestTimeout``, ``tooManyConnections``).
 enum Refusal: Sendable, Hashable, CaseIterable {
-    // The request could not be read: the connection closes after the answer.
+    // The request could not be read: the answer is the connection's last. A lingering close
+    // follows it (see ``Connection``), except for one connection too many, which is
+    // answered and closed before anything is read.
     /// Malformed request line, header field, chunk or framing (400).
     case badRequest
     /// The body is longer than the limit (413).
@@ -102,20 +104,6 @@ enum Refusal: Sendable, Hashable, CaseIterable {
         switch self {
         case .authMissing, .authWrong, .signatureMissing, .signatureInvalid: return true
         default: return false
-        }
-    }
-
-    /// The request's bytes could not be read to their end, so the connection cannot go on:
-    /// the answer is the last one, and the connection closes lingering (RFC 9112 9.6) so that
-    /// the client reads it instead of a reset.
-    var endsConnection: Bool {
-        switch self {
-        case .badRequest, .contentTooLarge, .expectationFailed, .headersTooLarge, .transferEncoding, .httpVersion,
-             .requestTimeout, .tooManyConnections:
-            return true
-        case .method, .notFound, .audioName, .address, .authMissing, .authWrong, .contentType, .signatureMissing,
-             .signatureInvalid, .badPush:
-            return false
         }
     }
 }
