@@ -28,12 +28,12 @@ int ctt_epoll_create(void) {
   return fd < 0 ? -errno : fd;
 }
 
-int ctt_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+int ctt_epoll_ctl(int epfd, ctt_epoll_op op, int fd, uint32_t events, uint64_t token) {
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
   ev.events = events;
   ev.data.u64 = token;
-  int real_op = op == 0 ? EPOLL_CTL_ADD : op == 1 ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+  int real_op = op == CTT_EPOLL_ADD ? EPOLL_CTL_ADD : op == CTT_EPOLL_MODIFY ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
   return epoll_ctl(epfd, real_op, fd, &ev) < 0 ? -errno : 0;
 }
 
@@ -64,7 +64,7 @@ int ctt_eventfd_drain(int fd) {
   return read(fd, &value, sizeof value) < 0 ? -errno : 0;
 }
 
-int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port) {
+int ctt_listen_tcp(const char *host, int port, int backlog, ctt_listen_mode mode) {
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -80,7 +80,7 @@ int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port) {
     if (fd < 0) { last_error = errno; continue; }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (reuse_port == 2 && port != 0) {
+    if (mode == CTT_LISTEN_FIRST_OF_GROUP && port != 0) {
       /* First listener of a server: make sure nobody listens on the port yet, since
          SO_REUSEPORT would otherwise silently share it with another process. */
       if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -93,7 +93,7 @@ int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port) {
       if (fd < 0) { last_error = errno; continue; }
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     }
-    if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (mode != CTT_LISTEN_ALONE) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
       freeaddrinfo(res);
       return fd;

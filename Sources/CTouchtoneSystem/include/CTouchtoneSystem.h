@@ -15,8 +15,14 @@ extern const uint32_t CTT_EV_HUP;
 extern const uint32_t CTT_EV_RDHUP;
 
 int ctt_epoll_create(void);
-/* op: 0 add, 1 modify, 2 delete. */
-int ctt_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+/* What ctt_epoll_ctl does with fd. */
+typedef enum __attribute__((enum_extensibility(closed))) {
+  CTT_EPOLL_ADD,
+  CTT_EPOLL_MODIFY,
+  CTT_EPOLL_REMOVE,
+} ctt_epoll_op;
+/* Adds fd with its interest (events) and token, changes them, or removes fd. */
+int ctt_epoll_ctl(int epfd, ctt_epoll_op op, int fd, uint32_t events, uint64_t token);
 /* Waits for events; fills tokens[i] and events[i]; returns the count or -errno. */
 int ctt_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms);
 
@@ -25,11 +31,20 @@ int ctt_eventfd(void);
 int ctt_eventfd_signal(int fd);
 int ctt_eventfd_drain(int fd);
 
+/* How a listener shares its port. */
+typedef enum __attribute__((enum_extensibility(closed))) {
+  /* Alone: no SO_REUSEPORT. */
+  CTT_LISTEN_ALONE,
+  /* SO_REUSEPORT, first of its server: fails with EADDRINUSE when anything is bound to
+     the port already, so that a second server cannot silently share it. */
+  CTT_LISTEN_FIRST_OF_GROUP,
+  /* SO_REUSEPORT, joining the first listener of the same server. */
+  CTT_LISTEN_JOIN_GROUP,
+} ctt_listen_mode;
 /* Binds and listens on host:port (numeric IPv4 or IPv6, or a name), non-blocking,
-   with SO_REUSEADDR and, when reuse_port is set, SO_REUSEPORT. reuse_port 2 first checks
-   that no socket is bound to the port (EADDRINUSE), so a second server cannot join it. Returns the fd or -errno
+   with SO_REUSEADDR, sharing the port as mode says. Returns the fd or -errno
    (-EAI_* values below -1000 mean the host did not resolve: -(1000 - gai_error)). */
-int ctt_listen_tcp(const char *host, int port, int backlog, int reuse_port);
+int ctt_listen_tcp(const char *host, int port, int backlog, ctt_listen_mode mode);
 /* The port a bound socket listens on, or -errno. */
 int ctt_local_port(int fd);
 

@@ -82,48 +82,9 @@ public final class FlowServer: Sendable {
         try phase.withLock { (phase) throws(ServerError) -> Int in
             guard case .idle = phase else { throw ServerError.alreadyStarted }
             let loopCount = configuration.loopCount > 0 ? configuration.loopCount : FlowServer.defaultLoopCount(cores: Int(ctt_cpu_count()))
-
-            if let path = configuration.stateFile {
-                do {
-                    let contents = try SessionFile.read(from: path)
-                    for problem in contents.problems {
-                        logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
-                    }
-                    if !contents.sessions.isEmpty {
-                        let restored = engine.restore(contents.sessions)
-                        restoredCount.store(restored, ordering: .relaxed)
-                        logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
-                                                            ("saved", String(contents.sessions.count))])
-                    }
-                    logger.flush()
-                } catch {
-                    throw ServerError.stateFile(path: path, reason: "\(error)")
-                }
-            }
-
-            // The first listener picks the port (for port 0); the others join it with SO_REUSEPORT.
-            var fds: [Int32] = []
-            var port = configuration.port
-            for i in 0..<loopCount {
-                let fd = ctt_listen_tcp(configuration.host, Int32(port), 1024, i == 0 ? 2 : 1)
-                guard fd >= 0 else {
-                    fds.forEach { ctt_close($0) }
-                    throw ServerError.listen(host: configuration.host, port: port, SystemError("listen", code: -fd))
-                }
-                fds.append(fd)
-                if port == 0 { port = Int(ctt_local_port(fd)) }
-            }
-            // The router's metrics read the core, and the core holds the router: a weak link, or
-            // the two (and the engine with them) would keep each other alive after the server stops.
-            let coreBox = WeakCore()
-            let router = RequestRouter(engine: engine, audio: audio, configuration: configuration) { [engine] in
-                guard let core = coreBox.core else { return "" }
-                return PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
-                                             liveSessions: engine.store.count,
-                                             openConnections: core.openConnections.load(ordering: .relaxed))
-            }
-            let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount)
-            coreBox.set(core)
+            try restoreSessions()
+            let (fds, port) = try bindListeners(count: loopCount)
+            let core = makeCore(loopCount: loopCount)
             var loops: [EventLoop] = []
             do throws(SystemError) {
                 for (i, fd) in fds.enumerated() { loops.append(try EventLoop(index: i, core: core, listenFD: fd)) }
@@ -131,47 +92,105 @@ public final class FlowServer: Sendable {
                 fds.dropFirst(loops.count).forEach { ctt_close($0) }
                 throw ServerError.system(error)
             }
-            // Threads wait at a gate until all of them exist, so that a failure to create one
-            // leaves nothing running.
-            loopsLeft.store(loopCount, ordering: .relaxed)
-            let gate = DispatchSemaphore(value: 0)
-            let proceed = Atomic<Bool>(false)
-            var created = 0
-            do throws(SystemError) {
-                for loop in loops {
-                    try Thread.start { [self] in
-                        gate.wait()
-                        guard proceed.load(ordering: .acquiring) else {
-                            loop.discard()
-                            return
-                        }
-                        loop.run()
-                        if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                            finish()
-                        }
-                    }
-                    created += 1
-                }
-            } catch {
-                for _ in 0..<created { gate.signal() }
-                for loop in loops.dropFirst(created) { loop.discard() }
-                throw ServerError.system(error)
-            }
-            stopped.enter()
-            proceed.store(true, ordering: .releasing)
-            for _ in 0..<created { gate.signal() }
+            try startThreads(loops)
             phase = .running(Running(loops: loops, core: core, port: port))
-            // The sessions now live in this process: the file is moved aside so that a crash
-            // (kill -9, no save) cannot bring back calls that ended since.
-            if let path = configuration.stateFile, restoredCount.load(ordering: .relaxed) > 0 {
-                if rename(path, path + ".restored") != 0 {
-                    logger.notice("state file not moved aside after restoring", [("file", path)])
-                }
-            }
+            moveStateFileAside()
             if stopAsked.load(ordering: .relaxed) {
                 for loop in loops { loop.requestStop() }
             }
             return port
+        }
+    }
+
+    /// Loads the sessions of the state file, if one is configured and present.
+    private func restoreSessions() throws(ServerError) {
+        guard let path = configuration.stateFile else { return }
+        do {
+            let contents = try SessionFile.read(from: path)
+            for problem in contents.problems {
+                logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
+            }
+            if !contents.sessions.isEmpty {
+                let restored = engine.restore(contents.sessions)
+                restoredCount.store(restored, ordering: .relaxed)
+                logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
+                                                    ("saved", String(contents.sessions.count))])
+            }
+            logger.flush()
+        } catch {
+            throw ServerError.stateFile(path: path, reason: "\(error)")
+        }
+    }
+
+    /// One listener per loop: the first picks the port (for port 0); the others join it with SO_REUSEPORT.
+    private func bindListeners(count: Int) throws(ServerError) -> (fds: [Int32], port: Int) {
+        var fds: [Int32] = []
+        var port = configuration.port
+        for i in 0..<count {
+            do throws(SystemError) {
+                let fd = try Listener.open(host: configuration.host, port: port, backlog: 1024, mode: i == 0 ? .firstOfGroup : .joinGroup)
+                fds.append(fd)
+                if port == 0 { port = Listener.port(of: fd) }
+            } catch {
+                fds.forEach { ctt_close($0) }
+                throw ServerError.listen(host: configuration.host, port: port, error)
+            }
+        }
+        return (fds, port)
+    }
+
+    /// The state the loops share, with the router whose `/metrics` reads it.
+    private func makeCore(loopCount: Int) -> ServerCore {
+        let coreBox = WeakCore()
+        let router = RequestRouter(engine: engine, audio: audio, configuration: configuration) { [engine] in
+            guard let core = coreBox.core else { return "" }
+            return PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
+                                         liveSessions: engine.store.count,
+                                         openConnections: core.openConnections.load(ordering: .relaxed))
+        }
+        let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount)
+        coreBox.set(core)
+        return core
+    }
+
+    /// One thread per loop. They wait at a gate until all of them exist, so that a failure to
+    /// create one leaves nothing running.
+    private func startThreads(_ loops: [EventLoop]) throws(ServerError) {
+        loopsLeft.store(loops.count, ordering: .relaxed)
+        let gate = DispatchSemaphore(value: 0)
+        let proceed = Atomic<Bool>(false)
+        var created = 0
+        do throws(SystemError) {
+            for loop in loops {
+                try Thread.start { [self] in
+                    gate.wait()
+                    guard proceed.load(ordering: .acquiring) else {
+                        loop.discard()
+                        return
+                    }
+                    loop.run()
+                    if loopsLeft.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                        finish()
+                    }
+                }
+                created += 1
+            }
+        } catch {
+            for _ in 0..<created { gate.signal() }
+            for loop in loops.dropFirst(created) { loop.discard() }
+            throw ServerError.system(error)
+        }
+        stopped.enter()
+        proceed.store(true, ordering: .releasing)
+        for _ in 0..<created { gate.signal() }
+    }
+
+    /// The sessions now live in this process: the state file is moved aside so that a crash
+    /// (kill -9, no save) cannot bring back calls that ended since.
+    private func moveStateFileAside() {
+        guard let path = configuration.stateFile, restoredCount.load(ordering: .relaxed) > 0 else { return }
+        if rename(path, path + ".restored") != 0 {
+            logger.notice("state file not moved aside after restoring", [("file", path)])
         }
     }
 
@@ -213,10 +232,9 @@ public final class FlowServer: Sendable {
 
     /// A port that is free on `host` right now (for `--port 0` when the public URL must name it).
     public static func freePort(host: String) throws(SystemError) -> Int {
-        let fd = ctt_listen_tcp(host, 0, 1, 0)
-        guard fd >= 0 else { throw SystemError("listen", code: -fd) }
+        let fd = try Listener.open(host: host, port: 0, backlog: 1, mode: .alone)
         defer { ctt_close(fd) }
-        return Int(ctt_local_port(fd))
+        return Listener.port(of: fd)
     }
 
     /// A snapshot of `/metrics`.
@@ -262,37 +280,4 @@ public enum ServerError: Error, Sendable, CustomStringConvertible {
         case .stateFile(let path, let reason): return "cannot read state file \(path): \(reason)"
         }
     }
-}
-
-/// Plain threads for the event loops: blocking work never runs on Swift's concurrency pool.
-enum Thread {
-    private final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-        guard rc == 0 else {
-            Unmanaged<Box>.fromOpaque(box).release()
-            throw SystemError("pthread_create", code: rc)
-        }
-        pthread_detach(thread)
-    }
-}
-
-/// A weak reference to the server's core, set once before the loops start.
-private final class WeakCore: Sendable {
-    private let lock = Lock<Void>(())
-    nonisolated(unsafe) private weak var stored: ServerCore?
-
-    var core: ServerCore? { lock.withLock { _ in stored } }
-
-    func set(_ core: ServerCore) { lock.withLock { _ in stored = core } }
 }

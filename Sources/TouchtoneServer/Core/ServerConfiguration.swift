@@ -16,6 +16,15 @@ public struct ServerLimits: Sendable, Hashable {
     public var idleTimeout: Duration = .seconds(60)
     /// Time a stopping server gives requests in flight before closing their connections.
     public var shutdownGrace: Duration = .seconds(10)
+    /// After an answer that ends a connection because its request could not be read (400,
+    /// 408, 413, 417, 431, 501, 505), the server shuts its sending side and reads and drops
+    /// what the client still sends (RFC 9112 9.6, nginx's lingering close), so that the
+    /// client reads the answer instead of a reset. This bounds that in all: nginx's `lingering_time`.
+    public var lingerTime: Duration = .seconds(5)
+    /// ... and this bounds the wait for the client's next bytes: nginx's `lingering_timeout`.
+    public var lingerTimeout: Duration = .seconds(1)
+    /// ... and this bounds the bytes read and dropped (beyond: closed at once).
+    public var lingerBytes: Int = 4 * 1024 * 1024
 
     /// The defaults above.
     public init() {}

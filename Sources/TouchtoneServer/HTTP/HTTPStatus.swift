@@ -22,6 +22,7 @@ struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     static let lengthRequired = HTTPStatus(411, "Length Required")
     static let contentTooLarge = HTTPStatus(413, "Content Too Large")
     static let unsupportedMediaType = HTTPStatus(415, "Unsupported Media Type")
+    static let expectationFailed = HTTPStatus(417, "Expectation Failed")
     static let headersTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
     static let internalServerError = HTTPStatus(500, "Internal Server Error")
     static let notImplemented = HTTPStatus(501, "Not Implemented")

@@ -41,13 +41,7 @@ public final class EventLogger: Sendable {
     /// Written field by field straight into the pending lines (one per push: a log line must
     /// not cost more than the push), in the same format as ``notice(_:_:)``.
     public func event(_ record: EventRecord, microseconds: Int, status: Int = 200) {
-        guard format != .off else { return }
-        let now = TimeText.now()
-        pending.withLock { pending in
-            let time = pending.time(now)
-            var line = LineWriter(format: format, out: pending.bytes)
-            pending.bytes = []  // `line` owns the buffer while it writes (no copy)
-            line.start(time: time, milliseconds: Int(now.nanoseconds / 1_000_000), kind: "push")
+        write(kind: "push") { line in
             if let callId = record.callId { line.field("callId", callId: callId) }
             if let event = record.event { line.field("event", event.rawValue) }
             if let flow = record.flow { line.field("flow", flow) }
@@ -59,8 +53,6 @@ public final class EventLogger: Sendable {
             if let note = record.note { line.field("note", note) }
             if status != 200 { line.field("status", number: status) }
             line.field("us", number: microseconds)
-            line.end()
-            pending.bytes = line.out
         }
     }
 
@@ -85,42 +77,31 @@ public final class EventLogger: Sendable {
         case number(Int)
     }
 
-    func line(kind: String, _ fields: [(String, LogValue)]) {
-        let now = TimeText.now()
-        let time = TimeText.iso8601(now.seconds, nanoseconds: now.nanoseconds)
-        var out = [UInt8]()
-        out.reserveCapacity(160)
-        switch format {
-        case .off:
-            return
-        case .text:
-            out.appendUTF8(time)
-            out.append(UInt8(ascii: " "))
-            out.appendUTF8(kind)
+    /// Writes one line of `kind` with `fields`, in order, with the same writer as ``event(_:microseconds:status:)``.
+    func line(kind: StaticString, _ fields: [(String, LogValue)]) {
+        write(kind: kind) { line in
             for (key, value) in fields {
-                out.append(UInt8(ascii: " "))
-                out.appendUTF8(key)
-                out.append(UInt8(ascii: "="))
                 switch value {
-                case .number(let n): out.appendDecimal(n)
-                case .string(let s): Self.appendText(s, into: &out)
+                case .string(let text): line.field(key, text)
+                case .number(let number): line.field(key, number: number)
                 }
             }
-        case .json:
-            out.append(contentsOf: "{\"time\":\"\(time)\",\"kind\":\"\(kind)\"".utf8)
-            for (key, value) in fields {
-                out.append(UInt8(ascii: ","))
-                out.appendJSONString(key)
-                out.append(UInt8(ascii: ":"))
-                switch value {
-                case .number(let n): out.appendDecimal(n)
-                case .string(let s): out.appendJSONString(s)
-                }
-            }
-            out.append(UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "\n"))
-        pending.withLock { $0.bytes.append(contentsOf: out) }
+    }
+
+    /// Appends one line to the pending lines: time and kind, then what `fields` writes.
+    private func write(kind: StaticString, _ fields: (inout LineWriter) -> Void) {
+        guard format != .off else { return }
+        let now = TimeText.now()
+        pending.withLock { pending in
+            let time = pending.time(now)
+            var line = LineWriter(format: format, out: pending.bytes)
+            pending.bytes = []  // `line` owns the buffer while it writes (no copy)
+            line.start(time: time, milliseconds: Int(now.nanoseconds / 1_000_000), kind: kind)
+            fields(&line)
+            line.end()
+            pending.bytes = line.out
+        }
     }
 
     /// Plain when safe, quoted otherwise; control characters never reach the terminal.
@@ -160,7 +141,7 @@ extension EventLogger.Pending {
 
 extension EventLogger {
     /// One log line written straight into a byte buffer, in the logger's text or JSON
-    /// format: the same bytes ``EventLogger/line(kind:_:)`` writes from a list of fields.
+    /// format: the one writer of every line (pushes field by field, server notices from a list).
     struct LineWriter {
         let format: LogFormat
         var out: [UInt8]
@@ -192,27 +173,47 @@ extension EventLogger {
             out.append(UInt8(ascii: "Z"))
         }
 
-        private mutating func key(_ key: StaticString) {
+        /// ` key=` or `,"key":`; our keys are plain names that need no escaping.
+        private mutating func key(_ write: (inout [UInt8]) -> Void) {
             switch format {
             case .text:
                 out.append(UInt8(ascii: " "))
-                out.appendLiteral(key)
+                write(&out)
                 out.append(UInt8(ascii: "="))
             case .json:
                 out.appendLiteral(",\"")
-                out.appendLiteral(key)  // our keys need no escaping
+                write(&out)
                 out.appendLiteral("\":")
             case .off:
                 break
             }
         }
 
+        private mutating func key(_ name: StaticString) { key { $0.appendLiteral(name) } }
+
+        private mutating func key(_ name: String) { key { $0.appendUTF8(name) } }
+
         mutating func field(_ name: StaticString, _ value: String) {
             key(name)
+            text(value)
+        }
+
+        mutating func field(_ name: String, _ value: String) {
+            key(name)
+            text(value)
+        }
+
+        mutating func field(_ name: String, number: Int) {
+            key(name)
+            out.appendDecimal(number)
+        }
+
+        /// Plain or quoted in text, a JSON string in JSON.
+        private mutating func text(_ text: String) {
             if format == .text {
-                EventLogger.appendText(value, into: &out)
+                EventLogger.appendText(text, into: &out)
             } else {
-                out.appendJSONString(value)
+                out.appendJSONString(text)
             }
         }
 

@@ -6,12 +6,27 @@ struct ServerStats: Sendable {
     static let latencyBucketsMicroseconds: [Int] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 250_000, 1_000_000, 10_000_000]
 
     var requests = 0
-    var refusedByReason: [String: Int] = [:]
+    var refusedByReason: [Refusal: Int] = [:]
     var authFailures = 0
     var latencyCounts = [Int](repeating: 0, count: ServerStats.latencyBucketsMicroseconds.count + 1)
     var latencySumMicroseconds = 0
     var latencyCount = 0
     var acceptedConnections = 0
+
+    /// Counts one answer: every answer is a request answered; a push's time goes into the
+    /// histogram, a refusal under its reason.
+    mutating func count(_ answer: Answer, microseconds: Int) {
+        requests += 1
+        switch answer.kind {
+        case .push:
+            observeLatency(microseconds: microseconds)
+        case .refused(let refusal, _):
+            refusedByReason[refusal, default: 0] += 1
+            if refusal.isAuthFailure { authFailures += 1 }
+        case .served:
+            break
+        }
+    }
 
     mutating func observeLatency(microseconds: Int) {
         var i = 0
@@ -75,7 +90,8 @@ enum PrometheusText {
             out += "touchtone_answers_total{verb=\"\(label(verb))\"} \(count)\n"
         }
         family("touchtone_refused_total", "counter", "Requests refused, by reason.")
-        var refused = stats.refusedByReason
+        var refused: [String: Int] = [:]
+        for (refusal, count) in stats.refusedByReason { refused[refusal.label] = count }
         // Calls the engine turned away (answered 200, but not served by a flow).
         if engine.refusedFull > 0 { refused["store_full", default: 0] += engine.refusedFull }
         if engine.unrouted > 0 { refused["unrouted", default: 0] += engine.unrouted }

@@ -5,10 +5,11 @@ import Touchtone
 /// Runs on the event loop thread that read the request; everything here is synchronous
 /// and never blocks (audio is served from memory).
 final class RequestRouter: Sendable {
+    /// What to do with a request.
     enum Outcome {
-        /// Send this response. `record` is set for pushes, `refusal` names why a request was refused.
-        case respond(HTTPResponse, record: EventRecord?, refusal: String?, authFailure: Bool)
-        /// Run the engine's async step off the loop, then answer.
+        /// Send this answer.
+        case answer(Answer)
+        /// Run the engine's async step off the loop, then answer with ``complete(_:record:)``.
         case lookup(PendingLookup, EventRecord)
     }
 
@@ -42,80 +43,92 @@ final class RequestRouter: Sendable {
         self.metrics = metrics
     }
 
+    /// The answer to `request` from `peer`, or the look-up that will make it.
     func route(_ request: HTTPRequest, peer: IPAddress) -> Outcome {
         let path = request.path
         if webhookPaths.contains(path) {
             guard request.method == "POST" else {
-                return refuse(.text(.methodNotAllowed, "pushes are POSTed here", headers: [("Allow", "POST")]), "method")
+                return refuse(.method, "pushes are POSTed here", headers: [("Allow", "POST")])
             }
             return push(request, peer: peer)
         }
         if path == "/healthz" {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+                return refuse(.method, "use GET", headers: [("Allow", "GET, HEAD")])
             }
             var response = HTTPResponse.text(.ok, "ok")
             response.omitBody = request.method == "HEAD"
-            return .respond(response, record: nil, refusal: nil, authFailure: false)
+            return .answer(.served(response))
         }
         if path == "/metrics" {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+                return refuse(.method, "use GET", headers: [("Allow", "GET, HEAD")])
             }
             if let refused = checkAccess(request, peer: peer) { return refused }
             let response = HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
                                         body: Array(metrics().utf8), omitBody: request.method == "HEAD")
-            return .respond(response, record: nil, refusal: nil, authFailure: false)
+            return .answer(.served(response))
         }
         for prefix in audioPrefixes where path.hasPrefix(prefix) {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return refuse(.text(.methodNotAllowed, "use GET", headers: [("Allow", "GET, HEAD")]), "method")
+                return refuse(.method, "use GET", headers: [("Allow", "GET, HEAD")])
             }
             return serveAudio(name: String(path.dropFirst(prefix.count)), request: request)
         }
-        return refuse(.text(.notFound, "no such resource"), "not_found")
+        return refuse(.notFound, "no such resource")
     }
 
-    private func refuse(_ response: HTTPResponse, _ reason: String, authFailure: Bool = false) -> Outcome {
-        .respond(response, record: nil, refusal: reason, authFailure: authFailure)
+    /// The answer to a push whose look-up ended: made here like every other answer.
+    func complete(_ response: Response, record: EventRecord) -> Answer {
+        Answer(response: Self.xml(response), kind: .push(record))
+    }
+
+    /// The answer to a request the loop refuses before routing it (unreadable, too slow, one
+    /// connection too many).
+    func refuse(_ refusal: Refusal, _ detail: String) -> Answer {
+        .refusal(refusal, detail)
+    }
+
+    private func refuse(_ refusal: Refusal, _ detail: String, headers: [(name: String, value: String)] = []) -> Outcome {
+        .answer(.refusal(refusal, detail, headers: headers))
     }
 
     /// Source address and Basic credentials; `nil` when the request may pass.
     private func checkAccess(_ request: HTTPRequest, peer: IPAddress) -> Outcome? {
         let client = access.clientAddress(peer: peer, headers: request.headers)
         guard access.isAllowed(client) else {
-            return refuse(.text(.forbidden, "source address \(client) is not allowed"), "address")
+            return refuse(.address, "source address \(client) is not allowed")
         }
         switch access.checkBasic(request.headers) {
         case .ok:
             return nil
         case .missing:
-            return refuse(.text(.unauthorized, "credentials required", headers: [AccessControl.challengeHeader]), "auth_missing", authFailure: true)
+            return refuse(.authMissing, "credentials required", headers: [AccessControl.challengeHeader])
         case .wrong:
-            return refuse(.text(.unauthorized, "wrong credentials", headers: [AccessControl.challengeHeader]), "auth_wrong", authFailure: true)
+            return refuse(.authWrong, "wrong credentials", headers: [AccessControl.challengeHeader])
         }
     }
 
     private func push(_ request: HTTPRequest, peer: IPAddress) -> Outcome {
         if let refused = checkAccess(request, peer: peer) { return refused }
         guard Self.isFormContentType(request.headers["content-type"]) else {
-            return refuse(.text(.unsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded"), "content_type")
+            return refuse(.contentType, "Content-Type must be application/x-www-form-urlencoded")
         }
         switch access.checkSignature(request) {
         case .ok:
             break
         case .missing:
-            return refuse(.text(.forbidden, "X-Sipgate-Signature missing"), "signature_missing", authFailure: true)
+            return refuse(.signatureMissing, "X-Sipgate-Signature missing")
         case .invalid:
-            return refuse(.text(.forbidden, "X-Sipgate-Signature does not match the body"), "signature_invalid", authFailure: true)
+            return refuse(.signatureInvalid, "X-Sipgate-Signature does not match the body")
         }
         switch engine.handle(body: request.body) {
         case .answer(let response, let record):
-            return .respond(Self.xml(response), record: record, refusal: nil, authFailure: false)
+            return .answer(complete(response, record: record))
         case .lookup(let pending, let record):
             return .lookup(pending, record)
         case .refused(let error):
-            return refuse(.text(.badRequest, "bad push: \(error.description)"), "bad_push")
+            return refuse(.badPush, "bad push: \(error.description)")
         }
     }
 
@@ -148,24 +161,23 @@ final class RequestRouter: Sendable {
         if name.hasPrefix(ComposedPrompt.folder + "/") {
             let composedName = String(name.dropFirst(ComposedPrompt.folder.count + 1))
             guard ComposedPrompt.prompts(inFileName: composedName) != nil else {
-                return refuse(.text(.notFound, "no such prompt"), "audio_name")
+                return refuse(.audioName, "no such prompt")
             }
             file = composed.file(named: composedName)
         } else {
             guard AudioLibrary.isServableName(name) else {
-                return refuse(.text(.notFound, "no such prompt"), "audio_name")
+                return refuse(.audioName, "no such prompt")
             }
             file = audio.file(named: name)
         }
         guard let file else {
-            return refuse(.text(.notFound, "no such prompt"), "not_found")
+            return refuse(.notFound, "no such prompt")
         }
         let headers: [(name: String, value: String)] = [("Content-Type", "audio/wav"), ("ETag", file.etag), ("Cache-Control", "public, max-age=300")]
         if let condition = request.headers["if-none-match"], Self.matches(condition, etag: file.etag) {
-            return .respond(HTTPResponse(status: .notModified, headers: Array(headers.dropFirst())), record: nil, refusal: nil, authFailure: false)
+            return .answer(.served(HTTPResponse(status: .notModified, headers: Array(headers.dropFirst()))))
         }
-        return .respond(HTTPResponse(status: .ok, headers: headers, body: file.bytes, omitBody: request.method == "HEAD"),
-                        record: nil, refusal: nil, authFailure: false)
+        return .answer(.served(HTTPResponse(status: .ok, headers: headers, body: file.bytes, omitBody: request.method == "HEAD")))
     }
 
     static func matches(_ condition: String, etag: String) -> Bool {

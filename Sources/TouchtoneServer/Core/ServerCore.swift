@@ -1,0 +1,50 @@
+import Synchronization
+import Touchtone
+
+/// What the loops share: read-only settings, the router, the log and thread-safe counters.
+final class ServerCore: Sendable {
+    let configuration: ServerConfiguration
+    let engine: Engine
+    let router: RequestRouter
+    let logger: EventLogger
+    /// Open client connections over all loops (for the connection limit and `/metrics`).
+    let openConnections = Atomic<Int>(0)
+    /// One set of counters per loop, each behind its own (uncontended) lock.
+    let loopStats: [LoopStats]
+
+    init(configuration: ServerConfiguration, engine: Engine, router: RequestRouter, logger: EventLogger, loopCount: Int) {
+        self.configuration = configuration
+        self.engine = engine
+        self.router = router
+        self.logger = logger
+        self.loopStats = (0..<loopCount).map { _ in LoopStats() }
+    }
+
+    /// The counters of all loops added up.
+    func totalStats() -> ServerStats {
+        var total = ServerStats()
+        for stats in loopStats { total.merge(stats.state.withLock { $0 }) }
+        return total
+    }
+
+    /// Counts and logs one answer of loop `loop`: every answer the server makes passes here
+    /// once, so the counters and the log cannot disagree.
+    /// - Parameters:
+    ///   - path: the request's path, when a request was read.
+    ///   - microseconds: from the complete request to its answer (pushes only).
+    func account(_ answer: Answer, loop: Int, path: String?, peer: IPAddress?, microseconds: Int) {
+        loopStats[loop].state.withLock { $0.count(answer, microseconds: microseconds) }
+        switch answer.kind {
+        case .push(let record):
+            logger.event(record, microseconds: microseconds)
+        case .refused(let refusal, let detail):
+            guard refusal.isLogged else { return }
+            var fields = [("status", String(refusal.status.code)), ("reason", refusal.label), ("detail", detail)]
+            if let path { fields.append(("path", String(path.prefix(100)))) }
+            if let peer { fields.append(("peer", peer.description)) }
+            logger.notice("request refused", fields)
+        case .served:
+            break
+        }
+    }
+}
