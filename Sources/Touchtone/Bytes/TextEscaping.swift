@@ -1,26 +1,18 @@
 extension Array where Element == UInt8 {
     /// Appends `text` for XML text or a quoted attribute value: `& < > " '` become their
-    /// entities, and the runs between them are copied in one piece each.
+    /// entities.
     @inlinable
     package mutating func appendXMLEscaped(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var runStart = 0
-            for i in 0..<bytes.count {
-                let entity: StaticString
-                switch bytes[i] {
-                case UInt8(ascii: "&"): entity = "&amp;"
-                case UInt8(ascii: "<"): entity = "&lt;"
-                case UInt8(ascii: ">"): entity = "&gt;"
-                case UInt8(ascii: "\""): entity = "&quot;"
-                case UInt8(ascii: "'"): entity = "&apos;"
-                default: continue
-                }
-                append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                appendLiteral(entity)
-                runStart = i + 1
+        appendEscaping(text) { byte, out in
+            switch byte {
+            case UInt8(ascii: "&"): out.appendLiteral("&amp;")
+            case UInt8(ascii: "<"): out.appendLiteral("&lt;")
+            case UInt8(ascii: ">"): out.appendLiteral("&gt;")
+            case UInt8(ascii: "\""): out.appendLiteral("&quot;")
+            case UInt8(ascii: "'"): out.appendLiteral("&apos;")
+            default: return false
             }
-            append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            return true
         }
     }
 
@@ -37,26 +29,38 @@ extension Array where Element == UInt8 {
     /// (ESC among them, so no terminal sequence reaches a log) as `\u00XX`; `/` as it is.
     @inlinable
     package mutating func appendJSONEscaped(_ text: String) {
+        appendEscaping(text) { byte, out in
+            switch byte {
+            case UInt8(ascii: "\""): out.appendLiteral("\\\"")
+            case UInt8(ascii: "\\"): out.appendLiteral("\\\\")
+            case UInt8(ascii: "\n"): out.appendLiteral("\\n")
+            case UInt8(ascii: "\r"): out.appendLiteral("\\r")
+            case UInt8(ascii: "\t"): out.appendLiteral("\\t")
+            case 0x08: out.appendLiteral("\\b")
+            case 0x0C: out.appendLiteral("\\f")
+            case 0..<0x20:
+                out.appendLiteral("\\u00")
+                out.appendHex(byte)
+            default: return false
+            }
+            return true
+        }
+    }
+
+    /// Appends `text`, each byte that `escape` writes an escape for (returning true)
+    /// replaced by it, the runs between them copied in one piece each.
+    @inlinable
+    package mutating func appendEscaping(_ text: String, _ escape: (UInt8, inout [UInt8]) -> Bool) {
         var text = text
         text.withUTF8 { bytes in
             var runStart = 0
+            var escaped: [UInt8] = []  // allocated at the first escape only, then reused
             for i in 0..<bytes.count {
-                let byte = bytes[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                escaped.removeAll(keepingCapacity: true)
+                guard escape(bytes[i], &escaped) else { continue }
                 append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                append(contentsOf: escaped)
                 runStart = i + 1
-                switch byte {
-                case UInt8(ascii: "\""): appendLiteral("\\\"")
-                case UInt8(ascii: "\\"): appendLiteral("\\\\")
-                case UInt8(ascii: "\n"): appendLiteral("\\n")
-                case UInt8(ascii: "\r"): appendLiteral("\\r")
-                case UInt8(ascii: "\t"): appendLiteral("\\t")
-                case 0x08: appendLiteral("\\b")
-                case 0x0C: appendLiteral("\\f")
-                default:
-                    appendLiteral("\\u00")
-                    appendHex(byte)
-                }
             }
             append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }

@@ -136,36 +136,32 @@ public enum FlowDiagram {
     /// character its parser or the rendered HTML would read as syntax (quotes, `|` ending an
     /// edge label, `<br>` and other tags, `\n`, backticks of Markdown strings, `#` itself).
     static func mermaidEscaped(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
+        text.replacingScalars { scalar in
             switch scalar {
-            case "#": result += "#35;"
-            case "\"": result += "#quot;"
-            case "<": result += "#lt;"
-            case ">": result += "#gt;"
-            case "&": result += "#amp;"
-            case "|": result += "#124;"
-            case "`": result += "#96;"
-            case "\\": result += "#92;"  // Mermaid reads a literal `\n` as a line break
-            default:
-                result.unicodeScalars.append(isControl(scalar) ? " " : scalar)
+            case "#": "#35;"
+            case "\"": "#quot;"
+            case "<": "#lt;"
+            case ">": "#gt;"
+            case "&": "#amp;"
+            case "|": "#124;"
+            case "`": "#96;"
+            case "\\": "#92;"  // Mermaid reads a literal `\n` as a line break
+            default: isControl(scalar) ? " " : nil
             }
         }
-        return result
     }
 
     /// `text` as a DOT quoted string: `"` and `\` escaped (a backslash would start DOT's
     /// label escapes such as `\n`), control characters as spaces.
     static func dotQuoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
+        let escaped = text.replacingScalars { scalar in
             switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            default: result.unicodeScalars.append(isControl(scalar) ? " " : scalar)
+            case "\"": "\\\""
+            case "\\": "\\\\"
+            default: isControl(scalar) ? " " : nil
             }
         }
-        return result + "\""
+        return "\"" + escaped + "\""
     }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
