@@ -274,29 +274,11 @@ struct PushDecoder {
             let user = try optional(user, .user)
             let userId = try optional(userId, .userId)
             let fullUserId = try optional(fullUserId, .fullUserId)
-            let from = try optional(from, .from)
-            let to = try optional(to, .to)
-            let direction = try optionalDirection(direction)
-            let answeringNumber = try link(answeringNumber, .answeringNumber)
-            let diversion = try link(diversion, .diversion)
-            let origCallId = try link(origCallId, .origCallId)
-            let xcid = try link(xcid, .xcid)
             return .answer(AnswerEvent(
-                callId: callId, user: user, userId: userId, fullUserId: fullUserId, from: from, to: to,
-                direction: direction, answeringNumber: answeringNumber, diversion: diversion,
-                origCallId: origCallId, xcid: xcid))
+                callId: callId, user: user, userId: userId, fullUserId: fullUserId, details: try callDetails()))
         case .hangup:
             let cause = try hangupCause(required(cause, .cause))
-            let from = try optional(from, .from)
-            let to = try optional(to, .to)
-            let direction = try optionalDirection(direction)
-            let answeringNumber = try link(answeringNumber, .answeringNumber)
-            let diversion = try link(diversion, .diversion)
-            let origCallId = try link(origCallId, .origCallId)
-            let xcid = try link(xcid, .xcid)
-            return .hangup(HangupEvent(
-                callId: callId, cause: cause, from: from, to: to, direction: direction,
-                answeringNumber: answeringNumber, diversion: diversion, origCallId: origCallId, xcid: xcid))
+            return .hangup(HangupEvent(callId: callId, cause: cause, details: try callDetails()))
         case .dtmf:
             let keys: String
             if let dtmf { keys = try digits(dtmf) } else { keys = "" }
@@ -304,6 +286,16 @@ struct PushDecoder {
             let xcid = try link(xcid, .xcid)
             return .dtmf(DTMFEvent(callId: callId, digits: keys, origCallId: origCallId, xcid: xcid))
         }
+    }
+
+    /// The fields `answer` and `hangup` share, checked in declaration order (arguments
+    /// are evaluated in order).
+    @inline(__always)
+    private func callDetails() throws(PushDecodingError) -> CallDetails {
+        CallDetails(
+            from: try optional(from, .from), to: try optional(to, .to), direction: try optionalDirection(direction),
+            answeringNumber: try link(answeringNumber, .answeringNumber), diversion: try link(diversion, .diversion),
+            origCallId: try link(origCallId, .origCallId), xcid: try link(xcid, .xcid))
     }
 
     // MARK: Keys
