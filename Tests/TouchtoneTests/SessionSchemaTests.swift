@@ -145,7 +145,7 @@ private func line(_ session: Session) throws -> [UInt8] {
         #expect(Mirror(reflecting: session.call).children.map(\.label) == keys(of: CallData.self))
         let trail = Mirror(reflecting: session).descendant("trail", "states") as? [UInt16]
         #expect(trail == [0, 2, 5], "the trail shows its states, not its packed word")
-        #expect(Mirror(reflecting: session).descendant("call", "users") as? [String] == ["Alice", "Bob"])
+        #expect(String(describing: session.call).contains(#"users: ["Alice", "Bob"]"#), "the users show as a list")
     }
 
     @Test func absentOptionalFieldIsLeftOutAndReadsAsNil() throws {

@@ -94,7 +94,7 @@ public struct CallData: Sendable, Hashable, Codable {
     private var storedUsers: StoredUsers
     public var direction: Direction
 
-    private enum StoredUsers: Sendable, Hashable {
+    fileprivate enum StoredUsers: Sendable, Hashable {
         case none
         case one(String)
         case many([String])
@@ -287,7 +287,7 @@ extension CallData: FieldDescribed, CustomReflectable {
         try visitor.optionalField("diversion", \.diversion)
         try visitor.field("from", \.from)
         try visitor.field("to", \.to)
-        try visitor.field("users", \.users)
+        try visitor.field("users", \.storedUsers)
     }
 
     /// Decodes the fields `describeFields(to:)` lists.
@@ -298,6 +298,27 @@ extension CallData: FieldDescribed, CustomReflectable {
 
     /// Printed and dumped with its users as a list, not as stored.
     public var customMirror: Mirror { fieldMirror }
+}
+
+/// Saved, printed and dumped as the list of users; written without making that list.
+extension CallData.StoredUsers: FieldValue, CustomReflectable, CustomDebugStringConvertible {
+    init(from decoder: any Decoder) throws { self.init(try [String](from: decoder)) }
+
+    func encode(to encoder: any Encoder) throws { try users.encode(to: encoder) }
+
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) {
+        switch self {
+        case .none: try line.array(EmptyCollection<String>())
+        case .one(let user): try line.array(CollectionOfOne(user))
+        case .many(let users): try line.array(users)
+        }
+    }
+
+    static func readJSON(from line: inout JSONLineReader) -> Self? { [String].readJSON(from: &line).map(Self.init) }
+
+    var customMirror: Mirror { Mirror(self, unlabeledChildren: users, displayStyle: .collection) }
+
+    var debugDescription: String { users.debugDescription }
 }
 
 extension Variables.Entry: FieldDescribed {

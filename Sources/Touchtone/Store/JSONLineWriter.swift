@@ -20,7 +20,7 @@ struct JSONLineWriter {
         if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
             integer(Int(value))
         } else {
-            bytes.appendUTF8(value.description)
+            value.write(to: &self)
         }
     }
 
@@ -100,4 +100,14 @@ private struct ObjectWriting<Root>: FieldVisitor {
         separator = UInt8(ascii: ",")
         try value.writeJSON(to: &line)
     }
+}
+
+/// A double writes its digits here (`Double.write(to:)`) without a `String` in between:
+/// its shortest form, the same as its `description`.
+extension JSONLineWriter: TextOutputStream {
+    mutating func write(_ string: String) { bytes.appendUTF8(string) }
+
+    /// What `Double.write(to:)` calls with its digits; without it, each number would be
+    /// made a `String` first (an allocation for most dates).
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 }
