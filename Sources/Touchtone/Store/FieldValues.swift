@@ -42,9 +42,7 @@ extension Date: FieldValue {
 }
 
 extension Array: FieldValue where Element: FieldValue {
-    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) {
-        try line.array(self)
-    }
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) { try line.array(self) }
     static func readJSON(from line: inout JSONLineReader) -> [Element]? { line.array(Element.readJSON) }
 }
 

@@ -20,12 +20,11 @@ struct JSONLineReader {
     /// Reads `text` if it comes next.
     mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
-        guard bytes.endIndex - index >= count else { return false }
-        let matches = text.withUTF8Buffer { expected in
-            (0..<count).allSatisfy { bytes[index + $0] == expected[$0] }
-        }
-        if matches { index += count }
-        return matches
+        guard bytes.endIndex - index >= count,
+            ASCII.equalBytes(UnsafeBufferPointer(rebasing: rawBytes[index..<(index + count)]), text)
+        else { return false }
+        index += count
+        return true
     }
 
     /// Reads `byte` if it comes next.
