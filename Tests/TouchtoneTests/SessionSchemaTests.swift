@@ -139,6 +139,25 @@ private func line(_ session: Session) throws -> [UInt8] {
         #expect(try line(everyFieldSet()) == Array(encoder.encode(everyFieldSet())))
     }
 
+    /// `everyFieldSet()` as the writer before the fields were described wrote it: state
+    /// files already on disk must keep restoring, and the format must not drift.
+    static let lineOfFormatVersion1 = #"{"answered":true,"call":{"direction":"out","diversion":"4930123456","#
+        + #""from":"4915790000001","to":"4921100000002","users":["Alice","Bob"]},"#
+        + #""callId":"54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57","#
+        + #""flow":"support/hotline","flowVersion":7,"lastActivity":1767225655.25,"noInputCount":1,"phase":3,"#
+        + #""silenceStreak":3,"startedAt":1767225600.5,"state":3,"trail":[0,2,5],"#
+        + #""variables":[{"name":"customer","sensitive":false,"value":"K-1/99"}],"wrongKeyCount":2}"#
+
+    @Test func theFormatIsTheOneAlreadyOnDisk() throws {
+        #expect(String(decoding: try line(everyFieldSet()), as: UTF8.self) == Self.lineOfFormatVersion1)
+        let file = "{\"touchtone-sessions\":1}\n" + Self.lineOfFormatVersion1 + "\n"
+        let contents = try SessionFile.decode(Data(file.utf8), path: "memory")
+        #expect(contents.problems == [])
+        #expect(contents.sessions == [everyFieldSet()])
+        let fast = Array(Self.lineOfFormatVersion1.utf8).withUnsafeBytes { SessionFile.SessionLineReader.parse($0) }
+        #expect(fast == everyFieldSet(), "read by the fast reader, not only by JSONDecoder")
+    }
+
     @Test func mirrorShowsTheDescribedFields() {
         let session = everyFieldSet()
         #expect(Mirror(reflecting: session).children.map(\.label) == keys(of: Session.self))
