@@ -264,6 +264,42 @@ struct SplitMix64: RandomNumberGenerator {
             callId: "C1", cause: cause, from: "1", to: "2", direction: .incoming, answeringNumber: "3")))
     }
 
+    @Test func answerAndHangupShareTheirCommonFieldsAndTheirDecoding() throws {
+        let shared = "&callId=C1&from=492111234567&to=4915791234567&direction=out&answeringNumber=211&diversion=49211"
+            + "&origCallId=C0&xcid=x1"
+        guard case .answer(let answer) = try decode("event=answer&user=Alice" + shared),
+            case .hangup(let hangup) = try decode("event=hangup&cause=busy" + shared)
+        else {
+            Issue.record("expected an answer and a hangup")
+            return
+        }
+        #expect(answer.details == hangup.details)
+        let expected = HangupEvent(
+            callId: "C1", cause: .busy, from: "492111234567", to: "4915791234567", direction: .outgoing,
+            answeringNumber: "211", diversion: "49211", origCallId: "C0", xcid: "x1")
+        #expect(answer.details == expected.details)
+        // Each keeps what only it has.
+        #expect(answer.user == "Alice")
+        #expect(hangup.cause == .busy)
+    }
+
+    @Test func sharedFieldsReadAndWriteAsTheEventsOwn() {
+        var answer = AnswerEvent(callId: "C1", from: "1", answeringNumber: "3")
+        #expect(answer.from == "1" && answer.answeringNumber == "3" && answer.to == nil)
+        answer.to = "2"
+        #expect(answer.details.to == "2")
+        var hangup = HangupEvent(callId: "C1", cause: .cancel, direction: .incoming)
+        hangup.xcid = "x"
+        #expect(hangup.direction == .incoming && hangup.details.xcid == "x")
+    }
+
+    @Test func ownFieldsAreCheckedBeforeTheSharedOnes() {
+        // The order errors are reported in did not change when the shared fields moved.
+        expectRejected("event=hangup&callId=C1&direction=sideways", "cause: missing")
+        expectRejected("event=answer&callId=C1&user=%ZZ&direction=sideways", "user: bad percent escape")
+        expectRejected("event=answer&callId=C1&from=%ZZ&direction=sideways", "from: bad percent escape")
+    }
+
     @Test func hangupRequiresANonEmptyCause() {
         expectRejected("event=hangup&callId=C1", "cause: missing")
         expectRejected("event=hangup&callId=C1&cause=", "cause: empty")

@@ -70,45 +70,6 @@ public struct Session: Sendable, Hashable, Codable {
         self.trailStates = 0
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case callId, flow, flowVersion, state, phase, noInputCount, wrongKeyCount, silenceStreak
-        case trail, variables, call, answered, startedAt, lastActivity
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            callId: try c.decode(CallID.self, forKey: .callId), flow: try c.decode(String.self, forKey: .flow),
-            flowVersion: try c.decode(Int.self, forKey: .flowVersion), state: try c.decode(UInt16.self, forKey: .state),
-            phase: try c.decode(Phase.self, forKey: .phase), call: try c.decode(CallData.self, forKey: .call),
-            startedAt: try c.decode(Date.self, forKey: .startedAt))
-        noInputCount = try c.decode(UInt8.self, forKey: .noInputCount)
-        wrongKeyCount = try c.decode(UInt8.self, forKey: .wrongKeyCount)
-        silenceStreak = try c.decode(UInt8.self, forKey: .silenceStreak)
-        trail = try c.decode(MenuTrail.self, forKey: .trail)
-        variables = try c.decode(Variables.self, forKey: .variables)
-        answered = try c.decode(Bool.self, forKey: .answered)
-        lastActivity = try c.decode(Date.self, forKey: .lastActivity)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(callId, forKey: .callId)
-        try c.encode(flow, forKey: .flow)
-        try c.encode(flowVersion, forKey: .flowVersion)
-        try c.encode(state, forKey: .state)
-        try c.encode(phase, forKey: .phase)
-        try c.encode(noInputCount, forKey: .noInputCount)
-        try c.encode(wrongKeyCount, forKey: .wrongKeyCount)
-        try c.encode(silenceStreak, forKey: .silenceStreak)
-        try c.encode(trail, forKey: .trail)
-        try c.encode(variables, forKey: .variables)
-        try c.encode(call, forKey: .call)
-        try c.encode(answered, forKey: .answered)
-        try c.encode(startedAt, forKey: .startedAt)
-        try c.encode(lastActivity, forKey: .lastActivity)
-    }
-
     /// What a session waits for.
     public enum Phase: UInt8, Sendable, Hashable, Codable {
         /// Between steps (a transient phase while the engine walks states).
@@ -133,7 +94,7 @@ public struct CallData: Sendable, Hashable, Codable {
     private var storedUsers: StoredUsers
     public var direction: Direction
 
-    private enum StoredUsers: Sendable, Hashable {
+    fileprivate enum StoredUsers: Sendable, Hashable {
         case none
         case one(String)
         case many([String])
@@ -173,26 +134,6 @@ public struct CallData: Sendable, Hashable, Codable {
         self.init(from: event.from, to: event.to, direction: event.direction, users: event.users, diversion: event.diversion)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case from, to, direction, users, diversion
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            from: try c.decode(String.self, forKey: .from), to: try c.decode(String.self, forKey: .to),
-            direction: try c.decode(Direction.self, forKey: .direction), users: try c.decode([String].self, forKey: .users),
-            diversion: try c.decodeIfPresent(String.self, forKey: .diversion))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(direction, forKey: .direction)
-        try c.encode(users, forKey: .users)
-        try c.encodeIfPresent(diversion, forKey: .diversion)
-    }
 }
 
 /// The last few menus a caller came through, newest last, packed into one word.
@@ -219,8 +160,11 @@ public struct MenuTrail: Sendable, Hashable, Codable {
     public var count: Int { Int(depth) }
 
     /// The state indices, oldest first.
-    public var states: [UInt16] {
-        (0..<Int(depth)).map { UInt16(truncatingIfNeeded: packed >> (16 * UInt64(Int(depth) - 1 - $0))) }
+    public var states: [UInt16] { (0..<count).map(state(at:)) }
+
+    /// The state `position` places after the oldest (0: the oldest), read without an array.
+    func state(at position: Int) -> UInt16 {
+        UInt16(truncatingIfNeeded: packed >> (16 * UInt64(Int(depth) - 1 - position)))
     }
 
     public mutating func push(_ state: UInt16) {
@@ -299,26 +243,103 @@ public struct Variables: Sendable, Hashable, Codable {
     }
 }
 
-// Printed and dumped with the public fields, as before the compact representation.
-extension Session: CustomReflectable {
-    public var customMirror: Mirror {
-        Mirror(
-            self,
-            children: [
-                "callId": callId, "flow": flow, "flowVersion": flowVersion, "state": state, "phase": phase,
-                "noInputCount": noInputCount, "wrongKeyCount": wrongKeyCount, "silenceStreak": silenceStreak,
-                "trail": trail.states, "variables": variables, "call": call, "answered": answered,
-                "startedAt": startedAt, "lastActivity": lastActivity,
-            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
+// MARK: The fields, described once
+
+extension Session: FieldDescribed, CustomReflectable {
+    static let blank = Session(
+        callId: "", flow: "", flowVersion: 0, state: 0, call: .blank, startedAt: Date(timeIntervalSince1970: 0))
+
+    /// Every field the state file saves, under its key, in the keys' sorted order (the
+    /// order of a state-file line). A field added to `Session` and left out here is lost
+    /// on every restart: `SessionSchemaTests` fails until it is here.
+    static func describeFields<Visitor: FieldVisitor<Session>>(to visitor: inout Visitor) throws(Visitor.Failure) {
+        try visitor.field("answered", \.answered)
+        try visitor.field("call", \.call)
+        try visitor.field("callId", \.callId)
+        try visitor.field("flow", \.flow)
+        try visitor.field("flowVersion", \.flowVersion)
+        try visitor.field("lastActivity", \.lastActivity)
+        try visitor.field("noInputCount", \.noInputCount)
+        try visitor.field("phase", \.phase)
+        try visitor.field("silenceStreak", \.silenceStreak)
+        try visitor.field("startedAt", \.startedAt)
+        try visitor.field("state", \.state)
+        try visitor.field("trail", \.trail)
+        try visitor.field("variables", \.variables)
+        try visitor.field("wrongKeyCount", \.wrongKeyCount)
     }
+
+    /// Decodes the fields `describeFields(to:)` lists.
+    public init(from decoder: any Decoder) throws { try self.init(fieldsFrom: decoder) }
+
+    /// Encodes the fields `describeFields(to:)` lists.
+    public func encode(to encoder: any Encoder) throws { try encodeFields(to: encoder) }
+
+    /// Printed and dumped with its fields as saved (the trail as its states), not as packed.
+    public var customMirror: Mirror { fieldMirror }
 }
 
-extension CallData: CustomReflectable {
+extension CallData: FieldDescribed, CustomReflectable {
+    static let blank = CallData(from: "", to: "", direction: .incoming)
+
+    static func describeFields<Visitor: FieldVisitor<CallData>>(to visitor: inout Visitor) throws(Visitor.Failure) {
+        try visitor.field("direction", \.direction)
+        try visitor.optionalField("diversion", \.diversion)
+        try visitor.field("from", \.from)
+        try visitor.field("to", \.to)
+        try visitor.field("users", \.storedUsers)
+    }
+
+    /// Decodes the fields `describeFields(to:)` lists.
+    public init(from decoder: any Decoder) throws { try self.init(fieldsFrom: decoder) }
+
+    /// Encodes the fields `describeFields(to:)` lists.
+    public func encode(to encoder: any Encoder) throws { try encodeFields(to: encoder) }
+
+    /// Printed and dumped with its users as a list, not as stored.
+    public var customMirror: Mirror { fieldMirror }
+}
+
+/// Saved, printed and dumped as the list of users; written without making that list.
+extension CallData.StoredUsers: FieldValue, CustomReflectable, CustomDebugStringConvertible {
+    init(from decoder: any Decoder) throws { self.init(try [String](from: decoder)) }
+
+    func encode(to encoder: any Encoder) throws { try users.encode(to: encoder) }
+
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) {
+        switch self {
+        case .none: try line.array(EmptyCollection<String>())
+        case .one(let user): try line.array(CollectionOfOne(user))
+        case .many(let users): try line.array(users)
+        }
+    }
+
+    static func readJSON(from line: inout JSONLineReader) -> Self? { [String].readJSON(from: &line).map(Self.init) }
+
+    var customMirror: Mirror { Mirror(self, unlabeledChildren: users, displayStyle: .collection) }
+
+    var debugDescription: String { users.debugDescription }
+}
+
+extension Variables.Entry: FieldDescribed {
+    static let blank = Variables.Entry(name: "", value: "", sensitive: false)
+
+    static func describeFields<Visitor: FieldVisitor<Variables.Entry>>(to visitor: inout Visitor) throws(Visitor.Failure) {
+        try visitor.field("name", \.name)
+        try visitor.field("sensitive", \.sensitive)
+        try visitor.field("value", \.value)
+    }
+
+    /// Decodes the fields `describeFields(to:)` lists.
+    public init(from decoder: any Decoder) throws { try self.init(fieldsFrom: decoder) }
+
+    /// Encodes the fields `describeFields(to:)` lists.
+    public func encode(to encoder: any Encoder) throws { try encodeFields(to: encoder) }
+}
+
+extension MenuTrail: CustomReflectable {
+    /// Printed and dumped with its states, oldest first, not as packed.
     public var customMirror: Mirror {
-        Mirror(
-            self,
-            children: [
-                "from": from, "to": to, "direction": direction, "users": users, "diversion": diversion as Any,
-            ] as KeyValuePairs<String, Any>, displayStyle: .struct)
+        Mirror(self, children: ["states": states] as KeyValuePairs<String, Any>, displayStyle: .struct)
     }
 }

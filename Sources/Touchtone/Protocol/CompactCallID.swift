@@ -31,6 +31,14 @@ enum CompactCallID: Sendable {
         }
     }
 
+    /// The number of UTF-8 bytes, counted without spelling a packed id out.
+    var utf8Count: Int {
+        switch self {
+        case .packed(let packed): packed.digitCount
+        case .string(let text): text.utf8.count
+        }
+    }
+
     /// Whether both are the same UTF-8 bytes (the store's notion of the same call).
     func isSameKey(as other: CompactCallID) -> Bool {
         switch (self, other) {
@@ -145,31 +153,60 @@ enum CompactCallID: Sendable {
         private init() {}
 
         func appendUTF8(to out: inout [UInt8]) {
-            forEachDigit { _, byte in out.append(byte) }
-        }
-
-        var string: String {
-            String(unsafeUninitializedCapacity: digitCount) { buffer in
-                forEachDigit { index, byte in buffer[index] = byte }
-                return digitCount
+            // Spelt out on the stack and appended at once: appended one by one, every digit
+            // would check the array's room again.
+            withUnsafeTemporaryAllocation(byteCount: Self.spellingRoom, alignment: 8) { buffer in
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<spell(into: buffer)]))
             }
         }
 
-        private var digitCount: Int {
+        var string: String {
+            withUnsafeTemporaryAllocation(byteCount: Self.spellingRoom, alignment: 8) { buffer in
+                String(decoding: UnsafeRawBufferPointer(rebasing: buffer[..<spell(into: buffer)]), as: UTF8.self)
+            }
+        }
+
+        /// The number of digits.
+        var digitCount: Int {
             var copy = self
             return withUnsafeBytes(of: &copy) { Int($0[39] & 0x7F) }
         }
 
-        /// Calls `body` with each digit's index and UTF-8 byte, in order.
-        private func forEachDigit(_ body: (Int, UInt8) -> Void) {
+        /// The room ``spell(into:)`` needs: 78 digits, rounded up to eight at a time.
+        private static var spellingRoom: Int { 80 }
+
+        /// Writes the digits into `buffer` (``spellingRoom`` bytes), eight at a time from
+        /// four packed bytes, and returns their count; bytes past the count are garbage.
+        private func spell(into buffer: UnsafeMutableRawBufferPointer) -> Int {
             var copy = self
-            withUnsafeBytes(of: &copy) { raw in
-                let letterBase: UInt8 = raw[39] & 0x80 != 0 ? 0x61 - 10 : 0x41 - 10
-                for i in 0..<Int(raw[39] & 0x7F) {
-                    let nibble = i & 1 == 0 ? raw[i >> 1] >> 4 : raw[i >> 1] & 0x0F
-                    body(i, nibble < 10 ? 0x30 &+ nibble : letterBase &+ nibble)
+            return withUnsafeBytes(of: &copy) { raw in
+                let count = Int(raw[39] & 0x7F)
+                // A letter's digit is its nibble + '0' + this (nibbles 10-15 -> A-F or a-f).
+                let letterShift: UInt64 = raw[39] & 0x80 != 0 ? 0x61 - 0x3A : 0x41 - 0x3A
+                var digit = 0
+                while digit < count {
+                    let four = raw.loadUnaligned(fromByteOffset: digit >> 1, as: UInt32.self)
+                    let eight = Self.unpack8(UInt64(UInt32(littleEndian: four)), letterShift: letterShift)
+                    buffer.storeBytes(of: eight.littleEndian, toByteOffset: digit, as: UInt64.self)
+                    digit += 8
                 }
+                return count
             }
+        }
+
+        /// Four packed bytes (the first in the low byte) as eight hex digits in ASCII (the
+        /// first in the low byte): the reverse of ``pack8(_:_:)``.
+        @inline(__always)
+        static func unpack8(_ four: UInt64, letterShift: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            // Each packed byte into a 16-bit lane of its own, then its high nibble into the
+            // lane's low byte (the first digit) and its low nibble into the high byte.
+            var lanes = (four | (four << 16)) & 0x0000_FFFF_0000_FFFF
+            lanes = (lanes | (lanes << 8)) & 0x00FF_00FF_00FF_00FF
+            let nibbles = ((lanes >> 4) & 0x000F_000F_000F_000F) | ((lanes & 0x000F_000F_000F_000F) << 8)
+            // A nibble of 10 or more carries into bit 4 when 6 is added; no byte overflows.
+            let letters = ((nibbles &+ 6 &* ones) >> 4) & ones
+            return nibbles &+ 0x30 &* ones &+ letters &* letterShift
         }
     }
 }

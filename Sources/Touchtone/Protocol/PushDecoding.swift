@@ -1,54 +1,7 @@
 // Turns the form body of a sipgate.io push into a typed `WebhookEvent`, in one pass over
 // the bytes: known keys are matched by their bytes, their values remembered as offsets,
 // and only the values the event keeps become Strings, once its type is known.
-
-/// Bounds on a push body, so that decoding never allocates without limit.
-///
-/// The defaults are far above anything sipgate sends (a real push is under 1 KiB)
-/// and low enough that a hostile body costs next to nothing.
-public struct PushLimits: Sendable, Hashable {
-    /// The most bytes a body may have; a larger one is refused before it is read.
-    /// Bodies over 2 GiB (`Int32.max` bytes) are refused whatever this says.
-    public var maxBodyBytes: Int
-    /// The most non-empty `key=value` pairs, known keys or not.
-    public var maxFields: Int
-    /// The most bytes of one value the decoder keeps, counted after unescaping.
-    public var maxFieldBytes: Int
-    /// The most bytes of `callId` (characters, for the ASCII ids sipgate sends).
-    public var maxCallIdLength: Int
-
-    /// Bounds with the given values; the defaults are 16 KiB, 64 fields, 1 KiB per value
-    /// and 256 characters of `callId` (sipgate asked clients to allow at least 200).
-    public init(maxBodyBytes: Int = 16 * 1024, maxFields: Int = 64, maxFieldBytes: Int = 1024, maxCallIdLength: Int = 256) {
-        self.maxBodyBytes = maxBodyBytes
-        self.maxFields = maxFields
-        self.maxFieldBytes = maxFieldBytes
-        self.maxCallIdLength = maxCallIdLength
-    }
-
-    /// 16 KiB, 64 fields, 1 KiB per value, 256 characters of `callId`.
-    public static let `default` = PushLimits()
-}
-
-/// Why a push body was refused: the field and the reason, e.g. `callId: missing`.
-///
-/// Values from the body appear in `reason` quoted, cut after 40 characters and with
-/// control characters escaped, so ``description`` can go into a log line as it is.
-public struct PushDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The form key at fault (`callId`, `user[]`), or `body` for the body as a whole.
-    public var field: String
-    /// What is wrong with it, e.g. `missing`, `bad percent escape`.
-    public var reason: String
-
-    /// An error for `field` with `reason`.
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    /// `field: reason`.
-    public var description: String { "\(field): \(reason)" }
-}
+// The keys it knows are in PushKey.swift, its bounds and errors in PushLimits.swift.
 
 extension WebhookEvent {
     /// Decodes the raw body of a sipgate.io push (`application/x-www-form-urlencoded`).
@@ -106,89 +59,6 @@ extension WebhookEvent {
         return try decoder.makeEvent(users: users, userIds: userIds, fullUserIds: fullUserIds)
     }
 }
-
-/// The form keys a push decoder reads; every other key is ignored.
-enum PushKey: Int, Sendable, CaseIterable {
-    case event, callId, from, to, direction, cause, dtmf
-    case user, userId, fullUserId, answeringNumber, diversion, origCallId, xcid
-    case users, userIds, fullUserIds
-
-    /// The key as it reads once unescaped (all are multi-character literals, so each has
-    /// a pointer to its UTF-8 bytes).
-    var literal: StaticString {
-        switch self {
-        case .event: "event"
-        case .callId: "callId"
-        case .from: "from"
-        case .to: "to"
-        case .direction: "direction"
-        case .cause: "cause"
-        case .dtmf: "dtmf"
-        case .user: "user"
-        case .userId: "userId"
-        case .fullUserId: "fullUserId"
-        case .answeringNumber: "answeringNumber"
-        case .diversion: "diversion"
-        case .origCallId: "origCallId"
-        case .xcid: "xcid"
-        case .users: "user[]"
-        case .userIds: "userId[]"
-        case .fullUserIds: "fullUserId[]"
-        }
-    }
-
-    var name: String { literal.description }
-
-    /// The list key spelt with `[]` after this one (`user` -> `user[]`), if there is one.
-    var list: PushKey? {
-        switch self {
-        case .user: .users
-        case .userId: .userIds
-        case .fullUserId: .fullUserIds
-        default: nil
-        }
-    }
-
-    /// The key whose unescaped bytes are `key`, if any. Length and a byte or two narrow
-    /// it to one candidate, then one comparison decides.
-    static func match(_ key: UnsafeBufferPointer<UInt8>) -> PushKey? {
-        let candidate: PushKey
-        switch key.count {
-        case 2: candidate = .to
-        case 4:
-            switch key[0] {
-            case UInt8(ascii: "f"): candidate = .from
-            case UInt8(ascii: "u"): candidate = .user
-            case UInt8(ascii: "x"): candidate = .xcid
-            case UInt8(ascii: "d"): candidate = .dtmf
-            default: return nil
-            }
-        case 5: candidate = key[0] == UInt8(ascii: "e") ? .event : .cause
-        case 6: candidate = key[0] == UInt8(ascii: "c") ? .callId : key[4] == UInt8(ascii: "[") ? .users : .userId
-        case 8: candidate = .userIds
-        case 9: candidate = key[2] == UInt8(ascii: "r") ? .direction : .diversion
-        case 10: candidate = key[0] == UInt8(ascii: "f") ? .fullUserId : .origCallId
-        case 12: candidate = .fullUserIds
-        case 15: candidate = .answeringNumber
-        default: return nil
-        }
-        return ASCII.equalBytes(key, candidate.literal) ? candidate : nil
-    }
-
-    /// The longest key, escaped throughout (`%XX` per byte): longer raw keys are unknown.
-    static let maxEscapedLength = 15 * 3
-}
-
-/// Where a value sits in the body, still escaped. Int32 offsets (the body is at most
-/// 2 GiB) keep the decoder's fourteen slots small, and it is copied a few times.
-struct FormValue {
-    var start: Int32
-    var end: Int32
-    var isEscaped: Bool
-    /// No escapes and only ASCII: the bytes on the wire are the value, valid as they stand.
-    var isPlain: Bool
-}
-
 /// One decoding of one body: `scan` reads every pair once, `makeEvent` builds the result.
 struct PushDecoder {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -274,29 +144,11 @@ struct PushDecoder {
             let user = try optional(user, .user)
             let userId = try optional(userId, .userId)
             let fullUserId = try optional(fullUserId, .fullUserId)
-            let from = try optional(from, .from)
-            let to = try optional(to, .to)
-            let direction = try optionalDirection(direction)
-            let answeringNumber = try link(answeringNumber, .answeringNumber)
-            let diversion = try link(diversion, .diversion)
-            let origCallId = try link(origCallId, .origCallId)
-            let xcid = try link(xcid, .xcid)
             return .answer(AnswerEvent(
-                callId: callId, user: user, userId: userId, fullUserId: fullUserId, from: from, to: to,
-                direction: direction, answeringNumber: answeringNumber, diversion: diversion,
-                origCallId: origCallId, xcid: xcid))
+                callId: callId, user: user, userId: userId, fullUserId: fullUserId, details: try callDetails()))
         case .hangup:
             let cause = try hangupCause(required(cause, .cause))
-            let from = try optional(from, .from)
-            let to = try optional(to, .to)
-            let direction = try optionalDirection(direction)
-            let answeringNumber = try link(answeringNumber, .answeringNumber)
-            let diversion = try link(diversion, .diversion)
-            let origCallId = try link(origCallId, .origCallId)
-            let xcid = try link(xcid, .xcid)
-            return .hangup(HangupEvent(
-                callId: callId, cause: cause, from: from, to: to, direction: direction,
-                answeringNumber: answeringNumber, diversion: diversion, origCallId: origCallId, xcid: xcid))
+            return .hangup(HangupEvent(callId: callId, cause: cause, details: try callDetails()))
         case .dtmf:
             let keys: String
             if let dtmf { keys = try digits(dtmf) } else { keys = "" }
@@ -304,6 +156,16 @@ struct PushDecoder {
             let xcid = try link(xcid, .xcid)
             return .dtmf(DTMFEvent(callId: callId, digits: keys, origCallId: origCallId, xcid: xcid))
         }
+    }
+
+    /// The fields `answer` and `hangup` share, checked in declaration order (arguments
+    /// are evaluated in order).
+    @inline(__always)
+    private func callDetails() throws(PushDecodingError) -> CallDetails {
+        CallDetails(
+            from: try optional(from, .from), to: try optional(to, .to), direction: try optionalDirection(direction),
+            answeringNumber: try link(answeringNumber, .answeringNumber), diversion: try link(diversion, .diversion),
+            origCallId: try link(origCallId, .origCallId), xcid: try link(xcid, .xcid))
     }
 
     // MARK: Keys

@@ -128,37 +128,70 @@ public struct NewCallEvent: Sendable, Hashable {
     }
 }
 
+/// What sipgate says about the call again in its `answer` and `hangup` pushes: each field
+/// optional, as either push may leave any of them out.
+///
+/// Made by the decoder and by the events' initializers; read through an event
+/// (`event.details.from`, or `event.from`) and changed through its properties.
+public struct CallDetails: Sendable, Hashable {
+    // No initializer of its own: the memberwise one builds the value in place, where an
+    // initializer's `self` would be copied out once more on every push.
+
+    /// The calling number (digits without `+`) or `anonymous`.
+    public var from: String?
+    /// The called number.
+    public var to: String?
+    public var direction: Direction?
+    /// The number that answered the call.
+    public var answeringNumber: String?
+    /// The originally dialled number when the call was diverted before it reached sipgate.io.
+    public var diversion: String?
+    public var origCallId: String?
+    public var xcid: String?
+}
+
+/// An event that carries ``CallDetails`` (`answer` and `hangup`): their fields read and
+/// write as its own, `event.from` as `event.details.from`.
+@dynamicMemberLookup
+public protocol CallDetailsCarrying {
+    /// The fields shared with the other events that carry them.
+    var details: CallDetails { get set }
+}
+
+extension CallDetailsCarrying {
+    /// A field of ``details``, read and written as the event's own.
+    public subscript<Value>(dynamicMember field: WritableKeyPath<CallDetails, Value>) -> Value {
+        get { details[keyPath: field] }
+        set { details[keyPath: field] = newValue }
+    }
+}
+
 /// The fields of an `answer` push (sent when the response asked for it with `onAnswer`).
-public struct AnswerEvent: Sendable, Hashable {
+///
+/// The fields it shares with `hangup` are in ``details`` and read as its own:
+/// `event.from` is `event.details.from`.
+public struct AnswerEvent: CallDetailsCarrying, Sendable, Hashable {
+    // No initializer here, for the reason given at `CallDetails`: the public one is below.
     public var callId: CallID
     /// The user who answered; empty when voicemail or a queue answered.
     public var user: String?
     public var userId: String?
     public var fullUserId: String?
-    public var from: String?
-    public var to: String?
-    public var direction: Direction?
-    public var answeringNumber: String?
-    public var diversion: String?
-    public var origCallId: String?
-    public var xcid: String?
+    /// The fields `answer` shares with `hangup`.
+    public var details: CallDetails
+}
 
+extension AnswerEvent {
     public init(
         callId: CallID, user: String? = nil, userId: String? = nil, fullUserId: String? = nil,
         from: String? = nil, to: String? = nil, direction: Direction? = nil,
         answeringNumber: String? = nil, diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
     ) {
-        self.callId = callId
-        self.user = user
-        self.userId = userId
-        self.fullUserId = fullUserId
-        self.from = from
-        self.to = to
-        self.direction = direction
-        self.answeringNumber = answeringNumber
-        self.diversion = diversion
-        self.origCallId = origCallId
-        self.xcid = xcid
+        self.init(
+            callId: callId, user: user, userId: userId, fullUserId: fullUserId,
+            details: CallDetails(
+                from: from, to: to, direction: direction, answeringNumber: answeringNumber, diversion: diversion,
+                origCallId: origCallId, xcid: xcid))
     }
 }
 
@@ -206,30 +239,27 @@ public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// The fields of a `hangup` push (sent when the response asked for it with `onHangup`).
-public struct HangupEvent: Sendable, Hashable {
+///
+/// The fields it shares with `answer` are in ``details`` and read as its own:
+/// `event.from` is `event.details.from`.
+public struct HangupEvent: CallDetailsCarrying, Sendable, Hashable {
+    // No initializer here, for the reason given at `CallDetails`: the public one is below.
     public var callId: CallID
     public var cause: HangupCause
-    public var from: String?
-    public var to: String?
-    public var direction: Direction?
-    public var answeringNumber: String?
-    public var diversion: String?
-    public var origCallId: String?
-    public var xcid: String?
+    /// The fields `hangup` shares with `answer`.
+    public var details: CallDetails
+}
 
+extension HangupEvent {
     public init(
         callId: CallID, cause: HangupCause, from: String? = nil, to: String? = nil, direction: Direction? = nil,
         answeringNumber: String? = nil, diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
     ) {
-        self.callId = callId
-        self.cause = cause
-        self.from = from
-        self.to = to
-        self.direction = direction
-        self.answeringNumber = answeringNumber
-        self.diversion = diversion
-        self.origCallId = origCallId
-        self.xcid = xcid
+        self.init(
+            callId: callId, cause: cause,
+            details: CallDetails(
+                from: from, to: to, direction: direction, answeringNumber: answeringNumber, diversion: diversion,
+                origCallId: origCallId, xcid: xcid))
     }
 }
 

@@ -26,12 +26,17 @@ func values(_ event: WebhookEvent) -> [String] {
     case .newCall(let e):
         return [e.callId.rawValue, e.from, e.to] + e.users + e.userIds + e.fullUserIds + [e.diversion, e.origCallId, e.xcid].compactMap { $0 }
     case .answer(let e):
-        return [e.callId.rawValue] + [e.user, e.userId, e.fullUserId, e.from, e.to, e.answeringNumber, e.diversion, e.origCallId, e.xcid].compactMap { $0 }
+        return [e.callId.rawValue] + [e.user, e.userId, e.fullUserId].compactMap { $0 } + values(e.details)
     case .hangup(let e):
-        return [e.callId.rawValue, e.cause.rawValue] + [e.from, e.to, e.answeringNumber, e.diversion, e.origCallId, e.xcid].compactMap { $0 }
+        return [e.callId.rawValue, e.cause.rawValue] + values(e.details)
     case .dtmf(let e):
         return [e.callId.rawValue, e.digits] + [e.origCallId, e.xcid].compactMap { $0 }
     }
+}
+
+/// Every string value of the fields `answer` and `hangup` share.
+func values(_ details: CallDetails) -> [String] {
+    [details.from, details.to, details.answeringNumber, details.diversion, details.origCallId, details.xcid].compactMap { $0 }
 }
 
 func check(_ result: Result<WebhookEvent, PushDecodingError>, body: [UInt8], limits: PushLimits) {

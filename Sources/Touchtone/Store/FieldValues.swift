@@ -1,0 +1,97 @@
+import FoundationEssentials
+
+// How each kind of value a session holds is written on a state-file line and read back:
+// once per type, whatever field holds it.
+
+extension FieldValue where Self: FieldDescribed {
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) { try line.object(self) }
+    static func readJSON(from line: inout JSONLineReader) -> Self? { line.object() }
+}
+
+/// Enums saved as their raw value, as their synthesized `Codable` conformance saves them.
+extension FieldValue where Self: RawRepresentable, RawValue: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) { try rawValue.writeJSON(to: &line) }
+    static func readJSON(from line: inout JSONLineReader) -> Self? { RawValue.readJSON(from: &line).flatMap(Self.init) }
+}
+
+extension FieldValue where Self: FixedWidthInteger {
+    func writeJSON(to line: inout JSONLineWriter) {
+        if Self.isSigned { line.integer(Int(self)) } else { line.integer(UInt(self)) }
+    }
+    static func readJSON(from line: inout JSONLineReader) -> Self? { line.integer() }
+}
+
+extension Int: FieldValue {}
+extension UInt8: FieldValue {}
+extension UInt16: FieldValue {}
+
+extension Bool: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) { line.literal(self ? "true" : "false") }
+    static func readJSON(from line: inout JSONLineReader) -> Bool? { line.bool() }
+}
+
+extension String: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) { line.string(self) }
+    static func readJSON(from line: inout JSONLineReader) -> String? { line.string() }
+}
+
+/// In seconds since 1970, as `JSONEncoder`'s `.secondsSince1970` writes them.
+extension Date: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) { try line.number(timeIntervalSince1970) }
+    static func readJSON(from line: inout JSONLineReader) -> Date? { line.number().map(Date.init(timeIntervalSince1970:)) }
+}
+
+extension Array: FieldValue where Element: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) { try line.array(self) }
+    static func readJSON(from line: inout JSONLineReader) -> [Element]? { line.array(Element.readJSON) }
+}
+
+extension CallID: FieldValue {
+    /// A packed id is hex digits, written straight from its packed form.
+    func writeJSON(to line: inout JSONLineWriter) {
+        switch storage {
+        case .packed: line.unescapedString { appendUTF8(to: &$0) }
+        case .string(let text): line.string(text)
+        }
+    }
+
+    static func readJSON(from line: inout JSONLineReader) -> CallID? {
+        line.string { bytes in
+            // ASCII is valid UTF-8 as it stands: packed straight from the line.
+            bytes.allSatisfy { $0 < 0x80 } ? CallID(validUTF8: bytes) : FormDecoding.text(bytes).map { CallID($0) }
+        }
+    }
+}
+
+extension Direction: FieldValue {}
+extension Session.Phase: FieldValue {}
+
+extension MenuTrail: FieldValue {
+    /// Written from the packed states, oldest first, without an array of them.
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) {
+        try line.array((0..<count).lazy.map(state(at:)))
+    }
+
+    static func readJSON(from line: inout JSONLineReader) -> MenuTrail? { [UInt16].readJSON(from: &line).map(MenuTrail.init) }
+}
+
+extension Variables: FieldValue {
+    /// Sensitive entries are left out, as `encode(to:)` leaves them out.
+    func writeJSON(to line: inout JSONLineWriter) throws(UnwritableValue) {
+        try line.array(entries.lazy.filter { !$0.sensitive })
+    }
+
+    static func readJSON(from line: inout JSONLineReader) -> Variables? {
+        guard let entries = [Entry].readJSON(from: &line) else { return nil }
+        var variables = Variables()
+        for entry in entries {
+            // `set` would merge a repeated name; decoding keeps both.
+            guard variables[entry.name] == nil else { return nil }
+            variables.set(entry.name, to: entry.value, sensitive: entry.sensitive)
+        }
+        return variables
+    }
+}
+
+extension Variables.Entry: FieldValue {}
+extension CallData: FieldValue {}
