@@ -90,9 +90,9 @@ private func expectFormError(
             #expect(scanner.fieldCount == 3)
         }
         #expect(found == [
-            FormPair(keyStart: 1, keyEnd: 8, valueStart: 9, valueEnd: 12, keyIsEscaped: true, valueIsEscaped: true),
-            FormPair(keyStart: 13, keyEnd: 18, valueStart: 18, valueEnd: 18, keyIsEscaped: false, valueIsEscaped: false),
-            FormPair(keyStart: 19, keyEnd: 20, valueStart: 21, valueEnd: 21, keyIsEscaped: false, valueIsEscaped: false),
+            FormPair(key: 1..<8, value: 9..<12, keyIsEscaped: true, valueIsEscaped: true),
+            FormPair(key: 13..<18, value: 18..<18, keyIsEscaped: false, valueIsEscaped: false),
+            FormPair(key: 19..<20, value: 21..<21, keyIsEscaped: false, valueIsEscaped: false),
         ])
     }
 
@@ -174,7 +174,7 @@ private func scannedPairs(_ body: [UInt8]) throws(PushDecodingError) -> [[Int]] 
     try body.withUnsafeBufferPointer { bytes throws(PushDecodingError) in
         var scanner = FormScanner(bytes, maxFields: .max)
         while let pair = try scanner.next() {
-            found.append([pair.keyStart, pair.keyEnd, pair.valueStart, pair.valueEnd,
+            found.append([pair.key.lowerBound, pair.key.upperBound, pair.value.lowerBound, pair.value.upperBound,
                           pair.keyIsEscaped ? 1 : 0, pair.valueIsEscaped ? 1 : 0, pair.isASCII ? 1 : 0])
         }
     }

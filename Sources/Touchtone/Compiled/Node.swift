@@ -32,10 +32,10 @@ enum Node: Sendable {
         case .menu(let m):
             var list: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
             list += m.wait.failureEdges(from: me, wrongKey: .wrongKey)
-            // Reachable only if the handlers' own limits leave room for `maxAttempts` failures.
+            // Reachable only if the handlers' own limits leave room for as many failures as attempts.
             let silences = m.wait.noInput.limit.map { $0 - 1 } ?? Int(Int32.max)
             let wrongKeys = m.wait.wrongKey.limit.map { $0 - 1 } ?? Int(Int32.max)
-            if silences + wrongKeys >= m.wait.maxAttempts { list.append((.attemptsExhausted, m.wait.exhausted)) }
+            if silences + wrongKeys >= m.wait.attempts.count { list.append((.attemptsExhausted, m.wait.attempts.then)) }
             return list
         case .collect(let c):
             var list: [(EdgeLabel, Target)] = []
@@ -47,7 +47,7 @@ enum Node: Sendable {
                 list.append((.notConfirmed, .go(me)))
             }
             list += c.wait.failureEdges(from: me, wrongKey: .invalid)
-            list.append((.attemptsExhausted, c.wait.exhausted))
+            list.append((.attemptsExhausted, c.wait.attempts.then))
             return list
         case .announce(let a):
             return [(.next, a.next)]
@@ -77,9 +77,8 @@ struct KeyWait: Sendable {
     /// `Gather maxDigits`.
     let maxDigits: Int
     let timeoutMilliseconds: Int
-    /// Turns in all before ``exhausted``.
-    let maxAttempts: Int
-    let exhausted: Target
+    /// Turns in all, and where the call goes when they are used up.
+    let attempts: (count: Int, then: Target)
     let noInput: Handler
     /// Keys that lead nowhere (a menu) or input that is not valid (a collection).
     let wrongKey: Handler
@@ -96,9 +95,9 @@ struct KeyWait: Sendable {
     /// The edges of silences and wrong keys: another turn, or off to a handler's target.
     func failureEdges(from me: UInt16, wrongKey again: EdgeLabel) -> [(EdgeLabel, Target)] {
         var list: [(EdgeLabel, Target)] = [(.noInput, .go(me))]
-        if noInput.limit != nil { list.append((.noInputLimit, noInput.then ?? exhausted)) }
+        if noInput.limit != nil { list.append((.noInputLimit, noInput.then ?? attempts.then)) }
         list.append((again, .go(me)))
-        if wrongKey.limit != nil { list.append((.wrongKeyLimit, wrongKey.then ?? exhausted)) }
+        if wrongKey.limit != nil { list.append((.wrongKeyLimit, wrongKey.then ?? attempts.then)) }
         return list
     }
 }

@@ -184,7 +184,7 @@ struct FlowCompiler<S: FlowState> {
             return KeyWait.Turn(prompts: prompts, prepared: prepared)
         }
         return KeyWait(turns: compiledTurns, maxDigits: max(maxDigits, 1), timeoutMilliseconds: max(milliseconds, 1),
-                       maxAttempts: max(attempts, 1), exhausted: target(exhausted),
+                       attempts: (max(attempts, 1), target(exhausted)),
                        noInput: handler(noInput, name: "NoInput"), wrongKey: handler(wrongKey, name: "WrongKey"))
     }
 

@@ -53,9 +53,9 @@ extension CallMachine {
         session.variables.remove(collect.variable)
         session.phase = .awaitingKeys
         countFailure(digits.isEmpty ? .silence : .wrongKey, &session)
-        if failures(session) >= collect.wait.maxAttempts {
+        if failures(session) >= collect.wait.attempts.count {
             out.took(.attemptsExhausted, from: session.state)
-            follow(collect.wait.exhausted, &session, now: now, into: &out, hops: 0)
+            follow(collect.wait.attempts.then, &session, now: now, into: &out, hops: 0)
             return
         }
         out.took(.notConfirmed, from: session.state)
@@ -72,7 +72,7 @@ extension CallMachine {
     }
 
     /// A silence or a wrong key: off to the handler's target when its own limit is reached,
-    /// to the state's `exhausted` target when its attempts are used up, else the handler's
+    /// where the state's attempts lead when they are used up, else the handler's
     /// message and another turn (the edge `again`).
     private func failedTurn(_ failure: Failure, in wait: KeyWait, again: EdgeLabel, _ session: inout Session, now: Date,
                             into out: inout StepOutput) {
@@ -83,10 +83,10 @@ extension CallMachine {
         }
         if let limit = handler.limit, count >= limit {
             out.took(limitLabel, from: session.state)
-            follow(handler.then ?? wait.exhausted, &session, now: now, into: &out, hops: 0)
-        } else if failures(session) >= wait.maxAttempts {
+            follow(handler.then ?? wait.attempts.then, &session, now: now, into: &out, hops: 0)
+        } else if failures(session) >= wait.attempts.count {
             out.took(.attemptsExhausted, from: session.state)
-            follow(wait.exhausted, &session, now: now, into: &out, hops: 0)
+            follow(wait.attempts.then, &session, now: now, into: &out, hops: 0)
         } else {
             out.took(again, from: session.state)
             if let message = handler.message { playMessage(message, session, into: &out) }

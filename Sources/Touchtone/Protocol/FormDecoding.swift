@@ -6,12 +6,10 @@
 
 /// One `key=value` pair of a form body, as offsets into the body.
 ///
-/// A pair without `=` has an empty value (`valueStart == valueEnd == keyEnd`).
+/// A pair without `=` has an empty value (at the end of its key).
 struct FormPair: Sendable, Hashable {
-    var keyStart: Int
-    var keyEnd: Int
-    var valueStart: Int
-    var valueEnd: Int
+    var key: Range<Int>
+    var value: Range<Int>
     /// The key holds `%` or `+` and must be unescaped before it is compared.
     var keyIsEscaped: Bool
     /// The value holds `%` or `+`; when false its bytes are already the value.
@@ -103,8 +101,7 @@ struct FormScanner {
             throw PushDecodingError(field: "body", reason: "more than \(maxFields) fields")
         }
         return FormPair(
-            keyStart: start, keyEnd: equals < 0 ? end : equals,
-            valueStart: equals < 0 ? end : equals &+ 1, valueEnd: end,
+            key: start..<(equals < 0 ? end : equals), value: (equals < 0 ? end : equals &+ 1)..<end,
             keyIsEscaped: keyIsEscaped, valueIsEscaped: valueIsEscaped, isASCII: isASCII)
     }
 }
@@ -303,9 +300,9 @@ enum FormDecoding {
                 var scanner = FormScanner(bytes, maxFields: limits.maxFields)
                 var pairs: [(key: String, value: String)] = []
                 while let pair = try scanner.next() {
-                    let keyBytes = UnsafeBufferPointer(rebasing: bytes[pair.keyStart..<pair.keyEnd])
+                    let keyBytes = UnsafeBufferPointer(rebasing: bytes[pair.key])
                     let key = try string(keyBytes, isEscaped: pair.keyIsEscaped, field: "key", maxBytes: limits.maxFieldBytes)
-                    let valueBytes = UnsafeBufferPointer(rebasing: bytes[pair.valueStart..<pair.valueEnd])
+                    let valueBytes = UnsafeBufferPointer(rebasing: bytes[pair.value])
                     let value = try string(
                         valueBytes, isEscaped: pair.valueIsEscaped, field: fieldName(key), maxBytes: limits.maxFieldBytes)
                     pairs.append((key, value))

@@ -94,7 +94,7 @@ struct PushDecoder {
         while let pair = try scanner.next() {
             guard let key = key(of: pair) else { continue }
             let value = FormValue(
-                start: Int32(truncatingIfNeeded: pair.valueStart), end: Int32(truncatingIfNeeded: pair.valueEnd),
+                start: Int32(truncatingIfNeeded: pair.value.lowerBound), end: Int32(truncatingIfNeeded: pair.value.upperBound),
                 isEscaped: pair.valueIsEscaped, isPlain: !pair.valueIsEscaped && pair.isASCII)
             switch key {
             case .event: try Self.keep(value, in: &event, key)
@@ -172,7 +172,7 @@ struct PushDecoder {
 
     @inline(__always)
     private func key(of pair: FormPair) -> PushKey? {
-        let raw = UnsafeBufferPointer(rebasing: bytes[pair.keyStart..<pair.keyEnd])
+        let raw = UnsafeBufferPointer(rebasing: bytes[pair.key])
         guard pair.keyIsEscaped else { return PushKey.match(raw) }
         return Self.escapedKey(raw)
     }

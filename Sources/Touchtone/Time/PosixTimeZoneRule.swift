@@ -11,16 +11,25 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         case monthWeekDay(month: Int, week: Int, weekday: Int)
     }
 
+    /// When a change between standard and daylight saving time happens: a day, and a time
+    /// on it in local seconds after midnight (of the time in effect before the change).
+    struct Change: Sendable, Hashable {
+        var day: TransitionDay
+        var time = 7200
+
+        /// The instant of the change in `year`, in seconds since 1970 (UTC), where the time
+        /// before it is `offset` seconds east of UTC.
+        func utcSeconds(in year: Int, offset: Int) -> Int {
+            PosixTimeZoneRule.dayNumber(day, year: year) * secondsPerDay + time - offset
+        }
+    }
+
     struct DaylightSaving: Sendable, Hashable {
         var name: String
         /// Seconds east of UTC while in effect.
         var offset: Int
-        var start: TransitionDay
-        /// Seconds after local midnight, in standard time.
-        var startTime: Int
-        var end: TransitionDay
-        /// Seconds after local midnight, in daylight saving time.
-        var endTime: Int
+        var start: Change
+        var end: Change
     }
 
     var standardName: String
@@ -29,12 +38,6 @@ struct PosixTimeZoneRule: Sendable, Hashable {
     var daylightSaving: DaylightSaving?
 
     static let utc = PosixTimeZoneRule(standardName: "UTC", standardOffset: 0, daylightSaving: nil)
-
-    init(standardName: String, standardOffset: Int, daylightSaving: DaylightSaving?) {
-        self.standardName = standardName
-        self.standardOffset = standardOffset
-        self.daylightSaving = daylightSaving
-    }
 
     // MARK: - Evaluation
 
@@ -56,8 +59,8 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         var result: [Transition] = []
         result.reserveCapacity(years.count * 2)
         for year in (years.lowerBound - 2)...(years.upperBound + 2) {
-            let end = Self.dayNumber(dst.end, year: year) * secondsPerDay + dst.endTime - dst.offset
-            let start = Self.dayNumber(dst.start, year: year) * secondsPerDay + dst.startTime - standardOffset
+            let end = dst.end.utcSeconds(in: year, offset: dst.offset)
+            let start = dst.start.utcSeconds(in: year, offset: standardOffset)
             result.append(Transition(utcSeconds: end, offset: standardOffset, isDaylightSaving: false))
             result.append(Transition(utcSeconds: start, offset: dst.offset, isDaylightSaving: true))
         }
@@ -83,14 +86,12 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         for candidateYear in (year - 2)...(year + 1) {
             // End before start: when both coincide (all-year DST such as "0/0,J365/25"),
             // the start wins, as in the reference tzcode.
-            let end = Self.dayNumber(dst.end, year: candidateYear) * secondsPerDay + dst.endTime - dst.offset
+            let end = dst.end.utcSeconds(in: candidateYear, offset: dst.offset)
             if end <= seconds && end >= latest {
                 latest = end
                 inDaylightSaving = false
             }
-            let start =
-                Self.dayNumber(dst.start, year: candidateYear) * secondsPerDay + dst.startTime
-                - standardOffset
+            let start = dst.start.utcSeconds(in: candidateYear, offset: standardOffset)
             if start <= seconds && start >= latest {
                 latest = start
                 inDaylightSaving = true
@@ -115,8 +116,11 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         }
     }
 
-    // MARK: - Parsing
+}
 
+// MARK: - Parsing
+
+extension PosixTimeZoneRule {
     init(parsing text: String) throws(PosixRuleProblem) {
         guard !text.isEmpty else { throw PosixRuleProblem("the rule is empty") }
         guard text.utf8.count <= 256 else { throw PosixRuleProblem("the rule is longer than 256 characters") }
@@ -132,32 +136,20 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         if let next = parser.peek, next != UInt8(ascii: ",") {
             dstOffset = -(try parser.offset(role: "daylight saving time"))
         }
-        var start = TransitionDay.monthWeekDay(month: 3, week: 2, weekday: 0)
-        var end = TransitionDay.monthWeekDay(month: 11, week: 1, weekday: 0)
-        var startTime = 7200
-        var endTime = 7200
+        var start = Change(day: .monthWeekDay(month: 3, week: 2, weekday: 0))
+        var end = Change(day: .monthWeekDay(month: 11, week: 1, weekday: 0))
         if parser.isAtEnd {
             // POSIX leaves a missing rule to the implementation; tzcode uses the US rule.
         } else {
             try parser.expect(UInt8(ascii: ","), "',' before the start of daylight saving time")
-            start = try parser.transitionDay(role: "start")
-            if parser.peek == UInt8(ascii: "/") {
-                parser.advance()
-                startTime = try parser.transitionTime(role: "start")
-            }
+            start = try parser.change(role: "start")
             try parser.expect(UInt8(ascii: ","), "',' before the end of daylight saving time")
-            end = try parser.transitionDay(role: "end")
-            if parser.peek == UInt8(ascii: "/") {
-                parser.advance()
-                endTime = try parser.transitionTime(role: "end")
-            }
+            end = try parser.change(role: "end")
             guard parser.isAtEnd else {
                 throw PosixRuleProblem("unexpected text after the end rule at position \(parser.position + 1)")
             }
         }
-        daylightSaving = DaylightSaving(
-            name: dstName, offset: dstOffset, start: start, startTime: startTime, end: end,
-            endTime: endTime)
+        daylightSaving = DaylightSaving(name: dstName, offset: dstOffset, start: start, end: end)
     }
 
     private struct Parser {
@@ -212,6 +204,16 @@ struct PosixTimeZoneRule: Sendable, Hashable {
         }
 
         /// "[+-]hhh[:mm[:ss]]" with |hhh| <= 167 (RFC 8536); seconds after local midnight.
+        /// `day[/time]`: a change, at 02:00 unless a time is given.
+        mutating func change(role: String) throws(PosixRuleProblem) -> Change {
+            var change = Change(day: try transitionDay(role: role))
+            if peek == UInt8(ascii: "/") {
+                advance()
+                change.time = try transitionTime(role: role)
+            }
+            return change
+        }
+
         mutating func transitionTime(role: String) throws(PosixRuleProblem) -> Int {
             guard let value = try signedClock(maximumHours: 167) else {
                 throw PosixRuleProblem("malformed \(role) time at position \(position + 1)")

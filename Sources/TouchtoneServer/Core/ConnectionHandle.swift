@@ -5,17 +5,16 @@ final class ConnectionHandle {
     let id: UInt64
     let fd: Int32
     let peer: IPAddress
-    /// What epoll watches the socket for now.
-    var registered: Interest
     var connection: Connection
+    /// What epoll watches the socket for now: it is added to epoll for reading.
+    var registered = Interest.readable
     /// False once the socket is closed: events already fetched for it are dropped.
     var isOpen = true
 
-    init(id: UInt64, fd: Int32, peer: IPAddress, registered: Interest, connection: Connection) {
+    init(id: UInt64, fd: Int32, peer: IPAddress, connection: Connection) {
         self.id = id
         self.fd = fd
         self.peer = peer
-        self.registered = registered
         self.connection = connection
     }
 }

@@ -1,6 +1,11 @@
 import CTouchtoneSystem
 import Synchronization
 import Touchtone
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A single-threaded event loop: its own `SO_REUSEPORT` listener, level-triggered epoll,
 /// non-blocking sockets. It is the driver of its connections' state machines: it waits for
@@ -103,7 +108,7 @@ final class EventLoop: @unchecked Sendable {
             if stopping && connections.isEmpty { break }
             let n = epoll.wait(into: &ready, timeoutMilliseconds: waitTimeout())
             if n < 0 {
-                if -n == EINTR_CODE { continue }
+                if -n == EINTR { continue }
                 core.logger.notice("epoll_wait failed", [("error", SystemError("epoll_wait", code: -n).description)])
                 break
             }
@@ -171,7 +176,7 @@ final class EventLoop: @unchecked Sendable {
         for _ in 0..<Self.acceptBatch {
             let fd = address.withUnsafeMutableBufferPointer { ctt_accept(listenFD, $0.baseAddress) }
             if fd < 0 {
-                if -fd == EMFILE_CODE || -fd == ENFILE_CODE || -fd == ENOBUFS_CODE || -fd == ENOMEM_CODE {
+                if -fd == EMFILE || -fd == ENFILE || -fd == ENOBUFS || -fd == ENOMEM {
                     // Out of descriptors: the level-triggered listener would wake us at once,
                     // again and again. Stop listening until the next timer tick.
                     epoll.remove(listenFD)
@@ -187,7 +192,7 @@ final class EventLoop: @unchecked Sendable {
                 refuseAtOnce(fd, peer: peer)
                 continue
             }
-            let handle = ConnectionHandle(id: nextID, fd: fd, peer: peer, registered: .readable,
+            let handle = ConnectionHandle(id: nextID, fd: fd, peer: peer,
                                           connection: Connection(parserLimits: parserLimits, limits: connectionLimits, now: now))
             nextID += 1
             do {
@@ -271,7 +276,7 @@ final class EventLoop: @unchecked Sendable {
         }
         if n == 0 { return handle.connection.peerClosed(now: now) }
         let error = -Int32(n)
-        if error == EAGAIN_CODE || error == EINTR_CODE { return handle.connection.readWouldBlock(now: now) }
+        if error == EAGAIN || error == EINTR { return handle.connection.readWouldBlock(now: now) }
         return handle.connection.failed()
     }
 
@@ -279,8 +284,8 @@ final class EventLoop: @unchecked Sendable {
         let n = handle.connection.withPendingOutput { ctt_send(handle.fd, $0.baseAddress, $0.count) }
         if n > 0 { return handle.connection.sent(n, now: now) }
         let error = -Int32(n)
-        if error == EAGAIN_CODE { return handle.connection.sendWouldBlock() }
-        if error == EINTR_CODE { return .send }
+        if error == EAGAIN { return handle.connection.sendWouldBlock() }
+        if error == EINTR { return .send }
         return handle.connection.failed()
     }
 
@@ -352,20 +357,3 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-let EAGAIN_CODE = EAGAIN
-let EINTR_CODE = EINTR
-let EMFILE_CODE = EMFILE
-let ENFILE_CODE = ENFILE
-let ENOBUFS_CODE = ENOBUFS
-let ENOMEM_CODE = ENOMEM
-#else
-let EAGAIN_CODE: Int32 = 11
-let EINTR_CODE: Int32 = 4
-let EMFILE_CODE: Int32 = 24
-let ENFILE_CODE: Int32 = 23
-let ENOBUFS_CODE: Int32 = 105
-let ENOMEM_CODE: Int32 = 12
-#endif

@@ -1,6 +1,7 @@
 import Touchtone
 
-/// A request's head as the parser read it, before its body.
+/// A request's head as the parser read it: the request without its body, and how the
+/// body follows.
 struct HTTPRequestHead: Sendable {
     /// How the body that follows the head is framed.
     enum BodyKind: Sendable {
@@ -9,18 +10,17 @@ struct HTTPRequestHead: Sendable {
         case chunked
     }
 
-    var method: String
-    var target: String
-    var minorVersion: Int
-    var headers: HTTPHeaders
-    var keepAlive: Bool
+    /// The request as its head says it; the body is added when it has arrived.
+    var request: HTTPRequest
     /// `Expect: 100-continue` on HTTP/1.1: the client waits for the interim answer.
     var expectsContinue: Bool
     var body: BodyKind
 
     /// The request this head and `body` make.
     func request(body: [UInt8]) -> HTTPRequest {
-        HTTPRequest(method: method, target: target, minorVersion: minorVersion, headers: headers, body: body, keepAlive: keepAlive)
+        var request = self.request
+        request.body = body
+        return request
     }
 }
 
@@ -71,7 +71,7 @@ struct HTTPHeadParser {
         } else {
             body = .none
         }
-        return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, keepAlive: keepAlive,
+        return HTTPRequestHead(request: HTTPRequest(method: method, target: target, minorVersion: minor, headers: headers, keepAlive: keepAlive),
                                expectsContinue: fields.expectsContinue && minor == 1, body: body)
     }
 
