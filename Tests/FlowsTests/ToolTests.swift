@@ -241,7 +241,7 @@ struct ToolTests {
             < Welcome to the Touchtone support hotline.
             < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
               [mainMenu: waiting for 1 key, 5 s]
-            > x?[2J
+            > x\\u{001B}[2J
               (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
             > (a line of more than 256 bytes)
               (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)

@@ -123,7 +123,7 @@ struct OptionTableTests {
         (["--port"], [:], "--port needs a value"),
         (["a", "b"], [:], "unexpected argument 'b'"),
         (["--loud", "--color", "blue"], [:], "--loud needs a color other than blue"),
-        (["--port", "x\u{1B}[2J"], [:], "--port must be a whole number from 1 to 9999, not 'x?[2J'"),
+        (["--port", "x\u{1B}[2J"], [:], "--port must be a whole number from 1 to 9999, not 'x\\u{001B}[2J'"),
     ] as [([String], [String: String], String)])
     func errorsNameTheFlagOrTheVariable(arguments: [String], environment: [String: String], message: String) {
         #expect(throws: UsageError(message)) { try Self.table.parse(arguments, environment: environment) }

@@ -110,13 +110,14 @@ private func expectFormError(
         }
         #expect(quoted(Array("sideways".utf8)) == #""sideways""#)
         #expect(quoted(Array("a\"b\\c\t\r\n\u{0}\u{7F}\u{85}\u{2028}\u{2066}".utf8))
-            == #""a\"b\\c\t\r\n\u{0}\u{7F}\u{85}\u{2028}\u{2066}""#)
+            == #""a\"b\\c\t\r\n\u{0000}\u{007F}\u{0085}\u{2028}\u{2066}""#)
         #expect(quoted(Array("Jürgen".utf8)) == #""Jürgen""#)
         #expect(quoted([0x41, 0xFF, 0x42]) == "\"A\u{FFFD}B\"")
-        #expect(quoted(Array("abcdef".utf8), limit: 3) == #""abc"..."#)
+        #expect(quoted(Array("abcdef".utf8), limit: 3) == #""abc…""#)
         #expect(quoted(Array("abc".utf8), limit: 3) == #""abc""#)
-        #expect(quoted(Array("üüüü".utf8), limit: 3) == #""üüü"..."#)
-        #expect(quoted(Array(repeating: 0x61, count: 10_000)) == "\"" + String(repeating: "a", count: 40) + "\"...")
+        #expect(quoted(Array("üüüü".utf8), limit: 3) == #""üüü…""#)
+        #expect(quoted(Array(repeating: 0xF0, count: 1) + Array("😀😀😀😀".utf8), limit: 3) == "\"\u{FFFD}😀😀…\"")
+        #expect(quoted(Array(repeating: 0x61, count: 10_000)) == "\"" + String(repeating: "a", count: 40) + "…\"")
     }
 
     @Test func everyPushKeyIsMatchedByItsOwnBytesOnly() {

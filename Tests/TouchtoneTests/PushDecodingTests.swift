@@ -344,10 +344,10 @@ struct SplitMix64: RandomNumberGenerator {
         let long = String(repeating: "x", count: 100)
         expectRejected(
             "event=\(long)&callId=1",
-            #"event: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"... is not newCall|answer|hangup|dtmf"#)
+            #"event: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" is not newCall|answer|hangup|dtmf"#)
         expectRejected(
             "event=a%0D%0Ab%22c%5C%1B%E2%80%AE&callId=1",
-            #"event: "a\r\nb\"c\\\u{1B}\u{202E}" is not newCall|answer|hangup|dtmf"#)
+            #"event: "a\r\nb\"c\\\u{001B}\u{202E}" is not newCall|answer|hangup|dtmf"#)
         expectRejected("event=%FF&callId=1", "event: \"\u{FFFD}\" is not newCall|answer|hangup|dtmf")
     }
 

@@ -246,37 +246,14 @@ enum FormDecoding {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    /// The value in double quotes, safe for one log line: at most `limit` Unicode scalars
-    /// (then `...` after the closing quote), quotes, backslashes and control, line-breaking
-    /// and bidirectional-override characters escaped, invalid UTF-8 shown as U+FFFD.
+    /// The value as a message shows it (``Swift/StringProtocol/quotedForMessage(limit:quote:)``),
+    /// invalid UTF-8 shown as U+FFFD.
     static func quoted(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = 40) -> String {
-        // `limit` scalars take at most 4 bytes each, so decoding that many bytes is enough.
-        let window = max(0, limit) &* 4
+        // A scalar takes at most 4 bytes: decoding one more than `limit` of them is enough
+        // to show the value and to know that it was cut.
+        let window = (max(0, limit) &+ 1) &* 4
         let shown = bytes.count > window ? UnsafeBufferPointer(rebasing: bytes[..<window]) : bytes
-        var out = "\""
-        var count = 0
-        var truncated = bytes.count > window
-        for scalar in String(decoding: shown, as: UTF8.self).unicodeScalars {
-            if count == limit {
-                truncated = true
-                break
-            }
-            count += 1
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{2028}", "\u{2029}",
-                 "\u{202A}"..."\u{202E}", "\u{2066}"..."\u{2069}":
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-        if truncated { out += "..." }
-        return out
+        return String(decoding: shown, as: UTF8.self).quotedForMessage(limit: limit)
     }
 
     /// A key as it may appear before the colon of an error: as is when it is short printable

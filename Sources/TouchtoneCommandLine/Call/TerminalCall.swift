@@ -65,7 +65,7 @@ struct TerminalCall {
                 let line = trimmed(text)
                 if line == "hangup" { return .hangUp }
                 if line.utf8.count <= CallCommand.maxKeys, line.utf8.allSatisfy(Keypad.isKey) { return .keys(line) }
-                if !interactive { say("> " + printable(line, limit: 40, ellipsis: "...")) }
+                if !interactive { say("> " + line.quotedForMessage(limit: 40, quote: "")) }
             }
             say("  (not keys: type at most \(CallCommand.maxKeys) of 0-9 * # A-D, an empty line for silence, or hangup)")
         }

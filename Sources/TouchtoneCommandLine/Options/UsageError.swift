@@ -1,3 +1,5 @@
+import Touchtone
+
 /// A command line that cannot be used: one line saying why. Commands exit with status 2.
 ///
 /// ```swift
@@ -11,18 +13,12 @@ public struct UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The message.
     public var description: String { message }
 
-    /// An argument as an error shows it: quoted, at most 60 characters, control characters as `?`
-    /// (a value pasted from a terminal must not move the cursor of the one reading the error).
+    /// An argument as an error shows it: in single quotes, at most 60 characters, control
+    /// characters escaped (a value pasted from a terminal must not move the cursor of the one
+    /// reading the error).
     ///
-    /// `UsageError.quoted("a\u{1B}b")` is `'a?b'`.
+    /// `UsageError.quoted("a\u{1B}b")` is `'a\u{001B}b'`.
     public static func quoted(_ text: String) -> String {
-        "'" + printable(text, limit: 60) + "'"
+        text.quotedForMessage(limit: 60, quote: "'")
     }
-}
-
-/// At most `limit` characters of `text`, control characters as `?`, with `ellipsis` after a cut.
-func printable(_ text: String, limit: Int, ellipsis: String = "") -> String {
-    let scalars = text.unicodeScalars
-    let cleaned = String(scalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    return scalars.count > limit ? cleaned + ellipsis : cleaned
 }

@@ -1,3 +1,5 @@
+import Touchtone
+
 extension MiniXML {
     /// The bytes the reader looks for, named.
     enum Byte {
@@ -17,35 +19,8 @@ extension MiniXML {
         static let closingBracket = UInt8(ascii: "]")
     }
 
-    /// `"text"` with control characters and quotes escaped, cut short after `limit` characters:
-    /// values in problem messages stay readable and bounded whatever the document holds.
-    static func quoted(_ text: String, limit: Int = 60) -> String {
-        var out = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == limit {
-                out += "…"
-                break
-            }
-            count += 1
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                let properties = scalar.properties
-                if properties.generalCategory == .control || properties.generalCategory == .format
-                    || (properties.isWhitespace && scalar != " ") {
-                    out += "\\u{\(hex(scalar.value))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `"text"` as a problem message shows a value: bounded, escaped, on one line.
+    static func quoted(_ text: String, limit: Int = 60) -> String { text.quotedForMessage(limit: limit) }
 
     /// Upper-case hex, at least four digits, as in `U+000B`.
     static func hex(_ value: UInt32) -> String {
