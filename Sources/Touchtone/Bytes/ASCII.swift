@@ -1,6 +1,24 @@
-/// Checks and compares of ASCII bytes, for parsers that read bytes rather than `String`s.
+/// Checks, compares and names of ASCII bytes, for parsers that read bytes rather than
+/// `String`s.
 @usableFromInline
 package enum ASCII {
+    package static let tab = UInt8(ascii: "\t")
+    package static let newline = UInt8(ascii: "\n")
+    package static let carriageReturn = UInt8(ascii: "\r")
+    package static let space = UInt8(ascii: " ")
+    package static let quote = UInt8(ascii: "\"")
+    package static let apostrophe = UInt8(ascii: "'")
+    package static let ampersand = UInt8(ascii: "&")
+    package static let percent = UInt8(ascii: "%")
+    package static let plus = UInt8(ascii: "+")
+    package static let hyphen = UInt8(ascii: "-")
+    package static let semicolon = UInt8(ascii: ";")
+    package static let lessThan = UInt8(ascii: "<")
+    package static let equals = UInt8(ascii: "=")
+    package static let greaterThan = UInt8(ascii: ">")
+    package static let hash = UInt8(ascii: "#")
+    package static let closingBracket = UInt8(ascii: "]")
+
     /// `0`-`9`.
     @inlinable @inline(__always)
     package static func isDigit(_ byte: UInt8) -> Bool {

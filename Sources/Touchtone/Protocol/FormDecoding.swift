@@ -73,7 +73,7 @@ struct FormScanner {
             index = block &+ (pending.trailingZeroBitCount &>> 3)
             pending &= pending &- 1
             let byte = base[index]
-            if byte == FormByte.ampersand {
+            if byte == ASCII.ampersand {
                 // An empty pair: nothing was seen since `start`, so nothing to reset.
                 if index == start {
                     start = index &+ 1
@@ -84,9 +84,9 @@ struct FormScanner {
             }
             if byte >= 0x80 {
                 isASCII = false
-            } else if byte == FormByte.equals {
+            } else if byte == ASCII.equals {
                 if equals < 0 { equals = index }
-            } else if byte == FormByte.percent || byte == FormByte.plus {
+            } else if byte == ASCII.percent || byte == ASCII.plus {
                 if equals < 0 { keyIsEscaped = true } else { valueIsEscaped = true }
             }
         }
@@ -107,12 +107,6 @@ struct FormScanner {
 }
 
 enum FormByte {
-    static let ampersand = UInt8(ascii: "&")
-    static let equals = UInt8(ascii: "=")
-    static let percent = UInt8(ascii: "%")
-    static let plus = UInt8(ascii: "+")
-    static let space = UInt8(ascii: " ")
-
     /// The candidates among the last bytes of the body, from `offset` (under eight
     /// before `end`), placed as if a whole word had been read at `offset`.
     @inline(never)
@@ -161,14 +155,14 @@ enum FormDecoding {
         let end = raw.count
         while read < end {
             let byte = raw[read]
-            if byte == FormByte.percent {
+            if byte == ASCII.percent {
                 guard read + 2 < end, let high = Hex.value(raw[read + 1]), let low = Hex.value(raw[read + 2]) else {
                     return nil
                 }
                 out[written] = high << 4 | low
                 read += 3
             } else {
-                out[written] = byte == FormByte.plus ? FormByte.space : byte
+                out[written] = byte == ASCII.plus ? ASCII.space : byte
                 read += 1
             }
             written += 1

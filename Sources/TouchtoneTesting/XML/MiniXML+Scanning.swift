@@ -84,7 +84,7 @@ extension MiniXML {
         var line = 1
         var column = 1
         for byte in bytes[..<min(position, bytes.count)] {
-            if byte == Byte.newline {
+            if byte == ASCII.newline {
                 line += 1
                 column = 1
             } else if byte & 0xC0 != 0x80 {
@@ -99,7 +99,7 @@ extension MiniXML {
     // MARK: - Character classes (XML 1.0, fifth edition)
 
     static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == Byte.space || byte == Byte.tab || byte == Byte.newline || byte == Byte.carriageReturn
+        byte == ASCII.space || byte == ASCII.tab || byte == ASCII.newline || byte == ASCII.carriageReturn
     }
 
     static func isXMLCharacter(_ scalar: Unicode.Scalar) -> Bool {

@@ -80,12 +80,12 @@ struct MiniXML {
         bytes.reserveCapacity(text.utf8.count)
         var afterCarriageReturn = false
         for byte in text.utf8 {
-            if byte == Byte.carriageReturn {
-                bytes.append(Byte.newline)
+            if byte == ASCII.carriageReturn {
+                bytes.append(ASCII.newline)
                 afterCarriageReturn = true
                 continue
             }
-            if !(afterCarriageReturn && byte == Byte.newline) { bytes.append(byte) }
+            if !(afterCarriageReturn && byte == ASCII.newline) { bytes.append(byte) }
             afterCarriageReturn = false
         }
         self.bytes = bytes
@@ -97,7 +97,7 @@ struct MiniXML {
         var position = 0
         while position < bytes.count {
             let byte = bytes[position]
-            if byte < 0x20 && byte != Byte.tab && byte != Byte.newline {
+            if byte < 0x20 && byte != ASCII.tab && byte != ASCII.newline {
                 throw error(at: position, "character U+\(MiniXML.hex(UInt32(byte))) is not allowed in XML")
             }
             if byte == 0xEF, position + 2 < bytes.count, bytes[position + 1] == 0xBF, bytes[position + 2] >= 0xBE {
@@ -115,7 +115,7 @@ struct MiniXML {
             skipWhitespace()
             guard index < bytes.count else { break }
             if try skipMarkupOutsideText() { continue }
-            guard bytes[index] == Byte.lessThan, !starts(with: "<![CDATA[") else { throw error("text outside the root element") }
+            guard bytes[index] == ASCII.lessThan, !starts(with: "<![CDATA[") else { throw error("text outside the root element") }
             if let root {
                 if let name = peekName(at: index + 1) {
                     throw error("a second root element \(shown(name)) after \(shown(root.name))")
@@ -160,10 +160,10 @@ struct MiniXML {
     /// `S? = S? "value"` in the XML declaration, where no references are allowed.
     private mutating func declarationValue(of name: String) throws(SyntaxError) -> String {
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == Byte.equals else { throw error("expected '=' after \(name)") }
+        guard index < bytes.count, bytes[index] == ASCII.equals else { throw error("expected '=' after \(name)") }
         index += 1
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == Byte.quote || bytes[index] == Byte.apostrophe else {
+        guard index < bytes.count, bytes[index] == ASCII.quote || bytes[index] == ASCII.apostrophe else {
             throw error("expected a quoted value for \(name)")
         }
         let quote = bytes[index]
@@ -198,7 +198,7 @@ struct MiniXML {
         while true {
             let hadSpace = skipWhitespace()
             guard index < bytes.count else { throw error("end of input inside the tag \(shown(name))") }
-            if bytes[index] == Byte.greaterThan {
+            if bytes[index] == ASCII.greaterThan {
                 index += 1
                 break
             }
@@ -226,7 +226,7 @@ struct MiniXML {
         }
         while true {
             guard index < bytes.count else { throw error(at: start, "element \(shown(name)) is never closed") }
-            guard bytes[index] == Byte.lessThan else {
+            guard bytes[index] == ASCII.lessThan else {
                 try readText(into: &text)
                 continue
             }
@@ -235,7 +235,7 @@ struct MiniXML {
                 index += 2
                 guard let endName = self.name() else { throw error("expected an element name after '</'") }
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == Byte.greaterThan else {
+                guard index < bytes.count, bytes[index] == ASCII.greaterThan else {
                     throw error("expected '>' to end the tag </\(shown(endName))>")
                 }
                 guard endName == name else {
@@ -259,12 +259,12 @@ struct MiniXML {
     /// line feeds turned into spaces (XML's attribute-value normalisation without a DTD).
     private mutating func attributeValue(of attribute: String) throws(SyntaxError) -> String {
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == Byte.equals else {
+        guard index < bytes.count, bytes[index] == ASCII.equals else {
             throw error("expected '=' after the attribute \(shown(attribute))")
         }
         index += 1
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == Byte.quote || bytes[index] == Byte.apostrophe else {
+        guard index < bytes.count, bytes[index] == ASCII.quote || bytes[index] == ASCII.apostrophe else {
             throw error("expected a quoted value for the attribute \(shown(attribute))")
         }
         let quote = bytes[index]
@@ -277,12 +277,12 @@ struct MiniXML {
             case quote:
                 index += 1
                 return String(decoding: value, as: UTF8.self)
-            case Byte.lessThan:
+            case ASCII.lessThan:
                 throw error("'<' is not allowed in the value of the attribute \(shown(attribute))")
-            case Byte.ampersand:
+            case ASCII.ampersand:
                 value.append(contentsOf: try reference())
-            case Byte.tab, Byte.newline:
-                value.append(Byte.space)
+            case ASCII.tab, ASCII.newline:
+                value.append(ASCII.space)
                 index += 1
             default:
                 value.append(byte)
@@ -293,12 +293,12 @@ struct MiniXML {
 
     /// Appends the character data up to the next `<` to `text`, references decoded.
     private mutating func readText(into text: inout [UInt8]) throws(SyntaxError) {
-        while index < bytes.count, bytes[index] != Byte.lessThan {
+        while index < bytes.count, bytes[index] != ASCII.lessThan {
             let byte = bytes[index]
-            if byte == Byte.ampersand {
+            if byte == ASCII.ampersand {
                 text.append(contentsOf: try reference())
             } else {
-                if byte == Byte.closingBracket && starts(with: "]]>") { throw error("']]>' is not allowed in text") }
+                if byte == ASCII.closingBracket && starts(with: "]]>") { throw error("']]>' is not allowed in text") }
                 text.append(byte)
                 index += 1
             }
@@ -310,7 +310,7 @@ struct MiniXML {
         index += 9
         let contentStart = index
         while index + 2 < bytes.count {
-            if bytes[index] == Byte.closingBracket && bytes[index + 1] == Byte.closingBracket && bytes[index + 2] == Byte.greaterThan {
+            if bytes[index] == ASCII.closingBracket && bytes[index + 1] == ASCII.closingBracket && bytes[index + 2] == ASCII.greaterThan {
                 let content = String(decoding: bytes[contentStart..<index], as: UTF8.self)
                 index += 3
                 return content
@@ -324,8 +324,8 @@ struct MiniXML {
         let start = index
         index += 4
         while index + 1 < bytes.count {
-            if bytes[index] == Byte.hyphen && bytes[index + 1] == Byte.hyphen {
-                guard index + 2 < bytes.count, bytes[index + 2] == Byte.greaterThan else {
+            if bytes[index] == ASCII.hyphen && bytes[index + 1] == ASCII.hyphen {
+                guard index + 2 < bytes.count, bytes[index + 2] == ASCII.greaterThan else {
                     if index + 2 >= bytes.count { break }
                     throw error("'--' is not allowed inside a comment")
                 }
@@ -341,7 +341,7 @@ struct MiniXML {
     private mutating func reference() throws(SyntaxError) -> [UInt8] {
         let start = index
         index += 1
-        if index < bytes.count, bytes[index] == Byte.hash {
+        if index < bytes.count, bytes[index] == ASCII.hash {
             index += 1
             let radix: UInt32
             if index < bytes.count, bytes[index] == UInt8(ascii: "x") {
@@ -358,7 +358,7 @@ struct MiniXML {
                 digitCount += 1
                 index += 1
             }
-            guard digitCount > 0, index < bytes.count, bytes[index] == Byte.semicolon else {
+            guard digitCount > 0, index < bytes.count, bytes[index] == ASCII.semicolon else {
                 throw error(at: start, "malformed character reference (expected &#digits; or &#xhex;)")
             }
             index += 1
@@ -368,16 +368,16 @@ struct MiniXML {
             }
             return Array(String(scalar).utf8)
         }
-        guard let name = self.name(), index < bytes.count, bytes[index] == Byte.semicolon else {
+        guard let name = self.name(), index < bytes.count, bytes[index] == ASCII.semicolon else {
             throw error(at: start, "'&' must start an entity or character reference (write &amp; for '&')")
         }
         index += 1
         switch name {
-        case "lt": return [Byte.lessThan]
-        case "gt": return [Byte.greaterThan]
-        case "amp": return [Byte.ampersand]
-        case "quot": return [Byte.quote]
-        case "apos": return [Byte.apostrophe]
+        case "lt": return [ASCII.lessThan]
+        case "gt": return [ASCII.greaterThan]
+        case "amp": return [ASCII.ampersand]
+        case "quot": return [ASCII.quote]
+        case "apos": return [ASCII.apostrophe]
         default: throw error(at: start, "unknown entity &\(shown(name));")
         }
     }
