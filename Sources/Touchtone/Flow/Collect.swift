@@ -16,7 +16,7 @@
 ///
 /// sipgate's `Gather` has no finish key: Touchtone asks for one key more than `digits`
 /// allows and strips the finish key, so `1234#` and (after the timeout) `12#` both arrive.
-public struct Collect<S: FlowState>: Sendable, Modifiable {
+public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
     public let state: S
     /// The variable that holds the digits once they are valid.
     public let variable: String
@@ -51,19 +51,14 @@ public struct Collect<S: FlowState>: Sendable, Modifiable {
 
     public init(
         _ state: S, into variable: String, digits: ClosedRange<Int>, prompt: Prompts, next: Step<S>,
-        @CollectBuilder<S> onFailure handlers: () -> [CollectItem<S>] = { [] }
+        @CollectBuilder<S> onFailure handlers: () -> [FailedTurnHandler<S>] = { [] }
     ) {
         self.state = state
         self.variable = variable
         self.digits = digits
         self.prompt = prompt
         self.next = next
-        for item in handlers() {
-            switch item {
-            case .noInput(let handler): noInput = handler
-            case .wrongKey(let handler): wrongKey = handler
-            }
-        }
+        for handler in handlers() { take(handler) }
     }
 
     /// A key that ends the input early (usually `#`); it is stripped from the value.
@@ -106,16 +101,10 @@ public struct Collect<S: FlowState>: Sendable, Modifiable {
     public var gatherDigits: Int { digits.upperBound + (finishKey == nil ? 0 : 1) }
 }
 
-/// An entry of a collection's body.
-public enum CollectItem<S: FlowState>: Sendable {
-    case noInput(NoInput<S>)
-    case wrongKey(WrongKey<S>)
-}
-
 /// Builds a collection's body from ``NoInput`` and ``WrongKey`` (both optional).
 @resultBuilder
 public enum CollectBuilder<S: FlowState>: ListBuilder {
-    public typealias Item = CollectItem<S>
+    public typealias Item = FailedTurnHandler<S>
     public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
     public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
     public static func buildBlock() -> [Item] { [] }

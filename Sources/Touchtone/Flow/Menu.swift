@@ -15,7 +15,7 @@
 /// Each silence and each wrong key uses one attempt and plays the handler's message, then
 /// the re-prompt. After `attempts` turns the call goes where ``attempts(_:then:)`` says
 /// (hang up unless told otherwise), so a menu never loops without end.
-public struct Menu<S: FlowState>: Sendable, Modifiable {
+public struct Menu<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
     public let state: S
     public var prompt: Prompts
     public var reprompts: [Prompts] = []
@@ -30,19 +30,18 @@ public struct Menu<S: FlowState>: Sendable, Modifiable {
     public var maxAttempts: Int = 3
     public var whenExhausted: Step<S> = .hangup
 
-    public init(_ state: S, prompt: Prompts, @MenuBuilder<S> keys: () -> [MenuItem<S>]) {
+    public init(_ state: S, prompt: Prompts, @MenuBuilder<S> keys body: () -> [MenuItem<S>]) {
         self.state = state
         self.prompt = prompt
-        var keyList: [Key<S>] = []
-        for item in keys() {
+        self.keys = []
+        for item in body() {
             switch item {
-            case .key(let key): keyList.append(key)
-            case .noInput(let handler): noInput = handler
-            case .wrongKey(let handler): wrongKey = handler
+            case .key(let key): keys.append(key)
+            case .handler(let handler): take(handler)
             }
         }
-        self.keys = keyList
     }
+
 
     /// Shorter prompts for the second, third, ... turn; the last one repeats.
     public func reprompts(_ prompts: Prompts...) -> Self {
@@ -78,11 +77,10 @@ public struct Key<S: FlowState>: Sendable {
     }
 }
 
-/// An entry of a menu's body.
+/// An entry of a menu's body: a key, or what a failed turn does.
 public enum MenuItem<S: FlowState>: Sendable {
     case key(Key<S>)
-    case noInput(NoInput<S>)
-    case wrongKey(WrongKey<S>)
+    case handler(FailedTurnHandler<S>)
 }
 
 /// Builds a menu's body from ``Key``, ``NoInput`` and ``WrongKey`` entries.
@@ -90,8 +88,8 @@ public enum MenuItem<S: FlowState>: Sendable {
 public enum MenuBuilder<S: FlowState>: ListBuilder {
     public typealias Item = MenuItem<S>
     public static func buildExpression(_ key: Key<S>) -> [Item] { [.key(key)] }
-    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
-    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
+    public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.handler(.noInput(handler))] }
+    public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.handler(.wrongKey(handler))] }
 
     @available(*, unavailable, message: "A menu needs at least one Key")
     public static func buildBlock() -> [MenuItem<S>] { [] }

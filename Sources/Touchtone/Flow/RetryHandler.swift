@@ -43,3 +43,26 @@ public typealias NoInput<S: FlowState> = RetryHandler<S, Silence>
 /// ``Collect`` does with input that is not valid: `WrongKey(play: "invalid-option")`.
 public typealias WrongKey<S: FlowState> = RetryHandler<S, UnknownKeys>
 
+
+/// A ``NoInput`` or a ``WrongKey``, as the body of a ``Menu`` or a ``Collect`` gives it.
+public enum FailedTurnHandler<S: FlowState>: Sendable {
+    case noInput(NoInput<S>)
+    case wrongKey(WrongKey<S>)
+}
+
+/// A state whose body says what failed turns do: a menu, a collection.
+protocol HandlesFailedTurns {
+    associatedtype State: FlowState
+    var noInput: NoInput<State>? { get set }
+    var wrongKey: WrongKey<State>? { get set }
+}
+
+extension HandlesFailedTurns {
+    /// Takes a handler from the body; a later one of the same kind replaces an earlier one.
+    mutating func take(_ handler: FailedTurnHandler<State>) {
+        switch handler {
+        case .noInput(let noInput): self.noInput = noInput
+        case .wrongKey(let wrongKey): self.wrongKey = wrongKey
+        }
+    }
+}
