@@ -194,7 +194,7 @@ enum FormDecoding {
             guard raw.count <= maxBytes else {
                 throw PushDecodingError(field: field(), reason: "longer than \(maxBytes) \(unit)")
             }
-            guard let text = text(raw) else { throw PushDecodingError(field: field(), reason: "not valid UTF-8") }
+            guard let text = String(checkingUTF8: raw) else { throw PushDecodingError(field: field(), reason: "not valid UTF-8") }
             return text
         }
         // An escaped value shrinks when unescaped; its buffer is bounded by the body limit.
@@ -202,7 +202,7 @@ enum FormDecoding {
             guard bytes.count <= maxBytes else {
                 return .failure(PushDecodingError(field: field(), reason: "longer than \(maxBytes) \(unit)"))
             }
-            guard let text = text(bytes) else {
+            guard let text = String(checkingUTF8: bytes) else {
                 return .failure(PushDecodingError(field: field(), reason: "not valid UTF-8"))
             }
             return .success(text)
@@ -227,17 +227,6 @@ enum FormDecoding {
             target.initialize(from: source, count: count)
             return count
         }
-    }
-
-    /// The bytes as a String when they are UTF-8, else nil.
-    @inline(__always)
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        // Push values are nearly always ASCII: check that in one tight loop and skip the
-        // general validator, which is slower for short values.
-        var highBits: UInt8 = 0
-        for byte in bytes { highBits |= byte }
-        if highBits < 0x80 { return String(decoding: bytes, as: UTF8.self) }
-        return String(validating: bytes, as: UTF8.self)
     }
 
     /// The value as a message shows it (``Swift/StringProtocol/quotedForMessage(limit:quote:)``),

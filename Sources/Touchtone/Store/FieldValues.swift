@@ -58,7 +58,7 @@ extension CallID: FieldValue {
     static func readJSON(from line: inout JSONLineReader) -> CallID? {
         line.string { bytes in
             // ASCII is valid UTF-8 as it stands: packed straight from the line.
-            bytes.allSatisfy { $0 < 0x80 } ? CallID(validUTF8: bytes) : FormDecoding.text(bytes).map { CallID($0) }
+            bytes.allSatisfy { $0 < 0x80 } ? CallID(validUTF8: bytes) : String(checkingUTF8: bytes).map { CallID($0) }
         }
     }
 }

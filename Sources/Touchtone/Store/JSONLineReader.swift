@@ -42,7 +42,7 @@ struct JSONLineReader {
 
     /// A JSON string without `\u` escapes.
     mutating func string() -> String? {
-        string(FormDecoding.text)
+        string(String.init(checkingUTF8:))
     }
 
     /// A JSON string without `\u` escapes, its unescaped bytes made into a value by `make`
