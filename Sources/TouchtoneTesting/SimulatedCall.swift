@@ -74,6 +74,7 @@ public final class SimulatedCall: Sendable {
             let shown = record?.digits == EventRecord.maskedDigits ? EventRecord.maskedDigits : caller
             transcriptLines.withLock { $0.append("> " + shown) }
         }
+        for problem in delivery.problems { phone.fail(problem, at: sourceLocation) }
         guard delivery.status == 200 else {
             phone.fail("the push was refused with \(delivery.status): \(delivery.xml)", at: sourceLocation)
             return nil

@@ -17,12 +17,15 @@ public struct Delivery: Sendable {
     public var record: EventRecord?
     /// The typed answer (in memory: as the engine made it; live: read back from the XML).
     public var response: Response?
+    /// What is wrong with the test rather than the flow (a stub that cannot be right).
+    public var problems: [String]
 
-    public init(status: Int, xml: String, record: EventRecord?, response: Response?) {
+    public init(status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = []) {
         self.status = status
         self.xml = xml
         self.record = record
         self.response = response
+        self.problems = problems
     }
 }
 
@@ -46,12 +49,23 @@ public struct LookupStubs: Sendable {
     public var byState: [String: LookupStub] = [:]
     public init() {}
 
-    func resolve(_ pending: PendingLookup) async -> (Response, EventRecord) {
+    /// The look-up's answer, as stubbed or run for real, and what is wrong with its stub.
+    func resolve(_ pending: PendingLookup) async -> (response: Response, record: EventRecord, problem: String?) {
         switch byState[pending.state] {
-        case .answer(let result)?: pending.complete(with: .finished(result))
-        case .fail(let reason)?: pending.complete(with: .failed(reason))
-        case .late?: pending.complete(with: .timedOut)
-        case nil: await pending.run()
+        case .answer(let result)?:
+            let (response, record) = pending.complete(with: .finished(result))
+            guard !pending.outcomes.contains(result.outcome) else { return (response, record, nil) }
+            return (response, record, "the stub of look-up \(pending.state) answers \(result.outcome), which is not one of its "
+                    + "outcomes (\(pending.outcomes.joined(separator: ", "))): the call took the fallback")
+        case .fail(let reason)?:
+            let (response, record) = pending.complete(with: .failed(reason))
+            return (response, record, nil)
+        case .late?:
+            let (response, record) = pending.complete(with: .timedOut)
+            return (response, record, nil)
+        case nil:
+            let (response, record) = await pending.run()
+            return (response, record, nil)
         }
     }
 }
@@ -66,8 +80,8 @@ public struct EngineTransport: CallTransport {
         case .answer(let response, let record):
             return Delivery(status: 200, xml: response.xml, record: record, response: response)
         case .lookup(let pending, _):
-            let (response, record) = await lookups.resolve(pending)
-            return Delivery(status: 200, xml: response.xml, record: record, response: response)
+            let (response, record, problem) = await lookups.resolve(pending)
+            return Delivery(status: 200, xml: response.xml, record: record, response: response, problems: problem.map { [$0] } ?? [])
         case .refused(let error):
             return Delivery(status: 400, xml: error.description, record: nil, response: nil)
         }

@@ -149,6 +149,18 @@ func capturingPhone() throws -> (TestPhone, Failures) {
         #expect(phone.engine.counters.lookupTimeouts == 1)
     }
 
+    @Test func aStubThatAnswersWithAnotherLookUpsOutcomeFailsTheStep() async throws {
+        enum Elsewhere: String, LookupOutcome { case found }
+        let (phone, failures) = try capturingPhone()
+        phone.exhaustivity = .off
+        phone.stubLookup(Kiosk.lookup, answer: Elsewhere.found)
+        let call = await phone.call()
+        await call.press("2", hears: .hangup(after: "who"))
+        #expect(failures.messages == [
+            "the stub of look-up lookup answers found, which is not one of its outcomes (known): the call took the fallback",
+        ])
+    }
+
     @Test func coverageNamesWhatNoCallReached() async throws {
         let (phone, _) = try capturingPhone()
         phone.exhaustivity = .off
