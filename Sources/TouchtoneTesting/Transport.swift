@@ -54,9 +54,9 @@ public struct LookupStubs: Sendable {
         switch byState[pending.state] {
         case .answer(let result)?:
             let (response, record) = pending.complete(with: .finished(result))
-            guard !pending.outcomes.contains(result.outcome) else { return (response, record, nil) }
+            guard !result.isOutcome(of: pending) else { return (response, record, nil) }
             return (response, record, "the stub of look-up \(pending.state) answers \(result.outcome), which is not one of its "
-                    + "outcomes (\(pending.outcomes.joined(separator: ", "))): the call took the fallback")
+                    + "outcomes (\(pending.outcomes.joined(separator: ", "))): the call took its fallback")
         case .fail(let reason)?:
             let (response, record) = pending.complete(with: .failed(reason))
             return (response, record, nil)

@@ -87,6 +87,12 @@ struct LoggingAndSweepTests {
         #expect(String(decoding: out, as: UTF8.self) == "\"a b\\n\\\"c\\\"\"")
     }
 
+    @Test func noControlCharacterReachesATerminal() {
+        var out: [UInt8] = []
+        EventLogger.appendText("a\u{7F}b\u{1B}[2Jc", into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\"a\\u007fb\\u001b[2Jc\"")
+    }
+
     @Test func idleSessionsAreSweptOnTheLoop() throws {
         let clock = ManualClock()
         // One shard: a single sweep looks at every session.
@@ -167,8 +173,8 @@ struct MetricsTests {
 
 extension EventLogger {
     /// The fields of a push's log line, in order, as a list: the reference `event` is checked against.
-    static func pushFields(_ record: EventRecord, microseconds: Int, status: Int = 200) -> [(String, LogValue)] {
-        var fields: [(String, LogValue)] = []
+    static func pushFields(_ record: EventRecord, microseconds: Int, status: Int = 200) -> [(StaticString, LogValue)] {
+        var fields: [(StaticString, LogValue)] = []
         if let callId = record.callId { fields.append(("callId", .string(callId.rawValue))) }
         if let event = record.event { fields.append(("event", .string(event.rawValue))) }
         if let flow = record.flow { fields.append(("flow", .string(flow))) }

@@ -52,4 +52,30 @@ struct RefusalTests {
         #expect(stats.authFailures == 1)
         #expect(stats.latencyCount == 0)
     }
+
+    /// `touchtone_http_requests_total` counts requests read, as before: not a connection
+    /// refused before reading anything, nor a request that never arrived whole.
+    @Test func refusalsWithoutARequestAreNotCountedAsRequests() {
+        var stats = ServerStats()
+        stats.count(.refusal(.tooManyConnections, "too many connections"), microseconds: 0)
+        stats.count(.refusal(.requestTimeout, "request not received in time"), microseconds: 0)
+        stats.count(.refusal(.contentTooLarge, "body longer than 16384 bytes"), microseconds: 0)
+        #expect(stats.requests == 1)
+        #expect(stats.refusedByReason == [.tooManyConnections: 1, .requestTimeout: 1, .contentTooLarge: 1])
+    }
+
+    /// A bad push's answer tells the sender what was wrong with its value; the log names
+    /// only the field, so keys typed during a PIN entry never reach it.
+    @Test func aBadPushIsLoggedWithoutItsValue() throws {
+        let router = RequestRouter(engine: try makeEngine(), audio: AudioLibrary(directory: nil), configuration: ServerConfiguration()) { "" }
+        let request = HTTPRequest(method: "POST", target: "/", headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
+                                  body: Array("event=dtmf&callId=1&dtmf=12x4".utf8))
+        guard case .answer(let answer) = router.route(request, peer: IPAddress(bytes: [UInt8](repeating: 0, count: 16))) else {
+            Issue.record("expected an answer")
+            return
+        }
+        #expect(String(decoding: answer.response.body, as: UTF8.self).contains("\"12x4\""))
+        guard case .refused(.badPush, let logged) = answer.kind else { Issue.record("not a bad push"); return }
+        #expect(logged == "bad push: dtmf")
+    }
 }

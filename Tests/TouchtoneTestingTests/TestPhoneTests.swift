@@ -150,14 +150,19 @@ func capturingPhone() throws -> (TestPhone, Failures) {
     }
 
     @Test func aStubThatAnswersWithAnotherLookUpsOutcomeFailsTheStep() async throws {
-        enum Elsewhere: String, LookupOutcome { case found }
+        enum Elsewhere: String, LookupOutcome { case found, known }
         let (phone, failures) = try capturingPhone()
         phone.exhaustivity = .off
         phone.stubLookup(Kiosk.lookup, answer: Elsewhere.found)
         let call = await phone.call()
         await call.press("2", hears: .hangup(after: "who"))
+        // The same name in another enum is not the look-up's outcome either.
+        phone.stubLookup(Kiosk.lookup, answer: Elsewhere.known)
+        let again = await phone.call()
+        await again.press("2", hears: .hangup(after: "who"))
         #expect(failures.messages == [
-            "the stub of look-up lookup answers found, which is not one of its outcomes (known): the call took the fallback",
+            "the stub of look-up lookup answers found, which is not one of its outcomes (known): the call took its fallback",
+            "the stub of look-up lookup answers known, which is not one of its outcomes (known): the call took its fallback",
         ])
     }
 

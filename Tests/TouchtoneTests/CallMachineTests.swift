@@ -91,7 +91,13 @@ import Testing
 
     // MARK: Answers
 
-    @Test func aTurnWithNothingPlayedBeforeItIsTheAnswerPreparedAtCompileTime() {
+    @Test func aTurnWithNothingPlayedBeforeItIsTheAnswerPreparedAtCompileTime() throws {
+        var entering = inMenu()
+        let pin = machine.receive(digits: "1", &entering, now: now)  // into the collection: its prompt alone
+        let prepared = try #require(flow.nodes[2].collectWait?.turn(0).prepared)
+        #expect(answer(pin) == prepared.alone)
+        #expect(answer(pin).rendered != nil)
+
         var session = inMenu()
         let retry = machine.receive(digits: "", &session, now: now)  // silence: message + re-prompt
         #expect(heard(answer(retry)) == ["no-input", "menu-short"])
@@ -192,9 +198,18 @@ import Testing
         var session = inMenu()
         _ = machine.receive(digits: "2", &session, now: now)
         let result = machine.resume(.finished(ErasedLookupResult(outcome: "maybe", setting: ["x": "1"])), prefix: [], &session, now: now)
-        #expect(result.note == "look-up has no outcome named maybe")
+        #expect(result.note == "look-up result maybe is not one of its outcomes")
         #expect(result.trace.first?.label == .lookupFailure)
         #expect(state(session) == "menu" && session.variables["x"] == nil)
+    }
+
+    @Test func aResultOfAnotherOutcomeEnumTakesTheFallbackEvenWithADeclaredName() {
+        enum Elsewhere: String, LookupOutcome { case ok }
+        var session = inMenu()
+        _ = machine.receive(digits: "2", &session, now: now)
+        let result = machine.resume(.finished(ErasedLookupResult(LookupResult(Elsewhere.ok))), prefix: [], &session, now: now)
+        #expect(result.note == "look-up result ok is not one of its outcomes")
+        #expect(state(session) == "menu")
     }
 
     @Test func failuresAndDeadlinesTakeTheFallbackAndSaySo() {
@@ -268,6 +283,12 @@ extension Node {
     /// The key wait of a menu, for tests.
     var menuWait: KeyWait? {
         if case .menu(let menu) = self { return menu.wait }
+        return nil
+    }
+
+    /// The key wait of a collection, for tests.
+    var collectWait: KeyWait? {
+        if case .collect(let collect) = self { return collect.wait }
         return nil
     }
 }

@@ -511,3 +511,39 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         check(unknown, prepared: false, "an unknown call")
     }
 }
+
+extension EngineTests {
+    /// The call's answer and its idle clock belong to the session whatever flow it is in: a
+    /// shared or restored store may hold calls of flows another instance serves.
+    @Test func anAnswerMarksTheSessionOfAFlowNotServedHereAnsweredToo() throws {
+        let store = InMemorySessionStore()
+        let engine = try engine(store: store)
+        _ = store.insert(Session(callId: "foreign-1", flow: "served-elsewhere", flowVersion: 1, state: 0,
+                                 call: CallData(from: "491", to: "492", direction: .incoming), startedAt: clock.now()))
+        clock.advance(by: 60)
+        let (response, record) = answerOf(engine, .answer(AnswerEvent(callId: "foreign-1", user: "Alice")))
+        #expect(response == .empty)
+        #expect(record.flow == "served-elsewhere")
+        let session = try #require(store.session("foreign-1"))
+        #expect(session.answered)
+        #expect(session.lastActivity == clock.now())
+    }
+
+    /// One push, one log line from where the call was: a look-up reached from `newCall`
+    /// started in the look-up state.
+    @Test func aLookUpReachedFromNewCallIsLoggedFromItsState() throws {
+        enum Front: String, FlowState { case entry, identify, known }
+        enum Found: String, LookupOutcome { case known }
+        let flow = Flow("front", states: Front.self, start: .entry) {
+            Announce(.entry, play: "welcome", then: .go(.identify))
+            Lookup(.identify, outcomes: Found.self, fallback: .hangup) { _ in .init(.known) } then: { _ in .go(.known) }
+            Announce(.known, play: "thanks", then: .hangup)
+        }
+        let engine = try makeEngine(RoutingTable { Route.default(flow) })
+        guard case .lookup(let pending, _) = engine.handle(newCall()) else { Issue.record("expected a look-up"); return }
+        let (_, record) = pending.complete(with: .finished(ErasedLookupResult(outcome: "known")))
+        #expect(record.event == .newCall)
+        #expect(record.stateBefore == "identify")
+        #expect(record.stateAfter == "known")
+    }
+}

@@ -156,4 +156,36 @@ enum Broken: String, FlowState {
         let problems = flow.compile(in: CompileEnvironment(publicURL: try! AbsoluteURL("https://x.example"))).1.map(\.description)
         #expect(problems == ["s.pin: a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches"])
     }
+
+    /// Coverage and diagrams list only edges a call can take: when the handlers' own limits
+    /// end every turn before the attempts are used up, there is no "attempts exhausted".
+    @Test func attemptsExhaustedIsAnEdgeOnlyWhereFailuresCanUseUpTheAttempts() throws {
+        enum Desk: String, FlowState { case menu, pin, number, done }
+        let flow = Flow("desk", states: Desk.self, start: .menu) {
+            Menu(.menu, prompt: "menu") {
+                Key("1", .go(.pin))
+                Key("2", .go(.number))
+                NoInput(play: "no-input", limit: 1, then: .hangup)
+                WrongKey(play: "invalid-option", limit: 1, then: .hangup)
+            }
+            .attempts(3, then: .voicemail)
+            Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .go(.done)) {
+                NoInput(play: "no-input", limit: 1, then: .hangup)
+                WrongKey(play: "pin-invalid", limit: 1, then: .hangup)
+            }
+            .attempts(3, then: .voicemail)
+            // Not confirming a read-back is a failure no handler limits: the attempts can run out.
+            Collect(.number, into: "number", digits: 2...3, prompt: "enter-number", next: .go(.done)) {
+                NoInput(play: "no-input", limit: 1, then: .hangup)
+                WrongKey(play: "invalid", limit: 1, then: .hangup)
+            }
+            .confirm(readBack: "you-entered", ask: "press-1-if-correct")
+            .attempts(3, then: .voicemail)
+            Announce(.done, play: "thanks", then: .hangup)
+        }
+        let (compiled, problems) = flow.compile(in: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com")))
+        #expect(problems.isEmpty)
+        let exhausted = compiled.edges.filter { $0.label == .attemptsExhausted }.map { compiled.stateName($0.from) }
+        #expect(exhausted == ["number"])
+    }
 }

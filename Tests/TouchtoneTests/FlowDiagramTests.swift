@@ -82,8 +82,8 @@ let awkward = Flow("awk\"ward", version: 1, states: Awkward.self, start: .start)
                 s1 -->|"wrong key"| s1
                 s1 -->|"attempts exhausted"| a3
                 s2 -->|"valid input"| s3
-                s2 -->|"no input"| s2
                 s2 -->|"invalid input"| s2
+                s2 -->|"no input"| s2
                 s2 -->|"attempts exhausted"| s1
                 s3 -->|"result known"| s4
                 s3 -->|"deadline passed"| a3
@@ -122,8 +122,8 @@ let awkward = Flow("awk\"ward", version: 1, states: Awkward.self, start: .start)
                 s1 -> s1 [label="wrong key"];
                 s1 -> a3 [label="attempts exhausted"];
                 s2 -> s3 [label="valid input"];
-                s2 -> s2 [label="no input"];
                 s2 -> s2 [label="invalid input"];
+                s2 -> s2 [label="no input"];
                 s2 -> s1 [label="attempts exhausted"];
                 s3 -> s4 [label="result known"];
                 s3 -> a3 [label="deadline passed"];

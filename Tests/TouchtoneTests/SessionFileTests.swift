@@ -119,11 +119,11 @@ private func line(_ session: Session) throws -> String {
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let expected = String(decoding: try encoder.encode(session), as: UTF8.self)
-        var writer = SessionFile.SessionLineWriter()
-        let written = writer.write(session)
+        var bytes: [UInt8] = []
+        let written = SessionFile.SessionLineWriter.append(session, to: &bytes)
         #expect(written)
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
-        #expect(!writer.bytes.contains(UInt8(ascii: "\n")))
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(!bytes.contains(UInt8(ascii: "\n")))
     }
 
     /// The fast reader must return what JSONDecoder returns, or nothing (then JSONDecoder
@@ -146,9 +146,8 @@ private func line(_ session: Session) throws -> String {
         let replacements: [UInt8?] = [nil] + Array("09-+.eE\"\\/,:{}[]u atn ".utf8) + [0x01, 0x7F, 0x80, 0xFF]
         var accepted = 0
         for sample in samples {
-            var writer = SessionFile.SessionLineWriter()
-            _ = writer.write(sample)
-            let line = writer.bytes
+            var line: [UInt8] = []
+            _ = SessionFile.SessionLineWriter.append(sample, to: &line)
             let original = try #require(fast(line), "the fast reader must read what the writer writes")
             #expect(original == (try decoder.decode(Session.self, from: Data(line))))
             for position in line.indices {

@@ -74,10 +74,10 @@ private func unsetFields<T>(of value: T, blank: T) -> [String] {
 
 /// The line `session` is saved as.
 private func line(_ session: Session) throws -> [UInt8] {
-    var writer = SessionFile.SessionLineWriter()
-    let written = writer.write(session)
+    var bytes: [UInt8] = []
+    let written = SessionFile.SessionLineWriter.append(session, to: &bytes)
     try #require(written)
-    return writer.bytes
+    return bytes
 }
 
 @Suite struct SessionSchemaTests {

@@ -572,3 +572,19 @@ struct TimeOpeningHoursTests {
         #expect(OpeningStatus.open.isOpen && !OpeningStatus.holiday("x").isOpen)
     }
 }
+
+@Suite struct DurationUnitTests {
+    @Test func wholeMillisecondsRoundTowardZeroAndSaturate() {
+        #expect(Duration.milliseconds(1500).wholeMilliseconds == 1500)
+        #expect(Duration.microseconds(1999).wholeMilliseconds == 1)
+        #expect(Duration.microseconds(-1999).wholeMilliseconds == -1)
+        #expect(Duration.seconds(Int64.max).wholeMilliseconds == .max)
+        #expect(Duration.seconds(Int64.min).wholeMilliseconds == .min)
+    }
+
+    @Test func nanosecondsAreNeverNegativeAndSaturate() {
+        #expect(Duration.seconds(2).nanoseconds == 2_000_000_000)
+        #expect(Duration.seconds(-2).nanoseconds == 0)
+        #expect(Duration.seconds(Int64.max).nanoseconds == .max)
+    }
+}

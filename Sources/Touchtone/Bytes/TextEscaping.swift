@@ -16,11 +16,12 @@ extension Array where Element == UInt8 {
         }
     }
 
-    /// Appends `text` as a JSON string, quotes included.
+    /// Appends `text` as a JSON string, quotes included; `escapingDelete` for a log line
+    /// (see ``appendLogEscaped(_:)``).
     @inlinable
-    package mutating func appendJSONString(_ text: String) {
+    package mutating func appendJSONString(_ text: String, escapingDelete: Bool = false) {
         append(UInt8(ascii: "\""))
-        appendJSONEscaped(text)
+        if escapingDelete { appendLogEscaped(text) } else { appendJSONEscaped(text) }
         append(UInt8(ascii: "\""))
     }
 
@@ -29,22 +30,37 @@ extension Array where Element == UInt8 {
     /// (ESC among them, so no terminal sequence reaches a log) as `\u00XX`; `/` as it is.
     @inlinable
     package mutating func appendJSONEscaped(_ text: String) {
+        appendEscaping(text, Self.jsonEscape)
+    }
+
+    /// Appends `text` escaped for the inside of a log line's JSON string: as for JSON, and
+    /// DEL as `\u007f` too, so that no control character reaches a terminal.
+    @inlinable
+    package mutating func appendLogEscaped(_ text: String) {
         appendEscaping(text) { byte, out in
-            switch byte {
-            case UInt8(ascii: "\""): out.appendLiteral("\\\"")
-            case UInt8(ascii: "\\"): out.appendLiteral("\\\\")
-            case UInt8(ascii: "\n"): out.appendLiteral("\\n")
-            case UInt8(ascii: "\r"): out.appendLiteral("\\r")
-            case UInt8(ascii: "\t"): out.appendLiteral("\\t")
-            case 0x08: out.appendLiteral("\\b")
-            case 0x0C: out.appendLiteral("\\f")
-            case 0..<0x20:
-                out.appendLiteral("\\u00")
-                out.appendHex(byte)
-            default: return false
-            }
+            guard byte == 0x7F else { return Self.jsonEscape(byte, &out) }
+            out.appendLiteral("\\u007f")
             return true
         }
+    }
+
+    /// Writes the JSON escape of `byte`, if it needs one.
+    @inlinable
+    package static func jsonEscape(_ byte: UInt8, _ out: inout [UInt8]) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""): out.appendLiteral("\\\"")
+        case UInt8(ascii: "\\"): out.appendLiteral("\\\\")
+        case UInt8(ascii: "\n"): out.appendLiteral("\\n")
+        case UInt8(ascii: "\r"): out.appendLiteral("\\r")
+        case UInt8(ascii: "\t"): out.appendLiteral("\\t")
+        case 0x08: out.appendLiteral("\\b")
+        case 0x0C: out.appendLiteral("\\f")
+        case 0..<0x20:
+            out.appendLiteral("\\u00")
+            out.appendHex(byte)
+        default: return false
+        }
+        return true
     }
 
     /// Appends `text`, each byte that `escape` writes an escape for (returning true)

@@ -30,13 +30,9 @@ enum Node: Sendable {
     func edges(from me: UInt16) -> [(EdgeLabel, Target)] {
         switch self {
         case .menu(let m):
-            var list: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
-            list += m.wait.failureEdges(from: me, wrongKey: .wrongKey)
-            // Reachable only if the handlers' own limits leave room for as many failures as attempts.
-            let silences = m.wait.noInput.limit.map { $0 - 1 } ?? Int(Int32.max)
-            let wrongKeys = m.wait.wrongKey.limit.map { $0 - 1 } ?? Int(Int32.max)
-            if silences + wrongKeys >= m.wait.attempts.count { list.append((.attemptsExhausted, m.wait.attempts.then)) }
-            return list
+            let keys: [(EdgeLabel, Target)] = m.keys.map { (.key($0.keys), $0.target) }
+            return keys + m.wait.noInputEdges(from: me) + m.wait.wrongKeyEdges(from: me, again: .wrongKey)
+                + m.wait.exhaustedEdge(otherFailures: false)
         case .collect(let c):
             var list: [(EdgeLabel, Target)] = []
             if c.readBack == nil {
@@ -46,9 +42,9 @@ enum Node: Sendable {
                 list.append((.confirmed, c.next))
                 list.append((.notConfirmed, .go(me)))
             }
-            list += c.wait.failureEdges(from: me, wrongKey: .invalid)
-            list.append((.attemptsExhausted, c.wait.attempts.then))
-            return list
+            // A value that is not confirmed is a failure no handler limits.
+            return list + c.wait.wrongKeyEdges(from: me, again: .invalid) + c.wait.noInputEdges(from: me)
+                + c.wait.exhaustedEdge(otherFailures: c.confirmation != nil)
         case .announce(let a):
             return [(.next, a.next)]
         case .decide(let d):
@@ -92,13 +88,25 @@ struct KeyWait: Sendable {
     /// The turn for `attempt` (0 is the first).
     func turn(_ attempt: Int) -> Turn { turns[min(attempt, turns.count - 1)] }
 
-    /// The edges of silences and wrong keys: another turn, or off to a handler's target.
-    func failureEdges(from me: UInt16, wrongKey again: EdgeLabel) -> [(EdgeLabel, Target)] {
-        var list: [(EdgeLabel, Target)] = [(.noInput, .go(me))]
-        if noInput.limit != nil { list.append((.noInputLimit, noInput.then ?? attempts.then)) }
-        list.append((again, .go(me)))
-        if wrongKey.limit != nil { list.append((.wrongKeyLimit, wrongKey.then ?? attempts.then)) }
-        return list
+    /// The edges of a silence: another turn, or off to the handler's target at its limit.
+    func noInputEdges(from me: UInt16) -> [(EdgeLabel, Target)] {
+        [(.noInput, .go(me))] + (noInput.limit == nil ? [] : [(.noInputLimit, noInput.then ?? attempts.then)])
+    }
+
+    /// The edges of keys that lead nowhere (the edge `again`): another turn, or off to the
+    /// handler's target at its limit.
+    func wrongKeyEdges(from me: UInt16, again: EdgeLabel) -> [(EdgeLabel, Target)] {
+        [(again, .go(me))] + (wrongKey.limit == nil ? [] : [(.wrongKeyLimit, wrongKey.then ?? attempts.then)])
+    }
+
+    /// The edge taken when the attempts are used up, if failures can use them up before the
+    /// handlers' own limits end the turn: always when `otherFailures` (failures no handler
+    /// limits) are possible.
+    func exhaustedEdge(otherFailures: Bool) -> [(EdgeLabel, Target)] {
+        let silences = noInput.limit.map { $0 - 1 } ?? Int(Int32.max)
+        let wrongKeys = wrongKey.limit.map { $0 - 1 } ?? Int(Int32.max)
+        let reachable = otherFailures || silences + wrongKeys >= attempts.count
+        return reachable ? [(.attemptsExhausted, attempts.then)] : []
     }
 }
 
@@ -164,13 +172,14 @@ final class LookupNode: Sendable {
     let fallback: Target
     /// The declared outcomes, in the order of the outcome enum.
     let outcomes: [(name: String, target: Target)]
+    let outcomeType: ObjectIdentifier
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
 
-    init(deadline: Duration, fallback: Target, outcomes: [(name: String, target: Target)],
-         work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult) {
-        self.deadline = deadline
+    init(_ definition: LookupDefinition<some FlowState>, fallback: Target, outcomes: [(name: String, target: Target)]) {
+        self.deadline = definition.deadline
         self.fallback = fallback
         self.outcomes = outcomes
-        self.work = work
+        self.outcomeType = definition.outcomeType
+        self.work = definition.work
     }
 }

@@ -25,11 +25,3 @@ public struct CompileEnvironment: Sendable {
         return try? publicURL.appending(path: audioPath + "/" + ComposedPrompt.folder + "/" + name)
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var wholeMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-}

@@ -156,8 +156,7 @@ struct FlowCompiler<S: FlowState> {
         if lookup.deadline > LookupDeadline.maximum {
             problem("look-up deadline \(lookup.deadline) is too close to sipgate's 10 s limit (at most \(LookupDeadline.maximum))")
         }
-        return LookupNode(deadline: lookup.deadline, fallback: target(lookup.fallback),
-                          outcomes: lookup.outcomes.map { ($0.name, target($0.step)) }, work: lookup.work)
+        return LookupNode(lookup, fallback: target(lookup.fallback), outcomes: lookup.outcomes.map { ($0.name, target($0.step)) })
     }
 
     /// The turns of a menu or a collection and what its failures do; checks the numbers.

@@ -112,8 +112,8 @@ final class CallMachine: Sendable {
     private func resume(_ ending: LookupEnding, in node: LookupNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         switch ending {
         case .finished(let result):
-            guard let outcome = node.outcomes.first(where: { $0.name == result.outcome }) else {
-                out.note = "look-up has no outcome named \(result.outcome)"
+            guard let outcome = result.declaredOutcome(in: node) else {
+                out.note = "look-up result \(result.outcome) is not one of its outcomes"
                 out.took(.lookupFailure, from: session.state)
                 follow(node.fallback, &session, now: now, into: &out, hops: 0)
                 return

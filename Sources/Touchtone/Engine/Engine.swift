@@ -94,10 +94,13 @@ public final class Engine: Sendable {
         case call(Value)
     }
 
-    /// Runs `body` on the call's session and its flow's machine, under the call's lock.
+    /// Runs `body` on the call's session and its flow's machine, under the call's lock;
+    /// `whateverTheFlow` first, which also changes the session of a flow not served here.
     @inline(__always)
-    private func withCall<Value>(_ callId: CallID, _ body: (CallMachine, inout Session) -> Value) -> Found<Value> {
+    private func withCall<Value>(_ callId: CallID, whateverTheFlow: (inout Session) -> Void = { _ in },
+                                 _ body: (CallMachine, inout Session) -> Value) -> Found<Value> {
         let found = updateSession(callId) { session -> Found<Value> in
+            whateverTheFlow(&session)
             guard let machine = machine(named: session.flow) else { return .flowNotServed(session.flow) }
             return .call(body(machine, &session))
         }
@@ -169,9 +172,11 @@ public final class Engine: Sendable {
     }
 
     private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
-        let found = withCall(event.callId) { machine, session -> (flow: CompiledFlow, state: UInt16, hook: CallEventInfo?) in
+        let answered = { (session: inout Session) in
             session.answered = true
             session.lastActivity = now
+        }
+        let found = withCall(event.callId, whateverTheFlow: answered) { machine, session -> (flow: CompiledFlow, state: UInt16, hook: CallEventInfo?) in
             // The hook's view of the call is built only when the flow has answer hooks.
             let flow = machine.flow
             let hook = flow.hooks.onAnswer.isEmpty ? nil : hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil)
@@ -226,6 +231,8 @@ public final class Engine: Sendable {
             return (result, session.state)
         }
         var record = pending.record
+        // A look-up reached straight from newCall started in the look-up state.
+        record.before = record.before ?? pending.request.state
         guard case .call(let (result, after)) = found else {
             // The call ended (or expired) while the look-up ran.
             record.after = nil

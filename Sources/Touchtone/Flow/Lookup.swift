@@ -49,7 +49,7 @@ public struct Lookup<S: FlowState, Outcome: LookupOutcome>: Sendable {
     ) {
         definition = LookupDefinition(
             state: state, deadline: deadline, fallback: fallback,
-            outcomes: Outcome.allCases.map { (name: $0.rawValue, step: next($0)) },
+            outcomes: Outcome.allCases.map { (name: $0.rawValue, step: next($0)) }, outcomeType: ObjectIdentifier(Outcome.self),
             work: { context in ErasedLookupResult(try await work(context)) })
     }
 }
@@ -81,6 +81,8 @@ public struct LookupDefinition<S: FlowState>: Sendable {
     public let fallback: Step<S>
     /// Each outcome's name and where it leads, in the order of the outcome enum.
     public let outcomes: [(name: String, step: Step<S>)]
+    /// The outcome enum itself, to tell a result of another look-up's enum by more than its name.
+    let outcomeType: ObjectIdentifier
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
 }
 
@@ -89,14 +91,28 @@ public struct ErasedLookupResult: Sendable {
     /// The outcome's name (its raw value).
     public let outcome: String
     public let variables: [String: String]
+    /// The outcome's enum; `nil` for a result made by name.
+    let outcomeType: ObjectIdentifier?
 
     public init<Outcome: LookupOutcome>(_ result: LookupResult<Outcome>) {
-        self.init(outcome: result.outcome.rawValue, setting: result.variables)
+        outcome = result.outcome.rawValue
+        variables = result.variables
+        outcomeType = ObjectIdentifier(Outcome.self)
     }
 
     /// A result by the outcome's name (for tools that walk a flow without running its work).
     public init(outcome: String, setting variables: [String: String] = [:]) {
         self.outcome = outcome
         self.variables = variables
+        outcomeType = nil
+    }
+
+    /// Whether this result is one of the outcomes a look-up declares.
+    package func isOutcome(of lookup: PendingLookup) -> Bool { declaredOutcome(in: lookup.request.node) != nil }
+
+    /// The outcome of `node` this result is: its name, in the node's outcome enum.
+    func declaredOutcome(in node: LookupNode) -> (name: String, target: Target)? {
+        guard outcomeType == nil || outcomeType == node.outcomeType else { return nil }
+        return node.outcomes.first { $0.name == outcome }
     }
 }

@@ -126,17 +126,7 @@ public enum SessionFile {
     /// The JSON of one session, as `JSONEncoder` with `.sortedKeys`,
     /// `.withoutEscapingSlashes` and `.secondsSince1970` writes it, written from the
     /// session's description (see ``JSONLineWriter``).
-    struct SessionLineWriter {
-        private(set) var bytes: [UInt8] = []
-
-        init() { bytes.reserveCapacity(512) }
-
-        /// Replaces ``bytes`` with `session`; false when a date is not finite.
-        mutating func write(_ session: Session) -> Bool {
-            bytes.removeAll(keepingCapacity: true)
-            return Self.append(session, to: &bytes)
-        }
-
+    enum SessionLineWriter {
         /// Appends `session` to `bytes`; false, and nothing appended, when a date is not finite.
         static func append(_ session: Session, to bytes: inout [UInt8]) -> Bool {
             let start = bytes.count

@@ -203,7 +203,6 @@ extension PosixTimeZoneRule {
             return value
         }
 
-        /// "[+-]hhh[:mm[:ss]]" with |hhh| <= 167 (RFC 8536); seconds after local midnight.
         /// `day[/time]`: a change, at 02:00 unless a time is given.
         mutating func change(role: String) throws(PosixRuleProblem) -> Change {
             var change = Change(day: try transitionDay(role: role))
@@ -214,6 +213,7 @@ extension PosixTimeZoneRule {
             return change
         }
 
+        /// "[+-]hhh[:mm[:ss]]" with |hhh| <= 167 (RFC 8536); seconds after local midnight.
         mutating func transitionTime(role: String) throws(PosixRuleProblem) -> Int {
             guard let value = try signedClock(maximumHours: 167) else {
                 throw PosixRuleProblem("malformed \(role) time at position \(position + 1)")

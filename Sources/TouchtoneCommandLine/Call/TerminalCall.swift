@@ -132,7 +132,7 @@ struct TerminalCall {
     }
 
     func seconds(_ duration: Duration) -> String {
-        let ms = duration.milliseconds
+        let ms = duration.wholeMilliseconds
         return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
     }
 }

@@ -30,7 +30,7 @@ public enum DurationText {
 
     /// The shortest spelling ``parse(_:)`` reads back (`2h`, `90s`, `250ms`).
     public static func format(_ duration: Duration) -> String {
-        let ms = duration.milliseconds
+        let ms = duration.wholeMilliseconds
         if ms % 3_600_000 == 0 && ms > 0 { return "\(ms / 3_600_000)h" }
         if ms % 60_000 == 0 && ms > 0 { return "\(ms / 60_000)m" }
         if ms % 1_000 == 0 { return "\(ms / 1_000)s" }

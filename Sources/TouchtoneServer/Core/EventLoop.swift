@@ -51,9 +51,10 @@ final class EventLoop: @unchecked Sendable {
         let limits = core.configuration.limits
         parserLimits = limits.parserLimits
         connectionLimits = Connection.Limits(limits)
-        // The timer ticks often enough for the shortest timeout it enforces.
-        let shortest = min(limits.requestTimeout.nanoseconds, limits.idleTimeout.nanoseconds, limits.lingerTimeout.nanoseconds)
-        tickInterval = min(max(shortest / 4, 5_000_000), 250_000_000)
+        // The timer ticks often enough for the shortest timeout it enforces; a timeout of
+        // zero (no lingering, say) is no reason to tick faster.
+        let timeouts = [limits.requestTimeout, limits.idleTimeout, limits.lingerTimeout].map(\.nanoseconds).filter { $0 > 0 }
+        tickInterval = min(max((timeouts.min() ?? .max) / 4, 5_000_000), 250_000_000)
         let epoll = try Epoll()
         let wake = ctt_eventfd()
         guard wake >= 0 else { throw SystemError("eventfd", code: -wake) }
@@ -210,7 +211,7 @@ final class EventLoop: @unchecked Sendable {
     /// One connection too many: a 503 in one send, then close (nothing was read, so there is
     /// nothing to linger for).
     private func refuseAtOnce(_ fd: Int32, peer: IPAddress) {
-        let answer = core.router.refuse(.tooManyConnections, "too many connections")
+        let answer = core.router.refusal(.tooManyConnections, "too many connections")
         var out = [UInt8]()
         HTTPResponseWriter.write(answer.response, keepAlive: false, date: date(), into: &out)
         _ = out.withUnsafeBytes { ctt_send(fd, $0.baseAddress, $0.count) }
@@ -240,7 +241,7 @@ final class EventLoop: @unchecked Sendable {
             case .handle(let request):
                 action = answer(request, on: handle, now: now)
             case .refuse(let refusal, let detail):
-                let answer = core.router.refuse(refusal, detail)
+                let answer = core.router.refusal(refusal, detail)
                 action = handle.connection.answered(answer.response, date: date(), serverStopping: stopAsked, now: now)
                 core.account(answer, loop: index, path: nil, peer: handle.peer, microseconds: 0)
             case .send:

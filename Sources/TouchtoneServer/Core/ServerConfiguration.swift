@@ -23,7 +23,8 @@ public struct ServerLimits: Sendable, Hashable {
     public var lingerTime: Duration = .seconds(5)
     /// ... and this bounds the wait for the client's next bytes: nginx's `lingering_timeout`.
     public var lingerTimeout: Duration = .seconds(1)
-    /// ... and this bounds the bytes read and dropped (beyond: closed at once).
+    /// ... and this bounds the bytes read and dropped (beyond: closed at once). A zero for
+    /// any of the three ends the lingering at once.
     public var lingerBytes: Int = 4 * 1024 * 1024
 
     /// The defaults above.

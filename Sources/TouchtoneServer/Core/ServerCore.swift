@@ -39,7 +39,7 @@ final class ServerCore: Sendable {
             logger.event(record, microseconds: microseconds)
         case .refused(let refusal, let detail):
             guard refusal.isLogged else { return }
-            var fields = [("status", String(refusal.status.code)), ("reason", refusal.label), ("detail", detail)]
+            var fields: [(StaticString, String)] = [("status", String(refusal.status.code)), ("reason", refusal.label), ("detail", detail)]
             if let path { fields.append(("path", String(path.prefix(100)))) }
             if let peer { fields.append(("peer", peer.description)) }
             logger.notice("request refused", fields)

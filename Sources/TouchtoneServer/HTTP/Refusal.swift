@@ -99,6 +99,16 @@ enum Refusal: Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Whether a request (at least its head) was read: counted in
+    /// `touchtone_http_requests_total`. Not a connection refused before anything was read,
+    /// nor a request that never arrived whole.
+    var answersARequest: Bool {
+        switch self {
+        case .tooManyConnections, .requestTimeout: return false
+        default: return true
+        }
+    }
+
     /// Counted in `touchtone_auth_failures_total`: missing or wrong credentials or signatures.
     var isAuthFailure: Bool {
         switch self {

@@ -57,7 +57,7 @@ public final class EventLogger: Sendable {
     }
 
     /// Logs a server event (start, refusal, shutdown) with a message.
-    public func notice(_ message: String, _ fields: [(String, String)] = []) {
+    public func notice(_ message: String, _ fields: [(StaticString, String)] = []) {
         guard format != .off else { return }
         line(kind: "server", [("msg", .string(message))] + fields.map { ($0.0, .string($0.1)) })
     }
@@ -78,7 +78,7 @@ public final class EventLogger: Sendable {
     }
 
     /// Writes one line of `kind` with `fields`, in order, with the same writer as ``event(_:microseconds:status:)``.
-    func line(kind: StaticString, _ fields: [(String, LogValue)]) {
+    func line(kind: StaticString, _ fields: [(StaticString, LogValue)]) {
         write(kind: kind) { line in
             for (key, value) in fields {
                 switch value {
@@ -113,7 +113,7 @@ public final class EventLogger: Sendable {
             out.append(contentsOf: bytes)
             return true
         }
-        if !plain { out.appendJSONString(s) }
+        if !plain { out.appendJSONString(s, escapingDelete: true) }
     }
 
     /// Printable ASCII without `"` and `=`: written in text logs as it is.
@@ -173,37 +173,29 @@ extension EventLogger {
             out.append(UInt8(ascii: "Z"))
         }
 
-        /// ` key=` or `,"key":`; our keys are plain names that need no escaping.
-        private mutating func key(_ write: (inout [UInt8]) -> Void) {
+        /// ` key=` or `,"key":`. Keys are literals of our own code, plain names that need no
+        /// escaping: no key ever comes from a request.
+        private mutating func key(_ name: StaticString) {
             switch format {
             case .text:
                 out.append(UInt8(ascii: " "))
-                write(&out)
+                out.appendLiteral(name)
                 out.append(UInt8(ascii: "="))
             case .json:
                 out.appendLiteral(",\"")
-                write(&out)
+                out.appendLiteral(name)
                 out.appendLiteral("\":")
             case .off:
                 break
             }
         }
 
-        private mutating func key(_ name: StaticString) { key { $0.appendLiteral(name) } }
-
-        private mutating func key(_ name: String) { key { $0.appendUTF8(name) } }
-
         mutating func field(_ name: StaticString, _ value: String) {
             key(name)
             text(value)
         }
 
-        mutating func field(_ name: String, _ value: String) {
-            key(name)
-            text(value)
-        }
-
-        mutating func field(_ name: String, number: Int) {
+        mutating func field(_ name: StaticString, number: Int) {
             key(name)
             out.appendDecimal(number)
         }
@@ -213,7 +205,7 @@ extension EventLogger {
             if format == .text {
                 EventLogger.appendText(text, into: &out)
             } else {
-                out.appendJSONString(text)
+                out.appendJSONString(text, escapingDelete: true)
             }
         }
 
@@ -228,9 +220,9 @@ extension EventLogger {
             }
             // Escaping goes byte by byte, so the parts escaped one after the other are the whole escaped.
             out.append(UInt8(ascii: "\""))
-            out.appendJSONEscaped(first)
+            out.appendLogEscaped(first)
             out.appendLiteral(separator)
-            out.appendJSONEscaped(second)
+            out.appendLogEscaped(second)
             out.append(UInt8(ascii: "\""))
         }
 
@@ -241,11 +233,6 @@ extension EventLogger {
             if format == .json { out.append(UInt8(ascii: "\"")) }
             callId.appendUTF8(to: &out)
             if format == .json { out.append(UInt8(ascii: "\"")) }
-        }
-
-        mutating func field(_ name: StaticString, number: Int) {
-            key(name)
-            out.appendDecimal(number)
         }
 
         mutating func end() {

@@ -13,18 +13,19 @@ struct ServerStats: Sendable {
     var latencyCount = 0
     var acceptedConnections = 0
 
-    /// Counts one answer: every answer is a request answered; a push's time goes into the
-    /// histogram, a refusal under its reason.
+    /// Counts one answer: an answer to a request the server read counts as a request; a
+    /// push's time goes into the histogram, a refusal under its reason.
     mutating func count(_ answer: Answer, microseconds: Int) {
-        requests += 1
         switch answer.kind {
         case .push:
+            requests += 1
             observeLatency(microseconds: microseconds)
         case .refused(let refusal, _):
+            if refusal.answersARequest { requests += 1 }
             refusedByReason[refusal, default: 0] += 1
             if refusal.isAuthFailure { authFailures += 1 }
         case .served:
-            break
+            requests += 1
         }
     }
 

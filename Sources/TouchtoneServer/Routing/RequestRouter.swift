@@ -85,12 +85,13 @@ final class RequestRouter: Sendable {
 
     /// The answer to a request the loop refuses before routing it (unreadable, too slow, one
     /// connection too many).
-    func refuse(_ refusal: Refusal, _ detail: String) -> Answer {
+    func refusal(_ refusal: Refusal, _ detail: String) -> Answer {
         .refusal(refusal, detail)
     }
 
-    private func refuse(_ refusal: Refusal, _ detail: String, headers: [(name: String, value: String)] = []) -> Outcome {
-        .answer(.refusal(refusal, detail, headers: headers))
+    private func refuse(_ refusal: Refusal, _ detail: String, logged: String? = nil,
+                        headers: [(name: String, value: String)] = []) -> Outcome {
+        .answer(.refusal(refusal, detail, logged: logged, headers: headers))
     }
 
     /// Source address and Basic credentials; `nil` when the request may pass.
@@ -128,7 +129,8 @@ final class RequestRouter: Sendable {
         case .lookup(let pending, let record):
             return .lookup(pending, record)
         case .refused(let error):
-            return refuse(.badPush, "bad push: \(error.description)")
+            // The reason may quote the pushed value, keys of a PIN among them: the log names the field only.
+            return refuse(.badPush, "bad push: \(error.description)", logged: "bad push: \(error.field)")
         }
     }
 
@@ -146,13 +148,8 @@ final class RequestRouter: Sendable {
         // Byte by byte over the contiguous UTF-8: this runs on every push, and splitting a
         // String walks its grapheme clusters.
         return value.withUTF8 { bytes in
-            var start = 0
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-            while start < end, isBlank(bytes[start]) { start += 1 }
-            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-            return ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[start..<end]),
-                                                        "application/x-www-form-urlencoded")
+            let mediaType = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: ASCII.semicolon) ?? bytes.count)])
+            return ASCII.equalsIgnoringCase(ASCII.trimmingBlanks(mediaType), "application/x-www-form-urlencoded")
         }
     }
 

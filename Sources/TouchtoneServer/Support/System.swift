@@ -31,20 +31,6 @@ enum Clock {
     @inline(__always) static func monotonicNanoseconds() -> UInt64 { ctt_monotonic_ns() }
 }
 
-extension Duration {
-    /// Whole nanoseconds (saturating), for comparison with ``Clock/monotonicNanoseconds()``.
-    package var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
-        let (ns, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return UInt64.max }
-        return ns &+ UInt64(attoseconds / 1_000_000_000)
-    }
-
-    /// Whole milliseconds (saturating; negative durations as 0).
-    package var milliseconds: Int { Int(min(nanoseconds / 1_000_000, UInt64(Int.max))) }
-}
-
 /// Formats dates for HTTP `Date` headers and log lines without Foundation.
 enum TimeText {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
