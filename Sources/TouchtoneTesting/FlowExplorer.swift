@@ -121,9 +121,9 @@ private struct Walk {
     mutating func deliver(_ event: WebhookEvent, id: CallID, depth: Int, path: String, parent: Int?) async {
         report.pushes += 1
         switch engine.handle(event) {
-        case .answer(let response, let record):
+        case .answer(let answer, let record):
             passed(record)
-            settle(response, id: id, depth: depth, path: path, parent: parent)
+            settle(answer.response, id: id, depth: depth, path: path, parent: parent)
         case .lookup(let pending, let record):
             passed(record)
             guard let session = engine.store.session(id) else { return }
@@ -131,10 +131,10 @@ private struct Walk {
             endings += [("look-up late", .timedOut), ("look-up failed", .failed("exploration"))]
             for (label, ending) in endings {
                 let copy = clone(session)
-                let (response, record) = pending.forCall(copy).complete(with: ending)
+                let (answer, record) = pending.forCall(copy).complete(with: ending)
                 passed(record)
                 report.pushes += 1
-                settle(response, id: copy, depth: depth, path: path + ", " + label, parent: parent)
+                settle(answer.response, id: copy, depth: depth, path: path + ", " + label, parent: parent)
             }
         case .refused(let error):
             report.problems.append("\(path): push refused: \(error)")
@@ -199,8 +199,8 @@ private struct Walk {
         let copy = clone(session)
         for _ in 0..<(256) {
             report.pushes += 1
-            guard case .answer(let response, _) = engine.handle(.dtmf(DTMFEvent(callId: copy, digits: ""))) else { return }
-            if case .gather = response.final { continue }
+            guard case .answer(let answer, _) = engine.handle(.dtmf(DTMFEvent(callId: copy, digits: ""))) else { return }
+            if case .gather = answer.response.final { continue }
             return
         }
         report.problems.append("\(path): staying silent in \(flow.name).\(flow.stateName(session.state)) never ends the call")

@@ -42,21 +42,22 @@ public final class LiveTransport: CallTransport {
         server?.waitUntilStopped()
     }
 
-    public func deliver(_ event: WebhookEvent, lookups: LookupStubs) async -> Delivery {
+    public func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery {
         let body = event.formBody
         let port = self.port
+        let target = address.target
         // Blocking socket I/O runs on a Dispatch thread, never on Swift's cooperative pool.
         let (status, text) = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: LiveTransport.post(port: port, body: body))
+                continuation.resume(returning: LiveTransport.post(port: port, target: target, body: body))
             }
         }
         let response: Response? = status == 200 ? (try? SipgateXML.parse(text).get()) : nil
-        return Delivery(status: status, xml: text, record: nil, response: response)
+        return Delivery(status: status, xml: text, record: nil, response: response, next: response.map(PushAddress.init(callbacksOf:)) ?? PushAddress())
     }
 
-    /// One `POST /` over a fresh connection; `(0, reason)` when the connection fails.
-    static func post(port: Int, body: String) -> (Int, String) {
+    /// One `POST` to `target` over a fresh connection; `(0, reason)` when the connection fails.
+    static func post(port: Int, target: String = "/", body: String) -> (Int, String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return (0, "socket failed") }
         defer { _ = closeSocket(fd) }
@@ -70,7 +71,7 @@ public final class LiveTransport: CallTransport {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return (0, "cannot connect to 127.0.0.1:\(port)") }
-        let request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sipgate.io\r\n"
+        let request = "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sipgate.io\r\n"
             + "Content-Type: application/x-www-form-urlencoded; charset=UTF-8\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         let bytes = Array(request.utf8)

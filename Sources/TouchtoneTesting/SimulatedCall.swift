@@ -15,6 +15,8 @@ public final class SimulatedCall: Sendable {
     let phone: TestPhone
     let transcriptLines = Lock<[String]>([])
     private let current = Lock<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
+    /// The last push with the address it went to, and the address the last answer named.
+    private let pushes = Lock<(last: (event: WebhookEvent, address: PushAddress, caller: String?)?, next: PushAddress)>((nil, PushAddress()))
 
     init(phone: TestPhone, callId: CallID, from: String, to: String, direction: Direction) {
         self.phone = phone
@@ -63,16 +65,37 @@ public final class SimulatedCall: Sendable {
         await step(event, caller: "(hang up: \(cause.rawValue))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
     }
 
+    /// sipgate delivers the last push again (a retry by sipgate, a proxy or a load balancer):
+    /// the caller must hear what they heard the first time, and the call must not change.
     @discardableResult
-    func step(_ event: WebhookEvent, caller: String?, hears expected: CallerHears?, changes: ((inout CallState) -> Void)?,
-              sourceLocation: SourceLocation) async -> CallerHears? {
+    public func repeatLastPush(sourceLocation: SourceLocation = #_sourceLocation) async -> CallerHears? {
+        guard let last = pushes.withLock({ $0.last }) else {
+            phone.fail("no push to repeat yet", at: sourceLocation)
+            return nil
+        }
+        let heardBefore = heard
+        return await step(last.event, address: last.address, caller: last.caller,
+                          hears: heardBefore ?? .nothing, changes: nil, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func step(_ event: WebhookEvent, address: PushAddress? = nil, caller: String?, hears expected: CallerHears?,
+              changes: ((inout CallState) -> Void)?, sourceLocation: SourceLocation) async -> CallerHears? {
         let before = state
-        let delivery = await phone.transport.deliver(event, lookups: phone.stubs)
+        // A new call goes to the account's URL; every later push to the last answer's callbacks.
+        let isRepeat = address != nil
+        let address = address ?? (event.name == .newCall ? PushAddress() : pushes.withLock { $0.next })
+        let delivery = await phone.transport.deliver(event, address: address, lookups: phone.stubs)
+        pushes.withLock { pushes in
+            if !isRepeat { pushes.last = (event, address, caller) }
+            if delivery.status == 200, case .dtmf = event { pushes.next = delivery.next }
+            if delivery.status == 200, case .newCall = event { pushes.next = delivery.next }
+        }
         await phone.hooks.drain()
         let record = delivery.record
         if let caller {
             let shown = record?.digits == EventRecord.maskedDigits ? EventRecord.maskedDigits : caller
-            transcriptLines.withLock { $0.append("> " + shown) }
+            transcriptLines.withLock { $0.append("> " + shown + (isRepeat ? " (again)" : "")) }
         }
         for problem in delivery.problems { phone.fail(problem, at: sourceLocation) }
         guard delivery.status == 200 else {

@@ -3,8 +3,9 @@ import Touchtone
 /// How a simulated call reaches a flow: straight into an engine, or over HTTP to a live
 /// `touchtone` server. A test body runs the same over either.
 public protocol CallTransport: Sendable {
-    /// Delivers one push and returns the answer as sipgate would see it.
-    func deliver(_ event: WebhookEvent, lookups: LookupStubs) async -> Delivery
+    /// Delivers one push to the callback URL `address` names (its flow and turn, as the
+    /// last answer's callback URLs carried them) and returns the answer as sipgate would see it.
+    func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery
 }
 
 /// One answer as the caller's side sees it.
@@ -19,13 +20,17 @@ public struct Delivery: Sendable {
     public var response: Response?
     /// What is wrong with the test rather than the flow (a stub that cannot be right).
     public var problems: [String]
+    /// What the answer's callback URLs name (flow and turn): where sipgate sends the next push.
+    public var next: PushAddress
 
-    public init(status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = []) {
+    public init(status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = [],
+                next: PushAddress = PushAddress()) {
         self.status = status
         self.xml = xml
         self.record = record
         self.response = response
         self.problems = problems
+        self.next = next
     }
 }
 
@@ -50,7 +55,7 @@ public struct LookupStubs: Sendable {
     public init() {}
 
     /// The look-up's answer, as stubbed or run for real, and what is wrong with its stub.
-    func resolve(_ pending: PendingLookup) async -> (response: Response, record: EventRecord, problem: String?) {
+    func resolve(_ pending: PendingLookup) async -> (answer: PushAnswer, record: EventRecord, problem: String?) {
         switch byState[pending.state] {
         case .answer(let result)?:
             let (response, record) = pending.complete(with: .finished(result))
@@ -75,13 +80,15 @@ public struct EngineTransport: CallTransport {
     public let engine: Engine
     public init(engine: Engine) { self.engine = engine }
 
-    public func deliver(_ event: WebhookEvent, lookups: LookupStubs) async -> Delivery {
-        switch engine.handle(event) {
-        case .answer(let response, let record):
-            return Delivery(status: 200, xml: response.xml, record: record, response: response)
+    public func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery {
+        switch engine.handle(event, address: address) {
+        case .answer(let answer, let record):
+            return Delivery(status: 200, xml: answer.xml, record: record, response: answer.response,
+                            next: PushAddress(flow: record.flow, turn: answer.turn))
         case .lookup(let pending, _):
-            let (response, record, problem) = await lookups.resolve(pending)
-            return Delivery(status: 200, xml: response.xml, record: record, response: response, problems: problem.map { [$0] } ?? [])
+            let (answer, record, problem) = await lookups.resolve(pending)
+            return Delivery(status: 200, xml: answer.xml, record: record, response: answer.response, problems: problem.map { [$0] } ?? [],
+                            next: PushAddress(flow: record.flow, turn: answer.turn))
         case .refused(let error):
             return Delivery(status: 400, xml: error.description, record: nil, response: nil)
         }
@@ -139,5 +146,26 @@ public enum FormEncoding {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension PushAddress {
+    /// The request target of a push to `/` with this address: `/?f=main&t=3`, or `/`.
+    public var target: String {
+        var query: [String] = []
+        if let flow { query.append("f=" + FormEncoding.escape(flow)) }
+        if let turn { query.append("t=\(turn)") }
+        return query.isEmpty ? "/" : "/?" + query.joined(separator: "&")
+    }
+
+    /// The address the callback URLs of `response` name (its `onData`, else its `onHangup`).
+    public init(callbacksOf response: Response) {
+        var url = response.onHangup
+        if case .gather(let gather) = response.final { url = gather.onData }
+        guard let text = url?.text, let question = text.utf8.firstIndex(of: UInt8(ascii: "?")) else {
+            self.init()
+            return
+        }
+        self.init(query: text.utf8[text.utf8.index(after: question)...])
     }
 }

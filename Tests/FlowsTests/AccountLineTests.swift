@@ -141,6 +141,25 @@ final class ScriptedDirectory: AccountDirectory {
             """)
     }
 
+    @Test func onePINEntryDeliveredTwiceIsOneFailedAttempt() async throws {
+        // The issue's own case: sipgate (or a proxy) delivers the same dtmf push twice.
+        let phone = try accountLinePhone()
+        let call = await phone.call(to: accountLineNumber, hears: pinTurn("account-welcome", "enter-pin")) { $0.state = "pin" }
+        await call.press("0000#", hears: pinTurn("pin-invalid", "enter-pin")) { $0.wrongKeys = 1 }
+        await call.repeatLastPush()
+        await call.press("12#", hears: pinTurn("pin-invalid", "enter-pin")) { $0.wrongKeys = 2 }
+        #expect(phone.engine.counters.repeatedPushes == 1)
+        call.expectTranscript("""
+            < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
+            > ****
+            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            > **** (again)
+            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            > ****
+            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            """)
+    }
+
     @Test func silenceAtThePINCountsAsATry() async throws {
         let phone = try accountLinePhone()
         let call = await phone.call(to: accountLineNumber, hears: pinTurn("account-welcome", "enter-pin")) { $0.state = "pin" }

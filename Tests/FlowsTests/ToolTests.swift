@@ -220,7 +220,7 @@ struct ToolTests {
             < We are closed today for a public holiday. Please leave a message after the tone.
               [voicemail]
             <?xml version="1.0" encoding="UTF-8"?>
-            <Response onAnswer="http://127.0.0.1:3000" onHangup="http://127.0.0.1:3000"><Play><Url>http://127.0.0.1:3000/audio/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
+            <Response onAnswer="http://127.0.0.1:3000?f=hotline&amp;t=0" onHangup="http://127.0.0.1:3000?f=hotline&amp;t=0"><Play><Url>http://127.0.0.1:3000/audio/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
 
             """, errors: ""))
     }

@@ -65,7 +65,7 @@ struct FlowServerHTTPTests {
     }
 
     @Test func anAnswerWithItsHeadWrittenInAdvanceIsByteForByteTheSame() {
-        let answer = RequestRouter.xml(Response(then: .hangup))
+        let answer = RequestRouter.xml(PushAnswer(Response(then: .hangup)))
         let plain = HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
         #expect(answer.writtenStatusAndFields != nil)
         for (keepAlive, announce) in [(true, false), (false, false), (true, true)] {
@@ -79,7 +79,7 @@ struct FlowServerHTTPTests {
     }
 
     @Test func aChangedAnswerIsWrittenAsChanged() {
-        var answer = RequestRouter.xml(Response(then: .hangup))
+        var answer = RequestRouter.xml(PushAnswer(Response(then: .hangup)))
         answer.status = .serviceUnavailable
         var out: [UInt8] = []
         HTTPResponseWriter.write(answer, keepAlive: true, date: [], into: &out)

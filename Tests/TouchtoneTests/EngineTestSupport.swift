@@ -23,7 +23,7 @@ func dtmf(_ digits: String, _ callId: CallID = "call-1") -> WebhookEvent {
 /// The answer of an event that must be answered at once.
 func answerOf(_ engine: Engine, _ event: WebhookEvent, sourceLocation: SourceLocation = #_sourceLocation) -> (Response, EventRecord) {
     switch engine.handle(event) {
-    case .answer(let response, let record): return (response, record)
+    case .answer(let answer, let record): return (answer.response, record)
     case .lookup(_, let record):
         Issue.record("expected an answer, got a look-up (\(record))", sourceLocation: sourceLocation)
     case .refused(let error):
@@ -31,6 +31,9 @@ func answerOf(_ engine: Engine, _ event: WebhookEvent, sourceLocation: SourceLoc
     }
     return (.empty, EventRecord())
 }
+
+/// What the caller hears, as prompt names.
+func heard(_ answer: PushAnswer) -> [String] { heard(answer.response) }
 
 /// What the caller hears, as prompt names: `welcome, main-menu`.
 func heard(_ response: Response) -> [String] {

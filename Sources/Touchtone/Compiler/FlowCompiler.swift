@@ -26,10 +26,14 @@ struct FlowCompiler<S: FlowState> {
     var checkedPrompts: Set<String> = []
     /// The state being compiled, for problem messages.
     var current: S?
+    /// Where sipgate posts this flow's `dtmf`, `answer` and `hangup`: the public URL naming
+    /// the flow (`?f=name`); each answer adds its turn.
+    let callbacks: AbsoluteURL
 
     init(flow: Flow<S>, environment: CompileEnvironment) {
         self.flow = flow
         self.environment = environment
+        self.callbacks = PushAddress.callbacks(base: environment.publicURL, flow: flow.name)
         allStates = Array(S.allCases)
         var index: [S: UInt16] = [:]
         for (i, s) in allStates.enumerated() { index[s] = UInt16(i) }
@@ -42,6 +46,9 @@ struct FlowCompiler<S: FlowState> {
 
     mutating func run() -> (CompiledFlow, [FlowProblem]) {
         if flow.name.isEmpty { problem("a flow needs a name") }
+        if environment.publicURL.text.utf8.contains(UInt8(ascii: "#")) {
+            problem("the public URL \(environment.publicURL) has a fragment ('#'): callbacks add a query after it")
+        }
         if allStates.count > Int(UInt16.max) { problem("more than \(UInt16.max) states") }
         if flow.maxSilencesInARow < 1 { problem("maxSilencesInARow must be at least 1") }
         var nodes = [Node](repeating: .undefined, count: allStates.count)
@@ -77,7 +84,7 @@ struct FlowCompiler<S: FlowState> {
     func finished(nodes: [Node], start: UInt16, mainMenu: UInt16?) -> CompiledFlow {
         CompiledFlow(name: flow.name, version: flow.version, stateNames: allStates.map(\.rawValue), nodes: nodes,
                      start: start, mainMenu: mainMenu, maxSilencesInARow: flow.maxSilencesInARow, hooks: flow.hooks,
-                     callbacks: environment.publicURL)
+                     callbacks: callbacks)
     }
 
     // MARK: States
@@ -168,7 +175,6 @@ struct FlowCompiler<S: FlowState> {
         if case .go(let s) = exhausted, s == state {
             problem("attempts exhausted leads back to \(s.rawValue) itself: a silent caller would loop for ever")
         }
-        let callbacks = environment.publicURL
         let compiledTurns = turns.map { turn -> KeyWait.Turn in
             let prompts = prompts(turn)
             var prepared: PreparedVerb?
@@ -225,7 +231,7 @@ struct FlowCompiler<S: FlowState> {
             }
         }
         return DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous,
-                        prepared: Self.fixedDial(transfer).map { PreparedVerb(.dial($0), callbacks: environment.publicURL) })
+                        prepared: Self.fixedDial(transfer).map { PreparedVerb(.dial($0), callbacks: callbacks) })
     }
 
     /// The `Dial` of a transfer whose numbers (and caller id) are all written in the flow.

@@ -70,6 +70,14 @@ final class CallMachine: Sendable {
         return StepResult(next: out.answer(callbacks: flow.callbacks) ?? .empty, note: out.note, trace: out.trace)
     }
 
+    /// The look-up the call waits in, started again for a repeat of the push that reached
+    /// it (nothing is played before its result this time); nil when no look-up waits.
+    func waitingLookup(_ session: Session, now: Date) -> LookupRequest? {
+        guard session.phase == .awaitingLookup, case .lookup(let node) = node(of: session) else { return nil }
+        let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
+        return LookupRequest(state: session.state, node: node, context: context, prefix: [])
+    }
+
     /// Whether the keys a push brings now are sensitive (a PIN): they are masked in logs.
     func expectsSensitiveKeys(_ session: Session) -> Bool {
         if case .collect(let node) = node(of: session), node.sensitive, session.phase == .awaitingKeys { return true }

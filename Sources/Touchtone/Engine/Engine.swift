@@ -61,223 +61,164 @@ public final class Engine: Sendable {
 
     // MARK: Handling pushes
 
-    /// Decodes a push body and handles it.
-    public func handle(body: some Collection<UInt8>) -> EngineReply {
-        do { return handle(try WebhookEvent.decode(body)) } catch { return .refused(error) }
+    /// Decodes a push body and handles it; `address` is what the push's URL said (its query).
+    public func handle(body: some Collection<UInt8>, address: PushAddress = PushAddress()) -> EngineReply {
+        do { return handle(try WebhookEvent.decode(body), address: address) } catch { return .refused(error) }
     }
 
-    /// Handles one decoded push.
-    public func handle(_ event: WebhookEvent) -> EngineReply {
+    /// Handles one decoded push on the engine's own store.
+    public func handle(_ event: WebhookEvent, address: PushAddress = PushAddress()) -> EngineReply {
+        switch plan(event, address: address) {
+        case .reply(let reply): return reply
+        case .work(let work): return perform(work)
+        }
+    }
+
+    /// What a push needs: an answer at once, or work on its call's session.
+    public enum Plan: Sendable {
+        case reply(EngineReply)
+        case work(SessionWork)
+    }
+
+    /// Decodes a push body and plans it, for a store that runs the session work itself.
+    public func plan(body: some Collection<UInt8>, address: PushAddress = PushAddress()) -> Plan {
+        do { return plan(try WebhookEvent.decode(body), address: address) } catch { return .reply(.refused(error)) }
+    }
+
+    /// Plans one decoded push: a new call's session is made here; every other push works
+    /// on the session the store holds.
+    public func plan(_ event: WebhookEvent, address: PushAddress = PushAddress()) -> Plan {
         metrics.events.add(event.name)
         let now = clock.now()
         switch event {
         case .newCall(let e): return newCall(e, now: now)
-        case .dtmf(let e): return dtmf(e, now: now)
-        case .answer(let e): return answer(e, now: now)
-        case .hangup(let e): return hangup(e, now: now)
+        case .dtmf(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .keys(e, address), engine: self, now: now))
+        case .answer(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .answered(e), engine: self, now: now))
+        case .hangup(let e): return .work(SessionWork(callId: e.callId, access: .take, operation: .hangup(e), engine: self, now: now))
         }
     }
 
-    /// `store.update`, directly on the in-memory store when that is the store.
+    /// Runs `work` on the engine's own store: in place, under the call's lock.
     @inline(__always)
-    private func updateSession<R>(_ callId: CallID, _ body: (inout Session) -> R) -> R? {
-        if let memoryStore { return memoryStore.update(callId, body) }
-        return store.update(callId, body)
-    }
-
-    /// What a push found when it looked for its call.
-    private enum Found<Value> {
-        /// No session: the call is unknown, expired, or ended.
-        case noSession
-        /// A session of a flow this engine does not serve (a restored or shared one).
-        case flowNotServed(String)
-        case call(Value)
-    }
-
-    /// Runs `body` on the call's session and its flow's machine, under the call's lock;
-    /// `whateverTheFlow` first, which also changes the session of a flow not served here.
-    @inline(__always)
-    private func withCall<Value>(_ callId: CallID, whateverTheFlow: (inout Session) -> Void = { _ in },
-                                 _ body: (CallMachine, inout Session) -> Value) -> Found<Value> {
-        let found = updateSession(callId) { session -> Found<Value> in
-            whateverTheFlow(&session)
-            guard let machine = machine(named: session.flow) else { return .flowNotServed(session.flow) }
-            return .call(body(machine, &session))
+    func perform(_ work: SessionWork) -> EngineReply {
+        let result: SessionWorkResult
+        switch work.access {
+        case .create(let session):
+            switch memoryStore?.insert(session) ?? store.insert(session) {
+            case .inserted:
+                result = work.createdResult
+            case .exists(var existing):
+                result = work.apply(to: &existing)
+            case .full:
+                let record = EventRecord(callId: work.callId, event: .newCall, flow: machine(named: session.flow)?.flow,
+                                         note: "session store full: call rings as without Touchtone")
+                result = SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .refusedFull))
+            }
+        case .update:
+            if let memoryStore {
+                result = memoryStore.update(work.callId) { work.apply(to: &$0) } ?? work.applyWithoutSession()
+            } else {
+                result = store.update(work.callId) { work.apply(to: &$0) } ?? work.applyWithoutSession()
+            }
+        case .take:
+            if var session = memoryStore?.remove(work.callId) ?? store.remove(work.callId) {
+                result = work.apply(to: &session)
+            } else {
+                result = work.applyWithoutSession()
+            }
         }
-        return found ?? .noSession
+        return work.finish(result)
     }
 
-    private func machine(named name: String) -> CallMachine? {
+    func machine(named name: String) -> CallMachine? {
         machines.first { $0.flow.name == name }
     }
 
-    private func newCall(_ event: NewCallEvent, now: Date) -> EngineReply {
+    private func newCall(_ event: NewCallEvent, now: Date) -> Plan {
         let call = CallData(event)
         guard let route = routeMachines.first(where: { $0.route.matches(call) }) else {
             metrics.unrouted.add()
-            return answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call"))
+            return .reply(finish(answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call"))))
         }
         let machine = machines[route.machine]
         let flow = machine.flow
         var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let step = machine.start(&session, now: now)
-        var note = step.note
-        switch memoryStore?.insert(session) ?? store.insert(session) {
-        case .inserted:
-            break
-        case .exists(let existing):
-            // sipgate repeated the push: answer as the first time, create nothing.
-            note = "repeated newCall"
-            session = existing
-        case .full:
-            metrics.refusedFull.add()
-            return answer(.empty, EventRecord(callId: event.callId, event: .newCall, flow: flow,
-                                              note: "session store full: call rings as without Touchtone"))
-        }
-        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: note, trace: step.trace)
-        return reply(step.next, flow: flow, record: record)
-    }
-
-    /// What a `dtmf` push did to its call, taken out of the call's lock.
-    private struct KeysStep {
-        var flow: CompiledFlow
-        var before: UInt16
-        var after: UInt16
-        /// The keys were a sensitive entry (a PIN): the log shows them masked.
-        var masked: Bool
-        var result: StepResult<CallMachine.Next>
-    }
-
-    private func dtmf(_ event: DTMFEvent, now: Date) -> EngineReply {
-        let found = withCall(event.callId) { machine, session in
-            let before = session.state
-            let masked = machine.expectsSensitiveKeys(session)
-            let result = machine.receive(digits: event.digits, &session, now: now)
-            session.lastActivity = now
-            return KeysStep(flow: machine.flow, before: before, after: session.state, masked: masked, result: result)
-        }
-        guard case .call(let step) = found else {
-            metrics.unknownCall.add()
-            var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "unknown or expired call")
-            if case .flowNotServed(let name) = found {
-                record.unloadedFlow = name
-                record.note = "flow \(name) is not served here"
-            }
-            return answer(Response(then: .hangup), record)
-        }
-        let record = EventRecord(
-            callId: event.callId, event: .dtmf, flow: step.flow, before: step.before, after: step.after,
-            digits: step.masked ? EventRecord.maskedDigits : event.digits, note: step.result.note, trace: step.result.trace)
-        return reply(step.result.next, flow: step.flow, record: record)
-    }
-
-    private func answer(_ event: AnswerEvent, now: Date) -> EngineReply {
-        let answered = { (session: inout Session) in
-            session.answered = true
-            session.lastActivity = now
-        }
-        let found = withCall(event.callId, whateverTheFlow: answered) { machine, session -> (flow: CompiledFlow, state: UInt16, hook: CallEventInfo?) in
-            // The hook's view of the call is built only when the flow has answer hooks.
-            let flow = machine.flow
-            let hook = flow.hooks.onAnswer.isEmpty ? nil : hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil)
-            return (flow, session.state, hook)
-        }
-        switch found {
-        case .noSession:
-            metrics.unknownCall.add()
-            return answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call"))
-        case .flowNotServed(let name):
-            var record = EventRecord(callId: event.callId, event: .answer)
-            record.unloadedFlow = name
-            return answer(.empty, record)
-        case .call(let (flow, state, hook)):
-            if let hook { runHooks(flow.hooks.onAnswer, hook) }
-            return answer(.empty, EventRecord(callId: event.callId, event: .answer, flow: flow, before: state, after: state))
-        }
-    }
-
-    private func hangup(_ event: HangupEvent, now: Date) -> EngineReply {
-        guard let session = memoryStore?.remove(event.callId) ?? store.remove(event.callId) else {
-            metrics.unknownCall.add()
-            return answer(.empty, EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))"))
-        }
-        guard let machine = machine(named: session.flow) else {
-            var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
-            record.unloadedFlow = session.flow
-            return answer(.empty, record)
-        }
-        let flow = machine.flow
-        if !flow.hooks.onHangup.isEmpty {
-            runHooks(flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
-        }
-        return answer(.empty, EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state,
-                                          note: event.cause.rawValue))
+        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, trace: step.trace)
+        let created = reply(step.next, flow: flow, session: &session, record: record)
+        return .work(SessionWork(callId: event.callId, access: .create(session), operation: .newCall(event, created: created),
+                                 engine: self, now: now))
     }
 
     // MARK: Look-ups
 
-    /// Continues a call whose look-up ended; answers with what the call does next. The
-    /// record continues the one of the push that reached the look-up: one push, one log line.
-    func completeLookup(_ pending: PendingLookup, with ending: LookupEnding) -> (Response, EventRecord) {
-        switch ending {
-        case .timedOut: metrics.lookupTimeouts.add()
-        case .failed: metrics.lookupFailures.add()
-        case .finished: break
+    /// Continues a call whose look-up ended, on the engine's own store; answers with what
+    /// the call does next. The record continues the one of the push that reached the
+    /// look-up: one push, one log line.
+    func completeLookup(_ pending: PendingLookup, with ending: LookupEnding) -> (PushAnswer, EventRecord) {
+        switch perform(resumeWork(pending, ending)) {
+        case .answer(let answer, let record): return (answer, record)
+        // Never: a finished look-up answers, it does not wait again.
+        case .lookup(_, let record): return (.empty, record)
+        case .refused: return (.empty, pending.record)
         }
-        let now = clock.now()
-        let found = withCall(pending.callId) { machine, session in
-            let result = machine.resume(ending, prefix: pending.request.prefix, &session, now: now)
-            session.lastActivity = now
-            return (result, session.state)
-        }
-        var record = pending.record
-        // A look-up reached straight from newCall started in the look-up state.
-        record.before = record.before ?? pending.request.state
-        guard case .call(let (result, after)) = found else {
-            // The call ended (or expired) while the look-up ran.
-            record.after = nil
-            record.note = "call ended during its look-up"
-            return (Response.empty, finish(record, .empty))
-        }
-        record.after = after
-        record.note = result.note ?? record.note
-        record.trace += result.trace
-        return (result.next, finish(record, AnswerVerb(result.next)))
+    }
+
+    /// The work that continues a call whose look-up ended, for a store that runs it itself.
+    public func resumeWork(_ pending: PendingLookup, _ ending: LookupEnding) -> SessionWork {
+        SessionWork(callId: pending.callId, access: .update, operation: .resume(pending, ending), engine: self, now: clock.now())
     }
 
     // MARK: Answers
 
-    /// Answers at once, or hands the call to its look-up; `record` already holds the step's note and trace.
-    private func reply(_ next: CallMachine.Next, flow: CompiledFlow, record: consuming EventRecord) -> EngineReply {
+    /// The reply to a step: an answer at once, kept with the session for a repeated push, or
+    /// the call's look-up; `record` already holds the step's note and trace.
+    func reply(_ next: CallMachine.Next, flow: CompiledFlow, session: inout Session, record: consuming EventRecord) -> EngineReply {
         switch next {
         case .answer(let response):
-            return answer(response, record)
+            session.lastAnswer = response
+            return answer(PushAnswer(response, turn: session.turn), record)
         case .lookup(let request):
+            session.lastAnswer = nil
             let record = copy record
-            return .lookup(PendingLookup(record: record, request: request, compiledFlow: flow, engine: self), record)
+            return .lookup(PendingLookup(record: record, request: request, compiledFlow: flow, engine: self, turn: session.turn), record)
         }
     }
 
-    private func answer(_ response: Response, _ record: consuming EventRecord) -> EngineReply {
-        .answer(response, finish(record, AnswerVerb(response)))
+    func answer(_ answer: PushAnswer, _ record: consuming EventRecord) -> EngineReply {
+        record.answerVerb = answer.verb
+        return .answer(answer, record)
     }
 
-    private func finish(_ record: consuming EventRecord, _ verb: AnswerVerb) -> EventRecord {
-        metrics.verbs.add(verb)
-        record.answerVerb = verb
-        return record
+    /// Runs the effects of a push once its change is stored, and counts its answer.
+    func finish(_ result: SessionWorkResult) -> EngineReply {
+        let effects = result.effects
+        if !effects.tallies.isEmpty {
+            if effects.tallies.contains(.unknownCall) { metrics.unknownCall.add() }
+            if effects.tallies.contains(.repeatedPush) { metrics.repeatedPushes.add() }
+            if effects.tallies.contains(.lookupTimeout) { metrics.lookupTimeouts.add() }
+            if effects.tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
+            if effects.tallies.contains(.refusedFull) { metrics.refusedFull.add() }
+        }
+        if let (hooks, info) = effects.hooks { runHooks(hooks, info) }
+        if case .answer(_, let record) = result.reply { metrics.verbs.add(record.answerVerb) }
+        return result.reply
+    }
+
+    private func finish(_ reply: EngineReply) -> EngineReply {
+        finish(SessionWorkResult(reply: reply, changed: false))
     }
 
     // MARK: Hooks
 
-    private func hookInfo(_ session: Session, _ flow: CompiledFlow, answeredBy: String?, cause: HangupCause?) -> CallEventInfo {
+    func hookInfo(_ session: Session, _ flow: CompiledFlow, answeredBy: String?, cause: HangupCause?) -> CallEventInfo {
         var variables: [String: String] = [:]
         for entry in session.variables.entries where !entry.sensitive { variables[entry.name] = entry.value }
         return CallEventInfo(callId: session.callId, flow: flow.name, state: flow.stateName(session.state), call: session.call,
                              variables: variables, answeredBy: answeredBy, cause: cause)
     }
 
-    private func runHooks(_ hooks: [@Sendable (CallEventInfo) async throws -> Void], _ info: CallEventInfo) {
+    func runHooks(_ hooks: [@Sendable (CallEventInfo) async throws -> Void], _ info: CallEventInfo) {
         guard !hooks.isEmpty else { return }
         let metrics = self.metrics
         settings.hookRunner.run {

@@ -14,6 +14,8 @@ public struct EngineCounters: Sendable, Hashable {
     public var hookFailures = 0
     public var lookupTimeouts = 0
     public var lookupFailures = 0
+    /// Pushes delivered again (or late) and answered from the kept answer without changing the call.
+    public var repeatedPushes = 0
 }
 
 /// Lock-free counters behind ``EngineCounters``.
@@ -21,7 +23,7 @@ final class EngineMetrics: Sendable {
     let events = CaseCounters<EventName>()
     let verbs = CaseCounters<AnswerVerb>()
     let unknownCall = Counter(), refusedFull = Counter(), unrouted = Counter(), expired = Counter()
-    let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter()
+    let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter(), repeatedPushes = Counter()
 
     var snapshot: EngineCounters {
         var c = EngineCounters()
@@ -34,6 +36,7 @@ final class EngineMetrics: Sendable {
         c.hookFailures = hookFailures.value
         c.lookupTimeouts = lookupTimeouts.value
         c.lookupFailures = lookupFailures.value
+        c.repeatedPushes = repeatedPushes.value
         return c
     }
 }

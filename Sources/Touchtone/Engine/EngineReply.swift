@@ -1,7 +1,7 @@
 /// The engine's answer to one push.
 public enum EngineReply: Sendable {
     /// Answer at once.
-    case answer(Response, EventRecord)
+    case answer(PushAnswer, EventRecord)
     /// The call reached an async step: run ``PendingLookup/run()`` (off the event loop)
     /// and answer with what it returns. It never takes longer than the step's deadline.
     case lookup(PendingLookup, EventRecord)

@@ -11,6 +11,8 @@ public struct PendingLookup: Sendable {
     let request: LookupRequest
     let compiledFlow: CompiledFlow
     let engine: Engine
+    /// The turn whose answer the look-up decides.
+    let turn: UInt32
 
     /// The call.
     public var callId: CallID { request.context.callId }
@@ -25,12 +27,18 @@ public struct PendingLookup: Sendable {
     public var outcomes: [String] { request.node.outcomes.map(\.name) }
 
     /// Runs the look-up with its deadline and continues the call with its result or fallback.
-    public func run() async -> (Response, EventRecord) {
-        complete(with: await LookupRunner.run(request.node.work, context: request.context, deadline: request.node.deadline))
+    public func run() async -> (PushAnswer, EventRecord) {
+        complete(with: await ending())
+    }
+
+    /// Runs the look-up with its deadline; how it ended, for a store that continues the call
+    /// itself (``Engine/resumeWork(_:_:)``).
+    public func ending() async -> LookupEnding {
+        await LookupRunner.run(request.node.work, context: request.context, deadline: request.node.deadline)
     }
 
     /// Continues the call as if the look-up had ended so (tests stub look-ups this way).
-    public func complete(with ending: LookupEnding) -> (Response, EventRecord) {
+    public func complete(with ending: LookupEnding) -> (PushAnswer, EventRecord) {
         engine.completeLookup(self, with: ending)
     }
 
@@ -40,6 +48,6 @@ public struct PendingLookup: Sendable {
         var record = self.record
         record.callId = other
         return PendingLookup(record: record, request: LookupRequest(state: request.state, node: request.node, context: context,
-                                                                    prefix: request.prefix), compiledFlow: compiledFlow, engine: engine)
+                                                                    prefix: request.prefix), compiledFlow: compiledFlow, engine: engine, turn: turn)
     }
 }

@@ -25,7 +25,14 @@ public struct Session: Sendable, Hashable, Codable {
     public var wrongKeyCount: UInt8
     /// No-input events in a row, across states; bounds silence loops call-wide.
     public var silenceStreak: UInt8
+    /// The number of the last answer given (or being decided by a look-up): the `t` in
+    /// its callback URLs. A push carrying it advances the call; one carrying an older turn
+    /// is a repeat, answered with ``lastAnswer`` (see ``PushAddress``).
+    public var turn: UInt32
     public var lastActivity: Date
+    /// The answer of ``turn``, for a repeat of the push that led to it; nil while a look-up
+    /// decides it.
+    public var lastAnswer: Response?
     /// The flow's name in the routing table.
     public var flow: String
     private var trailStates: UInt64
@@ -68,6 +75,8 @@ public struct Session: Sendable, Hashable, Codable {
         self.trailDepth = 0
         self.state = state
         self.trailStates = 0
+        self.turn = 0
+        self.lastAnswer = nil
     }
 
     /// What a session waits for.
@@ -259,12 +268,15 @@ extension Session: FieldDescribed, CustomReflectable {
         try visitor.field("flow", \.flow)
         try visitor.field("flowVersion", \.flowVersion)
         try visitor.field("lastActivity", \.lastActivity)
+        try visitor.optionalField("lastAnswer", \.lastAnswer)
         try visitor.field("noInputCount", \.noInputCount)
         try visitor.field("phase", \.phase)
         try visitor.field("silenceStreak", \.silenceStreak)
         try visitor.field("startedAt", \.startedAt)
         try visitor.field("state", \.state)
         try visitor.field("trail", \.trail)
+        // Files saved before turns existed hold none: their calls are at turn 0.
+        try visitor.field("turn", \.turn, absent: 0)
         try visitor.field("variables", \.variables)
         try visitor.field("wrongKeyCount", \.wrongKeyCount)
     }

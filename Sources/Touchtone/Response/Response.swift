@@ -51,8 +51,8 @@ public struct Response: Sendable, Hashable {
     /// This answer with its XML rendered now: answering with it again copies bytes.
     func prerendered() -> Response {
         var copy = self
-        let bytes = xmlBytes
-        copy.changing().rendered = RenderedXML(bytes: bytes)
+        let template = renderTemplate()
+        copy.changing().rendered = template
         return copy
     }
 
@@ -96,11 +96,6 @@ public struct Response: Sendable, Hashable {
     }
 }
 
-/// An answer's XML, rendered once and shared by every copy of the answer.
-final class RenderedXML: Sendable {
-    let bytes: [UInt8]
-    init(bytes: [UInt8]) { self.bytes = bytes }
-}
 
 /// The one verb that ends a response.
 public enum FinalVerb: Sendable, Hashable {

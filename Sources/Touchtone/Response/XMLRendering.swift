@@ -15,14 +15,34 @@ extension Response {
 
     /// Appends the XML of this answer to `out`.
     public func render(into out: inout [UInt8]) {
+        render(into: &out, turn: nil)
+    }
+
+    /// Appends the XML of this answer to `out`, with `t=turn` added to each callback URL
+    /// (`onAnswer`, `onHangup`, `onData`) when `turn` is given.
+    func render(into out: inout [UInt8], turn: UInt32?) {
         if let rendered {
-            out.append(contentsOf: rendered.bytes)
+            rendered.write(turn: turn, into: &out)
             return
         }
+        var marks = TurnMarks(turn.map(TurnMarks.Mode.write) ?? .none)
+        render(into: &out, marks: &marks)
+    }
+
+    /// The XML with the place of the turn in each callback URL recorded, for an answer
+    /// rendered in advance.
+    func renderTemplate() -> RenderedXML {
+        var out = [UInt8]()
+        var marks = TurnMarks(.record)
+        render(into: &out, marks: &marks)
+        return RenderedXML(bytes: out, turnSlots: marks.slots)
+    }
+
+    private func render(into out: inout [UInt8], marks: inout TurnMarks) {
         out.append(contentsOf: XMLText.declaration)
         out.appendLiteral("<Response")
-        if let onAnswer { XMLText.attribute("onAnswer", onAnswer.text, into: &out) }
-        if let onHangup { XMLText.attribute("onHangup", onHangup.text, into: &out) }
+        if let onAnswer { XMLText.callback("onAnswer", onAnswer, marks: &marks, into: &out) }
+        if let onHangup { XMLText.callback("onHangup", onHangup, marks: &marks, into: &out) }
         guard !plays.isEmpty || final != nil else {
             out.appendLiteral("/>")
             return
@@ -31,7 +51,7 @@ extension Response {
         for play in plays { play.render(into: &out) }
         switch final {
         case nil: break
-        case .gather(let gather): gather.render(into: &out)
+        case .gather(let gather): gather.render(into: &out, marks: &marks)
         case .dial(let dial): dial.render(into: &out)
         case .reject(let reason):
             out.appendLiteral("<Reject")
@@ -52,9 +72,9 @@ extension Play {
 }
 
 extension Gather {
-    func render(into out: inout [UInt8]) {
+    fileprivate func render(into out: inout [UInt8], marks: inout TurnMarks) {
         out.appendLiteral("<Gather")
-        XMLText.attribute("onData", onData.text, into: &out)
+        XMLText.callback("onData", onData, marks: &marks, into: &out)
         XMLText.attribute("maxDigits", maxDigits, into: &out)
         XMLText.attribute("timeout", timeoutMilliseconds, into: &out)
         out.appendLiteral(" type=\"dtmf\"")
@@ -96,6 +116,14 @@ enum XMLText {
     static func attribute(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
         open(name, into: &out)
         out.appendXMLEscaped(value)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// ` name="url"`, with the turn mark at the end of the URL.
+    fileprivate static func callback(_ name: StaticString, _ url: AbsoluteURL, marks: inout TurnMarks, into out: inout [UInt8]) {
+        open(name, into: &out)
+        out.appendXMLEscaped(url.text)
+        marks.mark(after: url, in: &out)
         out.append(UInt8(ascii: "\""))
     }
 

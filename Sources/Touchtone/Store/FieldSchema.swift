@@ -34,6 +34,17 @@ protocol FieldVisitor<Root> {
 
     /// A field left out when nil (as `encodeIfPresent` leaves it out).
     mutating func optionalField<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value?>) throws(Failure)
+
+    /// A field always written, and read as `absent` from a line written before the field
+    /// existed.
+    mutating func field<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value>, absent: Value) throws(Failure)
+}
+
+extension FieldVisitor {
+    /// Writers and the mirror treat a field with a value for its absence like any other.
+    mutating func field<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value>, absent: Value) throws(Failure) {
+        try field(key, path)
+    }
 }
 
 /// A value a described field may hold: `Codable` (for `JSONEncoder` and `JSONDecoder`),
@@ -111,6 +122,10 @@ private struct FieldDecoding<Root>: FieldVisitor {
 
     mutating func optionalField<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value?>) throws(any Error) {
         root[keyPath: path] = try container.decodeIfPresent(Value.self, forKey: FieldKey(key))
+    }
+
+    mutating func field<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value>, absent: Value) throws(any Error) {
+        root[keyPath: path] = try container.decodeIfPresent(Value.self, forKey: FieldKey(key)) ?? absent
     }
 }
 

@@ -24,6 +24,7 @@ extension FieldValue where Self: FixedWidthInteger {
 extension Int: FieldValue {}
 extension UInt8: FieldValue {}
 extension UInt16: FieldValue {}
+extension UInt32: FieldValue {}
 
 extension Bool: FieldValue {
     func writeJSON(to line: inout JSONLineWriter) { line.literal(self ? "true" : "false") }
@@ -95,3 +96,36 @@ extension Variables: FieldValue {
 
 extension Variables.Entry: FieldValue {}
 extension CallData: FieldValue {}
+
+/// A kept answer, as the base64 of its compact binary form (``ResponseCoding``).
+extension Response: FieldValue {
+    func writeJSON(to line: inout JSONLineWriter) { line.string(base64) }
+
+    static func readJSON(from line: inout JSONLineReader) -> Response? { line.string().flatMap(Response.init(base64:)) }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let response = Response(base64: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a kept answer")
+        }
+        self = response
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(base64)
+    }
+
+    private var base64: String {
+        var bytes = [UInt8]()
+        ResponseCoding().append(self, to: &bytes)
+        return Base64.encode(bytes)
+    }
+
+    private init?(base64 text: String) {
+        guard let bytes = try? Base64.decode(text, maxEncodedLength: 64 * 1024) else { return nil }
+        var reader = CompactReader(bytes)
+        guard let response = ResponseCoding().read(from: &reader), reader.isAtEnd else { return nil }
+        self = response
+    }
+}

@@ -208,6 +208,11 @@ private struct ObjectReading<Root>: FieldVisitor {
         root[keyPath: path] = line.key(key, after: separator) ? try value() : nil
     }
 
+    @inline(__always)
+    mutating func field<Value: FieldValue>(_ key: StaticString, _ path: WritableKeyPath<Root, Value>, absent: Value) throws(Mismatch) {
+        root[keyPath: path] = line.key(key, after: separator) ? try value() : absent
+    }
+
     private mutating func value<Value: FieldValue>() throws(Mismatch) -> Value {
         separator = UInt8(ascii: ",")
         guard let value = Value.readJSON(from: &line) else { throw Mismatch() }

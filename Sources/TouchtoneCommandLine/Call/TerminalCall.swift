@@ -23,9 +23,11 @@ struct TerminalCall {
     mutating func run(_ start: NewCallEvent) {
         var reply = engine.handle(.newCall(start))
         while true {
-            guard let (response, answered) = answer(reply) else { return hangUp() }
-            show(response, state: answered.stateAfter)
-            guard case .gather = response.final else { return hangUp() }
+            guard let (answer, answered) = answer(reply) else { return hangUp() }
+            show(answer, state: answered.stateAfter)
+            guard case .gather = answer.response.final else { return hangUp() }
+            // The next push goes where the answer's callbacks point, with its turn, as sipgate sends it.
+            let address = PushAddress(flow: answered.flow, turn: answer.turn)
             let keys: String
             switch readKeys() {
             case .keys(let pressed):
@@ -37,7 +39,7 @@ struct TerminalCall {
                 say(interactive ? "\n  [end of input: you hung up]" : "  [end of input: you hung up]")
                 return hangUp()
             }
-            reply = engine.handle(.dtmf(DTMFEvent(callId: CallCommand.callId, digits: keys)))
+            reply = engine.handle(.dtmf(DTMFEvent(callId: CallCommand.callId, digits: keys)), address: address)
             if !interactive {
                 // The record masks the keys of a sensitive collection (a PIN) as ****.
                 let shown = record(of: reply)?.digits ?? keys
@@ -85,10 +87,10 @@ struct TerminalCall {
     }
 
     /// The answer to send, running a look-up when the call reached one.
-    func answer(_ reply: EngineReply) -> (Response, EventRecord)? {
+    func answer(_ reply: EngineReply) -> (PushAnswer, EventRecord)? {
         switch reply {
-        case .answer(let response, let record):
-            return (response, record)
+        case .answer(let answer, let record):
+            return (answer, record)
         case .lookup(let pending, _):
             say("  [\(pending.state): looking up, at most \(seconds(pending.deadline))]")
             return runBlocking { await pending.run() }
@@ -98,7 +100,8 @@ struct TerminalCall {
         }
     }
 
-    func show(_ response: Response, state: String?) {
+    func show(_ answer: PushAnswer, state: String?) {
+        let response = answer.response
         var plays = response.plays
         if case .gather(let gather) = response.final, let play = gather.play { plays.append(play) }
         for play in plays { say("< " + texts.text(forURL: play.url.text)) }
@@ -123,7 +126,10 @@ struct TerminalCall {
         case nil:
             say("  [no answer: the call rings on as without Touchtone]")
         }
-        if showsXML { say(response.xml.hasSuffix("\n") ? String(response.xml.dropLast()) : response.xml) }
+        if showsXML {
+            let xml = answer.xml
+            say(xml.hasSuffix("\n") ? String(xml.dropLast()) : xml)
+        }
     }
 
     /// Ends the call as sipgate would after it, so `onHangup` hooks run.

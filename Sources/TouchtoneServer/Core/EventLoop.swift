@@ -304,8 +304,8 @@ final class EventLoop: @unchecked Sendable {
             // The async step runs on Swift's concurrency pool, never on this thread; its
             // answer comes back through `deliver`.
             Task { [self] in
-                let (response, record) = await pending.run()
-                deliver(LookupCompletion(connectionID: id, response: response, record: record, startedAt: start))
+                let (answer, record) = await pending.run()
+                deliver(LookupCompletion(connectionID: id, answer: answer, record: record, startedAt: start))
             }
             return handle.connection.lookupStarted(now: now)
         }
@@ -319,7 +319,7 @@ final class EventLoop: @unchecked Sendable {
             return out
         }
         for completion in completions {
-            let answer = core.router.complete(completion.response, record: completion.record)
+            let answer = core.router.complete(completion.answer, record: completion.record)
             let micros = Int((Clock.monotonicNanoseconds() - completion.startedAt) / 1_000)
             let handle = connections[completion.connectionID]
             core.account(answer, loop: index, path: nil, peer: handle?.peer, microseconds: micros)

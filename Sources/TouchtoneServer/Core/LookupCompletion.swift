@@ -4,7 +4,7 @@ import Touchtone
 struct LookupCompletion: Sendable {
     /// The connection that waits for the answer (it may be gone by now).
     var connectionID: UInt64
-    var response: Response
+    var answer: PushAnswer
     var record: EventRecord
     /// When the request was complete (monotonic nanoseconds), for the latency.
     var startedAt: UInt64

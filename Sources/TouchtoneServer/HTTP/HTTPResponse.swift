@@ -5,24 +5,47 @@ struct HTTPResponse: Sendable, Hashable {
     var status: HTTPStatus { didSet { writtenStatusAndFields = nil } }
     /// Header fields beyond `Content-Length`, `Connection` and `Date`, which the writer adds.
     var headers: [(name: String, value: String)] { didSet { writtenStatusAndFields = nil } }
-    var body: [UInt8]
+    /// The body: bytes, or the answer to a push, written straight into the output buffer.
+    var content: Content
     /// For `HEAD`: send `Content-Length` of ``body`` but not the body itself.
     var omitBody: Bool
     /// ``status`` and ``headers`` already written as the head's first lines, for the answer
     /// every push gets (written once, not per response).
     private(set) var writtenStatusAndFields: [UInt8]?
 
+    /// What a response carries.
+    enum Content: Sendable, Hashable {
+        case bytes([UInt8])
+        /// A push's answer: an answer prepared in advance is copied with its turn spliced in,
+        /// with no buffer of its own.
+        case answer(PushAnswer)
+    }
+
+    /// The body's bytes (an answer rendered).
+    var body: [UInt8] {
+        get {
+            switch content {
+            case .bytes(let bytes): bytes
+            case .answer(let answer): answer.xmlBytes
+            }
+        }
+        set { content = .bytes(newValue) }
+    }
+
     init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = [], omitBody: Bool = false) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.content = .bytes(body)
         self.omitBody = omitBody
     }
 
     /// A response whose status line and fields are `written` (from ``HTTPResponseWriter/statusAndFields(_:_:)``
     /// of the same `status` and `headers`).
-    init(status: HTTPStatus, headers: [(name: String, value: String)], written: [UInt8], body: [UInt8]) {
-        self.init(status: status, headers: headers, body: body)
+    init(status: HTTPStatus, headers: [(name: String, value: String)], written: [UInt8], content: Content) {
+        self.status = status
+        self.headers = headers
+        self.content = content
+        self.omitBody = false
         writtenStatusAndFields = written
     }
 
@@ -56,15 +79,34 @@ enum HTTPResponseWriter {
     /// - Parameter announceKeepAlive: say `Connection: keep-alive` (HTTP/1.0 clients need it to keep the connection).
     static func write(_ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
         let noBody = response.status.code == 304 || response.status.code == 204
+        // The body's length before its bytes: an answer prepared in advance knows it; any
+        // other answer is rendered first.
+        var rendered: [UInt8] = []
+        let length: Int
+        switch response.content {
+        case .bytes(let bytes):
+            length = bytes.count
+        case .answer(let answer):
+            if let count = answer.renderedCount {
+                length = count
+            } else {
+                rendered = answer.xmlBytes
+                length = rendered.count
+            }
+        }
         if let written = response.writtenStatusAndFields {
             out.append(contentsOf: written)
-            writeEndOfHead(contentLength: noBody ? nil : response.body.count, keepAlive: keepAlive,
+            writeEndOfHead(contentLength: noBody ? nil : length, keepAlive: keepAlive,
                            announceKeepAlive: announceKeepAlive, date: date, into: &out)
         } else {
-            writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : response.body.count,
+            writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : length,
                       keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
         }
-        if !response.omitBody && !noBody { out.append(contentsOf: response.body) }
+        guard !response.omitBody && !noBody else { return }
+        switch response.content {
+        case .bytes(let bytes): out.append(contentsOf: bytes)
+        case .answer(let answer): if rendered.isEmpty { answer.render(into: &out) } else { out.append(contentsOf: rendered) }
+        }
     }
 
     /// The status line and `headers` as a head starts, for ``HTTPResponse/init(status:headers:written:body:)``.

@@ -79,8 +79,8 @@ final class RequestRouter: Sendable {
     }
 
     /// The answer to a push whose look-up ended: made here like every other answer.
-    func complete(_ response: Response, record: EventRecord) -> Answer {
-        Answer(response: Self.xml(response), kind: .push(record))
+    func complete(_ answer: PushAnswer, record: EventRecord) -> Answer {
+        Answer(response: Self.xml(answer), kind: .push(record))
     }
 
     /// The answer to a request the loop refuses before routing it (unreadable, too slow, one
@@ -123,7 +123,7 @@ final class RequestRouter: Sendable {
         case .invalid:
             return refuse(.signatureInvalid, "X-Sipgate-Signature does not match the body")
         }
-        switch engine.handle(body: request.body) {
+        switch engine.handle(body: request.body, address: Self.address(of: request)) {
         case .answer(let response, let record):
             return .answer(complete(response, record: record))
         case .lookup(let pending, let record):
@@ -134,9 +134,15 @@ final class RequestRouter: Sendable {
         }
     }
 
-    static func xml(_ response: Response) -> HTTPResponse {
-        // An answer rendered in advance is shared, not copied.
-        HTTPResponse(status: .ok, headers: xmlHeaders, written: xmlHead, body: response.xmlBytes)
+    static func xml(_ answer: PushAnswer) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: xmlHeaders, written: xmlHead, content: .answer(answer))
+    }
+
+    /// The flow and turn the push's URL names (`?f=main&t=3`).
+    static func address(of request: HTTPRequest) -> PushAddress {
+        let target = request.target.utf8
+        guard let question = target.firstIndex(of: UInt8(ascii: "?")) else { return PushAddress() }
+        return PushAddress(query: target[target.index(after: question)...])
     }
 
     private static let xmlHeaders: [(name: String, value: String)] = [("Content-Type", "application/xml; charset=utf-8")]

@@ -1,0 +1,187 @@
+import FoundationEssentials
+
+// What each push does to the session of its call: the work ``SessionWork`` runs, on the
+// engine's own store or on a session read from a shared one. None of these functions has
+// an effect outside the session; hooks and counts travel in the result to `finish`.
+
+/// How a push's turn relates to its call's.
+enum TurnCheck {
+    /// The push answers the call's last answer (or names no turn): it advances the call.
+    case current
+    /// The push that led to the last answer, delivered again.
+    case repeated
+    /// A push for an answer older than the last one.
+    case stale
+
+    init(_ turn: UInt32?, call: UInt32) {
+        guard let turn, turn < call else { self = .current; return }
+        self = turn &+ 1 == call ? .repeated : .stale
+    }
+}
+
+extension Engine {
+    // MARK: newCall
+
+    /// A new call whose session exists: sipgate repeated `newCall`.
+    func repeatedNewCall(_ event: NewCallEvent, created: EngineReply, _ session: Session, now: Date) -> SessionWorkResult {
+        guard let machine = machine(named: session.flow) else {
+            return SessionWorkResult(reply: created, changed: false)
+        }
+        let record = EventRecord(callId: event.callId, event: .newCall, flow: machine.flow, after: session.state, note: "repeated newCall")
+        return again(session, machine, record)
+    }
+
+    // MARK: dtmf
+
+    func keys(_ event: DTMFEvent, _ address: PushAddress, _ session: inout Session, now: Date) -> SessionWorkResult {
+        guard let machine = machine(named: session.flow) else {
+            var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(session.flow) is not served here")
+            record.unloadedFlow = session.flow
+            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false,
+                                     effects: SessionEffects(tallies: .unknownCall))
+        }
+        let flow = machine.flow
+        let check = TurnCheck(address.turn, call: session.turn)
+        // sipgate waits for the answer of a push that reached a look-up: a push while the
+        // look-up runs is that push again, whatever its turn says.
+        let waiting = session.phase == .awaitingLookup && session.lastAnswer == nil
+        if check != .current || waiting, waiting || session.lastAnswer != nil {
+            // The keys of a repeat are masked: the state that expected them (a PIN) is gone.
+            var record = EventRecord(callId: event.callId, event: .dtmf, flow: flow, before: session.state, after: session.state,
+                                     digits: EventRecord.maskedDigits)
+            switch check {
+            case .stale: record.note = "stale push (turn \(address.turn ?? 0); the call is at turn \(session.turn))"
+            case .repeated, .current: record.note = "repeated push"
+            }
+            return again(session, machine, record)
+        }
+        let before = session.state
+        let masked = machine.expectsSensitiveKeys(session)
+        let result = machine.receive(digits: event.digits, &session, now: now)
+        session.lastActivity = now
+        session.turn = max(session.turn, address.turn ?? 0) &+ 1
+        let record = EventRecord(
+            callId: event.callId, event: .dtmf, flow: flow, before: before, after: session.state,
+            digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
+        return SessionWorkResult(reply: reply(result.next, flow: flow, session: &session, record: record), changed: true)
+    }
+
+    /// The answer the session keeps, for a repeated push; the look-up it waits in, started
+    /// again, when a look-up decides that answer.
+    private func again(_ session: Session, _ machine: CallMachine, _ record: consuming EventRecord) -> SessionWorkResult {
+        let effects = SessionEffects(tallies: .repeatedPush)
+        if let kept = session.lastAnswer {
+            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: session.turn), record), changed: false, effects: effects)
+        }
+        if let request = machine.waitingLookup(session, now: clock.now()) {
+            record.note = (record.note ?? "repeated push") + ": look-up started again"
+            let record = copy record
+            let pending = PendingLookup(record: record, request: request, compiledFlow: machine.flow, engine: self, turn: session.turn)
+            return SessionWorkResult(reply: .lookup(pending, record), changed: false, effects: effects)
+        }
+        // A session saved before answers were kept: nothing to repeat, so the call goes on.
+        record.note = (record.note ?? "repeated push") + ": no kept answer"
+        return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false, effects: effects)
+    }
+
+    // MARK: answer
+
+    func answered(_ event: AnswerEvent, _ session: inout Session, now: Date) -> SessionWorkResult {
+        guard let machine = machine(named: session.flow) else {
+            var record = EventRecord(callId: event.callId, event: .answer)
+            record.unloadedFlow = session.flow
+            let changed = !session.answered
+            session.answered = true
+            session.lastActivity = now
+            return SessionWorkResult(reply: answer(.empty, record), changed: changed)
+        }
+        let flow = machine.flow
+        var record = EventRecord(callId: event.callId, event: .answer, flow: flow, before: session.state, after: session.state)
+        guard !session.answered else {
+            record.note = "repeated answer"
+            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
+        }
+        session.answered = true
+        session.lastActivity = now
+        var effects = SessionEffects()
+        if !flow.hooks.onAnswer.isEmpty {
+            effects.hooks = (flow.hooks.onAnswer, hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil))
+        }
+        return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: effects)
+    }
+
+    // MARK: hangup
+
+    /// The call ended; `session` was removed from the store.
+    func hungUp(_ event: HangupEvent, _ session: Session) -> SessionWorkResult {
+        guard let machine = machine(named: session.flow) else {
+            var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
+            record.unloadedFlow = session.flow
+            return SessionWorkResult(reply: answer(.empty, record), changed: true)
+        }
+        let flow = machine.flow
+        var effects = SessionEffects()
+        if !flow.hooks.onHangup.isEmpty {
+            effects.hooks = (flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
+        }
+        let record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
+        return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: effects)
+    }
+
+    // MARK: Look-ups
+
+    func resume(_ pending: PendingLookup, _ ending: LookupEnding, _ session: inout Session, now: Date) -> SessionWorkResult {
+        var effects = SessionEffects()
+        switch ending {
+        case .timedOut: effects.tallies.insert(.lookupTimeout)
+        case .failed: effects.tallies.insert(.lookupFailure)
+        case .finished: break
+        }
+        var record = pending.record
+        // A look-up reached straight from newCall started in the look-up state.
+        record.before = record.before ?? pending.request.state
+        guard let machine = machine(named: session.flow), session.turn == pending.turn, session.phase == .awaitingLookup,
+              session.lastAnswer == nil else {
+            // Another delivery of the same push finished the look-up first: its answer stands.
+            record.after = session.state
+            record.note = "look-up finished by a repeated push"
+            let kept = session.lastAnswer.map { PushAnswer($0, turn: session.turn) } ?? PushAnswer(Response(then: .hangup))
+            return SessionWorkResult(reply: answer(kept, record), changed: false, effects: effects)
+        }
+        let result = machine.resume(ending, prefix: pending.request.prefix, &session, now: now)
+        session.lastActivity = now
+        session.lastAnswer = result.next
+        record.after = session.state
+        record.note = result.note ?? record.note
+        record.trace += result.trace
+        return SessionWorkResult(reply: answer(PushAnswer(result.next, turn: session.turn), record), changed: true, effects: effects)
+    }
+
+    // MARK: No session
+
+    func withoutSession(_ operation: SessionWork.Operation) -> SessionWorkResult {
+        let unknown = SessionEffects(tallies: .unknownCall)
+        switch operation {
+        case .newCall(_, let created):
+            return SessionWorkResult(reply: created, changed: false)
+        case .keys(let event, _):
+            let record = EventRecord(callId: event.callId, event: .dtmf, digits: EventRecord.maskedDigits, note: "unknown or expired call")
+            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false, effects: unknown)
+        case .answered(let event):
+            return SessionWorkResult(reply: answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call")),
+                                     changed: false, effects: unknown)
+        case .hangup(let event):
+            let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
+            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: unknown)
+        case .resume(let pending, let ending):
+            var record = pending.record
+            record.before = record.before ?? pending.request.state
+            record.after = nil
+            record.note = "call ended during its look-up"
+            var effects = SessionEffects()
+            if case .timedOut = ending { effects.tallies.insert(.lookupTimeout) }
+            if case .failed = ending { effects.tallies.insert(.lookupFailure) }
+            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: effects)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import FoundationEssentials
+
+/// One push's work on its call's session, for whichever store holds it: what to read,
+/// what to do with what was read, and what to do once the store took the change.
+///
+/// The engine runs it on its own store in place (``Engine/handle(_:address:)``). A store
+/// the engine cannot lock in the process (Redis) runs it in three steps: read the session
+/// as ``access`` says, ``apply(to:)`` it (or ``applyWithoutSession()``), write the session
+/// back if ``SessionWorkResult/changed`` and nobody changed it meanwhile (else read it again
+/// and apply again), then ``finish(_:)``, which runs the hooks and counts, once.
+///
+/// ```swift
+/// case .work(let work):
+///     var session = try await redis.get(work.callId)            // .update
+///     let result = session == nil ? work.applyWithoutSession() : work.apply(to: &session!)
+///     if result.changed { try await redis.replace(work.callId, old, with: session!) }
+///     reply(work.finish(result))
+/// ```
+public struct SessionWork: Sendable {
+    /// How the session is read.
+    public enum Access: Sendable {
+        /// Store this new session unless the callId has one; apply to the existing one if it has.
+        case create(Session)
+        /// Read the session, apply, write it back if changed.
+        case update
+        /// Remove the session and apply to what was removed.
+        case take
+    }
+
+    public let callId: CallID
+    public let access: Access
+    let operation: Operation
+    let engine: Engine
+    let now: Date
+
+    /// What the push does.
+    enum Operation: Sendable {
+        /// A new call; `created` is the answer when its session was created, not found.
+        case newCall(NewCallEvent, created: EngineReply)
+        case keys(DTMFEvent, PushAddress)
+        case answered(AnswerEvent)
+        case hangup(HangupEvent)
+        case resume(PendingLookup, LookupEnding)
+    }
+
+    /// The answer of a new call whose session was created (``Access/create(_:)``).
+    public var createdResult: SessionWorkResult {
+        guard case .newCall(_, let created) = operation else { return applyWithoutSession() }
+        return SessionWorkResult(reply: created, changed: true)
+    }
+
+    /// Applies the push to the call's session, changing it in place only when the result
+    /// says ``SessionWorkResult/changed``.
+    public func apply(to session: inout Session) -> SessionWorkResult {
+        switch operation {
+        case .newCall(let event, let created): engine.repeatedNewCall(event, created: created, session, now: now)
+        case .keys(let event, let address): engine.keys(event, address, &session, now: now)
+        case .answered(let event): engine.answered(event, &session, now: now)
+        case .hangup(let event): engine.hungUp(event, session)
+        case .resume(let pending, let ending): engine.resume(pending, ending, &session, now: now)
+        }
+    }
+
+    /// The push found no session: the call is unknown, expired or over.
+    public func applyWithoutSession() -> SessionWorkResult {
+        engine.withoutSession(operation)
+    }
+
+    /// Runs what must happen once per push after the store took the change (hooks, counts)
+    /// and returns the reply.
+    public func finish(_ result: SessionWorkResult) -> EngineReply {
+        engine.finish(result)
+    }
+}
+
+/// What a push did to its call's session.
+public struct SessionWorkResult: Sendable {
+    /// The answer (or the look-up that will make it).
+    public var reply: EngineReply
+    /// The session changed and must be written back.
+    public var changed: Bool
+    /// What happens once the change is stored.
+    var effects = SessionEffects()
+
+    init(reply: EngineReply, changed: Bool, effects: SessionEffects = SessionEffects()) {
+        self.reply = reply
+        self.changed = changed
+        self.effects = effects
+    }
+}
+
+/// What a push makes happen outside its session, run once whatever the store: the hooks
+/// and the counts.
+struct SessionEffects: Sendable {
+    var hooks: (hooks: [@Sendable (CallEventInfo) async throws -> Void], info: CallEventInfo)?
+    var tallies: Tallies = []
+
+    struct Tallies: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let unknownCall = Tallies(rawValue: 1)
+        static let repeatedPush = Tallies(rawValue: 2)
+        static let lookupTimeout = Tallies(rawValue: 4)
+        static let lookupFailure = Tallies(rawValue: 8)
+        static let refusedFull = Tallies(rawValue: 16)
+    }
+}
