@@ -17,6 +17,9 @@ public final class CompiledFlow: Sendable {
     let callbacks: AbsoluteURL
     /// The endings that never depend on the call, prepared once.
     let endings: FixedEndings
+    /// Every answer prepared in advance, numbered: a session kept outside the process names
+    /// its last answer by number when it is one of these.
+    let prepared: PreparedAnswers
 
     init(name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
          maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL) {
@@ -30,6 +33,7 @@ public final class CompiledFlow: Sendable {
         self.hooks = hooks
         self.callbacks = callbacks
         self.endings = FixedEndings(callbacks: callbacks)
+        self.prepared = PreparedAnswers(nodes: nodes, endings: endings)
     }
 
     /// The index of the state named `name`.
@@ -58,6 +62,42 @@ public final class CompiledFlow: Sendable {
     public func kind(of index: UInt16) -> String {
         Int(index) < nodes.count ? nodes[Int(index)].kind : "undefined"
     }
+}
+
+/// The answers of a flow prepared in advance, in a fixed order (the order the compiler
+/// made them in, which only a new flow version changes), each found by its number or by
+/// the identity of its shared answer.
+struct PreparedAnswers: Sendable {
+    let answers: [Response]
+    private let numbers: [ObjectIdentifier: Int]
+
+    init(nodes: [Node], endings: FixedEndings) {
+        var answers: [Response] = []
+        var numbers: [ObjectIdentifier: Int] = [:]
+        func add(_ prepared: PreparedVerb?) {
+            guard let answer = prepared?.alone, numbers[answer.identity] == nil else { return }
+            numbers[answer.identity] = answers.count
+            answers.append(answer)
+        }
+        for ending in [endings.hangup, endings.voicemail, endings.busy, endings.rejected] { add(ending) }
+        for (index, node) in nodes.enumerated() {
+            switch node {
+            case .menu(let menu): for turn in menu.wait.turns { add(turn.prepared) }
+            case .collect(let collect): for turn in collect.wait.turns { add(turn.prepared) }
+            default: break
+            }
+            for (_, target) in node.edges(from: UInt16(index)) {
+                if case .dial(let spec) = target { add(spec.prepared) }
+            }
+        }
+        self.answers = answers
+        self.numbers = numbers
+    }
+
+    /// The number of `answer` when it is one of these (the same shared answer, not an equal one).
+    func number(of answer: Response) -> Int? { numbers[answer.identity] }
+
+    func answer(number: Int) -> Response? { answers.indices.contains(number) ? answers[number] : nil }
 }
 
 /// The final verbs that never depend on the call, each with its answer prepared.

@@ -20,14 +20,17 @@ final class CallMachine: Sendable {
     let tracing: Bool
     /// `digit-0` ... `digit-9`, `digit-star`, `digit-hash` plays, for read-outs.
     let keyPlays: [UInt8: (prompt: Prompt, play: Play)]
+    /// Played when the flow starts again because a deploy removed the call's state.
+    let menuChanged: Play?
 
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
 
-    init(flow: CompiledFlow, environment: CompileEnvironment, tracing: Bool = false) {
+    init(flow: CompiledFlow, environment: CompileEnvironment, tracing: Bool = false, menuChanged: Play? = nil) {
         self.flow = flow
         self.environment = environment
         self.tracing = tracing
+        self.menuChanged = menuChanged
         var plays: [UInt8: (prompt: Prompt, play: Play)] = [:]
         for key in "0123456789*#".utf8 {
             if let prompt = DigitReadout.prompt(for: Character(UnicodeScalar(key))), let url = try? environment.promptURL(prompt) {
@@ -87,6 +90,15 @@ final class CallMachine: Sendable {
     // MARK: Steps
 
     private func receive(_ digits: String, _ session: inout Session, now: Date, into out: inout StepOutput) {
+        if session.phase == .restarting {
+            // The keys answered a menu of a flow version that is gone: start this one afresh.
+            out.note = "the flow changed during the call: it starts again"
+            if let menuChanged { out.play(menuChanged) }
+            session.silenceStreak = 0
+            session.trail.removeAll()
+            enter(flow.start, &session, now: now, into: &out, hops: 0)
+            return
+        }
         if digits.isEmpty {
             session.silenceStreak &+= 1
             if Int(session.silenceStreak) >= flow.maxSilencesInARow {

@@ -24,17 +24,17 @@ extension Engine {
 
     /// A new call whose session exists: sipgate repeated `newCall`.
     func repeatedNewCall(_ event: NewCallEvent, created: EngineReply, _ session: Session, now: Date) -> SessionWorkResult {
-        guard let machine = machine(named: session.flow) else {
+        guard let machine = machine(for: session) else {
             return SessionWorkResult(reply: created, changed: false)
         }
         let record = EventRecord(callId: event.callId, event: .newCall, flow: machine.flow, after: session.state, note: "repeated newCall")
-        return again(session, machine, record)
+        return again(session, machine, record) ?? SessionWorkResult(reply: created, changed: false)
     }
 
     // MARK: dtmf
 
     func keys(_ event: DTMFEvent, _ address: PushAddress, _ session: inout Session, now: Date) -> SessionWorkResult {
-        guard let machine = machine(named: session.flow) else {
+        guard let machine = machine(for: session) else {
             var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(session.flow) is not served here")
             record.unloadedFlow = session.flow
             return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false,
@@ -53,7 +53,7 @@ extension Engine {
             case .stale: record.note = "stale push (turn \(address.turn ?? 0); the call is at turn \(session.turn))"
             case .repeated, .current: record.note = "repeated push"
             }
-            return again(session, machine, record)
+            if let repeated = again(session, machine, record) { return repeated }
         }
         let before = session.state
         let masked = machine.expectsSensitiveKeys(session)
@@ -67,8 +67,9 @@ extension Engine {
     }
 
     /// The answer the session keeps, for a repeated push; the look-up it waits in, started
-    /// again, when a look-up decides that answer.
-    private func again(_ session: Session, _ machine: CallMachine, _ record: consuming EventRecord) -> SessionWorkResult {
+    /// again, when a look-up decides that answer; nil when it keeps neither (a session saved
+    /// before answers were kept, or one a deploy moved): then the push goes on as a new one.
+    private func again(_ session: Session, _ machine: CallMachine, _ record: consuming EventRecord) -> SessionWorkResult? {
         let effects = SessionEffects(tallies: .repeatedPush)
         if let kept = session.lastAnswer {
             return SessionWorkResult(reply: answer(PushAnswer(kept, turn: session.turn), record), changed: false, effects: effects)
@@ -79,15 +80,13 @@ extension Engine {
             let pending = PendingLookup(record: record, request: request, compiledFlow: machine.flow, engine: self, turn: session.turn)
             return SessionWorkResult(reply: .lookup(pending, record), changed: false, effects: effects)
         }
-        // A session saved before answers were kept: nothing to repeat, so the call goes on.
-        record.note = (record.note ?? "repeated push") + ": no kept answer"
-        return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false, effects: effects)
+        return nil
     }
 
     // MARK: answer
 
     func answered(_ event: AnswerEvent, _ session: inout Session, now: Date) -> SessionWorkResult {
-        guard let machine = machine(named: session.flow) else {
+        guard let machine = machine(for: session) else {
             var record = EventRecord(callId: event.callId, event: .answer)
             record.unloadedFlow = session.flow
             let changed = !session.answered
@@ -114,7 +113,7 @@ extension Engine {
 
     /// The call ended; `session` was removed from the store.
     func hungUp(_ event: HangupEvent, _ session: Session) -> SessionWorkResult {
-        guard let machine = machine(named: session.flow) else {
+        guard let machine = machine(for: session) else {
             var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
             record.unloadedFlow = session.flow
             return SessionWorkResult(reply: answer(.empty, record), changed: true)
@@ -140,7 +139,7 @@ extension Engine {
         var record = pending.record
         // A look-up reached straight from newCall started in the look-up state.
         record.before = record.before ?? pending.request.state
-        guard let machine = machine(named: session.flow), session.turn == pending.turn, session.phase == .awaitingLookup,
+        guard let machine = machine(for: session), session.turn == pending.turn, session.phase == .awaitingLookup,
               session.lastAnswer == nil else {
             // Another delivery of the same push finished the look-up first: its answer stands.
             record.after = session.state

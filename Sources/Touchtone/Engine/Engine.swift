@@ -25,11 +25,14 @@ public final class Engine: Sendable {
     public let clock: any WallClock
     public let settings: EngineSettings
     public let routes: RoutingTable
-    /// The compiled flows, in routing-table order.
+    /// The compiled flows, in routing-table order, then the versions kept for calls in
+    /// progress (``RoutingTable/keeping(_:)``).
     public let flows: [CompiledFlow]
     let machines: [CallMachine]
     /// For each route, the index of its machine.
     let routeMachines: [(route: Route, machine: Int)]
+    /// The name of each flow by its ``FlowID``, for sessions kept in a shared store.
+    let flowNames: [UInt32: String]
     let metrics = EngineMetrics()
 
     /// Compiles every flow of `routes`; throws every problem of every flow at once.
@@ -37,12 +40,30 @@ public final class Engine: Sendable {
         let environment = CompileEnvironment(publicURL: settings.publicURL, audioPath: settings.audioPath, prompts: settings.prompts)
         var problems: [FlowProblem] = []
         var flows: [CompiledFlow] = []
-        for definition in routes.flows {
+        for definition in routes.flows + routes.kept {
             let (compiled, found) = definition.compile(in: environment)
             problems += found
+            if flows.contains(where: { $0.name == compiled.name && $0.version == compiled.version }) {
+                problems.append(FlowProblem(flow: compiled.name, message: "version \(compiled.version) is served twice: a kept version must be an earlier one"))
+            }
             flows.append(compiled)
         }
         if routes.routes.isEmpty { problems.append(FlowProblem(flow: "routes", message: "the routing table has no routes")) }
+        var flowNames: [UInt32: String] = [:]
+        for flow in flows {
+            let id = FlowID.of(flow.name)
+            if let other = flowNames[id], other != flow.name {
+                problems.append(FlowProblem(flow: flow.name, message: "its name and \(other)'s share a flow id in the session store: rename one"))
+            }
+            flowNames[id] = flow.name
+        }
+        var menuChanged: Play?
+        if let prompt = settings.menuChangedPrompt {
+            if let problem = settings.prompts?.problem(with: prompt) {
+                problems.append(FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to nil)"))
+            }
+            menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
+        }
         guard problems.isEmpty else { throw FlowProblems(problems) }
         self.routes = routes
         self.store = store
@@ -50,7 +71,8 @@ public final class Engine: Sendable {
         self.clock = clock
         self.settings = settings
         self.flows = flows
-        self.machines = flows.map { CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges) }
+        self.flowNames = flowNames
+        self.machines = flows.map { CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges, menuChanged: menuChanged) }
         self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
     }
 
@@ -110,7 +132,7 @@ public final class Engine: Sendable {
             case .exists(var existing):
                 result = work.apply(to: &existing)
             case .full:
-                let record = EventRecord(callId: work.callId, event: .newCall, flow: machine(named: session.flow)?.flow,
+                let record = EventRecord(callId: work.callId, event: .newCall, flow: machine(for: session)?.flow,
                                          note: "session store full: call rings as without Touchtone")
                 result = SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .refusedFull))
             }
@@ -130,8 +152,21 @@ public final class Engine: Sendable {
         return work.finish(result)
     }
 
+    /// The routed (current) version of the flow named `name`.
     func machine(named name: String) -> CallMachine? {
         machines.first { $0.flow.name == name }
+    }
+
+    /// The machine of the session's flow version; the routed version of its flow when this
+    /// engine does not serve that version (a session from a store shared with other builds).
+    func machine(for session: Session) -> CallMachine? {
+        machines.first { $0.flow.name == session.flow && $0.flow.version == session.flowVersion } ?? machine(named: session.flow)
+    }
+
+    /// The flow `name` at `version`, or its routed version when `version` is nil.
+    func compiled(named name: String, version: Int?) -> CompiledFlow? {
+        guard let version else { return machine(named: name)?.flow }
+        return machines.first { $0.flow.name == name && $0.flow.version == version }?.flow
     }
 
     private func newCall(_ event: NewCallEvent, now: Date) -> Plan {
@@ -239,15 +274,26 @@ public final class Engine: Sendable {
     }
 
     /// Puts saved sessions back (after a restart); returns how many were restored.
-    /// Sessions of unknown flows, changed flow versions or unknown states are dropped.
-    public func restore(_ sessions: [Session]) -> Int {
+    /// Each is adopted (``adopt(_:)``): a session of another flow version continues in the
+    /// same state when it can and starts its flow again when it cannot; `flows` (the state
+    /// file's header) names the states of the versions that saved them.
+    public func restore(_ sessions: [Session], flows: [SessionFile.FlowStates] = []) -> Int {
+        var names: [String: [String]] = [:]
+        for flow in flows { names["\(flow.version)@\(flow.name)"] = flow.states }
         var restored = 0
-        for session in sessions {
-            guard let machine = machine(named: session.flow), machine.flow.version == session.flowVersion,
-                  Int(session.state) < machine.flow.nodes.count else { continue }
+        for saved in sessions {
+            let states = names["\(saved.flowVersion)@\(saved.flow)"]
+            let stateName = states.flatMap { Int(saved.state) < $0.count ? $0[Int(saved.state)] : nil }
+            let trail = states.map { states in saved.trail.states.compactMap { Int($0) < states.count ? states[Int($0)] : nil } }
+            let (session, _) = adopt(StoredSession(session: saved, stateName: stateName, trailNames: trail))
             if case .inserted = store.insert(session) { restored += 1 }
         }
         return restored
+    }
+
+    /// The states of every flow version served, for the state file's header.
+    public var flowStates: [SessionFile.FlowStates] {
+        flows.map { SessionFile.FlowStates(name: $0.name, version: $0.version, states: $0.stateNames) }
     }
 
     /// A snapshot of the counters.

@@ -11,13 +11,18 @@ public struct EngineSettings: Sendable {
     public var hookRunner: any HookRunner
     /// Records in each ``EventRecord`` the edges the call took (for flow coverage in tests).
     public var tracesEdges: Bool
+    /// Played before a flow starts again for a call whose state a deploy removed (see
+    /// ``RoutingTable/keeping(_:)``); nil starts it without a word.
+    public var menuChangedPrompt: Prompt?
 
     public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
-                hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false) {
+                hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
+                menuChangedPrompt: Prompt? = "menu-changed") {
         self.publicURL = publicURL
         self.audioPath = audioPath
         self.prompts = prompts
         self.hookRunner = hookRunner
         self.tracesEdges = tracesEdges
+        self.menuChangedPrompt = menuChangedPrompt
     }
 }

@@ -91,6 +91,9 @@ public struct Session: Sendable, Hashable, Codable {
         case awaitingLookup
         /// A final verb (dial, voicemail, reject, hang-up) went out; only `answer`/`hangup` remain.
         case finished
+        /// The call's flow changed under it (a deploy) and its state is gone: the next push
+        /// starts the flow again, after the prompt that says the menu changed.
+        case restarting
     }
 }
 

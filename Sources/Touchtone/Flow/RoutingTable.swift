@@ -11,6 +11,9 @@
 /// matches gets an empty answer: it rings as if Touchtone were not there.
 public struct RoutingTable: Sendable {
     public let routes: [Route]
+    /// Earlier versions of routed flows, kept for the calls that started on them: no new
+    /// call is routed to them (see ``keeping(_:)``).
+    public private(set) var kept: [any FlowDefinition] = []
 
     public init(@RouteBuilder _ routes: () -> [Route]) {
         self.routes = routes()
@@ -18,6 +21,24 @@ public struct RoutingTable: Sendable {
 
     public init(routes: [Route]) {
         self.routes = routes
+    }
+
+    /// This table, also serving the calls in progress on `flows`: earlier versions of its
+    /// flows, during a rolling deploy. A call whose session names a flow version this
+    /// instance does not serve continues in the same state of the version it serves if that
+    /// state still exists, and otherwise starts that flow again after a prompt saying that
+    /// the menu changed (``EngineSettings/menuChangedPrompt``); with the old version kept,
+    /// it goes on exactly as it began.
+    ///
+    /// ```swift
+    /// public let routes = RoutingTable {
+    ///     Route.default(hotline)            // version 4
+    /// }.keeping(hotlineVersion3)            // until the last call that began on it ends
+    /// ```
+    public func keeping(_ flows: any FlowDefinition...) -> RoutingTable {
+        var table = self
+        table.kept += flows
+        return table
     }
 
     /// The flows of this table, each once, in order of first appearance.

@@ -40,6 +40,8 @@ public struct Response: Sendable, Hashable {
     /// The XML of this answer when it was rendered in advance (a menu's fixed prompt turn);
     /// any change to the answer drops it.
     var rendered: RenderedXML? { storage.rendered }
+    /// Which shared box this answer is: copies of one prepared answer have the same.
+    var identity: ObjectIdentifier { ObjectIdentifier(storage) }
 
     public init(onAnswer: AbsoluteURL? = nil, onHangup: AbsoluteURL? = nil, plays: [Play] = [], then final: FinalVerb? = nil) {
         storage = Storage(onAnswer: onAnswer, onHangup: onHangup, plays: plays, final: final)

@@ -64,8 +64,8 @@ public enum SessionFile {
     ///   that is not finite) is left out rather than costing the others.
     /// - Throws: ``SessionFileError/unwritable(path:reason:)``.
     @discardableResult
-    public static func write(_ sessions: some Sequence<Session>, to path: String) throws -> Int {
-        let (bytes, written) = encode(sessions)
+    public static func write(_ sessions: some Sequence<Session>, to path: String, flows: [FlowStates] = []) throws -> Int {
+        let (bytes, written) = encode(sessions, flows: flows)
         do {
             try bytes.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress else { return }  // never: the header is there
@@ -108,8 +108,8 @@ public enum SessionFile {
     // MARK: Encoding and decoding
 
     /// The file's bytes for `sessions`, and how many sessions they hold.
-    static func encode(_ sessions: some Sequence<Session>) -> (bytes: [UInt8], written: Int) {
-        var bytes = Array("{\"\(headerKey)\":\(formatVersion)}\n".utf8)
+    static func encode(_ sessions: some Sequence<Session>, flows: [FlowStates] = []) -> (bytes: [UInt8], written: Int) {
+        var bytes = header(flows: flows)
         // More than a session takes (about 410 bytes with sipgate's callIds), so that the
         // buffer is not copied to grow near the end; room never written is never touched.
         bytes.reserveCapacity(min(sessions.underestimatedCount, 4_000_000) * 512)
@@ -164,7 +164,7 @@ public enum SessionFile {
             lineNumber += 1
 
             if lineNumber == 1 {
-                try checkHeader(line, path: path, limits: limits)
+                contents.flows = try checkHeader(line, path: path, limits: limits)
                 continue
             }
             if line.isEmpty { continue }
@@ -228,12 +228,39 @@ public enum SessionFile {
     private static let newline = UInt8(ascii: "\n")
     private static let carriageReturn = UInt8(ascii: "\r")
 
-    private struct Header: Decodable {
-        var version: Int
-        enum CodingKeys: String, CodingKey { case version = "touchtone-sessions" }
+    /// A flow version's states in order, written in the header so that a build serving
+    /// another version can find a saved session's state by name (see ``Engine/adopt(_:)``).
+    public struct FlowStates: Sendable, Hashable, Codable {
+        public var name: String
+        public var version: Int
+        public var states: [String]
+
+        public init(name: String, version: Int, states: [String]) {
+            self.name = name
+            self.version = version
+            self.states = states
+        }
     }
 
-    private static func checkHeader(_ line: UnsafeRawBufferPointer, path: String, limits: Limits) throws {
+    private struct Header: Codable {
+        var version: Int
+        var flows: [FlowStates]?
+        enum CodingKeys: String, CodingKey {
+            case version = "touchtone-sessions"
+            case flows
+        }
+    }
+
+    /// `{"flows":[...],"touchtone-sessions":1}` and its newline; the flows left out when there are none.
+    private static func header(flows: [FlowStates]) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = (try? encoder.encode(Header(version: formatVersion, flows: flows.isEmpty ? nil : flows)))
+            .map { Array($0) } ?? Array("{\"\(headerKey)\":\(formatVersion)}".utf8)
+        return line + [newline]
+    }
+
+    private static func checkHeader(_ line: UnsafeRawBufferPointer, path: String, limits: Limits) throws -> [FlowStates] {
         guard line.count <= limits.maxLineBytes else {
             throw SessionFileError.notASessionFile(path: path, reason: "the first line is too long to be a header")
         }
@@ -247,6 +274,7 @@ public enum SessionFile {
         guard header.version == formatVersion else {
             throw SessionFileError.unsupportedVersion(path: path, found: header.version, supported: formatVersion)
         }
+        return header.flows ?? []
     }
 
     /// Why a decoded session must not be restored, if it must not.
@@ -298,11 +326,15 @@ public struct SessionFileContents: Sendable, Hashable {
     public var problems: [SessionFile.Problem]
     /// How many lines were skipped in all, reported or not.
     public var skippedLines: Int
+    /// The states of the flow versions that wrote the file, from its header.
+    public var flows: [SessionFile.FlowStates]
 
-    public init(sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0) {
+    public init(sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0,
+                flows: [SessionFile.FlowStates] = []) {
         self.sessions = sessions
         self.problems = problems
         self.skippedLines = skippedLines
+        self.flows = flows
     }
 
     mutating func skip(line: Int, _ reason: String, limits: SessionFile.Limits) {

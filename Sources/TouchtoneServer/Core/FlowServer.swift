@@ -111,7 +111,7 @@ public final class FlowServer: Sendable {
                 logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
             }
             if !contents.sessions.isEmpty {
-                let restored = engine.restore(contents.sessions)
+                let restored = engine.restore(contents.sessions, flows: contents.flows)
                 restoredCount.store(restored, ordering: .relaxed)
                 logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
                                                     ("saved", String(contents.sessions.count))])
@@ -251,7 +251,7 @@ public final class FlowServer: Sendable {
         if let path = configuration.stateFile {
             let sessions = engine.store.allSessions()
             do {
-                let written = try SessionFile.write(sessions, to: path)
+                let written = try SessionFile.write(sessions, to: path, flows: engine.flowStates)
                 logger.notice("sessions saved", [("file", path), ("count", String(written))])
             } catch {
                 logger.notice("saving sessions failed", [("file", path), ("error", "\(error)")])
