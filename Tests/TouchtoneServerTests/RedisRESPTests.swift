@@ -161,8 +161,9 @@ struct RedisRESPTests {
         let limits = RESPParserLimits(maxDepth: 3)
         #expect(Self.parse("*1\r\n*1\r\n*1\r\n:1\r\n", limits: limits).replies == [.array([.array([.array([.integer(1)])])])])
         #expect(Self.parse("*1\r\n*1\r\n*1\r\n*1\r\n", limits: limits).error?.kind == .tooDeep)
-        // Empty and null arrays open nothing.
-        #expect(Self.parse("*1\r\n*1\r\n*1\r\n*0\r\n", limits: limits).error == nil)
+        // An empty array is an array too; a null one is not.
+        #expect(Self.parse("*1\r\n*1\r\n*1\r\n*0\r\n", limits: limits).error?.kind == .tooDeep)
+        #expect(Self.parse("*1\r\n*1\r\n*1\r\n*-1\r\n", limits: limits).error == nil)
     }
 
     @Test func aLineOverTheLimitFailsWhetherOrNotItsEndArrived() {

@@ -141,12 +141,13 @@ package struct RESPReplyParser: Sendable {
     /// An array header: an empty or null array is a value at once, a longer one opens.
     private mutating func openArray(count: Int) throws(RESPProtocolError) -> Item {
         if count < 0 { return .value(.null) }
+        guard openArrays.count < limits.maxDepth else {
+            // An empty array counts too: the bound is on the shape of what reaches the caller.
+            throw RESPProtocolError(.tooDeep, "arrays nested deeper than \(limits.maxDepth)")
+        }
         if count == 0 { return .value(.array([])) }
         guard count <= limits.maxArrayElements else {
             throw RESPProtocolError(.tooManyElements, "array of \(count) elements over the limit of \(limits.maxArrayElements)")
-        }
-        guard openArrays.count < limits.maxDepth else {
-            throw RESPProtocolError(.tooDeep, "arrays nested deeper than \(limits.maxDepth)")
         }
         var elements: [RESPReply] = []
         // The header's count is the server's word: reserve little, grow as elements arrive.
