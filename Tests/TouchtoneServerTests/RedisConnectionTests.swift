@@ -303,6 +303,19 @@ struct RedisConnectionTests {
         #expect(Self.summary(c.takeCompletions()) == ["1: connectionLost unsent"])
     }
 
+    @Test func aConnectionDroppedRightAfterItsHandshakeIsRetriedWithBackoff() {
+        var c = RedisConnection(url: RedisURL(host: "h", password: "pw"), settings: Self.settings(), now: 0, seed: 1)
+        _ = c.timerFired(now: 0)
+        _ = c.connected(now: 0)
+        _ = c.sendAll(now: 0)
+        _ = c.receive("+OK\r\n", now: 1)
+        #expect(c.isReady)
+        // Logged in, then dropped (a proxy that lets clients in and throws them out): no tight loop.
+        #expect(c.peerClosed(now: 2) == .close)
+        #expect(c.closed(now: 2) == .wait([]))
+        #expect(c.failedAttempts == 1)
+    }
+
     @Test func aReadOnlyReplicaIsReplacedOnceTheRepliesInFlightAreIn() {
         var c = Self.ready()
         _ = c.send(Self.get("a"), token: 1, now: 0)
@@ -339,6 +352,16 @@ struct RedisConnectionTests {
         #expect(c.timerFired(now: 25_001 * Self.ms) == .send)
         _ = c.sendAll(now: 25_001 * Self.ms)
         #expect(c.timerFired(now: 25_101 * Self.ms) == .close)
+    }
+
+    @Test func aTimeoutOfForeverNeverWrapsIntoThePast() {
+        let late = UInt64.max - 10
+        var c = Self.ready({ $0.commandTimeout = .seconds(Int64.max / 2); $0.keepaliveInterval = .seconds(Int64.max / 2) }, now: late)
+        #expect(c.nextDeadline == UInt64.max)
+        _ = c.send(Self.get("k"), token: 1, now: late)
+        #expect(c.timerFired(now: late + 5) == .send)
+        #expect(c.takeCompletions().isEmpty)
+        #expect(c.nextDeadline == UInt64.max)
     }
 
     @Test func stoppingFailsEverythingNowAndLater() {

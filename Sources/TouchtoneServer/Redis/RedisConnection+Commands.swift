@@ -19,11 +19,11 @@ extension RedisConnection {
             return nextAction(now: now)
         }
         if isReady {
-            write(command, .command(token: token), deadline: now &+ commandTimeout)
+            write(command, .command(token: token), deadline: Self.later(now, commandTimeout))
         } else if case .disconnected = state, let downError {
             complete(token, .failure(downError.notSent().naming(command.name)))
         } else {
-            waiting.append(Waiting(command: command, token: token, deadline: now &+ commandTimeout))
+            waiting.append(Waiting(command: command, token: token, deadline: Self.later(now, commandTimeout)))
         }
         return nextAction(now: now)
     }
@@ -102,9 +102,9 @@ extension RedisConnection {
                 // A name is a courtesy to operators; an ACL may well not allow it.
                 break
             }
-        } else {
-            provedWorking = true
         }
+        // A handshake answered proves nothing yet (see `provedWorking`): a proxy may log a
+        // client in and drop it at once, again and again.
         if inFlight.isEmpty { becomeReady(now: now) }
         return nil
     }

@@ -17,7 +17,7 @@ extension RedisConnection {
             if let oldest = inFlight.first {
                 consider(oldest.deadline)
             } else if !replaceWhenDrained {
-                consider(lastTraffic &+ keepaliveInterval)
+                consider(Self.later(lastTraffic, keepaliveInterval))
             }
         case .stopped:
             return nil
@@ -41,7 +41,7 @@ extension RedisConnection {
         case .ready:
             if let oldest = inFlight.first, now >= oldest.deadline { return timedOut(now: now) }
             if inFlight.isEmpty && !replaceWhenDrained && now &- lastTraffic >= keepaliveInterval {
-                write(RESPCommand("PING"), .keepalive, deadline: now &+ commandTimeout)
+                write(RESPCommand("PING"), .keepalive, deadline: Self.later(now, commandTimeout))
             }
         }
         return nextAction(now: now)
@@ -104,7 +104,7 @@ extension RedisConnection {
             // as a failed attempt, or the link would reconnect in a tight loop.
             downError = lost.notSent()
             failWaiting(with: lost.notSent())
-            state = .disconnected(retryAt: now &+ backoff.nextDelay())
+            state = .disconnected(retryAt: Self.later(now, backoff.nextDelay()))
         }
         resetConnection()
         return .close
@@ -116,7 +116,7 @@ extension RedisConnection {
         downError = error
         failInFlight(with: error)
         failWaiting(with: error)
-        state = .disconnected(retryAt: now &+ backoff.nextDelay())
+        state = .disconnected(retryAt: Self.later(now, backoff.nextDelay()))
         resetConnection()
         return .close
     }

@@ -106,8 +106,10 @@ struct RedisConnection {
     var writeBlocked = false
     /// When bytes last went out or came in on the connection.
     var lastTraffic: UInt64 = 0
-    /// The connection has answered a command without an error: if it breaks, it is worth
-    /// replacing at once.
+    /// The connection has answered a command or keepalive (not just the handshake) without
+    /// an error: if it breaks, it is worth replacing at once. One that breaks before counts
+    /// as a failed attempt, so that a server that accepts and drops connections is retried
+    /// with backoff, not in a tight loop.
     var provedWorking = false
     /// A `-READONLY` came: write nothing more, replace the connection once the replies in
     /// flight are in.
@@ -287,7 +289,7 @@ struct RedisConnection {
         switch state {
         case .disconnected(let retryAt):
             guard now >= retryAt else { return .wait([]) }
-            state = .connecting(deadline: now &+ connectTimeout)
+            state = .connecting(deadline: Self.later(now, connectTimeout))
             writeBlocked = false
             return .connect
         case .connecting:
@@ -297,6 +299,13 @@ struct RedisConnection {
         case .stopped:
             return .wait([])
         }
+    }
+
+    /// `span` nanoseconds after `time`, at most `UInt64.max`: a timeout of "forever"
+    /// (`Duration` beyond 584 years) must not wrap around into the past.
+    static func later(_ time: UInt64, _ span: UInt64) -> UInt64 {
+        let (sum, overflow) = time.addingReportingOverflow(span)
+        return overflow ? .max : sum
     }
 
     /// An event that cannot happen in this state (a driver bug): nothing changes.

@@ -27,7 +27,7 @@ extension RedisLink {
         }
         flush(now: now)
         // The link fails every command within its timeout; this bound only guards against a bug.
-        let limit = now &+ (settings.commandTimeout + settings.connectTimeout + .seconds(1)).nanoseconds
+        let limit = RedisConnection.later(now, (settings.commandTimeout + settings.connectTimeout + .seconds(1)).nanoseconds)
         var others: [RedisCompletion] = []
         defer { keptCompletions = others }
         while true {
@@ -59,7 +59,7 @@ extension RedisLink {
     /// Blocking: for tests and tools.
     @discardableResult
     func run(for timeout: Duration, until condition: () -> Bool) -> Bool {
-        let limit = Clock.monotonicNanoseconds() &+ timeout.nanoseconds
+        let limit = RedisConnection.later(Clock.monotonicNanoseconds(), timeout.nanoseconds)
         while true {
             if condition() { return true }
             let now = Clock.monotonicNanoseconds()
