@@ -48,6 +48,7 @@ struct RedisConnection {
         case wait(Interest)
     }
 
+    /// Where the connection is in its life.
     enum State: Equatable {
         /// No socket; the next attempt starts at `retryAt`.
         case disconnected(retryAt: UInt64)
@@ -63,14 +64,20 @@ struct RedisConnection {
 
     /// A command written to the server whose reply is awaited.
     struct InFlight {
+        /// Who waits for the reply.
         enum Purpose: Equatable {
+            /// A caller's command: its reply completes `token`.
             case command(token: UInt64)
+            /// A step of the handshake.
             case handshake(HandshakeStep)
+            /// The keepalive `PING`: its reply is dropped.
             case keepalive
         }
 
         var purpose: Purpose
+        /// The command's name, for messages.
         var name: String
+        /// When a missing reply fails the command and closes the connection.
         var deadline: UInt64
     }
 
@@ -78,28 +85,38 @@ struct RedisConnection {
     struct Waiting {
         var command: RESPCommand
         var token: UInt64
+        /// When it fails unsent if still waiting.
         var deadline: UInt64
     }
 
+    /// The commands a new connection sends before any caller's.
     enum HandshakeStep: Equatable {
         case auth, select, setName
     }
 
     // Internal, not private: the extensions in RedisConnection+*.swift use them.
+    /// Timeouts, backoff, keepalive and bounds.
     let settings: RedisSettings
+    /// The server and the credentials for the handshake.
     let url: RedisURL
     /// `host:port`, as messages name the server.
     let endpoint: String
+    /// The settings' durations in nanoseconds, the unit of `now`.
     let commandTimeout: UInt64
     let connectTimeout: UInt64
     let keepaliveInterval: UInt64
     var state: State
+    /// The waits between failed attempts.
     var backoff: RedisBackoff
     /// The error of the last failed attempt while the link is down; nil while it is not.
     var downError: RedisError?
+    /// The replies of the current connection (a new one per connection).
     var parser: RESPReplyParser
+    /// Written, awaiting replies, oldest first: replies match them in this order.
     var inFlight = RedisFIFO<InFlight>()
+    /// Not yet written, for want of a ready connection, oldest first.
     var waiting = RedisFIFO<Waiting>()
+    /// Commands written and not yet sent, from `outputSent` on.
     var output: [UInt8] = []
     var outputSent = 0
     /// The last send found the socket full: wait until it is writable.
@@ -114,6 +131,7 @@ struct RedisConnection {
     /// A `-READONLY` came: write nothing more, replace the connection once the replies in
     /// flight are in.
     var replaceWhenDrained = false
+    /// Finished commands, until ``takeCompletions()``.
     var completions: [RedisCompletion] = []
 
     /// A connection to `url`'s server, to be opened at once (the first action of
@@ -282,6 +300,7 @@ struct RedisConnection {
         }
     }
 
+    /// Whether written commands wait to be sent.
     func hasPendingOutput() -> Bool { outputSent < output.count }
 
     /// The action once nothing more is to be done but send, connect or wait.

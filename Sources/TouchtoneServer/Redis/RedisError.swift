@@ -15,7 +15,7 @@ package struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The connection broke with the command in flight (closed, reset, or closed after
         /// another command timed out): it may or may not have run.
         case connectionLost
-        /// No reply within the command timeout (counted from ``RedisLink/send(_:token:now:)``).
+        /// No reply within the command timeout (counted from ``RedisLink/send(_:token:now:flush:)``).
         case timedOut
         /// The server sent bytes that are not RESP2 within the parser's bounds.
         case protocolViolation

@@ -5,7 +5,7 @@ import Touchtone
 /// well within about 10 seconds: a command gets 2 seconds, and with the server down,
 /// commands fail at once instead of piling up.
 package struct RedisSettings: Sendable, Hashable {
-    /// How long a command may take from ``RedisLink/send(_:token:now:)`` to its reply,
+    /// How long a command may take from ``RedisLink/send(_:token:now:flush:)`` to its reply,
     /// waiting for the connection included. A late reply fails the command with
     /// ``RedisError/Kind/timedOut`` and, since the replies after it would be matched to
     /// the wrong commands, closes the connection (failing the others in flight).

@@ -170,6 +170,7 @@ package struct RedisURLError: Error, Sendable, Hashable, CustomStringConvertible
     /// What was wrong.
     package var reason: String
 
+    /// A refusal for `reason`, which quotes no part of the URL.
     init(_ reason: String) { self.reason = reason }
 
     /// `redis URL: port is not a number 1...65535`.
