@@ -78,6 +78,22 @@ struct RedisURLTests {
         }
     }
 
+    @Test func debuggingShowsNoPasswordEither() {
+        let url = RedisURL(host: "h", user: "u", password: "hunter2")
+        var dumped = ""
+        dump(url, to: &dumped)
+        for shown in [String(reflecting: url), "\(url)", dumped] {
+            #expect(!shown.contains("hunter2") && shown.contains("****"), "\(shown)")
+        }
+        let auth = RESPCommand("AUTH", "u", "hunter2")
+        var dumpedCommand = ""
+        dump(auth, to: &dumpedCommand)
+        for shown in [String(reflecting: auth), "\(auth)", dumpedCommand] {
+            #expect(!shown.contains("hunter2"), "\(shown)")
+        }
+        #expect("\(auth)" == "AUTH (3 arguments)")
+    }
+
     @Test func theUserIsShownEscapedWhereItWouldBreakTheURL() {
         #expect(RedisURL(host: "h", user: "a:b@c", password: "x").description == "redis://a%3Ab%40c:****@h:6379/0")
     }

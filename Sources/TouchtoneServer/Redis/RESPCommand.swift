@@ -10,7 +10,7 @@ import Touchtone
 /// set.append(30_000)
 /// set.write(into: &output)   // *5\r\n$3\r\nSET\r\n$15\r\ntouchtone:{abc}\r\n$2\r\n..
 /// ```
-package struct RESPCommand: Sendable, Hashable {
+package struct RESPCommand: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The command's name as given (`GET`, `EVALSHA`): what errors and logs show of it,
     /// never its arguments (an `AUTH` carries a password).
     package let name: String
@@ -53,6 +53,18 @@ package struct RESPCommand: Sendable, Hashable {
         buffer.appendDecimal(argumentCount)
         buffer.appendLiteral("\r\n")
         buffer.append(contentsOf: encodedArguments)
+    }
+
+    /// `AUTH (3 arguments)`: the name and the count, never the arguments (an `AUTH`
+    /// carries a password, a `SET` a caller's data).
+    package var description: String { "\(name) (\(argumentCount) arguments)" }
+
+    /// The ``description``.
+    package var debugDescription: String { description }
+
+    /// The name and the count, as ``description``: `dump` shows no argument either.
+    package var customMirror: Mirror {
+        Mirror(self, children: ["name": name, "argumentCount": argumentCount])
     }
 
     /// The command's bytes alone.

@@ -13,7 +13,7 @@ import Touchtone
 /// ``description`` never shows the password: `redis://user:****@host:6379/2`. The errors of
 /// ``init(parsing:)`` quote no part of the URL at all: a URL with its `@` forgotten would
 /// show the password as a host or port.
-package struct RedisURL: Sendable, Hashable, CustomStringConvertible {
+package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// A host name, an IPv4 address or an IPv6 address (without brackets).
     package var host: String
     /// 1...65535.
@@ -68,6 +68,15 @@ package struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         }
         text += host.contains(":") ? "[\(host)]" : host
         return text + ":\(port)/\(database)"
+    }
+
+    /// The ``description``: `debugPrint` and string interpolation in tests show no password either.
+    package var debugDescription: String { description }
+
+    /// Host, port, user and database, the password masked: what `dump` shows.
+    package var customMirror: Mirror {
+        Mirror(self, children: ["host": host, "port": port, "user": user as Any, "password": password.map { _ in "****" } as Any,
+                                "database": database])
     }
 
     // MARK: - Parts
