@@ -164,6 +164,76 @@ int ctt_connect_tcp(const char *host, int port, int timeout_ms) {
   return result;
 }
 
+int ctt_resolve_tcp(const char *host, uint8_t *addr16s, int max) {
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  int gai = getaddrinfo(host, NULL, &hints, &res);
+  if (gai != 0) return gai == EAI_SYSTEM ? -errno : -(1000 - gai);
+  int count = 0;
+  for (struct addrinfo *ai = res; ai && count < max; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    to_addr16(&ss, addr16s + 16 * count);
+    count++;
+  }
+  freeaddrinfo(res);
+  return count > 0 ? count : -EADDRNOTAVAIL;
+}
+
+int ctt_connect_nonblocking(const uint8_t *addr16, int port, int *in_progress) {
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  struct sockaddr_storage ss;
+  socklen_t len;
+  memset(&ss, 0, sizeof ss);
+  if (memcmp(addr16, mapped, 12) == 0) {
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    memcpy(&v4->sin_addr, addr16 + 12, 4);
+    len = sizeof *v4;
+  } else {
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    memcpy(&v6->sin6_addr, addr16, 16);
+    len = sizeof *v6;
+  }
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  *in_progress = 0;
+  if (connect(fd, (struct sockaddr *)&ss, len) == 0) return fd;
+  if (errno == EINPROGRESS || errno == EINTR) {
+    /* EINTR: the connection still goes on asynchronously, as with EINPROGRESS. */
+    *in_progress = 1;
+    return fd;
+  }
+  int error = errno;
+  close(fd);
+  return -error;
+}
+
+int ctt_socket_error(int fd) {
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0) return -errno;
+  return error;
+}
+
+int ctt_set_keepalive(int fd, int idle_seconds, int interval_seconds, int count) {
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_seconds, sizeof idle_seconds) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_seconds, sizeof interval_seconds) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count) < 0) return -errno;
+  return 0;
+}
+
 ssize_t ctt_read(int fd, void *buf, size_t len) {
   ssize_t n = read(fd, buf, len);
   return n < 0 ? -errno : n;

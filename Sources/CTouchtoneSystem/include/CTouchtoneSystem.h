@@ -55,6 +55,23 @@ int ctt_accept(int listen_fd, uint8_t *addr16);
 /* Connects to 127.0.0.1 or ::1 style numeric host (blocking, for tests and clients). */
 int ctt_connect_tcp(const char *host, int port, int timeout_ms);
 
+/* Resolves host (a name or a numeric address) for TCP: writes up to max addresses as 16
+   bytes each (IPv4 mapped into IPv6) into addr16s and returns how many, or a negative
+   value: -(1000 - gai_error) when the name did not resolve, else -errno. Blocking (a
+   name may ask DNS): call it at start-up, never on an event loop's hot path. */
+int ctt_resolve_tcp(const char *host, uint8_t *addr16s, int max);
+/* Starts a non-blocking TCP connection (close-on-exec, TCP_NODELAY) to the 16-byte
+   address (IPv4 mapped into IPv6 connects over IPv4) and port. Returns the fd, with
+   *in_progress set to 1 when the connection completes later (wait until the socket is
+   writable, then read ctt_socket_error) or 0 when it is already connected; or -errno. */
+int ctt_connect_nonblocking(const uint8_t *addr16, int port, int *in_progress);
+/* The socket's pending error (SO_ERROR, cleared by reading it): 0 when a non-blocking
+   connect succeeded, else the errno value it failed with; -errno when getsockopt fails. */
+int ctt_socket_error(int fd);
+/* Turns on TCP keepalive: probes after idle_seconds of silence, every interval_seconds,
+   the connection reset after count unanswered probes. Returns 0 or -errno. */
+int ctt_set_keepalive(int fd, int idle_seconds, int interval_seconds, int count);
+
 ssize_t ctt_read(int fd, void *buf, size_t len);
 /* send with MSG_NOSIGNAL: a closed peer yields -EPIPE instead of killing the process. */
 ssize_t ctt_send(int fd, const void *buf, size_t len);
