@@ -128,7 +128,7 @@ struct ServeOptionsTests {
         #expect(try ServeOptions.table.parse(["-h"]).wantsHelp)
         #expect(try ServeOptions.table.parse(["--help", "--port", "nonsense"]).wantsHelp)
         let help = ServeOptions.table.help()
-        #expect(ServeOptions.table.options.count == 21)
+        #expect(ServeOptions.table.options.count == 24)
         for option in ServeOptions.table.options {
             #expect(help.contains("  --\(option.name) \(option.placeholder ?? "")\n"), "\(option.name)")
             let variable = try #require(ServeOptions.table.environmentVariable(of: option))

@@ -17,12 +17,14 @@ public final class CompiledFlow: Sendable {
     let callbacks: AbsoluteURL
     /// The endings that never depend on the call, prepared once.
     let endings: FixedEndings
+    /// The answer for a call in progress whose session cannot be read or written in time.
+    let whenSessionsUnreachable: PreparedVerb
     /// Every answer prepared in advance, numbered: a session kept outside the process names
     /// its last answer by number when it is one of these.
     let prepared: PreparedAnswers
 
     init(name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
-         maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL) {
+         maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL, whenSessionsUnreachable: FinalVerb = .dial(.voicemail)) {
         self.name = name
         self.version = version
         self.stateNames = stateNames
@@ -33,6 +35,7 @@ public final class CompiledFlow: Sendable {
         self.hooks = hooks
         self.callbacks = callbacks
         self.endings = FixedEndings(callbacks: callbacks)
+        self.whenSessionsUnreachable = PreparedVerb(whenSessionsUnreachable, callbacks: callbacks)
         self.prepared = PreparedAnswers(nodes: nodes, endings: endings)
     }
 

@@ -77,6 +77,7 @@ struct FlowCompiler<S: FlowState> {
             mainMenu = flow.definitions.first { if case .menu = $0 { true } else { false } }.flatMap { index[$0.state] }
         }
         let compiled = finished(nodes: nodes, start: start, mainMenu: mainMenu)
+        checkUnreachableStep()
         checkGraph(compiled, defined: defined)
         return (compiled, problems)
     }
@@ -84,7 +85,30 @@ struct FlowCompiler<S: FlowState> {
     func finished(nodes: [Node], start: UInt16, mainMenu: UInt16?) -> CompiledFlow {
         CompiledFlow(name: flow.name, version: flow.version, stateNames: allStates.map(\.rawValue), nodes: nodes,
                      start: start, mainMenu: mainMenu, maxSilencesInARow: flow.maxSilencesInARow, hooks: flow.hooks,
-                     callbacks: callbacks)
+                     callbacks: callbacks, whenSessionsUnreachable: unreachableVerb)
+    }
+
+    /// The answer for calls whose session cannot be read: it can depend on nothing in the call.
+    var unreachableVerb: FinalVerb {
+        switch flow.whenSessionsUnreachable {
+        case .transfer(let transfer): Self.fixedDial(transfer).map(FinalVerb.dial) ?? .dial(.voicemail)
+        case .reject(let reason): .reject(reason)
+        case .hangup: .hangup
+        case .voicemail, .go, .back, .mainMenu: .dial(.voicemail)
+        }
+    }
+
+    mutating func checkUnreachableStep() {
+        switch flow.whenSessionsUnreachable {
+        case .transfer(let transfer):
+            if Self.fixedDial(transfer) == nil {
+                problem("whenSessionsUnreachable transfers to numbers that depend on the call: its session cannot be read then")
+            }
+        case .voicemail, .reject, .hangup:
+            break
+        case .go, .back, .mainMenu:
+            problem("whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then")
+        }
     }
 
     // MARK: States

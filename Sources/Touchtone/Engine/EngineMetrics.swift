@@ -16,12 +16,16 @@ public struct EngineCounters: Sendable, Hashable {
     public var lookupFailures = 0
     /// Pushes delivered again (or late) and answered from the kept answer without changing the call.
     public var repeatedPushes = 0
+    /// Pushes answered without their session because the session store could not be reached
+    /// in time, by event (see ``SessionWork/unreachable(_:)``).
+    public var storeUnreachableByEvent: [EventName: Int] = [:]
 }
 
 /// Lock-free counters behind ``EngineCounters``.
 final class EngineMetrics: Sendable {
     let events = CaseCounters<EventName>()
     let verbs = CaseCounters<AnswerVerb>()
+    let storeUnreachable = CaseCounters<EventName>()
     let unknownCall = Counter(), refusedFull = Counter(), unrouted = Counter(), expired = Counter()
     let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter(), repeatedPushes = Counter()
 
@@ -37,6 +41,7 @@ final class EngineMetrics: Sendable {
         c.lookupTimeouts = lookupTimeouts.value
         c.lookupFailures = lookupFailures.value
         c.repeatedPushes = repeatedPushes.value
+        c.storeUnreachableByEvent = storeUnreachable.values
         return c
     }
 }

@@ -104,3 +104,50 @@ struct SessionEffects: Sendable {
         static let refusedFull = Tallies(rawValue: 16)
     }
 }
+
+extension SessionWork {
+    /// The reply when the call's session could not be read or written in time (a shared
+    /// store unreachable or too slow), counted; `reason` goes to the log. Nothing here
+    /// waits or fails:
+    /// - a new call gets the empty answer and rings as if Touchtone were not there (as when
+    ///   the memory store is full);
+    /// - a call in progress gets its flow's ``Flow/whenSessionsUnreachable(_:)`` answer (the
+    ///   flow named in the push's URL);
+    /// - `answer` and `hangup`, whose answers sipgate throws away, get the empty answer;
+    ///   their hooks do not run, since the call's data cannot be read.
+    public func unreachable(_ reason: String) -> EngineReply {
+        engine.metrics.storeUnreachable.add(operation.eventName)
+        var record = EventRecord(callId: callId, event: operation.eventName)
+        let answer: PushAnswer
+        switch operation {
+        case .newCall:
+            answer = .empty
+            record.note = "session store unreachable (\(reason)): call rings as without Touchtone"
+        case .keys(_, let address):
+            let machine = address.flow.flatMap(engine.machine(named:)) ?? (engine.routes.flows.count == 1 ? engine.machines.first : nil)
+            record.compiledFlow = machine?.flow
+            record.digits = EventRecord.maskedDigits
+            answer = PushAnswer(machine?.flow.whenSessionsUnreachable.alone ?? Response(then: .dial(.voicemail)))
+            record.note = "session store unreachable (\(reason)): the flow's answer for it"
+        case .resume(let pending, _):
+            record = pending.record
+            answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)
+            record.note = "session store unreachable (\(reason)) after the look-up: the flow's answer for it"
+        case .answered, .hangup:
+            answer = .empty
+            record.note = "session store unreachable (\(reason))"
+        }
+        return engine.finish(SessionWorkResult(reply: engine.answer(answer, record), changed: false))
+    }
+}
+
+extension SessionWork.Operation {
+    var eventName: EventName {
+        switch self {
+        case .newCall: .newCall
+        case .keys, .resume: .dtmf
+        case .answered: .answer
+        case .hangup: .hangup
+        }
+    }
+}

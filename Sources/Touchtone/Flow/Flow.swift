@@ -17,7 +17,8 @@
 /// compiles it at start-up, refusing it with every problem listed if it cannot work.
 public struct Flow<S: FlowState>: Sendable, Modifiable {
     public let name: String
-    /// Bump it when states change meaning: saved sessions of another version are dropped.
+    /// Bump it when states change meaning. A call that began on another version continues
+    /// in the state of the same name, or starts the flow again (see ``RoutingTable/keeping(_:)``).
     public let version: Int
     public let start: S
     public let definitions: [StateDefinition<S>]
@@ -27,6 +28,10 @@ public struct Flow<S: FlowState>: Sendable, Modifiable {
     /// against menus that send each other silent callers for ever).
     public var maxSilencesInARow: Int = 8
     public var hooks = CallHooks()
+    /// What a call in progress gets when its session cannot be read or written in time (the
+    /// shared session store is unreachable): a transfer to fixed numbers, voicemail
+    /// (the default), a rejection or a hang-up.
+    public var whenSessionsUnreachable: Step<S> = .voicemail
 
     public init(_ name: String, version: Int = 1, states: S.Type, start: S, @FlowBuilder<S> _ body: () -> [StateDefinition<S>]) {
         self.name = name
@@ -49,6 +54,18 @@ public struct Flow<S: FlowState>: Sendable, Modifiable {
     /// Runs `hook` when a call of this flow ends. A hook that throws never breaks the call.
     public func onHangup(_ hook: @escaping @Sendable (CallEventInfo) async throws -> Void) -> Self {
         with { $0.hooks.onHangup.append(hook) }
+    }
+
+    /// Where calls in progress go when the session store cannot be reached in time: their
+    /// state is unknown, so it must end the flow's part (a transfer to fixed numbers,
+    /// voicemail, reject or hang up). Voicemail by default: the caller can still leave word.
+    ///
+    /// ```swift
+    /// Flow("hotline", states: Hotline.self, start: .welcome) { ... }
+    ///     .whenSessionsUnreachable(.transfer(to: "4921199999999"))
+    /// ```
+    public func whenSessionsUnreachable(_ step: Step<S>) -> Self {
+        with { $0.whenSessionsUnreachable = step }
     }
 
     /// Ends calls after this many silences in a row (default 8).

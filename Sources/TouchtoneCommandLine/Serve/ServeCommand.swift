@@ -98,6 +98,11 @@ enum ServeCommand: TableCommand {
         if options.signature == .verify { lines.append("signature check: on") }
         if !options.allowedAddresses.isEmpty { lines.append("allowed sources: \(options.allowedAddresses.map(\.description).joined(separator: ", "))") }
         if let stateFile = options.stateFile { lines.append("state file: \(stateFile)") }
+        if case .redis = options.sessionStore {
+            lines.append("session store: \(options.sessionStore) (keys \(options.sessionStorePrefix){callId})")
+        } else {
+            lines.append("session store: memory (this process only)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

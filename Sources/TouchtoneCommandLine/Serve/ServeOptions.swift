@@ -44,6 +44,12 @@ public struct ServeOptions: Sendable {
     public var trustedProxies: [AddressRange] = []
     /// `--state-file`: where sessions are saved on shutdown and restored from on start.
     public var stateFile: String?
+    /// `--session-store`: `memory`, or Redis/Valkey shared by every instance.
+    package var sessionStore: SessionStoreChoice = .memory
+    /// `--session-store-prefix`: put before every session key in Redis.
+    public var sessionStorePrefix = "touchtone:"
+    /// `--session-store-wait`: how long start-up waits for Redis.
+    public var sessionStoreWait: Duration = .seconds(30)
     /// `--log-format`.
     public var logFormat: LogFormat = .text
     /// `--flows`.
@@ -81,6 +87,11 @@ public struct ServeOptions: Sendable {
             .values("allow-ip", .addressRange, at: \.allowedAddresses, help: "accept pushes only from here"),
             .values("trusted-proxy", .addressRange, at: \.trustedProxies, help: "believe X-Forwarded-For from this peer"),
             .value("state-file", .path("PATH", naming: "a file"), at: \.stateFile, help: "save sessions here on shutdown, restore them on start"),
+            .value("session-store", .sessionStore, at: \.sessionStore,
+                   help: "where calls live: memory, or Redis/Valkey shared by all instances", note: "redis://[user:password@]host:port[/db]"),
+            .value("session-store-prefix", .keyPrefix, at: \.sessionStorePrefix, help: "put before every session key in Redis"),
+            .value("session-store-wait", .duration(atLeast: .zero), at: \.sessionStoreWait,
+                   help: "how long start-up tries to reach Redis before giving up"),
             .value("log-format", .choice, at: \.logFormat, help: "one line per push"),
             .value("flows", .choice, at: \.flows, help: "all: the routing table; reference: the benchmark's reference flow"),
             .value("threads", .integer(0...256), at: \.threads, help: "event loops",
@@ -95,6 +106,10 @@ public struct ServeOptions: Sendable {
         environmentPrefix: "TOUCHTONE_",
         rules: [
             { $0.signatureKeyFile != nil && $0.signature == .off ? "--signature-key needs --signature verify" : nil },
+            { options in
+                guard options.stateFile != nil, case .redis = options.sessionStore else { return nil }
+                return "--state-file is for the memory store: with --session-store redis://..., Redis keeps the calls"
+            },
         ])
 
     /// The public URL, or `http://HOST:PORT` (with the bound port when the port was 0).
@@ -121,6 +136,12 @@ public struct ServeOptions: Sendable {
         configuration.allowedAddresses = allowedAddresses
         configuration.trustedProxies = trustedProxies
         configuration.stateFile = stateFile
+        if case .redis(var settings) = sessionStore {
+            settings.keyPrefix = sessionStorePrefix
+            settings.sessionTTL = sessionTTL
+            settings.startupWait = sessionStoreWait
+            configuration.sessionStore = .redis(settings)
+        }
         if let publicURL, let path = Self.path(of: publicURL), path != "/" {
             configuration.webhookPaths = [path]
         }
@@ -170,5 +191,35 @@ extension OptionValue where Value == AddressRange {
     static var addressRange: Self {
         Self(placeholder: "ADDRESS[/PREFIX]", read: { AddressRange($0) },
              problem: { source, text in "\(source): \(UsageError.quoted(text)) is not an IP address or CIDR block" })
+    }
+}
+
+extension OptionValue where Value == SessionStoreChoice {
+    /// `memory` or a `redis://` URL; the error never repeats the text, which may hold a password.
+    static var sessionStore: Self {
+        Self(placeholder: "memory|URL",
+             read: { text in
+                 if text == "memory" { return .memory }
+                 return (try? RedisURL(parsing: text)).map { .redis(RedisSessionSettings(url: $0)) }
+             },
+             problem: { source, text in
+                 guard text != "memory" else { return "\(source) must be memory or redis://[user:password@]host:port[/db]" }
+                 do throws(RedisURLError) {
+                     _ = try RedisURL(parsing: text)
+                     return "\(source) must be memory or redis://[user:password@]host:port[/db]"
+                 } catch {
+                     return "\(source): \(error.reason)"
+                 }
+             })
+    }
+}
+
+extension OptionValue where Value == String {
+    /// A Redis key prefix: printable ASCII without spaces or braces (a brace would break the hash tag).
+    static var keyPrefix: Self {
+        Self(placeholder: "PREFIX", mustBe: "printable ASCII without spaces or braces, at most 64 bytes") { prefix in
+            let printable = prefix.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: "}") }
+            return prefix.utf8.count <= 64 && printable ? prefix : nil
+        }
     }
 }

@@ -17,20 +17,23 @@ final class EventLoop: @unchecked Sendable {
     // `inbox` and `stopRequested`, which are synchronised.
     private static let listenerToken: UInt64 = 0
     private static let wakeToken: UInt64 = 1
+    private static let storeToken: UInt64 = 2
     private static let readChunk = 64 * 1024
     /// Connections accepted per wake-up at most, so a flood of them cannot starve the open ones.
     private static let acceptBatch = 64
 
     let index: Int
-    private let core: ServerCore
+    let core: ServerCore
+    /// The sessions in Redis, over this loop's own connection; nil with the memory store.
+    let sessions: RedisSessions?
     private let epoll: Epoll
     private let wakeFD: Int32
     private var listenFD: Int32
     private let inbox = Lock<[LookupCompletion]>([])
     private let stopRequested = Atomic<Bool>(false)
 
-    private var connections: [UInt64: ConnectionHandle] = [:]
-    private var nextID: UInt64 = 2
+    private(set) var connections: [UInt64: ConnectionHandle] = [:]
+    private var nextID: UInt64 = 3
     private var readBuffer: [UInt8]
     private let parserLimits: HTTPParserLimits
     private let connectionLimits: Connection.Limits
@@ -43,10 +46,11 @@ final class EventLoop: @unchecked Sendable {
     private var nextSweep: UInt64 = 0
     private let tickInterval: UInt64
 
-    init(index: Int, core: ServerCore, listenFD: Int32) throws(SystemError) {
+    init(index: Int, core: ServerCore, listenFD: Int32, sessions: RedisSessions? = nil) throws(SystemError) {
         self.index = index
         self.core = core
         self.listenFD = listenFD
+        self.sessions = sessions
         readBuffer = [UInt8](repeating: 0, count: Self.readChunk)
         let limits = core.configuration.limits
         parserLimits = limits.parserLimits
@@ -61,6 +65,7 @@ final class EventLoop: @unchecked Sendable {
         do {
             try epoll.add(listenFD, .readable, token: Self.listenerToken)
             try epoll.add(wake, .readable, token: Self.wakeToken)
+            if let sessions { try epoll.add(sessions.link.pollFD, .readable, token: Self.storeToken) }
         } catch {
             ctt_close(wake)
             throw error
@@ -94,7 +99,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// The flag, not just `stopping`: an answer written in the same batch as the stop
     /// request already says `Connection: close`.
-    private var stopAsked: Bool { stopping || stopRequested.load(ordering: .acquiring) }
+    var stopAsked: Bool { stopping || stopRequested.load(ordering: .acquiring) }
 
     // MARK: - The loop
 
@@ -122,26 +127,32 @@ final class EventLoop: @unchecked Sendable {
                 case Self.wakeToken:
                     _ = ctt_eventfd_drain(wakeFD)
                     drainInbox(now: now)
+                case Self.storeToken:
+                    sessions?.link.handleEvents(now: now)
                 default:
                     if let handle = connections[token] { handleEvents(events, on: handle, now: now) }
                 }
             }
             runTimers(now: now)
+            deliverStoreReplies(now: now)
             core.logger.flush()
         }
         for handle in Array(connections.values) { close(handle) }
         closeListener()
+        sessions?.link.stop(now: Clock.monotonicNanoseconds())
         core.logger.flush()
     }
 
     /// Milliseconds until the next timer (loop 0 also sweeps sessions), at most a second.
     private func waitTimeout() -> Int32 {
         let now = Clock.monotonicNanoseconds()
-        let wakeAt = index == 0 ? min(nextTick, nextSweep) : nextTick
+        var wakeAt = index == 0 ? min(nextTick, nextSweep) : nextTick
+        if let due = sessions?.link.nextDeadline { wakeAt = min(wakeAt, due) }
         return wakeAt > now ? Int32(min((wakeAt - now) / 1_000_000 + 1, 1000)) : 0
     }
 
     private func runTimers(now: UInt64) {
+        if let sessions, let due = sessions.link.nextDeadline, now >= due { sessions.link.timerFired(now: now) }
         if now >= nextTick {
             checkTimeouts(now: now)
             nextTick = now + tickInterval
@@ -234,7 +245,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Performs `action` and the ones that follow from it until the connection waits or closes.
-    private func perform(_ action: Connection.Action, on handle: ConnectionHandle, now: UInt64) {
+    func perform(_ action: Connection.Action, on handle: ConnectionHandle, now: UInt64) {
         var action = action
         while true {
             switch action {
@@ -300,14 +311,29 @@ final class EventLoop: @unchecked Sendable {
             core.account(answer, loop: index, path: request.path, peer: handle.peer, microseconds: micros)
             return next
         case .lookup(let pending, _):
-            let id = handle.id
-            // The async step runs on Swift's concurrency pool, never on this thread; its
-            // answer comes back through `deliver`.
-            Task { [self] in
-                let (answer, record) = await pending.run()
-                deliver(LookupCompletion(connectionID: id, answer: answer, record: record, startedAt: start))
-            }
+            runLookup(pending, for: handle.id, startedAt: start)
             return handle.connection.lookupStarted(now: now)
+        case .session(let work):
+            // The answer comes once the store replied, at the end of this turn at the soonest.
+            sessions?.start(work, for: RedisSessions.Owner(connectionID: handle.id, startedAt: start), now: now)
+            return handle.connection.lookupStarted(now: now)
+        }
+    }
+
+    /// Runs a look-up on Swift's concurrency pool, never on this thread; what it comes to
+    /// returns through ``deliver(_:)``: the answer, or (with a shared store) its ending,
+    /// which continues the call here.
+    func runLookup(_ pending: PendingLookup, for connectionID: UInt64, startedAt: UInt64) {
+        let shared = sessions != nil
+        Task { [self] in
+            let outcome: LookupCompletion.Outcome
+            if shared {
+                outcome = .ended(pending, await pending.ending())
+            } else {
+                let (answer, record) = await pending.run()
+                outcome = .answered(answer, record)
+            }
+            deliver(LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt))
         }
     }
 
@@ -319,18 +345,28 @@ final class EventLoop: @unchecked Sendable {
             return out
         }
         for completion in completions {
-            let answer = core.router.complete(completion.answer, record: completion.record)
-            let micros = Int((Clock.monotonicNanoseconds() - completion.startedAt) / 1_000)
-            let handle = connections[completion.connectionID]
-            core.account(answer, loop: index, path: nil, peer: handle?.peer, microseconds: micros)
-            guard let handle else { continue }
-            perform(handle.connection.answered(answer.response, date: date(), serverStopping: stopAsked, now: now),
-                    on: handle, now: now)
+            switch completion.outcome {
+            case .answered(let answer, let record):
+                send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
+            case .ended(let pending, let ending):
+                let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
+                sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
+            }
         }
     }
 
+    /// Sends a deferred answer (after a look-up or a store round trip) to the connection
+    /// that waits for it; one whose client went away is still counted and logged.
+    func send(_ answer: Answer, to connectionID: UInt64, startedAt: UInt64, now: UInt64) {
+        let micros = Int((Clock.monotonicNanoseconds() - startedAt) / 1_000)
+        let handle = connections[connectionID]
+        core.account(answer, loop: index, path: nil, peer: handle?.peer, microseconds: micros)
+        guard let handle else { return }
+        perform(handle.connection.answered(answer.response, date: date(), serverStopping: stopAsked, now: now), on: handle, now: now)
+    }
+
     /// The `Date` field's value, formatted once per second.
-    private func date() -> [UInt8] {
+    func date() -> [UInt8] {
         let now = TimeText.now()
         if now.seconds != dateSecond {
             dateSecond = now.seconds

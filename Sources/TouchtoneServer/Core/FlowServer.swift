@@ -83,13 +83,17 @@ public final class FlowServer: Sendable {
             guard case .idle = phase else { throw ServerError.alreadyStarted }
             let loopCount = configuration.loopCount > 0 ? configuration.loopCount : FlowServer.defaultLoopCount(cores: Int(ctt_cpu_count()))
             try restoreSessions()
+            let shared = try SharedSessions.prepare(configuration.sessionStore, engine: engine, loopCount: loopCount, logger: logger)
             let (fds, port) = try bindListeners(count: loopCount)
-            let core = makeCore(loopCount: loopCount)
+            let core = makeCore(loopCount: loopCount, shared: shared)
             var loops: [EventLoop] = []
             do throws(SystemError) {
-                for (i, fd) in fds.enumerated() { loops.append(try EventLoop(index: i, core: core, listenFD: fd)) }
+                for (i, fd) in fds.enumerated() {
+                    loops.append(try EventLoop(index: i, core: core, listenFD: fd, sessions: shared?.sessions[i]))
+                }
             } catch {
                 fds.dropFirst(loops.count).forEach { ctt_close($0) }
+                shared?.stop()
                 throw ServerError.system(error)
             }
             try startThreads(loops)
@@ -140,15 +144,19 @@ public final class FlowServer: Sendable {
     }
 
     /// The state the loops share, with the router whose `/metrics` reads it.
-    private func makeCore(loopCount: Int) -> ServerCore {
+    private func makeCore(loopCount: Int, shared: SharedSessions?) -> ServerCore {
         let coreBox = WeakCore()
-        let router = RequestRouter(engine: engine, audio: audio, configuration: configuration) { [engine] in
+        let storeName = configuration.sessionStore.description
+        let router = RequestRouter(engine: engine, audio: audio, configuration: configuration, metrics: { [engine] in
             guard let core = coreBox.core else { return "" }
-            return PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
-                                         liveSessions: engine.store.count,
-                                         openConnections: core.openConnections.load(ordering: .relaxed))
-        }
-        let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount)
+            var text = PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
+                                             liveSessions: shared == nil ? engine.store.count : nil,
+                                             openConnections: core.openConnections.load(ordering: .relaxed))
+            if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
+            return text
+        }, trouble: { shared?.isUp == false ? "session store \(storeName) unreachable" : nil })
+        let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount,
+                              storeStats: shared?.stats ?? [])
         coreBox.set(core)
         return core
     }
@@ -270,6 +278,9 @@ public enum ServerError: Error, Sendable, CustomStringConvertible {
     case listen(host: String, port: Int, SystemError)
     case system(SystemError)
     case stateFile(path: String, reason: String)
+    /// The session store cannot be used (unreachable past the start-up wait, refusing the
+    /// password, too old); one line saying why.
+    case sessionStore(String)
 
     /// One line for the user.
     public var description: String {
@@ -278,6 +289,7 @@ public enum ServerError: Error, Sendable, CustomStringConvertible {
         case .listen(let host, let port, let error): return "cannot listen on \(host):\(port): \(error)"
         case .system(let error): return "\(error)"
         case .stateFile(let path, let reason): return "cannot read state file \(path): \(reason)"
+        case .sessionStore(let reason): return reason
         }
     }
 }

@@ -2,10 +2,17 @@ import Touchtone
 
 /// A finished look-up, handed from the task that ran it back to its connection's loop.
 struct LookupCompletion: Sendable {
+    /// What the look-up came to.
+    enum Outcome: Sendable {
+        /// The call continued in the engine's own store: answer with this.
+        case answered(PushAnswer, EventRecord)
+        /// The look-up ended; the call continues in the shared store, on the loop.
+        case ended(PendingLookup, LookupEnding)
+    }
+
     /// The connection that waits for the answer (it may be gone by now).
     var connectionID: UInt64
-    var answer: PushAnswer
-    var record: EventRecord
+    var outcome: Outcome
     /// When the request was complete (monotonic nanoseconds), for the latency.
     var startedAt: UInt64
 }

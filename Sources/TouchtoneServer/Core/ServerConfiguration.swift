@@ -84,8 +84,10 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [AddressRange] = []
     /// Extra paths that accept pushes besides `/` (the path of the public URL, if any).
     public var webhookPaths: [String] = []
-    /// Sessions are saved here on shutdown and restored on start.
+    /// Sessions are saved here on shutdown and restored on start (the memory store only).
     public var stateFile: String?
+    /// Where sessions live: in this process (default) or in Redis, shared by every instance.
+    package var sessionStore: SessionStoreChoice = .memory
     /// How often idle sessions are swept (each sweep looks at a slice of the store).
     public var sweepInterval: Duration = .milliseconds(250)
 

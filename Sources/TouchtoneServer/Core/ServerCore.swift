@@ -11,13 +11,24 @@ final class ServerCore: Sendable {
     let openConnections = Atomic<Int>(0)
     /// One set of counters per loop, each behind its own (uncontended) lock.
     let loopStats: [LoopStats]
+    /// Each loop's session store link counters, when sessions live in Redis.
+    let storeStats: [StoreStats]
 
-    init(configuration: ServerConfiguration, engine: Engine, router: RequestRouter, logger: EventLogger, loopCount: Int) {
+    init(configuration: ServerConfiguration, engine: Engine, router: RequestRouter, logger: EventLogger, loopCount: Int,
+         storeStats: [StoreStats] = []) {
         self.configuration = configuration
         self.engine = engine
         self.router = router
         self.logger = logger
         self.loopStats = (0..<loopCount).map { _ in LoopStats() }
+        self.storeStats = storeStats
+    }
+
+    /// The store links' counters of all loops added up.
+    func totalStoreCounts() -> StoreCounts {
+        var total = StoreCounts()
+        for stats in storeStats { total.merge(stats.counts.withLock { $0 }) }
+        return total
     }
 
     /// The counters of all loops added up.

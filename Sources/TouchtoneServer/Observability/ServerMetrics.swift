@@ -56,7 +56,7 @@ final class LoopStats: Sendable {
 
 /// Renders the Prometheus text format (version 0.0.4).
 enum PrometheusText {
-    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int, openConnections: Int) -> String {
+    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int?, openConnections: Int) -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -78,7 +78,8 @@ enum PrometheusText {
             }
             return escaped
         }
-        single("touchtone_sessions_live", "gauge", "Calls with a live session.", liveSessions)
+        // Sessions in a shared store are counted there (Redis: `DBSIZE`), not by one instance.
+        if let liveSessions { single("touchtone_sessions_live", "gauge", "Calls with a live session.", liveSessions) }
         single("touchtone_connections_open", "gauge", "Open client connections.", openConnections)
         single("touchtone_connections_accepted_total", "counter", "Client connections accepted.", stats.acceptedConnections)
         single("touchtone_http_requests_total", "counter", "HTTP requests answered.", stats.requests)
@@ -105,16 +106,51 @@ enum PrometheusText {
         single("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.", stats.authFailures)
         single("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.", engine.lookupTimeouts)
         single("touchtone_lookup_failures_total", "counter", "Async steps that failed.", engine.lookupFailures)
-        family("touchtone_push_duration_seconds", "histogram", "Time from a complete push to its answer.")
-        var cumulative = 0
-        for (i, bound) in ServerStats.latencyBucketsMicroseconds.enumerated() {
-            cumulative += stats.latencyCounts[i]
-            out += "touchtone_push_duration_seconds_bucket{le=\"\(seconds(bound))\"} \(cumulative)\n"
+        single("touchtone_repeated_pushes_total", "counter",
+               "Pushes delivered again (or late), answered with the kept answer without changing the call.", engine.repeatedPushes)
+        out += histogram("touchtone_push_duration_seconds", "Time from a complete push to its answer.",
+                         bounds: ServerStats.latencyBucketsMicroseconds, counts: stats.latencyCounts,
+                         sumMicroseconds: stats.latencySumMicroseconds, count: stats.latencyCount)
+        return out
+    }
+
+    /// The session store's families, when sessions live in Redis.
+    static func renderStore(_ counts: StoreCounts, up: Bool, engine: EngineCounters) -> String {
+        var out = "# HELP touchtone_store_up Whether every loop's connection to the session store is up.\n"
+        out += "# TYPE touchtone_store_up gauge\ntouchtone_store_up \(up ? 1 : 0)\n"
+        out += histogram("touchtone_store_round_trip_seconds", "Time from a session store command to its reply.",
+                         bounds: StoreCounts.roundTripBucketsMicroseconds, counts: counts.roundTripCounts,
+                         sumMicroseconds: counts.roundTripSumMicroseconds, count: counts.roundTrips)
+        out += "# HELP touchtone_store_errors_total Session store commands that failed, by kind.\n# TYPE touchtone_store_errors_total counter\n"
+        for kind in ["auth", "connection", "overloaded", "protocol", "server", "timeout", "unavailable"] {
+            out += "touchtone_store_errors_total{kind=\"\(kind)\"} \(counts.errorsByKind[kind] ?? 0)\n"
         }
-        cumulative += stats.latencyCounts[ServerStats.latencyBucketsMicroseconds.count]
-        out += "touchtone_push_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
-        out += "touchtone_push_duration_seconds_sum \(seconds(stats.latencySumMicroseconds))\n"
-        out += "touchtone_push_duration_seconds_count \(stats.latencyCount)\n"
+        out += "# HELP touchtone_store_reconnects_total Times a connection to the session store came back after a loss.\n"
+        out += "# TYPE touchtone_store_reconnects_total counter\ntouchtone_store_reconnects_total \(counts.reconnects)\n"
+        out += "# HELP touchtone_store_conflicts_total Writes that met another instance's change of the same call and were applied again.\n"
+        out += "# TYPE touchtone_store_conflicts_total counter\ntouchtone_store_conflicts_total \(counts.conflicts)\n"
+        out += "# HELP touchtone_store_unreadable_total Stored sessions this build could not read.\n"
+        out += "# TYPE touchtone_store_unreadable_total counter\ntouchtone_store_unreadable_total \(counts.unreadable)\n"
+        out += "# HELP touchtone_store_unreachable_answers_total Pushes answered without their session (store unreachable or too slow), by event.\n"
+        out += "# TYPE touchtone_store_unreachable_answers_total counter\n"
+        for name in EventName.allCases {
+            out += "touchtone_store_unreachable_answers_total{event=\"\(name.rawValue)\"} \(engine.storeUnreachableByEvent[name] ?? 0)\n"
+        }
+        return out
+    }
+
+    /// A histogram family over microsecond `bounds`.
+    static func histogram(_ name: String, _ help: String, bounds: [Int], counts: [Int], sumMicroseconds: Int, count: Int) -> String {
+        var out = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (i, bound) in bounds.enumerated() {
+            cumulative += counts[i]
+            out += "\(name)_bucket{le=\"\(seconds(bound))\"} \(cumulative)\n"
+        }
+        cumulative += counts[bounds.count]
+        out += "\(name)_bucket{le=\"+Inf\"} \(cumulative)\n"
+        out += "\(name)_sum \(seconds(sumMicroseconds))\n"
+        out += "\(name)_count \(count)\n"
         return out
     }
 

@@ -11,6 +11,8 @@ final class RequestRouter: Sendable {
         case answer(Answer)
         /// Run the engine's async step off the loop, then answer with ``complete(_:record:)``.
         case lookup(PendingLookup, EventRecord)
+        /// Run the push's work on the shared session store, then answer with its reply.
+        case session(SessionWork)
     }
 
     let engine: Engine
@@ -21,9 +23,16 @@ final class RequestRouter: Sendable {
     let webhookPaths: Set<String>
     let audioPrefixes: [String]
     let metrics: @Sendable () -> String
+    /// Sessions live in a shared store the loops talk to: pushes are planned, not handled here.
+    let sharedSessions: Bool
+    /// Why the server cannot answer calls properly now (the session store is unreachable), or nil.
+    let trouble: @Sendable () -> String?
 
-    init(engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String) {
+    init(engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String,
+         trouble: @escaping @Sendable () -> String? = { nil }) {
         self.engine = engine
+        if case .memory = configuration.sessionStore { sharedSessions = false } else { sharedSessions = true }
+        self.trouble = trouble
         self.audio = audio
         self.composed = ComposedAudio(library: audio)
         self.access = AccessControl(configuration: configuration)
@@ -56,7 +65,8 @@ final class RequestRouter: Sendable {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return refuse(.method, "use GET", headers: [("Allow", "GET, HEAD")])
             }
-            var response = HTTPResponse.text(.ok, "ok")
+            // A load balancer takes an instance that cannot reach its session store out of rotation.
+            var response = trouble().map { HTTPResponse.text(.serviceUnavailable, $0) } ?? HTTPResponse.text(.ok, "ok")
             response.omitBody = request.method == "HEAD"
             return .answer(.served(response))
         }
@@ -123,7 +133,18 @@ final class RequestRouter: Sendable {
         case .invalid:
             return refuse(.signatureInvalid, "X-Sipgate-Signature does not match the body")
         }
-        switch engine.handle(body: request.body, address: Self.address(of: request)) {
+        let address = Self.address(of: request)
+        if sharedSessions {
+            switch engine.plan(body: request.body, address: address) {
+            case .work(let work): return .session(work)
+            case .reply(let reply): return outcome(of: reply)
+            }
+        }
+        return outcome(of: engine.handle(body: request.body, address: address))
+    }
+
+    private func outcome(of reply: EngineReply) -> Outcome {
+        switch reply {
         case .answer(let response, let record):
             return .answer(complete(response, record: record))
         case .lookup(let pending, let record):
