@@ -33,42 +33,102 @@ extension Engine {
 
     // MARK: dtmf
 
-    func keys(_ event: DTMFEvent, _ address: PushAddress, _ session: inout Session, now: Date) -> SessionWorkResult {
+    /// What a `dtmf` push found and did under the call's lock: a few references, so that it
+    /// leaves the lock cheaply; the record and the reply are made from it outside.
+    struct KeysOutcome {
+        enum Kind {
+            /// The session names a flow this engine does not serve.
+            case notServed(String)
+            /// The push advanced the call.
+            case advanced(StepResult<CallMachine.Next>, before: UInt16, masked: Bool)
+            /// A repeat (or a stale push), answered with the kept answer.
+            case repeated(Response, TurnCheck)
+            /// A repeat while the look-up that decides the answer runs: it runs again.
+            case rejoined(LookupRequest, TurnCheck)
+        }
+
+        var kind: Kind
+        var flow: CompiledFlow?
+        /// The call's state and turn after the push.
+        var state: UInt16
+        var turn: UInt32
+    }
+
+    /// Applies a `dtmf` push to its session (under the call's lock).
+    func keysOutcome(_ event: DTMFEvent, _ address: PushAddress, _ session: inout Session, now: Date) -> KeysOutcome {
         guard let machine = machine(for: session) else {
-            var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(session.flow) is not served here")
-            record.unloadedFlow = session.flow
-            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false,
-                                     effects: SessionEffects(tallies: .unknownCall))
+            return KeysOutcome(kind: .notServed(session.flow), flow: nil, state: session.state, turn: session.turn)
         }
         let flow = machine.flow
         let check = TurnCheck(address.turn, call: session.turn)
         // sipgate waits for the answer of a push that reached a look-up: a push while the
         // look-up runs is that push again, whatever its turn says.
         let waiting = session.phase == .awaitingLookup && session.lastAnswer == nil
-        if check != .current || waiting, waiting || session.lastAnswer != nil {
-            // The keys of a repeat are masked: the state that expected them (a PIN) is gone.
-            var record = EventRecord(callId: event.callId, event: .dtmf, flow: flow, before: session.state, after: session.state,
-                                     digits: EventRecord.maskedDigits)
-            switch check {
-            case .stale: record.note = "stale push (turn \(address.turn ?? 0); the call is at turn \(session.turn))"
-            case .repeated, .current: record.note = "repeated push"
+        if check != .current || waiting {
+            if let kept = session.lastAnswer {
+                return KeysOutcome(kind: .repeated(kept, check), flow: flow, state: session.state, turn: session.turn)
             }
-            if let repeated = again(session, machine, record) { return repeated }
+            if let request = machine.waitingLookup(session, now: now) {
+                return KeysOutcome(kind: .rejoined(request, check), flow: flow, state: session.state, turn: session.turn)
+            }
+            // Neither kept answer nor look-up (a session saved before answers were kept, or
+            // one a deploy moved): the push goes on as a new one.
         }
         let before = session.state
         let masked = machine.expectsSensitiveKeys(session)
         let result = machine.receive(digits: event.digits, &session, now: now)
         session.lastActivity = now
         session.turn = max(session.turn, address.turn ?? 0) &+ 1
-        let record = EventRecord(
-            callId: event.callId, event: .dtmf, flow: flow, before: before, after: session.state,
-            digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
-        return SessionWorkResult(reply: reply(result.next, flow: flow, session: &session, record: record), changed: true)
+        keep(result.next, in: &session)
+        return KeysOutcome(kind: .advanced(result, before: before, masked: masked), flow: flow, state: session.state, turn: session.turn)
     }
 
-    /// The answer the session keeps, for a repeated push; the look-up it waits in, started
-    /// again, when a look-up decides that answer; nil when it keeps neither (a session saved
-    /// before answers were kept, or one a deploy moved): then the push goes on as a new one.
+    /// The answer of a step, kept with the session for a repeat; none while a look-up decides it.
+    func keep(_ next: CallMachine.Next, in session: inout Session) {
+        switch next {
+        case .answer(let response): session.lastAnswer = response
+        case .lookup: session.lastAnswer = nil
+        }
+    }
+
+    /// The record and the reply of a `dtmf` push, from what it did.
+    func keysResult(_ event: DTMFEvent, _ address: PushAddress, _ outcome: KeysOutcome) -> SessionWorkResult {
+        switch outcome.kind {
+        case .notServed(let name):
+            var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(name) is not served here")
+            record.unloadedFlow = name
+            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false,
+                                     effects: SessionEffects(tallies: .unknownCall))
+        case .advanced(let result, let before, let masked):
+            let record = EventRecord(
+                callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
+                digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
+            return SessionWorkResult(reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: record), changed: true)
+        case .repeated(let kept, let check):
+            let record = repeatRecord(event, address, outcome, check)
+            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: outcome.turn), record), changed: false,
+                                     effects: SessionEffects(tallies: .repeatedPush))
+        case .rejoined(let request, let check):
+            var record = repeatRecord(event, address, outcome, check)
+            record.note = (record.note ?? "") + ": look-up started again"
+            let pending = PendingLookup(record: record, request: request, compiledFlow: outcome.flow!, engine: self, turn: outcome.turn)
+            return SessionWorkResult(reply: .lookup(pending, record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
+        }
+    }
+
+    /// The record of a repeated push. Its keys are masked: the state that expected them (a PIN) is gone.
+    private func repeatRecord(_ event: DTMFEvent, _ address: PushAddress, _ outcome: KeysOutcome, _ check: TurnCheck) -> EventRecord {
+        var record = EventRecord(callId: event.callId, event: .dtmf, flow: outcome.flow, before: outcome.state, after: outcome.state,
+                                 digits: EventRecord.maskedDigits)
+        switch check {
+        case .stale: record.note = "stale push (turn \(address.turn ?? 0); the call is at turn \(outcome.turn))"
+        case .repeated, .current: record.note = "repeated push"
+        }
+        return record
+    }
+
+    /// The answer the session keeps, for a repeated `newCall`; the look-up it waits in,
+    /// started again, when a look-up decides that answer; nil when it keeps neither.
     private func again(_ session: Session, _ machine: CallMachine, _ record: consuming EventRecord) -> SessionWorkResult? {
         let effects = SessionEffects(tallies: .repeatedPush)
         if let kept = session.lastAnswer {
@@ -85,28 +145,49 @@ extension Engine {
 
     // MARK: answer
 
-    func answered(_ event: AnswerEvent, _ session: inout Session, now: Date) -> SessionWorkResult {
+    /// What an `answer` push did under the call's lock.
+    struct AnsweredOutcome {
+        enum Kind {
+            case notServed(String, changed: Bool)
+            case repeated
+            case answered(HookCall?)
+        }
+
+        var kind: Kind
+        var flow: CompiledFlow?
+        var state: UInt16
+    }
+
+    func answeredOutcome(_ event: AnswerEvent, _ session: inout Session, now: Date) -> AnsweredOutcome {
         guard let machine = machine(for: session) else {
-            var record = EventRecord(callId: event.callId, event: .answer)
-            record.unloadedFlow = session.flow
             let changed = !session.answered
             session.answered = true
             session.lastActivity = now
-            return SessionWorkResult(reply: answer(.empty, record), changed: changed)
+            return AnsweredOutcome(kind: .notServed(session.flow, changed: changed), flow: nil, state: session.state)
         }
         let flow = machine.flow
-        var record = EventRecord(callId: event.callId, event: .answer, flow: flow, before: session.state, after: session.state)
-        guard !session.answered else {
-            record.note = "repeated answer"
-            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
-        }
+        guard !session.answered else { return AnsweredOutcome(kind: .repeated, flow: flow, state: session.state) }
         session.answered = true
         session.lastActivity = now
-        var effects = SessionEffects()
-        if !flow.hooks.onAnswer.isEmpty {
-            effects.hooks = (flow.hooks.onAnswer, hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil))
+        // The hook's view of the call is built only when the flow has answer hooks.
+        let hooks = flow.hooks.onAnswer.isEmpty
+            ? nil : HookCall(flow.hooks.onAnswer, hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil))
+        return AnsweredOutcome(kind: .answered(hooks), flow: flow, state: session.state)
+    }
+
+    func answeredResult(_ event: AnswerEvent, _ outcome: AnsweredOutcome) -> SessionWorkResult {
+        var record = EventRecord(callId: event.callId, event: .answer, flow: outcome.flow, before: outcome.state, after: outcome.state)
+        switch outcome.kind {
+        case .notServed(let name, let changed):
+            record = EventRecord(callId: event.callId, event: .answer)
+            record.unloadedFlow = name
+            return SessionWorkResult(reply: answer(.empty, record), changed: changed)
+        case .repeated:
+            record.note = "repeated answer"
+            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
+        case .answered(let hooks):
+            return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: SessionEffects(hooks: hooks))
         }
-        return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: effects)
     }
 
     // MARK: hangup
@@ -121,7 +202,7 @@ extension Engine {
         let flow = machine.flow
         var effects = SessionEffects()
         if !flow.hooks.onHangup.isEmpty {
-            effects.hooks = (flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
+            effects.hooks = HookCall(flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
         }
         let record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
         return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: effects)
@@ -161,8 +242,8 @@ extension Engine {
     func withoutSession(_ operation: SessionWork.Operation) -> SessionWorkResult {
         let unknown = SessionEffects(tallies: .unknownCall)
         switch operation {
-        case .newCall(_, let created):
-            return SessionWorkResult(reply: created, changed: false)
+        case .newCall(let plan):
+            return SessionWorkResult(reply: plan.created, changed: false)
         case .keys(let event, _):
             let record = EventRecord(callId: event.callId, event: .dtmf, digits: EventRecord.maskedDigits, note: "unknown or expired call")
             return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false, effects: unknown)

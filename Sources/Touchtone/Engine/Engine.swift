@@ -88,11 +88,56 @@ public final class Engine: Sendable {
         do { return handle(try WebhookEvent.decode(body), address: address) } catch { return .refused(error) }
     }
 
-    /// Handles one decoded push on the engine's own store.
+    /// Handles one decoded push on the engine's own store, in place under the call's lock
+    /// (the same steps as ``plan(_:address:)`` and ``SessionWork``, without packing them up).
     public func handle(_ event: WebhookEvent, address: PushAddress = PushAddress()) -> EngineReply {
-        switch plan(event, address: address) {
-        case .reply(let reply): return reply
-        case .work(let work): return perform(work)
+        metrics.events.add(event.name)
+        let now = clock.now()
+        let result: SessionWorkResult
+        switch event {
+        case .newCall(let e):
+            guard let started = startCall(e, now: now) else { return unrouted(e) }
+            result = insert(started.session, event: e, created: started.reply, now: now)
+        case .dtmf(let e):
+            if let outcome = updateSession(e.callId, { keysOutcome(e, address, &$0, now: now) }) {
+                result = keysResult(e, address, outcome)
+            } else {
+                result = withoutSession(.keys(e, address))
+            }
+        case .answer(let e):
+            if let outcome = updateSession(e.callId, { answeredOutcome(e, &$0, now: now) }) {
+                result = answeredResult(e, outcome)
+            } else {
+                result = withoutSession(.answered(e))
+            }
+        case .hangup(let e):
+            if let session = memoryStore?.remove(e.callId) ?? store.remove(e.callId) {
+                result = hungUp(e, session)
+            } else {
+                result = withoutSession(.hangup(e))
+            }
+        }
+        return finish(result)
+    }
+
+    /// `store.update`, directly on the in-memory store when that is the store.
+    @inline(__always)
+    private func updateSession<R>(_ callId: CallID, _ body: (inout Session) -> R) -> R? {
+        if let memoryStore { return memoryStore.update(callId, body) }
+        return store.update(callId, body)
+    }
+
+    /// A new call's session into the engine's own store.
+    private func insert(_ session: Session, event: NewCallEvent, created: EngineReply, now: Date) -> SessionWorkResult {
+        switch memoryStore?.insert(session) ?? store.insert(session) {
+        case .inserted:
+            return SessionWorkResult(reply: created, changed: true)
+        case .exists(let existing):
+            return repeatedNewCall(event, created: created, existing, now: now)
+        case .full:
+            let record = EventRecord(callId: event.callId, event: .newCall, flow: machine(for: session)?.flow,
+                                     note: "session store full: call rings as without Touchtone")
+            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .refusedFull))
         }
     }
 
@@ -113,7 +158,10 @@ public final class Engine: Sendable {
         metrics.events.add(event.name)
         let now = clock.now()
         switch event {
-        case .newCall(let e): return newCall(e, now: now)
+        case .newCall(let e):
+            guard let started = startCall(e, now: now) else { return .reply(unrouted(e)) }
+            let plan = NewCallPlan(event: e, created: started.reply)
+            return .work(SessionWork(callId: e.callId, access: .create(started.session), operation: .newCall(plan), engine: self, now: now))
         case .dtmf(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .keys(e, address), engine: self, now: now))
         case .answer(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .answered(e), engine: self, now: now))
         case .hangup(let e): return .work(SessionWork(callId: e.callId, access: .take, operation: .hangup(e), engine: self, now: now))
@@ -121,27 +169,14 @@ public final class Engine: Sendable {
     }
 
     /// Runs `work` on the engine's own store: in place, under the call's lock.
-    @inline(__always)
     func perform(_ work: SessionWork) -> EngineReply {
         let result: SessionWorkResult
         switch work.access {
         case .create(let session):
-            switch memoryStore?.insert(session) ?? store.insert(session) {
-            case .inserted:
-                result = work.createdResult
-            case .exists(var existing):
-                result = work.apply(to: &existing)
-            case .full:
-                let record = EventRecord(callId: work.callId, event: .newCall, flow: machine(for: session)?.flow,
-                                         note: "session store full: call rings as without Touchtone")
-                result = SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .refusedFull))
-            }
+            guard case .newCall(let plan) = work.operation else { return work.finish(work.applyWithoutSession()) }
+            result = insert(session, event: plan.event, created: plan.created, now: work.now)
         case .update:
-            if let memoryStore {
-                result = memoryStore.update(work.callId) { work.apply(to: &$0) } ?? work.applyWithoutSession()
-            } else {
-                result = store.update(work.callId) { work.apply(to: &$0) } ?? work.applyWithoutSession()
-            }
+            result = updateSession(work.callId) { work.apply(to: &$0) } ?? work.applyWithoutSession()
         case .take:
             if var session = memoryStore?.remove(work.callId) ?? store.remove(work.callId) {
                 result = work.apply(to: &session)
@@ -169,20 +204,29 @@ public final class Engine: Sendable {
         return machines.first { $0.flow.name == name && $0.flow.version == version }?.flow
     }
 
-    private func newCall(_ event: NewCallEvent, now: Date) -> Plan {
+    /// A new call's session and its first answer.
+    private struct StartedCall {
+        var session: Session
+        var reply: EngineReply
+    }
+
+    /// A new call's session and its first answer; nil when no route takes the call.
+    private func startCall(_ event: NewCallEvent, now: Date) -> StartedCall? {
         let call = CallData(event)
-        guard let route = routeMachines.first(where: { $0.route.matches(call) }) else {
-            metrics.unrouted.add()
-            return .reply(finish(answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call"))))
-        }
+        guard let route = routeMachines.first(where: { $0.route.matches(call) }) else { return nil }
         let machine = machines[route.machine]
         let flow = machine.flow
         var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let step = machine.start(&session, now: now)
         let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, trace: step.trace)
-        let created = reply(step.next, flow: flow, session: &session, record: record)
-        return .work(SessionWork(callId: event.callId, access: .create(session), operation: .newCall(event, created: created),
-                                 engine: self, now: now))
+        keep(step.next, in: &session)
+        let created = reply(step.next, flow: flow, turn: session.turn, record: record)
+        return StartedCall(session: session, reply: created)
+    }
+
+    private func unrouted(_ event: NewCallEvent) -> EngineReply {
+        metrics.unrouted.add()
+        return finish(answer(.empty, EventRecord(callId: event.callId, event: .newCall, note: "no route for this call")))
     }
 
     // MARK: Look-ups
@@ -208,15 +252,13 @@ public final class Engine: Sendable {
 
     /// The reply to a step: an answer at once, kept with the session for a repeated push, or
     /// the call's look-up; `record` already holds the step's note and trace.
-    func reply(_ next: CallMachine.Next, flow: CompiledFlow, session: inout Session, record: consuming EventRecord) -> EngineReply {
+    func reply(_ next: CallMachine.Next, flow: CompiledFlow, turn: UInt32, record: consuming EventRecord) -> EngineReply {
         switch next {
         case .answer(let response):
-            session.lastAnswer = response
-            return answer(PushAnswer(response, turn: session.turn), record)
+            return answer(PushAnswer(response, turn: turn), record)
         case .lookup(let request):
-            session.lastAnswer = nil
             let record = copy record
-            return .lookup(PendingLookup(record: record, request: request, compiledFlow: flow, engine: self, turn: session.turn), record)
+            return .lookup(PendingLookup(record: record, request: request, compiledFlow: flow, engine: self, turn: turn), record)
         }
     }
 
@@ -226,17 +268,17 @@ public final class Engine: Sendable {
     }
 
     /// Runs the effects of a push once its change is stored, and counts its answer.
-    func finish(_ result: SessionWorkResult) -> EngineReply {
-        let effects = result.effects
-        if !effects.tallies.isEmpty {
-            if effects.tallies.contains(.unknownCall) { metrics.unknownCall.add() }
-            if effects.tallies.contains(.repeatedPush) { metrics.repeatedPushes.add() }
-            if effects.tallies.contains(.lookupTimeout) { metrics.lookupTimeouts.add() }
-            if effects.tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
-            if effects.tallies.contains(.refusedFull) { metrics.refusedFull.add() }
+    func finish(_ result: consuming SessionWorkResult) -> EngineReply {
+        let tallies = result.effects.tallies
+        if !tallies.isEmpty {
+            if tallies.contains(.unknownCall) { metrics.unknownCall.add() }
+            if tallies.contains(.repeatedPush) { metrics.repeatedPushes.add() }
+            if tallies.contains(.lookupTimeout) { metrics.lookupTimeouts.add() }
+            if tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
+            if tallies.contains(.refusedFull) { metrics.refusedFull.add() }
         }
-        if let (hooks, info) = effects.hooks { runHooks(hooks, info) }
-        if case .answer(_, let record) = result.reply { metrics.verbs.add(record.answerVerb) }
+        if let call = result.effects.hooks { runHooks(call.hooks, call.info) }
+        if let verb = result.verb { metrics.verbs.add(verb) }
         return result.reply
     }
 

@@ -8,3 +8,13 @@ public enum EngineReply: Sendable {
     /// The body was not a valid push: answer 400 with the error's description.
     case refused(PushDecodingError)
 }
+
+extension EngineReply {
+    /// The final verb of an answer (read without copying the record).
+    var answerVerb: AnswerVerb? {
+        switch self {
+        case .answer(let answer, _): answer.verb
+        case .lookup, .refused: nil
+        }
+    }
+}

@@ -18,22 +18,57 @@ public enum AnswerVerb: String, Sendable, CaseIterable {
 /// Made once per push, so it is cheap to copy: the flow is one reference, the states are
 /// indices into it, and the names are looked up when read.
 public struct EventRecord: Sendable, Hashable {
-    public var callId: CallID?
-    public var event: EventName?
+    /// The fields in one box: a record passes through several hands on its way to the log
+    /// (the step, the reply, the answer, the logger), one reference each time, not ten
+    /// fields; a copy that changes gets a box of its own.
+    private var storage: Storage
+
+    public var callId: CallID? {
+        get { storage.callId }
+        set { unique().callId = newValue }
+    }
+    public var event: EventName? {
+        get { storage.event }
+        set { unique().event = newValue }
+    }
     /// The flow the call is in; ``flow``, ``stateBefore`` and ``stateAfter`` are read from it.
-    var compiledFlow: CompiledFlow?
+    var compiledFlow: CompiledFlow? {
+        get { storage.compiledFlow }
+        set { unique().compiledFlow = newValue }
+    }
     /// The flow's name when the session names a flow this engine does not have (a shared or
     /// custom store): logged although its states cannot be named.
-    var unloadedFlow: String?
-    var before: UInt16?
-    var after: UInt16?
-    var answerVerb: AnswerVerb
+    var unloadedFlow: String? {
+        get { storage.unloadedFlow }
+        set { unique().unloadedFlow = newValue }
+    }
+    var before: UInt16? {
+        get { storage.before }
+        set { unique().before = newValue }
+    }
+    var after: UInt16? {
+        get { storage.after }
+        set { unique().after = newValue }
+    }
+    var answerVerb: AnswerVerb {
+        get { storage.answerVerb }
+        set { unique().answerVerb = newValue }
+    }
     /// The keys pressed, with sensitive input masked as `****`.
-    public var digits: String?
+    public var digits: String? {
+        get { storage.digits }
+        set { unique().digits = newValue }
+    }
     /// A short note such as `unknown call` or `store full`.
-    public var note: String?
+    public var note: String? {
+        get { storage.note }
+        set { unique().note = newValue }
+    }
     /// The edges the call took, when the engine traces them (``EngineSettings/tracesEdges``).
-    public var trace: [TakenEdge]
+    public var trace: [TakenEdge] {
+        get { storage.trace }
+        _modify { yield &unique().trace }
+    }
 
     /// An empty record: no call, no flow, an empty answer.
     public init() {
@@ -42,16 +77,49 @@ public struct EventRecord: Sendable, Hashable {
 
     init(callId: CallID?, event: EventName?, flow: CompiledFlow? = nil, before: UInt16? = nil, after: UInt16? = nil,
          digits: String? = nil, note: String? = nil, trace: [TakenEdge] = []) {
-        self.callId = callId
-        self.event = event
-        self.compiledFlow = flow
-        self.unloadedFlow = nil
-        self.before = before
-        self.after = after
-        self.answerVerb = .empty
-        self.digits = digits
-        self.note = note
-        self.trace = trace
+        storage = Storage(callId: callId, event: event, compiledFlow: flow, before: before, after: after, digits: digits,
+                          note: note, trace: trace)
+    }
+
+    /// The box, made this value's own before a change.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    // Mutated only through `unique()`, that is while one value owns it (copy on write), so
+    // no two threads ever see it change.
+    private final class Storage: @unchecked Sendable {
+        var callId: CallID?
+        var event: EventName?
+        var compiledFlow: CompiledFlow?
+        var unloadedFlow: String?
+        var before: UInt16?
+        var after: UInt16?
+        var answerVerb = AnswerVerb.empty
+        var digits: String?
+        var note: String?
+        var trace: [TakenEdge]
+
+        init(callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
+             digits: String?, note: String?, trace: [TakenEdge]) {
+            self.callId = callId
+            self.event = event
+            self.compiledFlow = compiledFlow
+            self.before = before
+            self.after = after
+            self.digits = digits
+            self.note = note
+            self.trace = trace
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(callId: callId, event: event, compiledFlow: compiledFlow, before: before, after: after,
+                               digits: digits, note: note, trace: trace)
+            copy.unloadedFlow = unloadedFlow
+            copy.answerVerb = answerVerb
+            return copy
+        }
     }
 
     /// The flow's name in the routing table.

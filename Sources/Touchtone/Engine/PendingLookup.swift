@@ -5,7 +5,7 @@
 /// case .lookup(let pending, _):
 ///     Task { let (response, record) = await pending.run(); send(response); log(record) }
 /// ```
-public struct PendingLookup: Sendable {
+public final class PendingLookup: Sendable {
     /// What the push that reached the look-up recorded; the answer's record continues it.
     public let record: EventRecord
     let request: LookupRequest
@@ -13,6 +13,14 @@ public struct PendingLookup: Sendable {
     let engine: Engine
     /// The turn whose answer the look-up decides.
     let turn: UInt32
+
+    init(record: EventRecord, request: LookupRequest, compiledFlow: CompiledFlow, engine: Engine, turn: UInt32) {
+        self.record = record
+        self.request = request
+        self.compiledFlow = compiledFlow
+        self.engine = engine
+        self.turn = turn
+    }
 
     /// The call.
     public var callId: CallID { request.context.callId }

@@ -35,8 +35,8 @@ public struct SessionWork: Sendable {
 
     /// What the push does.
     enum Operation: Sendable {
-        /// A new call; `created` is the answer when its session was created, not found.
-        case newCall(NewCallEvent, created: EngineReply)
+        /// A new call, with the answer when its session is created, not found.
+        case newCall(NewCallPlan)
         case keys(DTMFEvent, PushAddress)
         case answered(AnswerEvent)
         case hangup(HangupEvent)
@@ -45,17 +45,17 @@ public struct SessionWork: Sendable {
 
     /// The answer of a new call whose session was created (``Access/create(_:)``).
     public var createdResult: SessionWorkResult {
-        guard case .newCall(_, let created) = operation else { return applyWithoutSession() }
-        return SessionWorkResult(reply: created, changed: true)
+        guard case .newCall(let plan) = operation else { return applyWithoutSession() }
+        return SessionWorkResult(reply: plan.created, changed: true)
     }
 
     /// Applies the push to the call's session, changing it in place only when the result
     /// says ``SessionWorkResult/changed``.
     public func apply(to session: inout Session) -> SessionWorkResult {
         switch operation {
-        case .newCall(let event, let created): engine.repeatedNewCall(event, created: created, session, now: now)
-        case .keys(let event, let address): engine.keys(event, address, &session, now: now)
-        case .answered(let event): engine.answered(event, &session, now: now)
+        case .newCall(let plan): engine.repeatedNewCall(plan.event, created: plan.created, session, now: now)
+        case .keys(let event, let address): engine.keysResult(event, address, engine.keysOutcome(event, address, &session, now: now))
+        case .answered(let event): engine.answeredResult(event, engine.answeredOutcome(event, &session, now: now))
         case .hangup(let event): engine.hungUp(event, session)
         case .resume(let pending, let ending): engine.resume(pending, ending, &session, now: now)
         }
@@ -73,6 +73,18 @@ public struct SessionWork: Sendable {
     }
 }
 
+/// A new call's event and its answer when its session is created: boxed, so that the work
+/// of every other push stays small.
+final class NewCallPlan: Sendable {
+    let event: NewCallEvent
+    let created: EngineReply
+
+    init(event: NewCallEvent, created: EngineReply) {
+        self.event = event
+        self.created = created
+    }
+}
+
 /// What a push did to its call's session.
 public struct SessionWorkResult: Sendable {
     /// The answer (or the look-up that will make it).
@@ -81,8 +93,11 @@ public struct SessionWorkResult: Sendable {
     public var changed: Bool
     /// What happens once the change is stored.
     var effects = SessionEffects()
+    /// The answer's final verb, counted once the push is done; nil for a look-up.
+    let verb: AnswerVerb?
 
     init(reply: EngineReply, changed: Bool, effects: SessionEffects = SessionEffects()) {
+        self.verb = reply.answerVerb
         self.reply = reply
         self.changed = changed
         self.effects = effects
@@ -92,7 +107,8 @@ public struct SessionWorkResult: Sendable {
 /// What a push makes happen outside its session, run once whatever the store: the hooks
 /// and the counts.
 struct SessionEffects: Sendable {
-    var hooks: (hooks: [@Sendable (CallEventInfo) async throws -> Void], info: CallEventInfo)?
+    /// Hooks to run, rare enough to be boxed: results stay small on every push.
+    var hooks: HookCall?
     var tallies: Tallies = []
 
     struct Tallies: OptionSet, Sendable {
@@ -149,5 +165,16 @@ extension SessionWork.Operation {
         case .answered: .answer
         case .hangup: .hangup
         }
+    }
+}
+
+/// Hooks to run with the call's view, once the push's change is stored.
+final class HookCall: Sendable {
+    let hooks: [@Sendable (CallEventInfo) async throws -> Void]
+    let info: CallEventInfo
+
+    init(_ hooks: [@Sendable (CallEventInfo) async throws -> Void], _ info: CallEventInfo) {
+        self.hooks = hooks
+        self.info = info
     }
 }

@@ -8,10 +8,23 @@ final class RenderedXML: Sendable {
     let bytes: [UInt8]
     /// Where each callback URL ends, in order.
     let turnSlots: [TurnSlot]
+    /// The XML for the first turns, spliced once: most calls end within them, and sending
+    /// one is then a single copy, as before turns existed.
+    private let firstTurns: [[UInt8]]
+    static let splicedTurns: UInt32 = 8
 
     init(bytes: [UInt8], turnSlots: [TurnSlot]) {
         self.bytes = bytes
         self.turnSlots = turnSlots
+        var firstTurns: [[UInt8]] = []
+        if !turnSlots.isEmpty {
+            for turn in 0..<Self.splicedTurns {
+                var out: [UInt8] = []
+                Self.splice(bytes, turnSlots, turn, into: &out)
+                firstTurns.append(out)
+            }
+        }
+        self.firstTurns = firstTurns
     }
 
     /// Appends the XML, with `turn` in each callback URL when it is given.
@@ -21,14 +34,37 @@ final class RenderedXML: Sendable {
             out.append(contentsOf: bytes)
             return
         }
-        bytes.withUnsafeBufferPointer { all in
-            var start = 0
-            for slot in turnSlots {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start..<slot.offset]))
-                TurnSlot.write(turn, afterQuery: slot.afterQuery, into: &out)
-                start = slot.offset
+        if turn < Self.splicedTurns {
+            out.append(contentsOf: firstTurns[Int(turn)])
+        } else {
+            Self.splice(bytes, turnSlots, turn, into: &out)
+        }
+    }
+
+    /// The bytes between the slots, and the turn's text (spelt once) at each.
+    private static func splice(_ bytes: [UInt8], _ turnSlots: [TurnSlot], _ turn: UInt32, into out: inout [UInt8]) {
+        // `&amp;t=` and up to ten digits: 17 bytes on the stack, spelt once.
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { raw in
+            let spelt = TurnSlot.spell(turn, into: raw)
+            // Typed bytes: an array appends them with one copy (raw ones go byte by byte).
+            let text = UnsafeBufferPointer(raw.bindMemory(to: UInt8.self))
+            out.reserveCapacity(out.count + bytes.count + turnSlots.count * spelt.count)
+            bytes.withUnsafeBufferPointer { all in
+                var start = 0
+                for slot in turnSlots {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start..<slot.offset]))
+                    // `?t=` is the end of `&amp;t=` after its first four bytes, with `?` for `;`.
+                    if slot.afterQuery {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[spelt]))
+                    } else {
+                        out.append(UInt8(ascii: "?"))
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[(spelt.lowerBound + 5)..<spelt.upperBound]))
+                    }
+                    start = slot.offset
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start...]))
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start...]))
         }
     }
 
@@ -53,6 +89,21 @@ struct TurnSlot: Sendable, Hashable {
     static func write(_ turn: UInt32, afterQuery: Bool, into out: inout [UInt8]) {
         if afterQuery { out.appendLiteral("&amp;t=") } else { out.appendLiteral("?t=") }
         out.appendDecimal(UInt(turn))
+    }
+
+    /// Writes `&amp;t=N` into `buffer` (at least 17 bytes) and returns where it is.
+    @inline(__always)
+    static func spell(_ turn: UInt32, into buffer: UnsafeMutableRawBufferPointer) -> Range<Int> {
+        var end = 17
+        var rest = turn
+        repeat {
+            end -= 1
+            buffer[end] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        let start = end - 7
+        for (i, byte) in "&amp;t=".utf8.enumerated() { buffer[start + i] = byte }
+        return start..<17
     }
 
     static func length(_ turn: UInt32, afterQuery: Bool) -> Int {
