@@ -103,7 +103,7 @@ extension Engine {
             let record = EventRecord(
                 callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
                 digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
-            return SessionWorkResult(reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: record), changed: true)
+            return SessionWorkResult(reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
         case .repeated(let kept, let check):
             let record = repeatRecord(event, address, outcome, check)
             return SessionWorkResult(reply: answer(PushAnswer(kept, turn: outcome.turn), record), changed: false,

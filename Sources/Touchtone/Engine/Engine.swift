@@ -255,7 +255,7 @@ public final class Engine: Sendable {
     func reply(_ next: CallMachine.Next, flow: CompiledFlow, turn: UInt32, record: consuming EventRecord) -> EngineReply {
         switch next {
         case .answer(let response):
-            return answer(PushAnswer(response, turn: turn), record)
+            return answer(PushAnswer(response, turn: turn), consume record)
         case .lookup(let request):
             let record = copy record
             return .lookup(PendingLookup(record: record, request: request, compiledFlow: flow, engine: self, turn: turn), record)

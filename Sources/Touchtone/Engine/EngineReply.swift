@@ -13,7 +13,8 @@ extension EngineReply {
     /// The final verb of an answer (read without copying the record).
     var answerVerb: AnswerVerb? {
         switch self {
-        case .answer(let answer, _): answer.verb
+        // The record has it already (``Engine/answer(_:_:)`` set it).
+        case .answer(_, let record): record.answerVerb
         case .lookup, .refused: nil
         }
     }

@@ -90,16 +90,16 @@ public struct EventRecord: Sendable, Hashable {
     // Mutated only through `unique()`, that is while one value owns it (copy on write), so
     // no two threads ever see it change.
     private final class Storage: @unchecked Sendable {
-        var callId: CallID?
-        var event: EventName?
-        var compiledFlow: CompiledFlow?
-        var unloadedFlow: String?
-        var before: UInt16?
-        var after: UInt16?
-        var answerVerb = AnswerVerb.empty
-        var digits: String?
-        var note: String?
-        var trace: [TakenEdge]
+        @exclusivity(unchecked) var callId: CallID?
+        @exclusivity(unchecked) var event: EventName?
+        @exclusivity(unchecked) var compiledFlow: CompiledFlow?
+        @exclusivity(unchecked) var unloadedFlow: String?
+        @exclusivity(unchecked) var before: UInt16?
+        @exclusivity(unchecked) var after: UInt16?
+        @exclusivity(unchecked) var answerVerb = AnswerVerb.empty
+        @exclusivity(unchecked) var digits: String?
+        @exclusivity(unchecked) var note: String?
+        @exclusivity(unchecked) var trace: [TakenEdge]
 
         init(callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
              digits: String?, note: String?, trace: [TakenEdge]) {

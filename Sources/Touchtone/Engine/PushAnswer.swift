@@ -39,5 +39,5 @@ public struct PushAnswer: Sendable, Hashable {
     package var renderedCount: Int? { response.rendered?.count(turn: turn) }
 
     /// The final verb, for logs and metrics.
-    var verb: AnswerVerb { AnswerVerb(response) }
+    var verb: AnswerVerb { response.verb }
 }

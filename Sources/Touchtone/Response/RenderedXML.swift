@@ -12,10 +12,13 @@ final class RenderedXML: Sendable {
     /// one is then a single copy, as before turns existed.
     private let firstTurns: [[UInt8]]
     static let splicedTurns: UInt32 = 8
+    /// The answer's final verb, for logs and metrics.
+    let verb: AnswerVerb
 
-    init(bytes: [UInt8], turnSlots: [TurnSlot]) {
+    init(bytes: [UInt8], turnSlots: [TurnSlot], verb: AnswerVerb) {
         self.bytes = bytes
         self.turnSlots = turnSlots
+        self.verb = verb
         var firstTurns: [[UInt8]] = []
         if !turnSlots.isEmpty {
             for turn in 0..<Self.splicedTurns {

@@ -40,6 +40,9 @@ public struct Response: Sendable, Hashable {
     /// The XML of this answer when it was rendered in advance (a menu's fixed prompt turn);
     /// any change to the answer drops it.
     var rendered: RenderedXML? { storage.rendered }
+    /// The final verb for logs and metrics, read without copying the verb: a prepared
+    /// answer knows it from when it was rendered.
+    var verb: AnswerVerb { storage.rendered?.verb ?? AnswerVerb(self) }
     /// Which shared box this answer is: copies of one prepared answer have the same.
     var identity: ObjectIdentifier { ObjectIdentifier(storage) }
 
@@ -53,7 +56,7 @@ public struct Response: Sendable, Hashable {
     /// This answer with its XML rendered now: answering with it again copies bytes.
     func prerendered() -> Response {
         var copy = self
-        let template = renderTemplate()
+        let template = renderTemplate(verb: AnswerVerb(self))
         copy.changing().rendered = template
         return copy
     }
@@ -70,11 +73,11 @@ public struct Response: Sendable, Hashable {
     // Mutated only through `changing()`, that is while one value owns it (copy on write), so
     // no two threads ever see it change.
     private final class Storage: @unchecked Sendable {
-        var onAnswer: AbsoluteURL?
-        var onHangup: AbsoluteURL?
-        var plays: [Play]
-        var final: FinalVerb?
-        var rendered: RenderedXML?
+        @exclusivity(unchecked) var onAnswer: AbsoluteURL?
+        @exclusivity(unchecked) var onHangup: AbsoluteURL?
+        @exclusivity(unchecked) var plays: [Play]
+        @exclusivity(unchecked) var final: FinalVerb?
+        @exclusivity(unchecked) var rendered: RenderedXML?
 
         init(onAnswer: AbsoluteURL?, onHangup: AbsoluteURL?, plays: [Play], final: FinalVerb?) {
             self.onAnswer = onAnswer

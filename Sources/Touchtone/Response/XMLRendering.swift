@@ -31,11 +31,11 @@ extension Response {
 
     /// The XML with the place of the turn in each callback URL recorded, for an answer
     /// rendered in advance.
-    func renderTemplate() -> RenderedXML {
+    func renderTemplate(verb: AnswerVerb) -> RenderedXML {
         var out = [UInt8]()
         var marks = TurnMarks(.record)
         render(into: &out, marks: &marks)
-        return RenderedXML(bytes: out, turnSlots: marks.slots)
+        return RenderedXML(bytes: out, turnSlots: marks.slots, verb: verb)
     }
 
     private func render(into out: inout [UInt8], marks: inout TurnMarks) {
