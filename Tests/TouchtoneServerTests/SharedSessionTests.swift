@@ -306,6 +306,19 @@ struct SharedSessionTests {
         #expect(ended.turn == 1 && ended.phase != .awaitingLookup && ended.lastAnswer != nil)
     }
 
+    /// A load balancer (or a deploy script) asks right after start-up: start-up reached
+    /// Redis, so the instance is healthy, not "unreachable" until its loops connected.
+    @Test func anInstanceIsHealthyAsSoonAsItStarted() throws {
+        let redis = try RedisTestServer()
+        for round in 0..<5 {
+            let instance = try TestInstance(redis: redis, loops: 2)
+            let health = try instance.health()
+            #expect(health.status == 200, "round \(round): \(health.text)")
+            #expect(try instance.metric("touchtone_store_up") == 1, "round \(round)")
+            #expect(try instance.metric("touchtone_store_reconnects_total") == 0, "round \(round)")
+        }
+    }
+
     @Test func theKeyPrefixNamesTheKeys() throws {
         let redis = try RedisTestServer()
         let peek = try RedisPeek(redis)
