@@ -278,6 +278,8 @@ struct SharedSessionTests {
         let call = TestCall("looked-up")
         try call.newCall(a)
         sharedLookupGate.withLock { $0 = Gate() }
+        // Whatever fails below, the look-ups end (and the instances can stop).
+        defer { sharedLookupGate.withLock { $0 }.open() }
         let started = sharedLookupsStarted.withLock { $0 }
         /// Waits (without holding a thread: the look-ups need Swift's pool) until `count` look-ups started.
         func lookUps(_ count: Int) async throws -> Bool {
