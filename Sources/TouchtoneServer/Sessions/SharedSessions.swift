@@ -22,6 +22,12 @@ final class SharedSessions: @unchecked Sendable {
             let loopStats = StoreStats()
             do {
                 let link = try RedisLink(url: settings.url, settings: settings.link)
+                // Connected and logged in before the loop serves (a round trip; start-up
+                // only): else `/healthz` would call the store unreachable until each loop's
+                // first turn after its handshake. A link that cannot connect now stays
+                // down, and reconnects by itself like any other.
+                link.run(for: settings.link.connectTimeout) { link.isReady }
+                loopStats.linkIs(up: link.isReady)
                 sessions.append(RedisSessions(link: link, engine: engine, settings: settings, scriptSHA: sha, stats: loopStats))
                 stats.append(loopStats)
             } catch {
