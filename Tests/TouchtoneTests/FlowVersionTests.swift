@@ -87,6 +87,23 @@ func lineFlowV3() -> Flow<LineV3> {
         #expect(new.store.session("call-1")?.flowVersion == 3)
     }
 
+    @Test func aRepeatAcrossADeployHearsTheQuestionAgainAndCountsOnce() throws {
+        let old = try engine(RoutingTable { Route.default(lineFlow(version: 1)) })
+        let new = try engine(RoutingTable { Route.default(lineFlowV3()) })
+        _ = push(old, newCall())
+        guard case .answer(_, _) = old.handle(dtmf("7"), address: PushAddress(flow: "line", turn: 0)) else { Issue.record("no answer"); return }
+        _ = try move("call-1", from: old, to: new)
+        // The first delivery's answer was a prepared one of version 1: version 3 cannot send
+        // it, so the repeat hears version 3's question for the same turn.
+        guard case .answer(let again, let record) = new.handle(dtmf("7"), address: PushAddress(flow: "line", turn: 0)) else {
+            Issue.record("no answer")
+            return
+        }
+        #expect(record.note == "repeated push")
+        #expect(heard(again) == ["main-menu-last"])
+        #expect(new.store.session("call-1")?.wrongKeyCount == 1, "the wrong key counts once")
+    }
+
     @Test func aStateTheNewVersionLacksStartsTheFlowAgainWithAWord() throws {
         let old = try engine(RoutingTable { Route.default(lineFlow(version: 1)) })
         let new = try engine(RoutingTable { Route.default(lineFlowV3()) })

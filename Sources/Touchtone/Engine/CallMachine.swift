@@ -81,6 +81,22 @@ final class CallMachine: Sendable {
         return LookupRequest(state: session.state, node: node, context: context, prefix: [])
     }
 
+    /// The prompt of the turn the call waits in now, for a repeated push whose first answer
+    /// is not kept (a session a deploy moved to another flow version): the caller hears the
+    /// question again rather than the keys counting twice. Nil when no keys are awaited.
+    func waitingAnswer(_ session: Session) -> Response? {
+        guard session.phase == .awaitingKeys, let node = node(of: session) else { return nil }
+        let wait: KeyWait
+        switch node {
+        case .menu(let menu): wait = menu.wait
+        case .collect(let collect): wait = collect.wait
+        default: return nil
+        }
+        var out = StepOutput(tracing: false)
+        turn(wait, attempt: Int(session.noInputCount) + Int(session.wrongKeyCount), session, into: &out)
+        return out.answer(callbacks: flow.callbacks)
+    }
+
     /// Whether the keys a push brings now are sensitive (a PIN): they are masked in logs.
     func expectsSensitiveKeys(_ session: Session) -> Bool {
         if case .collect(let node) = node(of: session), node.sensitive, session.phase == .awaitingKeys { return true }

@@ -71,8 +71,11 @@ extension Engine {
             if let request = machine.waitingLookup(session, now: now) {
                 return KeysOutcome(kind: .rejoined(request, check), flow: flow, state: session.state, turn: session.turn)
             }
-            // Neither kept answer nor look-up (a session saved before answers were kept, or
-            // one a deploy moved): the push goes on as a new one.
+            // No kept answer (a session a deploy moved, or saved before answers were kept):
+            // a repeat hears the question it waits on again; it does not count twice.
+            if check != .current, let question = machine.waitingAnswer(session) {
+                return KeysOutcome(kind: .repeated(question, check), flow: flow, state: session.state, turn: session.turn)
+            }
         }
         let before = session.state
         let masked = machine.expectsSensitiveKeys(session)

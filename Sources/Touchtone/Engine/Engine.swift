@@ -319,7 +319,9 @@ public final class Engine: Sendable {
     /// Each is adopted (``adopt(_:)``): a session of another flow version continues in the
     /// same state when it can and starts its flow again when it cannot; `flows` (the state
     /// file's header) names the states of the versions that saved them.
-    public func restore(_ sessions: [Session], flows: [SessionFile.FlowStates] = []) -> Int {
+    /// - Parameter noting: told what adopting each session of another flow version did.
+    public func restore(_ sessions: [Session], flows: [SessionFile.FlowStates] = [],
+                        noting: (CallID, String) -> Void = { _, _ in }) -> Int {
         var names: [String: [String]] = [:]
         for flow in flows { names["\(flow.version)@\(flow.name)"] = flow.states }
         var restored = 0
@@ -327,7 +329,8 @@ public final class Engine: Sendable {
             let states = names["\(saved.flowVersion)@\(saved.flow)"]
             let stateName = states.flatMap { Int(saved.state) < $0.count ? $0[Int(saved.state)] : nil }
             let trail = states.map { states in saved.trail.states.compactMap { Int($0) < states.count ? states[Int($0)] : nil } }
-            let (session, _) = adopt(StoredSession(session: saved, stateName: stateName, trailNames: trail))
+            let (session, note) = adopt(StoredSession(session: saved, stateName: stateName, trailNames: trail))
+            if let note { noting(session.callId, note) }
             if case .inserted = store.insert(session) { restored += 1 }
         }
         return restored

@@ -104,6 +104,18 @@ public struct SessionWorkResult: Sendable {
     }
 }
 
+extension SessionWorkResult {
+    /// The same result, its log line also saying `note` first (what adopting a session of
+    /// another flow version did).
+    public func noting(_ note: String?) -> SessionWorkResult {
+        guard let note, case .answer(let answer, var record) = reply else { return self }
+        record.note = record.note.map { note + "; " + $0 } ?? note
+        var result = self
+        result.reply = .answer(answer, record)
+        return result
+    }
+}
+
 /// What a push makes happen outside its session, run once whatever the store: the hooks
 /// and the counts.
 struct SessionEffects: Sendable {

@@ -2,8 +2,9 @@ import FoundationEssentials
 
 /// The state file: live sessions saved on shutdown and restored on start, as JSON Lines.
 ///
-/// The first line names the format and its version, `{"touchtone-sessions":1}`; every
-/// further line is one ``Session`` as a JSON object, dates in seconds since 1970.
+/// The first line names the format and its version, `{"touchtone-sessions":1}`, and the
+/// states of each flow version that saved it (`"flows":[...]`, for ``Engine/adopt(_:)``);
+/// every further line is one ``Session`` as a JSON object, dates in seconds since 1970.
 /// Sensitive variables (PINs) are not written (see ``Variables``).
 ///
 /// ```swift

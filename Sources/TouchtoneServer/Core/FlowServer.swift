@@ -115,7 +115,13 @@ public final class FlowServer: Sendable {
                 logger.notice("state file line skipped", [("file", path), ("problem", problem.description)])
             }
             if !contents.sessions.isEmpty {
-                let restored = engine.restore(contents.sessions, flows: contents.flows)
+                // After a deploy that changed flows, say what became of the calls (a few by name).
+                var adopted = 0
+                let restored = engine.restore(contents.sessions, flows: contents.flows) { callId, note in
+                    adopted += 1
+                    if adopted <= 20 { logger.notice("session adopted", [("callId", callId.rawValue), ("note", note)]) }
+                }
+                if adopted > 20 { logger.notice("sessions adopted", [("count", String(adopted))]) }
                 restoredCount.store(restored, ordering: .relaxed)
                 logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
                                                     ("saved", String(contents.sessions.count))])
@@ -146,7 +152,8 @@ public final class FlowServer: Sendable {
     /// The state the loops share, with the router whose `/metrics` reads it.
     private func makeCore(loopCount: Int, shared: SharedSessions?) -> ServerCore {
         let coreBox = WeakCore()
-        let storeName = configuration.sessionStore.description
+        // `/healthz` answers anyone: it names the store by its address, never its user.
+        let storeAddress = if case .redis(let settings) = configuration.sessionStore { settings.url.address } else { "memory" }
         let router = RequestRouter(engine: engine, audio: audio, configuration: configuration, metrics: { [engine] in
             guard let core = coreBox.core else { return "" }
             var text = PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
@@ -154,7 +161,7 @@ public final class FlowServer: Sendable {
                                              openConnections: core.openConnections.load(ordering: .relaxed))
             if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
             return text
-        }, trouble: { shared?.isUp == false ? "session store \(storeName) unreachable" : nil })
+        }, trouble: { shared?.isUp == false ? "session store \(storeAddress) unreachable" : nil })
         let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount,
                               storeStats: shared?.stats ?? [])
         coreBox.set(core)

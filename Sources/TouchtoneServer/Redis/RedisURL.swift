@@ -70,6 +70,12 @@ package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebu
         return text + ":\(port)/\(database)"
     }
 
+    /// `redis://host:6379/2`: where the server is, without user or password (for answers
+    /// anyone may read, such as `/healthz`).
+    package var address: String {
+        "redis://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
+    }
+
     /// The ``description``: `debugPrint` and string interpolation in tests show no password either.
     package var debugDescription: String { description }
 

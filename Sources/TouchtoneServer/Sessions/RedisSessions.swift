@@ -160,13 +160,13 @@ final class RedisSessions {
     /// Applies the job's work to the stored `bytes`; writes back what changed.
     private func apply(to bytes: [UInt8], job: inout Job, now: UInt64) {
         let work = job.work
-        guard let (adopted, _) = engine.decodeRecord(bytes, callId: work.callId, now: engine.clock.now()) else {
+        guard let (adopted, note) = engine.decodeRecord(bytes, callId: work.callId, now: engine.clock.now()) else {
             stats.countUnreadable()
             finishUnreachable(job, "the stored session is not one this build reads")
             return
         }
         var session = adopted
-        let result = work.apply(to: &session)
+        let result = work.apply(to: &session).noting(note)
         guard result.changed, case .update = work.access else {
             // Nothing to write, or the session is gone already (`GETDEL`), or the call
             // exists and this was its `newCall` again.
