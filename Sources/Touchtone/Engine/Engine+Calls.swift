@@ -100,7 +100,7 @@ extension Engine {
         case .notServed(let name):
             var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(name) is not served here")
             record.unloadedFlow = name
-            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false,
+            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false,
                                      effects: SessionEffects(tallies: .unknownCall))
         case .advanced(let result, let before, let masked):
             let record = EventRecord(
@@ -109,7 +109,7 @@ extension Engine {
             return SessionWorkResult(reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
         case .repeated(let kept, let check):
             let record = repeatRecord(event, address, outcome, check)
-            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: outcome.turn), record), changed: false,
+            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: outcome.turn), consume record), changed: false,
                                      effects: SessionEffects(tallies: .repeatedPush))
         case .rejoined(let request, let check):
             var record = repeatRecord(event, address, outcome, check)
@@ -135,7 +135,7 @@ extension Engine {
     private func again(_ session: Session, _ machine: CallMachine, _ record: consuming EventRecord) -> SessionWorkResult? {
         let effects = SessionEffects(tallies: .repeatedPush)
         if let kept = session.lastAnswer {
-            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: session.turn), record), changed: false, effects: effects)
+            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: session.turn), consume record), changed: false, effects: effects)
         }
         if let request = machine.waitingLookup(session, now: clock.now()) {
             record.note = (record.note ?? "repeated push") + ": look-up started again"
@@ -184,12 +184,12 @@ extension Engine {
         case .notServed(let name, let changed):
             record = EventRecord(callId: event.callId, event: .answer)
             record.unloadedFlow = name
-            return SessionWorkResult(reply: answer(.empty, record), changed: changed)
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: changed)
         case .repeated:
             record.note = "repeated answer"
-            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: SessionEffects(tallies: .repeatedPush))
         case .answered(let hooks):
-            return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: SessionEffects(hooks: hooks))
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: SessionEffects(hooks: hooks))
         }
     }
 
@@ -200,7 +200,7 @@ extension Engine {
         guard let machine = machine(for: session) else {
             var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
             record.unloadedFlow = session.flow
-            return SessionWorkResult(reply: answer(.empty, record), changed: true)
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: true)
         }
         let flow = machine.flow
         var effects = SessionEffects()
@@ -208,7 +208,7 @@ extension Engine {
             effects.hooks = HookCall(flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
         }
         let record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
-        return SessionWorkResult(reply: answer(.empty, record), changed: true, effects: effects)
+        return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: effects)
     }
 
     // MARK: Look-ups
@@ -229,7 +229,7 @@ extension Engine {
             record.after = session.state
             record.note = "look-up finished by a repeated push"
             let kept = session.lastAnswer.map { PushAnswer($0, turn: session.turn) } ?? PushAnswer(Response(then: .hangup))
-            return SessionWorkResult(reply: answer(kept, record), changed: false, effects: effects)
+            return SessionWorkResult(reply: answer(kept, consume record), changed: false, effects: effects)
         }
         let result = machine.resume(ending, prefix: pending.request.prefix, &session, now: now)
         session.lastActivity = now
@@ -237,7 +237,7 @@ extension Engine {
         record.after = session.state
         record.note = result.note ?? record.note
         record.trace += result.trace
-        return SessionWorkResult(reply: answer(PushAnswer(result.next, turn: session.turn), record), changed: true, effects: effects)
+        return SessionWorkResult(reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)
     }
 
     // MARK: No session
@@ -249,13 +249,13 @@ extension Engine {
             return SessionWorkResult(reply: plan.created, changed: false)
         case .keys(let event, _):
             let record = EventRecord(callId: event.callId, event: .dtmf, digits: EventRecord.maskedDigits, note: "unknown or expired call")
-            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), record), changed: false, effects: unknown)
+            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false, effects: unknown)
         case .answered(let event):
             return SessionWorkResult(reply: answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call")),
                                      changed: false, effects: unknown)
         case .hangup(let event):
             let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
-            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: unknown)
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: unknown)
         case .resume(let pending, let ending):
             var record = pending.record
             record.before = record.before ?? pending.request.state
@@ -264,7 +264,7 @@ extension Engine {
             var effects = SessionEffects()
             if case .timedOut = ending { effects.tallies.insert(.lookupTimeout) }
             if case .failed = ending { effects.tallies.insert(.lookupFailure) }
-            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: effects)
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: effects)
         }
     }
 }

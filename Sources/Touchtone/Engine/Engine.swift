@@ -117,7 +117,8 @@ public final class Engine: Sendable {
                 result = withoutSession(.hangup(e))
             }
         }
-        return finish(result)
+        settle(result.effects, verb: result.verb)
+        return result.reply
     }
 
     /// `store.update`, directly on the in-memory store when that is the store.
@@ -137,7 +138,7 @@ public final class Engine: Sendable {
         case .full:
             let record = EventRecord(callId: event.callId, event: .newCall, flow: machine(for: session)?.flow,
                                      note: "session store full: call rings as without Touchtone")
-            return SessionWorkResult(reply: answer(.empty, record), changed: false, effects: SessionEffects(tallies: .refusedFull))
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: SessionEffects(tallies: .refusedFull))
         }
     }
 
@@ -269,7 +270,14 @@ public final class Engine: Sendable {
 
     /// Runs the effects of a push once its change is stored, and counts its answer.
     func finish(_ result: consuming SessionWorkResult) -> EngineReply {
-        let tallies = result.effects.tallies
+        settle(result.effects, verb: result.verb)
+        return result.reply
+    }
+
+    /// Runs a push's hooks and counts it and its answer.
+    @inline(__always)
+    func settle(_ effects: SessionEffects, verb: AnswerVerb?) {
+        let tallies = effects.tallies
         if !tallies.isEmpty {
             if tallies.contains(.unknownCall) { metrics.unknownCall.add() }
             if tallies.contains(.repeatedPush) { metrics.repeatedPushes.add() }
@@ -277,9 +285,8 @@ public final class Engine: Sendable {
             if tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
             if tallies.contains(.refusedFull) { metrics.refusedFull.add() }
         }
-        if let call = result.effects.hooks { runHooks(call.hooks, call.info) }
-        if let verb = result.verb { metrics.verbs.add(verb) }
-        return result.reply
+        if let call = effects.hooks { runHooks(call.hooks, call.info) }
+        if let verb { metrics.verbs.add(verb) }
     }
 
     private func finish(_ reply: EngineReply) -> EngineReply {

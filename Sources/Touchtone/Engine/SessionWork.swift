@@ -165,7 +165,7 @@ extension SessionWork {
             answer = .empty
             record.note = "session store unreachable (\(reason))"
         }
-        return engine.finish(SessionWorkResult(reply: engine.answer(answer, record), changed: false))
+        return engine.finish(SessionWorkResult(reply: engine.answer(answer, consume record), changed: false))
     }
 }
 
