@@ -1,18 +1,3 @@
-/// The verb that ends an answer, for logs and metrics.
-public enum AnswerVerb: String, Sendable, CaseIterable {
-    case gather, dial, voicemail, reject, hangup, play, empty
-
-    init(_ response: Response) {
-        switch response.final {
-        case .gather: self = .gather
-        case .dial(let dial): self = dial.target == .voicemail ? .voicemail : .dial
-        case .reject: self = .reject
-        case .hangup: self = .hangup
-        case nil: self = response.plays.isEmpty ? .empty : .play
-        }
-    }
-}
-
 /// What happened to one push, for the log line: never holds sensitive digits or credentials.
 ///
 /// Made once per push, so it is cheap to copy: the flow is one reference, the states are
