@@ -78,6 +78,30 @@ struct ConnectionStateMachineTests {
         #expect(second.path == "/second")
     }
 
+    @Test func whileALookUpRunsTheConnectionReadsUntilANextRequestBegins() {
+        var c = Self.connection()
+        _ = c.receive(Self.get, now: 1)
+        // Still readable: a client that sends nothing costs no change of interest.
+        #expect(c.lookupStarted(now: 1) == .wait(.readable))
+        // The next request's first bytes: held, and reading stops until the answer is out.
+        #expect(c.receive("GET /sec", now: 1) == .wait([]))
+        #expect(c.receive("ond HTTP/1.1\r\nHost: x\r\n\r\n", now: 1) == .wait([]))
+        guard case .handle(let second) = c.answered(Self.ok, date: Self.date, serverStopping: false, now: 2) else {
+            Issue.record("the request behind the look-up was not handed out"); return
+        }
+        #expect(second.path == "/second")
+    }
+
+    @Test func aClientThatClosesDuringALookUpStillGetsItsAnswer() {
+        var c = Self.connection()
+        _ = c.receive(Self.get, now: 1)
+        #expect(c.lookupStarted(now: 1) == .wait(.readable))
+        #expect(c.peerClosed(now: 1) == .wait([]))
+        #expect(c.answered(Self.ok, date: Self.date, serverStopping: false, now: 2) == .send)
+        #expect(c.pending.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(c.sent(c.pendingCount, now: 2) == .close)
+    }
+
     @Test func keepAliveIsWhatTheRequestAsksAndTheServerAllows() {
         let cases: [(String, Bool, String?, Bool)] = [
             (Self.get, false, nil, true),

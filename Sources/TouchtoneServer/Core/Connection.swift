@@ -275,7 +275,12 @@ struct Connection {
         case .reading:
             let canRead = !peerHasClosed && pendingOutputCount < limits.outputHighWater
             return (canRead ? Interest.readable : []).union(writeBlocked ? .writable : [])
-        case .awaitingLookup, .closingAfterWrite:
+        case .awaitingLookup:
+            // Reading goes on while the answer is awaited (no `epoll_ctl` per push) until
+            // bytes of a next request arrive: they wait in the parser, and reading stops.
+            let canRead = !peerHasClosed && stopDeadline == nil && parser.bufferedByteCount == 0
+            return (canRead ? Interest.readable : []).union(writeBlocked ? .writable : [])
+        case .closingAfterWrite:
             return writeBlocked ? .writable : []
         case .lingering:
             return .readable

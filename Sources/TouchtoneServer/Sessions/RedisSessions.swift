@@ -87,10 +87,11 @@ final class RedisSessions {
         }
     }
 
-    /// Moves every job whose reply came in along; call after anything that may complete
-    /// commands (socket events, timers, sends).
+    /// Moves every job whose reply came in along, then writes the commands that pushes
+    /// queued since the last call in one go; call once per loop turn, after anything that
+    /// may complete or queue commands (socket events, timers, pushes).
     func advance(now: UInt64) {
-        while link.hasCompletions {
+        repeat {
             for completion in link.takeCompletions() {
                 guard var job = jobs.removeValue(forKey: completion.token) else { continue }
                 stats.observe(roundTripNanoseconds: now &- job.sentAt)
@@ -109,7 +110,9 @@ final class RedisSessions {
                     fail(job, error)
                 }
             }
-        }
+            // A write that finds the connection broken fails what it carried at once.
+            link.flush(now: now)
+        } while link.hasCompletions
     }
 
     /// The pushes done since the last call.
@@ -199,7 +202,8 @@ final class RedisSessions {
         nextToken &+= 1
         job.sentAt = now
         jobs[token] = job
-        link.send(command, token: token, now: now)
+        // Written by the next `advance`: one write for every command of the loop's turn.
+        link.send(command, token: token, now: now, flush: false)
     }
 
     private func fail(_ job: Job, _ error: RedisError) {
