@@ -3,10 +3,23 @@ import Touchtone
 extension EventLoop {
     /// Answers the pushes whose session work the store finished this turn: an answer goes
     /// to its connection, a look-up runs off the loop and comes back through the inbox.
+    ///
+    /// An answer may let its connection hand on a pipelined push whose commands are queued
+    /// meanwhile: the store is advanced (and its queue written) again until nothing more
+    /// finishes, so no push waits for the loop's next wake-up.
     func deliverStoreReplies(now: UInt64) {
         guard let sessions else { return }
-        sessions.advance(now: now)
-        for finished in sessions.takeFinished() {
+        while true {
+            sessions.advance(now: now)
+            let finished = sessions.takeFinished()
+            if finished.isEmpty { break }
+            deliver(finished, now: now)
+        }
+        sessions.stats.linkIs(up: sessions.link.isReady)
+    }
+
+    private func deliver(_ done: [RedisSessions.Finished], now: UInt64) {
+        for finished in done {
             switch finished.reply {
             case .answer(let answer, let record):
                 send(core.router.complete(answer, record: record), to: finished.owner.connectionID,
@@ -19,6 +32,5 @@ extension EventLoop {
                      startedAt: finished.owner.startedAt, now: now)
             }
         }
-        sessions.stats.linkIs(up: sessions.link.isReady)
     }
 }
