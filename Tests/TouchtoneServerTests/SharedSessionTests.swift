@@ -313,6 +313,39 @@ struct SharedSessionTests {
 
     /// A load balancer (or a deploy script) asks right after start-up: start-up reached
     /// Redis, so the instance is healthy, not "unreachable" until its loops connected.
+    /// A look-up whose client went away (a reset) while the instance stops: the loop has no
+    /// connection left, but it waits for the look-up and writes the call it moved on.
+    @Test func aStoppingInstanceStillWritesTheLookUpOfAClientThatLeft() async throws {
+        let redis = try RedisTestServer()
+        let peek = try RedisPeek(redis)
+        let a = try TestInstance(redis: redis)
+        let call = TestCall("left-while-stopping")
+        try call.newCall(a)
+        sharedLookupGate.withLock { $0 = Gate() }
+        defer { sharedLookupGate.withLock { $0 }.open() }
+        let started = sharedLookupsStarted.withLock { $0 }
+
+        let body = call.dtmfBody("3")
+        var client: TestClient? = try TestClient(port: a.port)
+        try client?.send("POST /?f=desk&t=0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                         + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(try await eventually(within: 5) { sharedLookupsStarted.withLock { $0 } == started + 1 })
+        ConnectionOverSocketTests.reset(client!)
+        client = nil
+        // Only the request for /metrics itself is open: the loop has closed the caller's connection.
+        let port = a.port
+        #expect(try await eventually(within: 5) { try a.metric("touchtone_connections_open") == 1 })
+
+        a.server.shutdown()
+        #expect(try await eventually(within: 5) { (try? TestClient(port: port, timeoutMilliseconds: 200)) == nil })
+        sharedLookupGate.withLock { $0 }.open()
+        await a.server.shutdownAndWait()
+
+        let session = try #require(try peek.session(call, a.engine))
+        #expect(session.phase != .awaitingLookup && session.turn == 1)
+        #expect(session.lastAnswer.map { PushAnswer($0).xml.contains("4915799955555") } == true)
+    }
+
     @Test func anInstanceIsHealthyAsSoonAsItStarted() throws {
         let redis = try RedisTestServer()
         for round in 0..<5 {

@@ -38,6 +38,10 @@ final class EventLoop: @unchecked Sendable {
     private let parserLimits: HTTPParserLimits
     private let connectionLimits: Connection.Limits
     private var stopping = false
+    /// When a stopping loop gives up on work still out (look-ups, store commands).
+    private var stopDeadline: UInt64 = .max
+    /// Look-ups started here whose completion has not come back through the inbox.
+    var lookupsRunning = 0
     /// The listener is out of epoll after running out of file descriptors.
     private var listenerPaused = false
     private var dateSecond: Int64 = -1
@@ -92,6 +96,14 @@ final class EventLoop: @unchecked Sendable {
         _ = ctt_eventfd_signal(wakeFD)
     }
 
+    /// The finished look-ups handed back since the last call.
+    func takeInbox() -> [LookupCompletion] {
+        inbox.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
+    }
+
     /// Releases the listener of a loop that will never run.
     func discard() {
         closeListener()
@@ -111,7 +123,7 @@ final class EventLoop: @unchecked Sendable {
         nextSweep = start + core.configuration.sweepInterval.nanoseconds
         while true {
             if stopRequested.load(ordering: .acquiring) && !stopping { beginStopping() }
-            if stopping && connections.isEmpty { break }
+            if stopping && connections.isEmpty && (workIsDone || Clock.monotonicNanoseconds() >= stopDeadline) { break }
             let n = epoll.wait(into: &ready, timeoutMilliseconds: waitTimeout())
             if n < 0 {
                 if -n == EINTR { continue }
@@ -168,6 +180,7 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         let now = Clock.monotonicNanoseconds()
         let deadline = now &+ core.configuration.limits.shutdownGrace.nanoseconds
+        stopDeadline = deadline
         for handle in Array(connections.values) {
             perform(handle.connection.stopRequested(deadline: deadline, now: now), on: handle, now: now)
         }
@@ -317,41 +330,6 @@ final class EventLoop: @unchecked Sendable {
             // The answer comes once the store replied, at the end of this turn at the soonest.
             sessions?.start(work, for: RedisSessions.Owner(connectionID: handle.id, startedAt: start), now: now)
             return handle.connection.lookupStarted(now: now)
-        }
-    }
-
-    /// Runs a look-up on Swift's concurrency pool, never on this thread; what it comes to
-    /// returns through ``deliver(_:)``: the answer, or (with a shared store) its ending,
-    /// which continues the call here.
-    func runLookup(_ pending: PendingLookup, for connectionID: UInt64, startedAt: UInt64) {
-        let shared = sessions != nil
-        Task { [self] in
-            let outcome: LookupCompletion.Outcome
-            if shared {
-                outcome = .ended(pending, await pending.ending())
-            } else {
-                let (answer, record) = await pending.run()
-                outcome = .answered(answer, record)
-            }
-            deliver(LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt))
-        }
-    }
-
-    /// Answers the look-ups that ended; one whose client went away is still counted and logged.
-    private func drainInbox(now: UInt64) {
-        let completions = inbox.withLock { items -> [LookupCompletion] in
-            let out = items
-            items.removeAll()
-            return out
-        }
-        for completion in completions {
-            switch completion.outcome {
-            case .answered(let answer, let record):
-                send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
-            case .ended(let pending, let ending):
-                let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
-                sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
-            }
         }
     }
 
