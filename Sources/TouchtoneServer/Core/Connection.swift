@@ -89,10 +89,7 @@ struct Connection {
     private let limits: Limits
     private var state = State.reading
     private var parser: HTTPRequestParser
-    private var output: [UInt8] = []
-    private var outputSent = 0
-    /// The last send found the socket full: wait until it is writable.
-    private var writeBlocked = false
+    private var output: OutgoingBytes
     /// Bytes arrived or an answer left since the parser last asked for more: parse again.
     private var mayHaveRequest = false
     /// The client shut its sending side: answer what is complete, then close.
@@ -110,6 +107,7 @@ struct Connection {
     init(parserLimits: HTTPParserLimits, limits: Limits, now: UInt64) {
         self.parser = HTTPRequestParser(limits: parserLimits)
         self.limits = limits
+        self.output = OutgoingBytes(keptCapacity: limits.outputKeptCapacity)
         self.lastActivity = now
     }
 
@@ -156,12 +154,12 @@ struct Connection {
         case .handling(let manner), .awaitingLookup(let manner):
             let keepAlive = manner.keepAlive && !serverStopping
             HTTPResponseWriter.write(response, keepAlive: keepAlive, announceKeepAlive: manner.announceKeepAlive,
-                                     date: date, into: &output)
+                                     date: date, into: &output.bytes)
             if case .awaitingLookup = state { lastActivity = now }
             state = keepAlive ? .reading : .closingAfterWrite(linger: false)
             mayHaveRequest = keepAlive
         case .refusing:
-            HTTPResponseWriter.write(response, keepAlive: false, date: date, into: &output)
+            HTTPResponseWriter.write(response, keepAlive: false, date: date, into: &output.bytes)
             state = .closingAfterWrite(linger: true)
         case .reading, .closingAfterWrite, .lingering, .closed:
             assertionFailure("an answer for no request")
@@ -186,22 +184,14 @@ struct Connection {
     /// The bytes to send next (only after ``Action/send``). Mutating only so that a caller
     /// holding the connection in a class property borrows it in place instead of copying it.
     mutating func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        output.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
+        output.withPending(body)
     }
 
     /// `count` bytes of the pending output were sent.
     mutating func sent(_ count: Int, now: UInt64) -> Action {
-        outputSent += count
         // Progress, even on a slow reader, counts as activity for the idle check.
         lastActivity = now
-        if outputSent >= output.count {
-            if output.capacity > limits.outputKeptCapacity {
-                output = []
-            } else {
-                output.removeAll(keepingCapacity: true)
-            }
-            outputSent = 0
-            writeBlocked = false
+        if output.sent(count) {
             // Reading may have paused at the high-water mark.
             mayHaveRequest = true
         }
@@ -210,13 +200,13 @@ struct Connection {
 
     /// The socket's send buffer is full.
     mutating func sendWouldBlock() -> Action {
-        writeBlocked = true
+        output.blocked = true
         return .wait(interest)
     }
 
     /// The socket has room to write again.
     mutating func writable(now: UInt64) -> Action {
-        writeBlocked = false
+        output.blocked = false
         return nextAction(now: now)
     }
 
@@ -241,7 +231,7 @@ struct Connection {
                 state = .refusing
                 return .refuse(.requestTimeout, "request not received in time")
             }
-            if hasPendingOutput {
+            if output.hasPending {
                 // The client does not read its answers.
                 if quiet > limits.idleTimeout { return close() }
             } else if !parser.hasPartialRequest {
@@ -273,15 +263,15 @@ struct Connection {
     var interest: Interest {
         switch state {
         case .reading:
-            let canRead = !peerHasClosed && pendingOutputCount < limits.outputHighWater
-            return (canRead ? Interest.readable : []).union(writeBlocked ? .writable : [])
+            let canRead = !peerHasClosed && output.pendingCount < limits.outputHighWater
+            return (canRead ? Interest.readable : []).union(output.blocked ? .writable : [])
         case .awaitingLookup:
             // Reading goes on while the answer is awaited (no `epoll_ctl` per push) until
             // bytes of a next request arrive: they wait in the parser, and reading stops.
             let canRead = !peerHasClosed && stopDeadline == nil && parser.bufferedByteCount == 0
-            return (canRead ? Interest.readable : []).union(writeBlocked ? .writable : [])
+            return (canRead ? Interest.readable : []).union(output.blocked ? .writable : [])
         case .closingAfterWrite:
-            return writeBlocked ? .writable : []
+            return output.blocked ? .writable : []
         case .lingering:
             return .readable
         case .handling, .refusing, .closed:
@@ -291,11 +281,9 @@ struct Connection {
 
     /// Between requests with nothing to send.
     var isIdle: Bool {
-        state == .reading && !parser.hasPartialRequest && !hasPendingOutput
+        state == .reading && !parser.hasPartialRequest && !output.hasPending
     }
 
-    private var pendingOutputCount: Int { output.count - outputSent }
-    private var hasPendingOutput: Bool { outputSent < output.count }
 
     private mutating func close() -> Action {
         state = .closed
@@ -307,9 +295,9 @@ struct Connection {
         case .reading:
             return readingAction(now: now)
         case .awaitingLookup:
-            return hasPendingOutput && !writeBlocked ? .send : .wait(interest)
+            return output.canSend ? .send : .wait(interest)
         case .closingAfterWrite(let linger):
-            if hasPendingOutput { return writeBlocked ? .wait(interest) : .send }
+            if output.hasPending { return output.blocked ? .wait(interest) : .send }
             return linger && !peerHasClosed ? .shutdownWrite : close()
         case .lingering:
             return .wait(.readable)
@@ -324,7 +312,7 @@ struct Connection {
     /// Takes the next complete request while the client reads its answers; else sends,
     /// closes or waits.
     private mutating func readingAction(now: UInt64) -> Action {
-        while mayHaveRequest && pendingOutputCount < limits.outputHighWater {
+        while mayHaveRequest && output.pendingCount < limits.outputHighWater {
             switch parser.next() {
             case .request(let request):
                 servedRequests += 1
@@ -332,7 +320,7 @@ struct Connection {
                 state = .handling(Manner(keepAlive: request.keepAlive, announceKeepAlive: request.minorVersion == 0))
                 return .handle(request)
             case .sendContinue:
-                output.appendLiteral("HTTP/1.1 100 Continue\r\n\r\n")
+                output.bytes.appendLiteral("HTTP/1.1 100 Continue\r\n\r\n")
             case .failure(let error):
                 state = .refusing
                 return .refuse(error.refusal, error.reason)
@@ -346,8 +334,8 @@ struct Connection {
             requestStartedAt = nil
         }
         requestCompleted = false
-        if hasPendingOutput && !writeBlocked { return .send }
-        if !hasPendingOutput && (peerHasClosed || (stopDeadline != nil && !parser.hasPartialRequest)) {
+        if output.canSend { return .send }
+        if !output.hasPending && (peerHasClosed || (stopDeadline != nil && !parser.hasPartialRequest)) {
             // No more requests will come, or none is wanted.
             return close()
         }

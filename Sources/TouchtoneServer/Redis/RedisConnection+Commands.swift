@@ -30,7 +30,7 @@ extension RedisConnection {
 
     /// Appends `command` to the output and awaits its reply.
     mutating func write(_ command: RESPCommand, _ purpose: InFlight.Purpose, deadline: UInt64) {
-        command.write(into: &output)
+        command.write(into: &output.bytes)
         inFlight.append(InFlight(purpose: purpose, name: command.name, deadline: deadline))
     }
 

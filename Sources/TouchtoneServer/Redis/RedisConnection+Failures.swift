@@ -148,9 +148,7 @@ extension RedisConnection {
     /// Forgets everything of the closed connection.
     private mutating func resetConnection() {
         parser = RESPReplyParser(limits: settings.parserLimits)
-        output = []
-        outputSent = 0
-        writeBlocked = false
+        output.discard()
         provedWorking = false
         replaceWhenDrained = false
         _ = inFlight.removeAll()

@@ -116,11 +116,8 @@ struct RedisConnection {
     var inFlight = RedisFIFO<InFlight>()
     /// Not yet written, for want of a ready connection, oldest first.
     var waiting = RedisFIFO<Waiting>()
-    /// Commands written and not yet sent, from `outputSent` on.
-    var output: [UInt8] = []
-    var outputSent = 0
-    /// The last send found the socket full: wait until it is writable.
-    var writeBlocked = false
+    /// Commands written and not yet sent.
+    var output = OutgoingBytes()
     /// When bytes last went out or came in on the connection.
     var lastTraffic: UInt64 = 0
     /// The connection has answered a command or keepalive (not just the handshake) without
@@ -225,31 +222,26 @@ struct RedisConnection {
 
     /// The bytes to send next (only after ``Action/send``).
     mutating func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        output.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
+        output.withPending(body)
     }
 
     /// `count` bytes of the pending output were sent.
     mutating func sent(_ count: Int, now: UInt64) -> Action {
         guard isConnected else { return unexpected() }
-        outputSent += count
         if count > 0 { lastTraffic = now }
-        if outputSent >= output.count {
-            // A burst may have grown the buffer: give back what is far beyond the usual.
-            if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
-            outputSent = 0
-        }
+        output.sent(count)
         return nextAction(now: now)
     }
 
     /// The socket's send buffer is full.
     mutating func sendWouldBlock() -> Action {
-        writeBlocked = true
+        output.blocked = true
         return .wait(interest)
     }
 
     /// The socket has room to write again.
     mutating func writable(now: UInt64) -> Action {
-        writeBlocked = false
+        output.blocked = false
         return nextAction(now: now)
     }
 
@@ -267,7 +259,7 @@ struct RedisConnection {
     var interest: Interest {
         switch state {
         case .connecting: return .writable
-        case .handshaking, .ready: return writeBlocked ? [.readable, .writable] : .readable
+        case .handshaking, .ready: return output.blocked ? [.readable, .writable] : .readable
         case .disconnected, .stopped: return []
         }
     }
@@ -301,7 +293,7 @@ struct RedisConnection {
     }
 
     /// Whether written commands wait to be sent.
-    func hasPendingOutput() -> Bool { outputSent < output.count }
+    func hasPendingOutput() -> Bool { output.hasPending }
 
     /// The action once nothing more is to be done but send, connect or wait.
     mutating func nextAction(now: UInt64) -> Action {
@@ -309,12 +301,12 @@ struct RedisConnection {
         case .disconnected(let retryAt):
             guard now >= retryAt else { return .wait([]) }
             state = .connecting(deadline: Self.later(now, connectTimeout))
-            writeBlocked = false
+            output.blocked = false
             return .connect
         case .connecting:
             return .wait(.writable)
         case .handshaking, .ready:
-            return hasPendingOutput() && !writeBlocked ? .send : .wait(interest)
+            return output.canSend ? .send : .wait(interest)
         case .stopped:
             return .wait([])
         }
