@@ -117,6 +117,35 @@ func lineFlowV3() -> Flow<LineV3> {
         #expect(record.stateAfter == "main")
     }
 
+    /// A package without `menu-changed.wav` (a user's own) still starts, and a call whose
+    /// state is gone hears the flow's start; a prompt made `.always` is required.
+    @Test func withoutTheMenuChangedRecordingTheFlowStartsAgainWithoutIt() throws {
+        struct PromptsWithout: PromptCatalog {
+            let missing: String
+            func problem(with prompt: Prompt) -> String? { prompt.name == missing ? "Audio/\(missing).wav is missing" : nil }
+        }
+        var settings = EngineSettings(publicURL: try AbsoluteURL(testBase), prompts: PromptsWithout(missing: "menu-changed"))
+        let routes = RoutingTable { Route.default(lineFlowV3()) }
+        let old = try engine(RoutingTable { Route.default(lineFlow(version: 1)) })
+        let new = try Engine(routes: routes, store: InMemorySessionStore(), clock: clock, settings: settings)
+        _ = push(old, newCall())
+        _ = push(old, dtmf("1"))
+        _ = try move("call-1", from: old, to: new)
+        let (answer, record) = push(new, dtmf("1"))
+        #expect(record.note == "the flow changed during the call: it starts again")
+        #expect(heard(answer) == ["welcome", "main-menu-last"])
+
+        settings.menuChangedPrompt = .always("menu-changed")
+        do {
+            _ = try Engine(routes: routes, store: InMemorySessionStore(), clock: clock, settings: settings)
+            Issue.record("an engine without its required prompt started")
+        } catch {
+            #expect(error.problems.map(\.description) == [
+                "settings: the menu-changed prompt: Audio/menu-changed.wav is missing (or set menuChangedPrompt to .none)",
+            ])
+        }
+    }
+
     @Test func aFlowNoLongerServedStartsTheRoutedOne() throws {
         enum Other: String, FlowState { case menu }
         let other = Flow("other", states: Other.self, start: .menu) {

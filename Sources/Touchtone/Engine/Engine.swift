@@ -58,11 +58,16 @@ public final class Engine: Sendable {
             flowNames[id] = flow.name
         }
         var menuChanged: Play?
-        if let prompt = settings.menuChangedPrompt {
+        switch settings.menuChangedPrompt {
+        case .always(let prompt):
             if let problem = settings.prompts?.problem(with: prompt) {
-                problems.append(FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to nil)"))
+                problems.append(FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to .none)"))
             }
             menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
+        case .ifRecorded(let prompt) where settings.prompts?.problem(with: prompt) == nil:
+            menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
+        case .ifRecorded, .none:
+            break
         }
         guard problems.isEmpty else { throw FlowProblems(problems) }
         self.routes = routes

@@ -12,12 +12,12 @@ public struct EngineSettings: Sendable {
     /// Records in each ``EventRecord`` the edges the call took (for flow coverage in tests).
     public var tracesEdges: Bool
     /// Played before a flow starts again for a call whose state a deploy removed (see
-    /// ``RoutingTable/keeping(_:)``); nil starts it without a word.
-    public var menuChangedPrompt: Prompt?
+    /// ``RoutingTable/keeping(_:)``): by default `menu-changed` when the prompts have it.
+    public var menuChangedPrompt: MenuChangedPrompt
 
     public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
                 hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
-                menuChangedPrompt: Prompt? = "menu-changed") {
+                menuChangedPrompt: MenuChangedPrompt = .ifRecorded("menu-changed")) {
         self.publicURL = publicURL
         self.audioPath = audioPath
         self.prompts = prompts
@@ -25,4 +25,20 @@ public struct EngineSettings: Sendable {
         self.tracesEdges = tracesEdges
         self.menuChangedPrompt = menuChangedPrompt
     }
+}
+
+/// What a caller hears before a flow starts again because a deploy removed the state the
+/// call was in (see ``EngineSettings/menuChangedPrompt``).
+///
+/// ```swift
+/// EngineSettings(publicURL: url, prompts: AudioFolder(path: "Audio"), menuChangedPrompt: .always("neues-menue"))
+/// ```
+public enum MenuChangedPrompt: Sendable, Hashable {
+    /// This prompt when the prompts have it, else none: a package without the recording
+    /// still starts (Touchtone's own `Audio/` has `menu-changed.wav`).
+    case ifRecorded(Prompt)
+    /// This prompt; the engine refuses to start when the prompts lack it.
+    case always(Prompt)
+    /// None: the flow starts again without a word.
+    case none
 }
