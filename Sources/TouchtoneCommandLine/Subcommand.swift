@@ -42,13 +42,17 @@ public struct Invocation: Sendable {
     public var routes: RoutingTable
     /// Where input comes from and output goes.
     public var streams: StandardStreams
+    /// The program's name as messages and help show it: `touchtone`, or your executable's.
+    public var program: String
 
     /// An invocation of a command with `arguments`.
-    public init(arguments: [String], environment: [String: String], routes: RoutingTable, streams: StandardStreams = .process) {
+    public init(arguments: [String], environment: [String: String], routes: RoutingTable, streams: StandardStreams = .process,
+                program: String = "touchtone") {
         self.arguments = arguments
         self.environment = environment
         self.routes = routes
         self.streams = streams
+        self.program = program
     }
 }
 

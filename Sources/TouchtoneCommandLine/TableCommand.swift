@@ -49,17 +49,18 @@ extension Subcommand {
             do throws(UsageError) {
                 parsed = try table.parse(invocation.arguments, environment: invocation.environment)
             } catch {
-                streams.printError("touchtone \(name): \(error.message) (see touchtone \(name) --help)")
+                let program = invocation.program
+                streams.printError("\(program) \(name): \(error.message) (see \(program) \(name) --help)")
                 return 2
             }
             if parsed.wantsHelp {
-                streams.output(table.help(footer: helpFooter(invocation.routes)))
+                streams.output(table.help(footer: helpFooter(invocation.routes), program: invocation.program))
                 return 0
             }
             do throws(UsageError) {
                 return try run(parsed, invocation)
             } catch {
-                streams.printError("touchtone \(name): \(error.message)")
+                streams.printError("\(invocation.program) \(name): \(error.message)")
                 return 2
             }
         }

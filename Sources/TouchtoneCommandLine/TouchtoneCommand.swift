@@ -23,9 +23,22 @@ public enum TouchtoneCommand {
     ]
 
     /// Runs the command line of this process for `routes` and exits with its status.
+    /// Messages and help name the program as it was started (`my-ivr serve: ...`).
     public static func main(routes: RoutingTable, subcommands: [Subcommand] = subcommands) -> Never {
         exit(run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-                 routes: routes, subcommands: subcommands))
+                 routes: routes, subcommands: subcommands, program: programName(CommandLine.arguments.first)))
+    }
+
+    /// The program and the version of Touchtone it runs: `touchtone 0.1.0`, `my-ivr (touchtone 0.1.0)`.
+    static func title(_ program: String) -> String {
+        program == "touchtone" ? "touchtone \(version)" : "\(program) (touchtone \(version))"
+    }
+
+    /// The last path component of `argument0` (`.build/debug/my-ivr` is `my-ivr`); `touchtone`
+    /// when there is none.
+    static func programName(_ argument0: String?) -> String {
+        let name = argument0?.split(separator: "/").last.map(String.init) ?? ""
+        return name.isEmpty ? "touchtone" : name
     }
 
     /// Runs `touchtone` with `arguments` (without the program name) and returns the exit
@@ -36,35 +49,35 @@ public enum TouchtoneCommand {
     /// ```
     public static func run(
         _ arguments: [String], environment: [String: String], routes: RoutingTable,
-        subcommands: [Subcommand] = subcommands, streams: StandardStreams = .process
+        subcommands: [Subcommand] = subcommands, streams: StandardStreams = .process, program: String = "touchtone"
     ) -> Int32 {
         guard let first = arguments.first else {
-            streams.printError("touchtone: missing command (try touchtone --help)")
+            streams.printError("\(program): missing command (try \(program) --help)")
             return 2
         }
         switch first {
         case "-h", "--help", "help":
-            streams.print(help(subcommands))
+            streams.print(help(subcommands, program: program))
             return 0
         case "--version", "version":
-            streams.print("touchtone \(version)")
+            streams.print(title(program))
             return 0
         default:
             guard let command = subcommands.first(where: { $0.name == first }) else {
-                streams.printError("touchtone: unknown command \(UsageError.quoted(first)) (try touchtone --help)")
+                streams.printError("\(program): unknown command \(UsageError.quoted(first)) (try \(program) --help)")
                 return 2
             }
             return command.run(Invocation(arguments: Array(arguments.dropFirst()), environment: environment, routes: routes,
-                                          streams: streams))
+                                          streams: streams, program: program))
         }
     }
 
-    /// The text of `touchtone --help` (without the last newline).
-    public static func help(_ subcommands: [Subcommand]) -> String {
+    /// The text of `touchtone --help` (without the last newline), naming `program`.
+    public static func help(_ subcommands: [Subcommand], program: String = "touchtone") -> String {
         var text = """
-        touchtone \(version): phone menus (IVR) for sipgate.io
+        \(title(program)): phone menus (IVR) for sipgate.io
 
-        USAGE: touchtone <command> [options]
+        USAGE: \(program) <command> [options]
 
         COMMANDS:
 
@@ -76,7 +89,7 @@ public enum TouchtoneCommand {
         text += """
 
         OPTIONS:
-          -h, --help     show this help (touchtone <command> --help for a command)
+          -h, --help     show this help (\(program) <command> --help for a command)
           --version      print the version
         """
         return text

@@ -1,5 +1,5 @@
 import Testing
-import TouchtoneCommandLine
+@testable import TouchtoneCommandLine
 
 @Suite("touchtone front door")
 struct TouchtoneCommandTests {
@@ -33,6 +33,32 @@ struct TouchtoneCommandTests {
               --version      print the version
 
             """)
+    }
+
+    /// A user's own executable (`my-ivr`) is named in help, version and every message.
+    @Test func yourOwnProgramIsNamedEverywhere() {
+        let streams = CollectedStreams()
+        func run(_ arguments: [String]) -> Int32 {
+            TouchtoneCommand.run(arguments, environment: [:], routes: ReferenceFlow.routes, streams: streams.streams, program: "my-ivr")
+        }
+        #expect(run(["--version"]) == 0)
+        #expect(run(["--help"]) == 0)
+        #expect(run(["serve", "--help"]) == 0)
+        #expect(run(["check", "--no-such-option"]) == 2)
+        #expect(run(["launch"]) == 2)
+        #expect(streams.output.hasPrefix("my-ivr (touchtone \(TouchtoneCommand.version))\n"))
+        #expect(streams.output.contains("USAGE: my-ivr <command> [options]"))
+        #expect(streams.output.contains("USAGE: my-ivr serve [options]"))
+        #expect(streams.errors.contains("my-ivr check: ") && streams.errors.contains("(see my-ivr check --help)"))
+        #expect(streams.errors.contains("my-ivr: unknown command 'launch' (try my-ivr --help)"))
+        #expect(!streams.output.contains("touchtone serve") && !streams.errors.contains("touchtone "))
+    }
+
+    @Test func theProgramIsNamedAsItWasStarted() {
+        #expect(TouchtoneCommand.programName("/home/me/ivr/.build/debug/my-ivr") == "my-ivr")
+        #expect(TouchtoneCommand.programName("my-ivr") == "my-ivr")
+        #expect(TouchtoneCommand.programName(nil) == "touchtone")
+        #expect(TouchtoneCommand.programName("") == "touchtone")
     }
 
     @Test func versionAndDispatch() {

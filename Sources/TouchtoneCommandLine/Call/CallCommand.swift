@@ -29,7 +29,7 @@ enum CallCommand: TableCommand {
             engine = try Engine(routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
                                 clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
         } catch {
-            invocation.streams.printError("touchtone call: the flow has problems:")
+            invocation.streams.printError("\(invocation.program) call: the flow has problems:")
             for problem in error.problems { invocation.streams.printError("  \(problem)") }
             return 1
         }

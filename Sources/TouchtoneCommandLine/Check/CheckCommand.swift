@@ -11,7 +11,7 @@ enum CheckCommand: TableCommand {
     static var table: OptionTable<CheckOptions> { CheckOptions.table }
 
     static func run(_ parsed: ParsedArguments<CheckOptions>, _ invocation: Invocation) -> Int32 {
-        let report = check(invocation.routes, audioDirectory: parsed.options.audioDirectory)
+        let report = check(invocation.routes, audioDirectory: parsed.options.audioDirectory, program: invocation.program)
         invocation.streams.output(report.text)
         return report.problems.isEmpty ? 0 : 1
     }
@@ -22,7 +22,7 @@ enum CheckCommand: TableCommand {
         var text: String
     }
 
-    static func check(_ routes: RoutingTable, audioDirectory: String) -> Report {
+    static func check(_ routes: RoutingTable, audioDirectory: String, program: String = "touchtone") -> Report {
         let catalog = RecordingCatalog(AudioFolder(path: audioDirectory))
         var problems = Engine.check(routes, environment: CompileEnvironment(publicURL: placeholderURL, prompts: catalog))
             .map(\.description)
@@ -42,8 +42,8 @@ enum CheckCommand: TableCommand {
         let counts = [count(flows.count, "flow"), count(states, "state"), count(routes.routes.count, "route"),
                       count(files?.count ?? 0, "prompt file") + " in \(audioDirectory)"].joined(separator: ", ")
         let summary = problems.isEmpty
-            ? "touchtone check: \(counts): no problems"
-            : "touchtone check: \(count(problems.count, "problem")) (\(counts))"
+            ? "\(program) check: \(counts): no problems"
+            : "\(program) check: \(count(problems.count, "problem")) (\(counts))"
         return Report(problems: problems, text: (problems + [summary]).joined(separator: "\n") + "\n")
     }
 

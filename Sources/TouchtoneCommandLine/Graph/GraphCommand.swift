@@ -13,7 +13,8 @@ enum GraphCommand: TableCommand {
         let (flow, problems) = definition.compile(in: CompileEnvironment(publicURL: placeholderURL))
         if !problems.isEmpty {
             invocation.streams.printError(
-                "touchtone graph: \(definition.name) has \(problems.count) problem(s), drawn as it stands (touchtone check lists them)")
+                "\(invocation.program) graph: \(definition.name) has \(problems.count) problem(s), drawn as it stands "
+                    + "(\(invocation.program) check lists them)")
         }
         switch parsed.options.format {
         case .mermaid: invocation.streams.output(FlowDiagram.mermaid(flow))

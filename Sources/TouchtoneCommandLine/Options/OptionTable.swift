@@ -86,9 +86,12 @@ public struct OptionTable<Options: Sendable>: Sendable {
     }
 
     /// The text of `--help`: usage, ``about``, arguments, options with their defaults and
-    /// variables, then `footer` (a paragraph) if any.
-    public func help(footer: String? = nil) -> String {
-        var text = "USAGE: \(([command] + arguments.map(\.name) + ["[options]"]).joined(separator: " "))\n\n\(about)\n"
+    /// variables, then `footer` (a paragraph) if any. `program` replaces the first word of
+    /// ``command`` (`touchtone serve` becomes `my-ivr serve`).
+    public func help(footer: String? = nil, program: String? = nil) -> String {
+        var shown = command
+        if let program, let space = command.firstIndex(of: " ") { shown = program + command[space...] }
+        var text = "USAGE: \(([shown] + arguments.map(\.name) + ["[options]"]).joined(separator: " "))\n\n\(about)\n"
         if environmentPrefix != nil { text += "Every option can also be set with its environment variable; a flag wins.\n" }
         if !arguments.isEmpty {
             text += "\nARGUMENTS:\n"

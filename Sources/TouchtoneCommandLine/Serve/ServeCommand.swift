@@ -19,7 +19,7 @@ enum ServeCommand: TableCommand {
             do {
                 options.port = try FlowServer.freePort(host: options.host)
             } catch {
-                streams.printError("touchtone serve: cannot find a free port on \(options.host): \(error)")
+                streams.printError("\(invocation.program) serve: cannot find a free port on \(options.host): \(error)")
                 return 1
             }
         }
@@ -29,22 +29,22 @@ enum ServeCommand: TableCommand {
         do {
             engine = try makeEngine(options, routes: invocation.routes)
         } catch {
-            streams.printError("touchtone serve: the flows have problems:")
+            streams.printError("\(invocation.program) serve: the flows have problems:")
             for problem in error.problems { streams.printError("  \(problem)") }
             return 1
         }
         let audio = AudioLibrary(directory: options.audioDirectory)
         let server = FlowServer(configuration: configuration, engine: engine, audio: audio, logger: EventLogger(format: options.logFormat))
-        let signalSources = stopOnSignals(server, streams: streams)
+        let signalSources = stopOnSignals(server, streams: streams, program: invocation.program)
         defer { signalSources.forEach { $0.cancel() } }
         let port: Int
         do {
             port = try server.start()
         } catch {
-            streams.printError("touchtone serve: \(error)")
+            streams.printError("\(invocation.program) serve: \(error)")
             return 1
         }
-        streams.output(banner(options: options, engine: engine, audio: audio, port: port))
+        streams.output(banner(options: options, engine: engine, audio: audio, port: port, program: invocation.program))
         server.waitUntilStopped()
         return 0
     }
@@ -65,7 +65,7 @@ enum ServeCommand: TableCommand {
 
     /// Signals are handled on a dispatch queue (never on Swift's concurrency pool): the first
     /// asks the server to stop gracefully, a second one ends the process at once.
-    static func stopOnSignals(_ server: FlowServer, streams: StandardStreams) -> [any DispatchSourceSignal] {
+    static func stopOnSignals(_ server: FlowServer, streams: StandardStreams, program: String) -> [any DispatchSourceSignal] {
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
@@ -75,7 +75,7 @@ enum ServeCommand: TableCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 if count.next() > 1 {
-                    streams.printError("touchtone serve: stopping at once")
+                    streams.printError("\(program) serve: stopping at once")
                     exit(1)
                 }
                 server.shutdown()
@@ -86,9 +86,9 @@ enum ServeCommand: TableCommand {
     }
 
     /// What the server says when it listens: where, which flows, which callback URL.
-    static func banner(options: ServeOptions, engine: Engine, audio: AudioLibrary, port: Int) -> String {
+    static func banner(options: ServeOptions, engine: Engine, audio: AudioLibrary, port: Int, program: String = "touchtone") -> String {
         let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
-        var lines = ["touchtone \(TouchtoneCommand.version) listening on http://\(shownHost):\(port)"]
+        var lines = ["\(TouchtoneCommand.title(program)) listening on http://\(shownHost):\(port)"]
         lines.append("flows:")
         for route in engine.routeDescriptions { lines.append("  \(route)") }
         let callbacks = maskedURL(options.effectivePublicURL(boundPort: port).text)

@@ -1,0 +1,4 @@
+import MyFlows
+import TouchtoneCommandLine
+
+TouchtoneCommand.main(routes: routes)
