@@ -85,7 +85,7 @@ final class RedisTestServer {
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
         let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, command[0], &actions, nil, argv, environ)
         close(pipeFDs[1])

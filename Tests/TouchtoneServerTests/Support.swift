@@ -42,7 +42,7 @@ final class Gate: Sendable {
             defer { s.waiting = [] }
             return s.waiting
         }
-        waiting.forEach { $0.resume() }
+        for continuation in waiting { continuation.resume() }
     }
 }
 

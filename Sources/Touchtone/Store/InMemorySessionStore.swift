@@ -158,6 +158,8 @@ public final class InMemorySessionStore: SessionStore {
         var result: [Session] = []
         result.reserveCapacity(count)
         for shard in shards {
+            // swift-format-ignore: ReplaceForEachWithForLoop
+            // A SessionTable is not a Sequence: its forEach walks the slots in place.
             shard.sessions.withLock { $0.forEach { result.append($0) } }
         }
         return result

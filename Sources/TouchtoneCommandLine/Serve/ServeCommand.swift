@@ -36,7 +36,7 @@ enum ServeCommand: TableCommand {
         let audio = AudioLibrary(directory: options.audioDirectory)
         let server = FlowServer(configuration: configuration, engine: engine, audio: audio, logger: EventLogger(format: options.logFormat))
         let signalSources = stopOnSignals(server, streams: streams, program: invocation.program)
-        defer { signalSources.forEach { $0.cancel() } }
+        defer { for source in signalSources { source.cancel() } }
         let port: Int
         do {
             port = try server.start()

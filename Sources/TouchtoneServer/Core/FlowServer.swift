@@ -92,7 +92,7 @@ public final class FlowServer: Sendable {
                     loops.append(try EventLoop(index: i, core: core, listenFD: fd, sessions: shared?.sessions[i]))
                 }
             } catch {
-                fds.dropFirst(loops.count).forEach { ctt_close($0) }
+                for fd in fds.dropFirst(loops.count) { ctt_close(fd) }
                 shared?.stop()
                 throw ServerError.system(error)
             }
@@ -142,7 +142,7 @@ public final class FlowServer: Sendable {
                 fds.append(fd)
                 if port == 0 { port = Listener.port(of: fd) }
             } catch {
-                fds.forEach { ctt_close($0) }
+                for fd in fds { ctt_close(fd) }
                 throw ServerError.listen(host: configuration.host, port: port, error)
             }
         }
