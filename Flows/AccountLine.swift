@@ -169,11 +169,13 @@ public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> 
     case .active:
         // `magnitude` keeps Int.min from trapping.
         let cents = record.balanceCents.magnitude
-        return .init(.active, setting: [
-            "balanceEuros": String(cents / 100),
-            "balanceCents": String(cents % 100),
-            "overdrawn": record.balanceCents < 0 ? "yes" : "no",
-        ])
+        return .init(
+            .active,
+            setting: [
+                "balanceEuros": String(cents / 100),
+                "balanceCents": String(cents % 100),
+                "overdrawn": record.balanceCents < 0 ? "yes" : "no",
+            ])
     }
 }
 
@@ -236,10 +238,12 @@ public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineSta
             When(.variable("overdrawn", equals: "yes"), .go(.overdrawn))
             Otherwise(.go(.inCredit))
         }
-        Announce(.inCredit, play: ["balance-is", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
-                 then: .back)
-        Announce(.overdrawn, play: ["balance-is", "minus", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
-                 then: .back)
+        Announce(
+            .inCredit, play: ["balance-is", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
+            then: .back)
+        Announce(
+            .overdrawn, play: ["balance-is", "minus", .digits(of: "balanceEuros"), "euro", "and", .digits(of: "balanceCents"), "cent"],
+            then: .back)
         Announce(.statusActive, play: "status-active", then: .back)
         Announce(.statusBlocked, play: "status-blocked", then: .transfer(to: accountTeamNumber))
         Announce(.notFound, play: "account-not-found", then: .go(.pin))

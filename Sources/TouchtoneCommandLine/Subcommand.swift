@@ -46,8 +46,10 @@ public struct Invocation: Sendable {
     public var program: String
 
     /// An invocation of a command with `arguments`.
-    public init(arguments: [String], environment: [String: String], routes: RoutingTable, streams: StandardStreams = .process,
-                program: String = "touchtone") {
+    public init(
+        arguments: [String], environment: [String: String], routes: RoutingTable, streams: StandardStreams = .process,
+        program: String = "touchtone"
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.routes = routes

@@ -1,7 +1,8 @@
 import FoundationEssentials
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `touchtone` command line: `serve`, `check`, `graph` and `call` for a routing table.
@@ -25,8 +26,10 @@ public enum TouchtoneCommand {
     /// Runs the command line of this process for `routes` and exits with its status.
     /// Messages and help name the program as it was started (`my-ivr serve: ...`).
     public static func main(routes: RoutingTable, subcommands: [Subcommand] = subcommands) -> Never {
-        exit(run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-                 routes: routes, subcommands: subcommands, program: programName(CommandLine.arguments.first)))
+        exit(
+            run(
+                Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                routes: routes, subcommands: subcommands, program: programName(CommandLine.arguments.first)))
     }
 
     /// The program and the version of Touchtone it runs: `touchtone 0.1.0`, `my-ivr (touchtone 0.1.0)`.
@@ -67,31 +70,33 @@ public enum TouchtoneCommand {
                 streams.printError("\(program): unknown command \(UsageError.quoted(first)) (try \(program) --help)")
                 return 2
             }
-            return command.run(Invocation(arguments: Array(arguments.dropFirst()), environment: environment, routes: routes,
-                                          streams: streams, program: program))
+            return command.run(
+                Invocation(
+                    arguments: Array(arguments.dropFirst()), environment: environment, routes: routes,
+                    streams: streams, program: program))
         }
     }
 
     /// The text of `touchtone --help` (without the last newline), naming `program`.
     public static func help(_ subcommands: [Subcommand], program: String = "touchtone") -> String {
         var text = """
-        \(title(program)): phone menus (IVR) for sipgate.io
+            \(title(program)): phone menus (IVR) for sipgate.io
 
-        USAGE: \(program) <command> [options]
+            USAGE: \(program) <command> [options]
 
-        COMMANDS:
+            COMMANDS:
 
-        """
+            """
         let width = subcommands.map(\.name.count).max() ?? 0
         for command in subcommands {
             text += "  \(command.name)\(String(repeating: " ", count: width - command.name.count))  \(command.summary)\n"
         }
         text += """
 
-        OPTIONS:
-          -h, --help     show this help (\(program) <command> --help for a command)
-          --version      print the version
-        """
+            OPTIONS:
+              -h, --help     show this help (\(program) <command> --help for a command)
+              --version      print the version
+            """
         return text
     }
 }

@@ -30,8 +30,10 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
     /// True once the session is gone (hang-up, expiry).
     public var ended: Bool
 
-    public init(state: String = "", noInputs: Int = 0, wrongKeys: Int = 0, variables: [String: String] = [:],
-                trail: [String] = [], answered: Bool = false, finished: Bool = false, ended: Bool = false) {
+    public init(
+        state: String = "", noInputs: Int = 0, wrongKeys: Int = 0, variables: [String: String] = [:],
+        trail: [String] = [], answered: Bool = false, finished: Bool = false, ended: Bool = false
+    ) {
         self.state = state
         self.noInputs = noInputs
         self.wrongKeys = wrongKeys
@@ -62,7 +64,9 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
             "state: \(state.debugDescription)",
             "noInputs: \(noInputs)",
             "wrongKeys: \(wrongKeys)",
-            "variables: [" + variables.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \($0.value.debugDescription)" }.joined(separator: ", ") + "]",
+            "variables: ["
+                + variables.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \($0.value.debugDescription)" }.joined(
+                    separator: ", ") + "]",
             "trail: [" + trail.map(\.debugDescription).joined(separator: ", ") + "]",
             "answered: \(answered)",
             "finished: \(finished)",

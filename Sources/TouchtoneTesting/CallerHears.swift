@@ -43,7 +43,8 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         case .dial(let dial):
             switch dial.target {
             case .voicemail: then = .voicemail
-            case .numbers(let numbers): then = .dial(numbers: numbers.map(\.digits), callerId: dial.callerId?.digits, anonymous: dial.anonymous)
+            case .numbers(let numbers):
+                then = .dial(numbers: numbers.map(\.digits), callerId: dial.callerId?.digits, anonymous: dial.anonymous)
             }
         case .reject(let reason): then = .reject(reason)
         case .hangup: then = .hangup
@@ -60,7 +61,8 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A transfer, after optional prompts.
-    public static func dial(_ numbers: String..., callerId: String? = nil, anonymous: Bool? = nil, after prompts: String...) -> CallerHears {
+    public static func dial(_ numbers: String..., callerId: String? = nil, anonymous: Bool? = nil, after prompts: String...) -> CallerHears
+    {
         CallerHears(prompts: prompts, then: .dial(numbers: numbers, callerId: callerId, anonymous: anonymous))
     }
 

@@ -39,9 +39,10 @@ public final class FlowCoverage: Sendable {
         let missingStates = defined.filter { !states.contains($0) }.map { flow.stateName($0) }
         let missingEdges = allEdges.filter { !edges.contains(TakenEdge(from: $0.from, label: $0.label)) }
             .map { "\(flow.stateName($0.from)) -[\($0.label)]-> \($0.target)" }
-        return CoverageReport(flow: flow.name, states: defined.count, statesCovered: defined.count - missingStates.count,
-                              edges: allEdges.count, edgesCovered: allEdges.count - missingEdges.count,
-                              missingStates: missingStates, missingEdges: missingEdges)
+        return CoverageReport(
+            flow: flow.name, states: defined.count, statesCovered: defined.count - missingStates.count,
+            edges: allEdges.count, edgesCovered: allEdges.count - missingEdges.count,
+            missingStates: missingStates, missingEdges: missingEdges)
     }
 }
 

@@ -19,7 +19,9 @@ public struct FlowExplorer: Sendable {
         public var to: String
         public var direction: Direction
         public var users: [String]
-        public init(from: String = "4915112345678", to: String = "4921100000", direction: Direction = .incoming, users: [String] = ["Alice"]) {
+        public init(
+            from: String = "4915112345678", to: String = "4921100000", direction: Direction = .incoming, users: [String] = ["Alice"]
+        ) {
             self.from = from
             self.to = to
             self.direction = direction
@@ -38,8 +40,10 @@ public struct FlowExplorer: Sendable {
     /// A bound on distinct call situations, so exploration always ends.
     public var maxSituations: Int
 
-    public init(routes: RoutingTable, callers: [Caller] = [Caller()], times: [Date] = [TestPhone.defaultStart],
-                inputs: [String: [String]] = [:], maxDepth: Int = 12, maxSituations: Int = 50_000) {
+    public init(
+        routes: RoutingTable, callers: [Caller] = [Caller()], times: [Date] = [TestPhone.defaultStart],
+        inputs: [String: [String]] = [:], maxDepth: Int = 12, maxSituations: Int = 50_000
+    ) {
         self.routes = routes
         self.callers = callers
         self.times = times
@@ -53,8 +57,9 @@ public struct FlowExplorer: Sendable {
         var report = ExplorationReport()
         for time in times {
             let clock = ManualClock(time)
-            let engine = try Engine(routes: routes, store: InMemorySessionStore(maxSessions: maxSituations * 40 + 1000), clock: clock,
-                                    settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL), tracesEdges: true))
+            let engine = try Engine(
+                routes: routes, store: InMemorySessionStore(maxSessions: maxSituations * 40 + 1000), clock: clock,
+                settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL), tracesEdges: true))
             var walk = Walk(explorer: self, engine: engine, report: report)
             for caller in callers { await walk.start(caller) }
             await walk.expandAll()
@@ -114,7 +119,8 @@ private struct Walk {
 
     mutating func start(_ caller: FlowExplorer.Caller) async {
         let id = newId()
-        let event = WebhookEvent.newCall(NewCallEvent(callId: id, from: caller.from, to: caller.to, direction: caller.direction, users: caller.users))
+        let event = WebhookEvent.newCall(
+            NewCallEvent(callId: id, from: caller.from, to: caller.to, direction: caller.direction, users: caller.users))
         await deliver(event, id: id, depth: 0, path: "call from \(caller.from) to \(caller.to)", parent: nil)
     }
 
@@ -180,15 +186,18 @@ private struct Walk {
         while !queue.isEmpty {
             let (id, depth, path) = queue.removeFirst()
             guard let session = engine.store.session(id), let flow = engine.flows.first(where: { $0.name == session.flow }),
-                  let node = seen[signature(session, flow)] else { continue }
+                let node = seen[signature(session, flow)]
+            else { continue }
             report.situations += 1
             let state = flow.stateName(session.state)
-            let inputs = flow.sampleInputs(for: session.state, confirming: session.phase == .awaitingConfirmation)
+            let inputs =
+                flow.sampleInputs(for: session.state, confirming: session.phase == .awaitingConfirmation)
                 + (explorer.inputs[state] ?? [])
             for input in inputs {
                 let copy = clone(session)
-                await deliver(.dtmf(DTMFEvent(callId: copy, digits: input)), id: copy, depth: depth + 1,
-                              path: path + ", " + (input.isEmpty ? "silence" : input), parent: node)
+                await deliver(
+                    .dtmf(DTMFEvent(callId: copy, digits: input)), id: copy, depth: depth + 1,
+                    path: path + ", " + (input.isEmpty ? "silence" : input), parent: node)
             }
             checkSilenceEnds(session, flow: flow, path: path)
         }
@@ -218,7 +227,9 @@ private struct Walk {
             }
         }
         let stuck = Set(names.keys).subtracting(canEnd).compactMap { names[$0] }
-        for name in Set(stuck).sorted() { report.problems.append("\(name): a call here can never end (no transfer, voicemail, reject or hang-up reachable)") }
+        for name in Set(stuck).sorted() {
+            report.problems.append("\(name): a call here can never end (no transfer, voicemail, reject or hang-up reachable)")
+        }
     }
 
     mutating func clone(_ session: Session) -> CallID {
@@ -230,6 +241,7 @@ private struct Walk {
 
     func signature(_ session: Session, _ flow: CompiledFlow) -> String {
         let variables = session.variables.entries.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
-        return "\(flow.name)|\(session.state)|\(session.phase.rawValue)|\(session.noInputCount)|\(session.wrongKeyCount)|\(session.silenceStreak)|\(session.trail.states)|\(variables)"
+        return
+            "\(flow.name)|\(session.state)|\(session.phase.rawValue)|\(session.noInputCount)|\(session.wrongKeyCount)|\(session.silenceStreak)|\(session.trail.states)|\(variables)"
     }
 }

@@ -3,9 +3,9 @@ import Touchtone
 import TouchtoneServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Delivers pushes over HTTP to a real `touchtone` server, as sipgate does: form POSTs to
@@ -53,7 +53,8 @@ public final class LiveTransport: CallTransport {
             }
         }
         let response: Response? = status == 200 ? (try? SipgateXML.parse(text).get()) : nil
-        return Delivery(status: status, xml: text, record: nil, response: response, next: response.map(PushAddress.init(callbacksOf:)) ?? PushAddress())
+        return Delivery(
+            status: status, xml: text, record: nil, response: response, next: response.map(PushAddress.init(callbacksOf:)) ?? PushAddress())
     }
 
     /// One `POST` to `target` over a fresh connection; `(0, reason)` when the connection fails.
@@ -71,7 +72,8 @@ public final class LiveTransport: CallTransport {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return (0, "cannot connect to 127.0.0.1:\(port)") }
-        let request = "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sipgate.io\r\n"
+        let request =
+            "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sipgate.io\r\n"
             + "Content-Type: application/x-www-form-urlencoded; charset=UTF-8\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         let bytes = Array(request.utf8)
@@ -102,22 +104,26 @@ public final class LiveTransport: CallTransport {
 extension TestPhone {
     /// A phone whose calls go over HTTP to a real `touchtone` server it starts on a free
     /// port: the same test body runs in memory or live.
-    public static func live(routes: RoutingTable, clock: ManualClock = ManualClock(TestPhone.defaultStart),
-                            prompts: (any PromptCatalog)? = nil) throws -> TestPhone {
+    public static func live(
+        routes: RoutingTable, clock: ManualClock = ManualClock(TestPhone.defaultStart),
+        prompts: (any PromptCatalog)? = nil
+    ) throws -> TestPhone {
         var failure: (any Error)?
-        let phone = try TestPhone(routes: routes, clock: clock, prompts: prompts, transport: { engine in
-            do { return try LiveTransport(serving: engine) } catch {
-                failure = error
-                return LiveTransport(port: 0)
-            }
-        })
+        let phone = try TestPhone(
+            routes: routes, clock: clock, prompts: prompts,
+            transport: { engine in
+                do { return try LiveTransport(serving: engine) } catch {
+                    failure = error
+                    return LiveTransport(port: 0)
+                }
+            })
         if let failure { throw failure }
         return phone
     }
 }
 
 #if canImport(Glibc)
-private func closeSocket(_ fd: Int32) -> Int32 { Glibc.close(fd) }
+    private func closeSocket(_ fd: Int32) -> Int32 { Glibc.close(fd) }
 #elseif canImport(Darwin)
-private func closeSocket(_ fd: Int32) -> Int32 { Darwin.close(fd) }
+    private func closeSocket(_ fd: Int32) -> Int32 { Darwin.close(fd) }
 #endif

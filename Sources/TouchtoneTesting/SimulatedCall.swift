@@ -16,7 +16,8 @@ public final class SimulatedCall: Sendable {
     let transcriptLines = Lock<[String]>([])
     private let current = Lock<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
     /// The last push with the address it went to, and the address the last answer named.
-    private let pushes = Lock<(last: (event: WebhookEvent, address: PushAddress, caller: String?)?, next: PushAddress)>((nil, PushAddress()))
+    private let pushes = Lock<(last: (event: WebhookEvent, address: PushAddress, caller: String?)?, next: PushAddress)>(
+        (nil, PushAddress()))
 
     init(phone: TestPhone, callId: CallID, from: String, to: String, direction: Direction) {
         self.phone = phone
@@ -39,28 +40,41 @@ public final class SimulatedCall: Sendable {
 
     /// The caller presses `keys` (one push with all of them, as sipgate sends it after `Gather`).
     @discardableResult
-    public func press(_ keys: String, hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
-                      sourceLocation: SourceLocation = #_sourceLocation) async -> CallerHears? {
-        await step(.dtmf(DTMFEvent(callId: callId, digits: keys)), caller: keys, hears: expected, changes: changes, sourceLocation: sourceLocation)
+    public func press(
+        _ keys: String, hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> CallerHears? {
+        await step(
+            .dtmf(DTMFEvent(callId: callId, digits: keys)), caller: keys, hears: expected, changes: changes, sourceLocation: sourceLocation)
     }
 
     /// The caller presses nothing: the `Gather` timed out (an empty `dtmf`).
     @discardableResult
-    public func silence(hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
-                        sourceLocation: SourceLocation = #_sourceLocation) async -> CallerHears? {
-        await step(.dtmf(DTMFEvent(callId: callId, digits: "")), caller: "(silence)", hears: expected, changes: changes, sourceLocation: sourceLocation)
+    public func silence(
+        hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> CallerHears? {
+        await step(
+            .dtmf(DTMFEvent(callId: callId, digits: "")), caller: "(silence)", hears: expected, changes: changes,
+            sourceLocation: sourceLocation)
     }
 
     /// Someone answers the call (after a transfer, or voicemail with `user` empty).
-    public func answer(by user: String? = nil, number: String? = nil, changes: ((inout CallState) -> Void)? = nil,
-                       sourceLocation: SourceLocation = #_sourceLocation) async {
-        let event = WebhookEvent.answer(AnswerEvent(callId: callId, user: user, from: from, to: to, direction: direction, answeringNumber: number))
-        await step(event, caller: "(answered\(user.map { " by \($0)" } ?? ""))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
+    public func answer(
+        by user: String? = nil, number: String? = nil, changes: ((inout CallState) -> Void)? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let event = WebhookEvent.answer(
+            AnswerEvent(callId: callId, user: user, from: from, to: to, direction: direction, answeringNumber: number))
+        await step(
+            event, caller: "(answered\(user.map { " by \($0)" } ?? ""))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
     }
 
     /// The call ends.
-    public func hangUp(_ cause: HangupCause = .normalClearing, changes: ((inout CallState) -> Void)? = nil,
-                       sourceLocation: SourceLocation = #_sourceLocation) async {
+    public func hangUp(
+        _ cause: HangupCause = .normalClearing, changes: ((inout CallState) -> Void)? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
         let event = WebhookEvent.hangup(HangupEvent(callId: callId, cause: cause, from: from, to: to, direction: direction))
         await step(event, caller: "(hang up: \(cause.rawValue))", hears: .nothing, changes: changes, sourceLocation: sourceLocation)
     }
@@ -74,13 +88,16 @@ public final class SimulatedCall: Sendable {
             return nil
         }
         let heardBefore = heard
-        return await step(last.event, address: last.address, caller: last.caller,
-                          hears: heardBefore ?? .nothing, changes: nil, sourceLocation: sourceLocation)
+        return await step(
+            last.event, address: last.address, caller: last.caller,
+            hears: heardBefore ?? .nothing, changes: nil, sourceLocation: sourceLocation)
     }
 
     @discardableResult
-    func step(_ event: WebhookEvent, address: PushAddress? = nil, caller: String?, hears expected: CallerHears?,
-              changes: ((inout CallState) -> Void)?, sourceLocation: SourceLocation) async -> CallerHears? {
+    func step(
+        _ event: WebhookEvent, address: PushAddress? = nil, caller: String?, hears expected: CallerHears?,
+        changes: ((inout CallState) -> Void)?, sourceLocation: SourceLocation
+    ) async -> CallerHears? {
         let before = state
         // A new call goes to the account's URL; every later push to the last answer's callbacks.
         let isRepeat = address != nil
@@ -104,7 +121,8 @@ public final class SimulatedCall: Sendable {
         }
         let problems = phone.grammarProblems(delivery.xml)
         if !problems.isEmpty {
-            phone.fail("the answer is not valid sipgate XML:\n" + problems.joined(separator: "\n") + "\n" + delivery.xml, at: sourceLocation)
+            phone.fail(
+                "the answer is not valid sipgate XML:\n" + problems.joined(separator: "\n") + "\n" + delivery.xml, at: sourceLocation)
         }
         guard let response = delivery.response else {
             phone.fail("the answer could not be read:\n\(delivery.xml)", at: sourceLocation)
@@ -124,7 +142,8 @@ public final class SimulatedCall: Sendable {
         let exhaustive = phone.exhaustivity == .on
         if let expected {
             if expected != heard {
-                phone.fail("""
+                phone.fail(
+                    """
                     the caller heard something else (- expected, + actual):
                     - \(expected)
                     + \(heard)
@@ -139,15 +158,17 @@ public final class SimulatedCall: Sendable {
         changes?(&expectedState)
         if exhaustive {
             if expectedState != actual {
-                phone.fail("the call's state changed differently (- expected, + actual):\n"
-                           + TextDiff.lines(expected: expectedState.lines, actual: actual.lines), at: sourceLocation)
+                phone.fail(
+                    "the call's state changed differently (- expected, + actual):\n"
+                        + TextDiff.lines(expected: expectedState.lines, actual: actual.lines), at: sourceLocation)
             }
         } else {
             let stated = zip(before.lines, expectedState.lines).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
             let wrong = stated.filter { expectedState.lines[$0] != actual.lines[$0] }
             if !wrong.isEmpty {
-                phone.fail("the call's state changed differently (- expected, + actual):\n"
-                           + wrong.map { "- \(expectedState.lines[$0])\n+ \(actual.lines[$0])" }.joined(separator: "\n"), at: sourceLocation)
+                phone.fail(
+                    "the call's state changed differently (- expected, + actual):\n"
+                        + wrong.map { "- \(expectedState.lines[$0])\n+ \(actual.lines[$0])" }.joined(separator: "\n"), at: sourceLocation)
             }
         }
         current.withLock { $0 = (actual, heard, delivery.xml) }
@@ -219,7 +240,7 @@ enum ProcessEnvironment {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

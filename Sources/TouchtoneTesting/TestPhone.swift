@@ -43,22 +43,28 @@ public final class TestPhone: Sendable {
 
     /// A phone for the flows of `routes`, checked like `touchtone serve` checks them.
     /// - Parameter prompts: where prompts are checked (`AudioFolder(path: "Audio")`); `nil` skips the check.
-    public init(routes: RoutingTable, clock: ManualClock = ManualClock(TestPhone.defaultStart), prompts: (any PromptCatalog)? = nil,
-                coverage: FlowCoverage = FlowCoverage(), store: InMemorySessionStore = InMemorySessionStore(),
-                transport: ((Engine) -> any CallTransport)? = nil) throws {
+    public init(
+        routes: RoutingTable, clock: ManualClock = ManualClock(TestPhone.defaultStart), prompts: (any PromptCatalog)? = nil,
+        coverage: FlowCoverage = FlowCoverage(), store: InMemorySessionStore = InMemorySessionStore(),
+        transport: ((Engine) -> any CallTransport)? = nil
+    ) throws {
         self.clock = clock
         self.coverage = coverage
         let hooks = CollectingHookRunner()
         self.hooks = hooks
-        engine = try Engine(routes: routes, store: store, clock: clock,
-                            settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL), prompts: prompts,
-                                                     hookRunner: hooks, tracesEdges: true))
+        engine = try Engine(
+            routes: routes, store: store, clock: clock,
+            settings: EngineSettings(
+                publicURL: try AbsoluteURL(TestPhone.publicURL), prompts: prompts,
+                hookRunner: hooks, tracesEdges: true))
         self.transport = transport?(engine) ?? EngineTransport(engine: engine)
     }
 
     /// A phone for one flow, which answers every call.
-    public convenience init(flow: some FlowDefinition, clock: ManualClock = ManualClock(TestPhone.defaultStart),
-                            prompts: (any PromptCatalog)? = nil, coverage: FlowCoverage = FlowCoverage()) throws {
+    public convenience init(
+        flow: some FlowDefinition, clock: ManualClock = ManualClock(TestPhone.defaultStart),
+        prompts: (any PromptCatalog)? = nil, coverage: FlowCoverage = FlowCoverage()
+    ) throws {
         try self.init(routes: RoutingTable { Route.default(flow) }, clock: clock, prompts: prompts, coverage: coverage)
     }
 
@@ -87,7 +93,9 @@ public final class TestPhone: Sendable {
     }
 
     /// Ends the look-up in `state` with `outcome` (and variables) from now on.
-    public func stubLookup<S: FlowState, Outcome: LookupOutcome>(_ state: S, answer outcome: Outcome, setting variables: [String: String] = [:]) {
+    public func stubLookup<S: FlowState, Outcome: LookupOutcome>(
+        _ state: S, answer outcome: Outcome, setting variables: [String: String] = [:]
+    ) {
         stubLookup(state.rawValue, .answer(outcome, setting: variables))
     }
 
@@ -155,13 +163,17 @@ public final class TestPhone: Sendable {
         hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async -> SimulatedCall {
-        let id = callId ?? mutable.withLock { state in
-            defer { state.nextCall += 1 }
-            return "test-call-\(state.nextCall)"
-        }
+        let id =
+            callId
+            ?? mutable.withLock { state in
+                defer { state.nextCall += 1 }
+                return "test-call-\(state.nextCall)"
+            }
         let call = SimulatedCall(phone: self, callId: CallID(id), from: from, to: to, direction: direction)
-        let event = WebhookEvent.newCall(NewCallEvent(callId: CallID(id), from: from, to: to, direction: direction,
-                                                      users: users, diversion: diversion))
+        let event = WebhookEvent.newCall(
+            NewCallEvent(
+                callId: CallID(id), from: from, to: to, direction: direction,
+                users: users, diversion: diversion))
         await call.step(event, caller: nil, hears: expected, changes: changes, sourceLocation: sourceLocation)
         return call
     }

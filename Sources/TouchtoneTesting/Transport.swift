@@ -23,8 +23,10 @@ public struct Delivery: Sendable {
     /// What the answer's callback URLs name (flow and turn): where sipgate sends the next push.
     public var next: PushAddress
 
-    public init(status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = [],
-                next: PushAddress = PushAddress()) {
+    public init(
+        status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = [],
+        next: PushAddress = PushAddress()
+    ) {
         self.status = status
         self.xml = xml
         self.record = record
@@ -60,8 +62,11 @@ public struct LookupStubs: Sendable {
         case .answer(let result)?:
             let (response, record) = pending.complete(with: .finished(result))
             guard !result.isOutcome(of: pending) else { return (response, record, nil) }
-            return (response, record, "the stub of look-up \(pending.state) answers \(result.outcome), which is not one of its "
-                    + "outcomes (\(pending.outcomes.joined(separator: ", "))): the call took its fallback")
+            return (
+                response, record,
+                "the stub of look-up \(pending.state) answers \(result.outcome), which is not one of its "
+                    + "outcomes (\(pending.outcomes.joined(separator: ", "))): the call took its fallback"
+            )
         case .fail(let reason)?:
             let (response, record) = pending.complete(with: .failed(reason))
             return (response, record, nil)
@@ -83,12 +88,14 @@ public struct EngineTransport: CallTransport {
     public func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery {
         switch engine.handle(event, address: address) {
         case .answer(let answer, let record):
-            return Delivery(status: 200, xml: answer.xml, record: record, response: answer.response,
-                            next: PushAddress(flow: record.flow, turn: answer.turn))
+            return Delivery(
+                status: 200, xml: answer.xml, record: record, response: answer.response,
+                next: PushAddress(flow: record.flow, turn: answer.turn))
         case .lookup(let pending, _):
             let (answer, record, problem) = await lookups.resolve(pending)
-            return Delivery(status: 200, xml: answer.xml, record: record, response: answer.response, problems: problem.map { [$0] } ?? [],
-                            next: PushAddress(flow: record.flow, turn: answer.turn))
+            return Delivery(
+                status: 200, xml: answer.xml, record: record, response: answer.response, problems: problem.map { [$0] } ?? [],
+                next: PushAddress(flow: record.flow, turn: answer.turn))
         case .refused(let error):
             return Delivery(status: 400, xml: error.description, record: nil, response: nil)
         }
@@ -101,7 +108,9 @@ extension WebhookEvent {
         var fields: [(String, String)] = []
         switch self {
         case .newCall(let e):
-            fields = [("event", "newCall"), ("from", e.from), ("to", e.to), ("direction", e.direction.rawValue), ("callId", e.callId.rawValue)]
+            fields = [
+                ("event", "newCall"), ("from", e.from), ("to", e.to), ("direction", e.direction.rawValue), ("callId", e.callId.rawValue),
+            ]
             fields += e.users.map { ("user[]", $0) } + e.userIds.map { ("userId[]", $0) } + e.fullUserIds.map { ("fullUserId[]", $0) }
             if let d = e.diversion { fields.append(("diversion", d)) }
             if let o = e.origCallId { fields.append(("origCallId", o)) }
@@ -136,7 +145,7 @@ public enum FormEncoding {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "*"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "*"):
                 out.append(byte)
             case UInt8(ascii: " "):
                 out.append(UInt8(ascii: "+"))

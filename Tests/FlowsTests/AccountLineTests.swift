@@ -16,8 +16,9 @@ func accountLinePhone() throws -> TestPhone {
 
 /// A phone whose account line asks `directory`.
 func accountLinePhone(directory: some AccountDirectory) throws -> TestPhone {
-    try TestPhone(routes: RoutingTable { Route.default(accountLine(directory: directory)) }, prompts: audioFolder,
-                  coverage: accountLineCoverage)
+    try TestPhone(
+        routes: RoutingTable { Route.default(accountLine(directory: directory)) }, prompts: audioFolder,
+        coverage: accountLineCoverage)
 }
 
 /// The recordings that read `digits` out, one per key.
@@ -90,7 +91,8 @@ final class ScriptedDirectory: AccountDirectory {
             $0.trail = ["accountMenu"]
             $0.finished = true
         }
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
             < play enter-customer-number   (waiting for 9 digits, 8 s)
@@ -116,7 +118,8 @@ final class ScriptedDirectory: AccountDirectory {
             $0.variables["balanceCents"] = "5"
             $0.variables["overdrawn"] = "yes"
         }
-        await call.press("1", hears: turn(["balance-is", "minus"] + spoken("75") + ["euro", "and"] + spoken("5") + ["cent", "account-menu"]))
+        await call.press(
+            "1", hears: turn(["balance-is", "minus"] + spoken("75") + ["euro", "and"] + spoken("5") + ["cent", "account-menu"]))
         await call.hangUp { $0.ended = true }
     }
 
@@ -130,7 +133,8 @@ final class ScriptedDirectory: AccountDirectory {
             $0.wrongKeys = 0
             $0.finished = true
         }
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
             < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
@@ -149,7 +153,8 @@ final class ScriptedDirectory: AccountDirectory {
         await call.repeatLastPush()
         await call.press("12#", hears: pinTurn("pin-invalid", "enter-pin")) { $0.wrongKeys = 2 }
         #expect(phone.engine.counters.repeatedPushes == 1)
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
             < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
@@ -282,8 +287,9 @@ final class ScriptedDirectory: AccountDirectory {
 
     @Test func stubbedLookUps_foundFailedAndLate() async throws {
         let phone = try accountLinePhone()
-        phone.stubLookup(AccountLineState.lookup, answer: AccountFound.active,
-                         setting: ["balanceEuros": "10", "balanceCents": "0", "overdrawn": "no"])
+        phone.stubLookup(
+            AccountLineState.lookup, answer: AccountFound.active,
+            setting: ["balanceEuros": "10", "balanceCents": "0", "overdrawn": "no"])
         let found = await callUpToReadBack(phone, pin: "2580", customer: "4170007")
         await found.press("1", hears: turn(["please-wait", "account-menu"])) {
             $0.state = "accountMenu"
@@ -453,7 +459,8 @@ final class ScriptedDirectory: AccountDirectory {
         func check(_ cents: Int, _ euros: String, _ rest: String, _ overdrawn: String, sourceLocation: SourceLocation = #_sourceLocation) {
             let result = accountLookupResult(AccountRecord(customer: "314153", status: .active, balanceCents: cents), failedBefore: 0)
             #expect(result.outcome == .active, sourceLocation: sourceLocation)
-            #expect(result.variables == ["balanceEuros": euros, "balanceCents": rest, "overdrawn": overdrawn], sourceLocation: sourceLocation)
+            #expect(
+                result.variables == ["balanceEuros": euros, "balanceCents": rest, "overdrawn": overdrawn], sourceLocation: sourceLocation)
         }
         check(123_456, "1234", "56", "no")
         check(0, "0", "0", "no")
@@ -480,8 +487,9 @@ final class ScriptedDirectory: AccountDirectory {
     }
 
     @Test func theAccountLineCompilesWithEveryPromptRecorded() throws {
-        let problems = Engine.check(RoutingTable { Route.default(accountLine(directory: InMemoryAccountDirectory.demo)) },
-                                    environment: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com"), prompts: audioFolder))
+        let problems = Engine.check(
+            RoutingTable { Route.default(accountLine(directory: InMemoryAccountDirectory.demo)) },
+            environment: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com"), prompts: audioFolder))
         #expect(problems == [])
     }
 }

@@ -6,9 +6,9 @@ import TouchtoneCommandLine
 import TouchtoneTesting
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite struct ExplorationTests {
@@ -31,8 +31,9 @@ import Darwin
         #expect(report.statesReached["hotline"]?.count == Hotline.allCases.count, "\(report)")
         // Exploration answers look-ups by outcome name, without the variables a real look-up
         // sets, so the overdrawn read-out (overdrawn = yes) is left to AccountLineTests.
-        #expect(report.statesReached["account-line"] == Set(AccountLineState.allCases.map(\.rawValue)).subtracting(["overdrawn"]),
-                "\(report)")
+        #expect(
+            report.statesReached["account-line"] == Set(AccountLineState.allCases.map(\.rawValue)).subtracting(["overdrawn"]),
+            "\(report)")
         #expect(report.statesReached["outgoing-guard"]?.count == OutgoingGuardState.allCases.count, "\(report)")
         try writeCorpus(report.answers, prefix: "flows")
     }
@@ -60,7 +61,8 @@ import Darwin
 /// With TOUCHTONE_XML_CORPUS_DIR set, writes each answer as a file for `.ci/xsd-check`.
 func writeCorpus(_ answers: Set<String>, prefix: String) throws {
     guard let raw = getenv("TOUCHTONE_XML_CORPUS_DIR") else { return }
-    let directory = String(decoding: Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let directory = String(
+        decoding: Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     for (i, xml) in answers.sorted().enumerated() {
         try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(prefix)-\(i).xml"))
     }

@@ -61,7 +61,8 @@ func hotlinePhone() throws -> TestPhone {
             $0.wrongKeys = 0
             $0.finished = true
         }
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play welcome, main-menu      (waiting for 1 digit, 5 s)
             > (silence)
             < play no-input, main-menu-short (waiting for 1 digit, 5 s)

@@ -12,13 +12,17 @@ func outgoingGuardPhone() throws -> TestPhone {
 
 @Suite struct OutgoingGuardTests {
     /// A call Alice (or `user`) places to `to`.
-    func dial(_ phone: TestPhone, _ to: String, user: String = "Alice", hears: CallerHears, state: String,
-              variables: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async {
-        await phone.call(from: "4921100010", to: to, direction: .outgoing, users: user.isEmpty ? [] : [user], hears: hears, changes: {
-            $0.state = state
-            $0.variables = variables
-            $0.finished = true
-        }, sourceLocation: sourceLocation)
+    func dial(
+        _ phone: TestPhone, _ to: String, user: String = "Alice", hears: CallerHears, state: String,
+        variables: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        await phone.call(
+            from: "4921100010", to: to, direction: .outgoing, users: user.isEmpty ? [] : [user], hears: hears,
+            changes: {
+                $0.state = state
+                $0.variables = variables
+                $0.finished = true
+            }, sourceLocation: sourceLocation)
     }
 
     @Test func germanNumbersGoOutWithTheUsersOwnNumber() async throws {
@@ -34,8 +38,10 @@ func outgoingGuardPhone() throws -> TestPhone {
 
     @Test func premiumRateNumbersAreRefusedInEveryForm() async throws {
         let phone = try outgoingGuardPhone()
-        for number in ["4990012345", "4913712345", "491805123456", "4911833", "0900123456", "01805123456",
-                       "004990012345", "+4990012345", "0137123456", "011833"] {
+        for number in [
+            "4990012345", "4913712345", "491805123456", "4911833", "0900123456", "01805123456",
+            "004990012345", "+4990012345", "0137123456", "011833",
+        ] {
             await dial(phone, number, hears: .reject(.rejected, after: "number-blocked"), state: "premiumRate")
         }
     }
@@ -49,12 +55,15 @@ func outgoingGuardPhone() throws -> TestPhone {
 
     @Test func nationalFormsAreDialledInE164() async throws {
         let phone = try outgoingGuardPhone()
-        await dial(phone, "030123456", hears: .dial("4930123456", callerId: "4921100010"), state: "normalise",
-                   variables: ["e164": "4930123456"])
-        await dial(phone, "004930123456", user: "Bob", hears: .dial("4930123456", callerId: "4921100020"), state: "normalise",
-                   variables: ["e164": "4930123456"])
-        await dial(phone, "+4915799912345", hears: .dial("4915799912345", callerId: "4921100010"), state: "normalise",
-                   variables: ["e164": "4915799912345"])
+        await dial(
+            phone, "030123456", hears: .dial("4930123456", callerId: "4921100010"), state: "normalise",
+            variables: ["e164": "4930123456"])
+        await dial(
+            phone, "004930123456", user: "Bob", hears: .dial("4930123456", callerId: "4921100020"), state: "normalise",
+            variables: ["e164": "4930123456"])
+        await dial(
+            phone, "+4915799912345", hears: .dial("4915799912345", callerId: "4921100010"), state: "normalise",
+            variables: ["e164": "4915799912345"])
     }
 
     @Test func emergencyCallsAlwaysGoThrough() async throws {
@@ -82,8 +91,10 @@ func outgoingGuardPhone() throws -> TestPhone {
         let phone = try outgoingGuardPhone()
         phone.exhaustivity = .off
         await phone.call(to: "4921100000", direction: .incoming, hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
-        await phone.call(to: accountLineNumber, direction: .incoming,
-                         hears: .prompts("account-welcome", "enter-pin", waitingFor: 5, timeout: .seconds(8))) { $0.state = "pin" }
+        await phone.call(
+            to: accountLineNumber, direction: .incoming,
+            hears: .prompts("account-welcome", "enter-pin", waitingFor: 5, timeout: .seconds(8))
+        ) { $0.state = "pin" }
         await phone.call(to: "4990012345", direction: .incoming, hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
         // Outgoing calls to the account line's number are guarded like any other.
         await phone.call(to: accountLineNumber, direction: .outgoing, hears: .dial(accountLineNumber, callerId: "4921100010")) {

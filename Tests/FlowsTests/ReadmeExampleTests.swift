@@ -5,8 +5,10 @@ import TouchtoneTesting
 /// The example of README.md's "Testing your flows", verbatim: if it breaks, the README is wrong.
 @Test func readmeExample_supportIsTwoKeysAway() async throws {
     let phone = try TestPhone(routes: routes, prompts: AudioFolder(path: "Audio"))
-    let call = await phone.call(from: "4915112345678", to: "4921100000",
-                                hears: .prompts("welcome", "main-menu")) {
+    let call = await phone.call(
+        from: "4915112345678", to: "4921100000",
+        hears: .prompts("welcome", "main-menu")
+    ) {
         $0.state = "mainMenu"
     }
     await call.silence(hears: .prompts("no-input", "main-menu-short")) {
@@ -22,7 +24,8 @@ import TouchtoneTesting
         $0.trail = ["mainMenu", "supportMenu"]
         $0.finished = true
     }
-    call.expectTranscript("""
+    call.expectTranscript(
+        """
         < play welcome, main-menu      (waiting for 1 digit, 5 s)
         > (silence)
         < play no-input, main-menu-short (waiting for 1 digit, 5 s)
@@ -33,14 +36,13 @@ import TouchtoneTesting
         """)
 }
 
-
-enum Shop: String, FlowState {          // the states: a typo in a target does not compile
+enum Shop: String, FlowState {  // the states: a typo in a target does not compile
     case entry, menu, orders, closed
 }
 
 let shopHours = OpeningHours(zone: "Europe/Berlin") {
     Open(.monday ... .friday, from: "09:00", to: "17:00")
-    Closed(on: .germany)                 // German public holidays, any year
+    Closed(on: .germany)  // German public holidays, any year
 }
 
 let shop = Flow("shop", version: 1, states: Shop.self, start: .entry) {
@@ -51,7 +53,7 @@ let shop = Flow("shop", version: 1, states: Shop.self, start: .entry) {
     }
     Menu(.menu, prompt: ["welcome", "shop-menu"]) {
         Key("1", .go(.orders))
-        Key("2", .transfer(to: "4921199999999", "4921199999998"))   // rings both at once
+        Key("2", .transfer(to: "4921199999999", "4921199999998"))  // rings both at once
         Key("9", .voicemail)
         NoInput(play: "no-input")
         WrongKey(play: "invalid-option")
@@ -64,8 +66,9 @@ let shop = Flow("shop", version: 1, states: Shop.self, start: .entry) {
 
 /// The flow example of README.md's "Writing a flow", verbatim (prompts aside).
 @Test func readmeExample_theShopFlowCompilesWithoutProblems() throws {
-    let problems = Engine.check(RoutingTable { Route.default(shop) },
-                                environment: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com")))
+    let problems = Engine.check(
+        RoutingTable { Route.default(shop) },
+        environment: CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com")))
     #expect(problems == [])
 }
 
@@ -75,7 +78,7 @@ enum Orders: String, FlowState {
     case entry, identify, known, stranger
 }
 
-enum Caller: String, LookupOutcome {       // every way the look-up can end well
+enum Caller: String, LookupOutcome {  // every way the look-up can end well
     case known, stranger
 }
 
@@ -91,7 +94,7 @@ let orders = Flow("orders", states: Orders.self, start: .entry) {
     Lookup(.identify, outcomes: Caller.self, deadline: .seconds(2), fallback: .go(.stranger)) { call in
         guard let name = try await crm.name(of: call.call.from) else { return .init(.stranger) }
         return .init(.known, setting: ["name": name])
-    } then: { caller in                      // one case per outcome, or it does not compile
+    } then: { caller in  // one case per outcome, or it does not compile
         switch caller {
         case .known: .go(.known)
         case .stranger: .go(.stranger)
@@ -105,7 +108,8 @@ let orders = Flow("orders", states: Orders.self, start: .entry) {
     let phone = try TestPhone(flow: orders, prompts: AudioFolder(path: "Audio"))
     phone.exhaustivity = .off
     let known = await phone.call(from: "4915112345678", hears: .dial("4921199999997", after: "welcome", "connecting"))
-    known.expectTranscript("""
+    known.expectTranscript(
+        """
         < play welcome, connecting, then dial 4921199999997
         """)
     _ = await phone.call(from: "4930111111111", hears: .dial("4921199999999", after: "welcome", "connecting"))

@@ -33,7 +33,9 @@ enum ToolBinary {
         process.executableURL = URL(fileURLWithPath: try #require(path))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
@@ -43,8 +45,9 @@ enum ToolBinary {
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                   errors: String(decoding: errors, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: String(decoding: errors, as: UTF8.self))
     }
 }
 
@@ -55,10 +58,14 @@ struct ToolTests {
     @Test func checkOfTheShippedFlowsIsClean() throws {
         let prompts = try FileManager.default.contentsOfDirectory(atPath: ToolBinary.packageRoot + "/Audio").filter { $0.hasSuffix(".wav") }
         let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
-        #expect(try ToolBinary.run(["check"]) == .init(status: 0, output: """
-            touchtone check: 3 flows, \(states) states, 4 routes, \(prompts.count) prompt files in Audio: no problems
+        #expect(
+            try ToolBinary.run(["check"])
+                == .init(
+                    status: 0,
+                    output: """
+                        touchtone check: 3 flows, \(states) states, 4 routes, \(prompts.count) prompt files in Audio: no problems
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func checkListsEveryMissingPromptAndBadFileAndFails() throws {
@@ -81,7 +88,8 @@ struct ToolTests {
             #expect(lines.contains(expected), "missing line: \(expected)\n\(run.output)")
         }
         let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
-        #expect(lines.last == "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 1 prompt file in \(folder))")
+        #expect(
+            lines.last == "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 1 prompt file in \(folder))")
     }
 
     @Test func checkOfAFolderThatIsNotThereSaysSo() throws {
@@ -89,200 +97,261 @@ struct ToolTests {
         #expect(run.status == 1)
         let lines = run.output.split(separator: "\n").map(String.init)
         let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
-        #expect(lines.suffix(2) == [
-            "/nonexistent/touchtone-audio: not a folder that can be read",
-            "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 0 prompt files in /nonexistent/touchtone-audio)",
-        ], "\(run)")
+        #expect(
+            lines.suffix(2) == [
+                "/nonexistent/touchtone-audio: not a folder that can be read",
+                "touchtone check: \(lines.count - 1) problems (3 flows, \(states) states, 4 routes, 0 prompt files in /nonexistent/touchtone-audio)",
+            ], "\(run)")
     }
 
     @Test func checkRefusesArgumentsItDoesNotKnow() throws {
-        #expect(try ToolBinary.run(["check", "hotline"]) == .init(status: 2, output: "", errors: """
-            touchtone check: unexpected argument 'hotline' (see touchtone check --help)
+        #expect(
+            try ToolBinary.run(["check", "hotline"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone check: unexpected argument 'hotline' (see touchtone check --help)
 
-            """))
-        #expect(try ToolBinary.run(["check", "--audio"]) == .init(status: 2, output: "", errors: """
-            touchtone check: --audio needs a value (see touchtone check --help)
+                        """))
+        #expect(
+            try ToolBinary.run(["check", "--audio"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone check: --audio needs a value (see touchtone check --help)
 
-            """))
+                        """))
     }
 
     // MARK: graph
 
     @Test func graphOfTheHotlineInMermaid() throws {
-        #expect(try ToolBinary.run(["graph", "hotline"]) == .init(status: 0, output: """
-            flowchart TD
-                start((" ")) --> s0
-                s0{"entry"}
-                s1("welcome")
-                s2["mainMenu"]
-                s3["supportMenu"]
-                s4("sales")
-                s5("technical")
-                s6("orders")
-                s7("billing")
-                s8("operatorDesk")
-                s9("afterHours")
-                s10("holiday")
-                a0(["reject (busy)"])
-                a1{{"back"}}
-                a2(["dial 4915799912345, 4915799912346"])
-                a3(["dial 4915799912347, 4915799912348, 4915799912349"])
-                a4(["dial 4915799912350"])
-                a5(["dial 4915799912351"])
-                a6(["dial 4921199999999"])
-                a7(["voicemail"])
-                s0 -->|"when from 4915100000666, 4930999999999"| a0
-                s0 -.->|"when holiday"| s10
-                s0 -.->|"when closed"| s9
-                s0 -->|"otherwise"| s1
-                s1 -->|"next"| s2
-                s2 -->|"key 1"| s4
-                s2 -->|"key 2"| s3
-                s2 -->|"key 3"| s7
-                s2 -->|"key 0"| s8
-                s2 -->|"no input"| s2
-                s2 -->|"wrong key"| s2
-                s2 -->|"attempts exhausted"| s8
-                s3 -->|"key 1"| s5
-                s3 -->|"key 2"| s6
-                s3 -->|"key 8"| a1
-                s3 -->|"key 9"| s2
-                s3 -->|"no input"| s3
-                s3 -->|"wrong key"| s3
-                s3 -->|"attempts exhausted"| s8
-                s4 -->|"next"| a2
-                s5 -->|"next"| a3
-                s6 -->|"next"| a4
-                s7 -->|"next"| a5
-                s8 -->|"next"| a6
-                s9 -->|"next"| a7
-                s10 -->|"next"| a7
+        #expect(
+            try ToolBinary.run(["graph", "hotline"])
+                == .init(
+                    status: 0,
+                    output: """
+                        flowchart TD
+                            start((" ")) --> s0
+                            s0{"entry"}
+                            s1("welcome")
+                            s2["mainMenu"]
+                            s3["supportMenu"]
+                            s4("sales")
+                            s5("technical")
+                            s6("orders")
+                            s7("billing")
+                            s8("operatorDesk")
+                            s9("afterHours")
+                            s10("holiday")
+                            a0(["reject (busy)"])
+                            a1{{"back"}}
+                            a2(["dial 4915799912345, 4915799912346"])
+                            a3(["dial 4915799912347, 4915799912348, 4915799912349"])
+                            a4(["dial 4915799912350"])
+                            a5(["dial 4915799912351"])
+                            a6(["dial 4921199999999"])
+                            a7(["voicemail"])
+                            s0 -->|"when from 4915100000666, 4930999999999"| a0
+                            s0 -.->|"when holiday"| s10
+                            s0 -.->|"when closed"| s9
+                            s0 -->|"otherwise"| s1
+                            s1 -->|"next"| s2
+                            s2 -->|"key 1"| s4
+                            s2 -->|"key 2"| s3
+                            s2 -->|"key 3"| s7
+                            s2 -->|"key 0"| s8
+                            s2 -->|"no input"| s2
+                            s2 -->|"wrong key"| s2
+                            s2 -->|"attempts exhausted"| s8
+                            s3 -->|"key 1"| s5
+                            s3 -->|"key 2"| s6
+                            s3 -->|"key 8"| a1
+                            s3 -->|"key 9"| s2
+                            s3 -->|"no input"| s3
+                            s3 -->|"wrong key"| s3
+                            s3 -->|"attempts exhausted"| s8
+                            s4 -->|"next"| a2
+                            s5 -->|"next"| a3
+                            s6 -->|"next"| a4
+                            s7 -->|"next"| a5
+                            s8 -->|"next"| a6
+                            s9 -->|"next"| a7
+                            s10 -->|"next"| a7
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func graphInDotStartsAsGraphvizExpects() throws {
         let run = try ToolBinary.run(["graph", "hotline", "--format", "dot"])
         #expect(run.status == 0)
-        #expect(run.output.hasPrefix("""
-            digraph "hotline" {
-                rankdir=TB;
-                start [shape=point];
-                s0 [label="entry", shape=diamond];
+        #expect(
+            run.output.hasPrefix(
+                """
+                digraph "hotline" {
+                    rankdir=TB;
+                    start [shape=point];
+                    s0 [label="entry", shape=diamond];
 
-            """), "\(run)")
+                """), "\(run)")
         #expect(run.output.contains("    s0 -> s9 [label=\"when closed\", style=dashed];\n"), "\(run)")
         #expect(run.output.hasSuffix("    s10 -> a7 [label=\"next\"];\n}\n"), "\(run)")
     }
 
     @Test func graphOfAnUnknownFlowNamesTheFlowsThereAre() throws {
-        #expect(try ToolBinary.run(["graph", "hotlin"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: no flow named 'hotlin' (flows: outgoing-guard, hotline, account-line)
+        #expect(
+            try ToolBinary.run(["graph", "hotlin"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone graph: no flow named 'hotlin' (flows: outgoing-guard, hotline, account-line)
 
-            """))
-        #expect(try ToolBinary.run(["graph"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: which flow? (flows: outgoing-guard, hotline, account-line)
+                        """))
+        #expect(
+            try ToolBinary.run(["graph"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone graph: which flow? (flows: outgoing-guard, hotline, account-line)
 
-            """))
-        #expect(try ToolBinary.run(["graph", "hotline", "--format", "svg"]) == .init(status: 2, output: "", errors: """
-            touchtone graph: --format must be mermaid or dot, not 'svg' (see touchtone graph --help)
+                        """))
+        #expect(
+            try ToolBinary.run(["graph", "hotline", "--format", "svg"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone graph: --format must be mermaid or dot, not 'svg' (see touchtone graph --help)
 
-            """))
+                        """))
     }
 
     // MARK: call
 
     @Test func aScriptedCallThroughAPipe() throws {
-        #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "2\n\n1\n") == .init(status: 0, output: """
-            hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
-            type keys and return; an empty line is silence, hangup hangs up
-            < Welcome to the Touchtone support hotline.
-            < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-              [mainMenu: waiting for 1 key, 5 s]
-            > 2
-            < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
-              [supportMenu: waiting for 1 key, 5 s]
-            > (silence)
-            < Sorry, we did not hear a key.
-            < Technical 1, orders 2, back 8, main menu 9.
-              [supportMenu: waiting for 1 key, 5 s]
-            > 1
-            < Please hold, we are connecting you.
-              [transferring to 4915799912347, 4915799912348, 4915799912349]
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "2\n\n1\n")
+                == .init(
+                    status: 0,
+                    output: """
+                        hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
+                        type keys and return; an empty line is silence, hangup hangs up
+                        < Welcome to the Touchtone support hotline.
+                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
+                          [mainMenu: waiting for 1 key, 5 s]
+                        > 2
+                        < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
+                          [supportMenu: waiting for 1 key, 5 s]
+                        > (silence)
+                        < Sorry, we did not hear a key.
+                        < Technical 1, orders 2, back 8, main menu 9.
+                          [supportMenu: waiting for 1 key, 5 s]
+                        > 1
+                        < Please hold, we are connecting you.
+                          [transferring to 4915799912347, 4915799912348, 4915799912349]
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func aCallOnAHolidayWithItsXML() throws {
-        #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-12-25 10:00", "--xml", "--from", "4930123456"]) == .init(status: 0, output: """
-            hotline: call from 4930123456 to 4921100000 (in), Fri 2026-12-25 10:00 Europe/Berlin
-            type keys and return; an empty line is silence, hangup hangs up
-            < We are closed today for a public holiday. Please leave a message after the tone.
-              [voicemail]
-            <?xml version="1.0" encoding="UTF-8"?>
-            <Response onAnswer="http://127.0.0.1:3000?f=hotline&amp;t=0" onHangup="http://127.0.0.1:3000?f=hotline&amp;t=0"><Play><Url>http://127.0.0.1:3000/audio/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--at", "2026-12-25 10:00", "--xml", "--from", "4930123456"])
+                == .init(
+                    status: 0,
+                    output: """
+                        hotline: call from 4930123456 to 4921100000 (in), Fri 2026-12-25 10:00 Europe/Berlin
+                        type keys and return; an empty line is silence, hangup hangs up
+                        < We are closed today for a public holiday. Please leave a message after the tone.
+                          [voicemail]
+                        <?xml version="1.0" encoding="UTF-8"?>
+                        <Response onAnswer="http://127.0.0.1:3000?f=hotline&amp;t=0" onHangup="http://127.0.0.1:3000?f=hotline&amp;t=0"><Play><Url>http://127.0.0.1:3000/audio/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func aBlockedCallerIsRejected() throws {
-        #expect(try ToolBinary.run(["call", "hotline", "--from", "4915100000666", "--at", "2026-12-01 10:00"]).output.hasSuffix("""
-            type keys and return; an empty line is silence, hangup hangs up
-              [rejected: busy]
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--from", "4915100000666", "--at", "2026-12-01 10:00"]).output.hasSuffix(
+                """
+                type keys and return; an empty line is silence, hangup hangs up
+                  [rejected: busy]
 
-            """))
+                """))
     }
 
     @Test func linesThatAreNotKeysAreRefusedAndHangupEndsTheCall() throws {
         let long = String(repeating: "1", count: 300)
-        #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "x\u{1B}[2J\n\(long)\n hangup \n1\n") == .init(status: 0, output: """
-            hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
-            type keys and return; an empty line is silence, hangup hangs up
-            < Welcome to the Touchtone support hotline.
-            < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-              [mainMenu: waiting for 1 key, 5 s]
-            > x\\u{001B}[2J
-              (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
-            > (a line of more than 256 bytes)
-              (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
-            > hangup
-              [you hung up]
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "x\u{1B}[2J\n\(long)\n hangup \n1\n")
+                == .init(
+                    status: 0,
+                    output: """
+                        hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
+                        type keys and return; an empty line is silence, hangup hangs up
+                        < Welcome to the Touchtone support hotline.
+                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
+                          [mainMenu: waiting for 1 key, 5 s]
+                        > x\\u{001B}[2J
+                          (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
+                        > (a line of more than 256 bytes)
+                          (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
+                        > hangup
+                          [you hung up]
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func endOfInputHangsUp() throws {
-        #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "2") == .init(status: 0, output: """
-            hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
-            type keys and return; an empty line is silence, hangup hangs up
-            < Welcome to the Touchtone support hotline.
-            < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-              [mainMenu: waiting for 1 key, 5 s]
-            > 2
-            < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
-              [supportMenu: waiting for 1 key, 5 s]
-              [end of input: you hung up]
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "2")
+                == .init(
+                    status: 0,
+                    output: """
+                        hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
+                        type keys and return; an empty line is silence, hangup hangs up
+                        < Welcome to the Touchtone support hotline.
+                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
+                          [mainMenu: waiting for 1 key, 5 s]
+                        > 2
+                        < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
+                          [supportMenu: waiting for 1 key, 5 s]
+                          [end of input: you hung up]
 
-            """, errors: ""))
+                        """, errors: ""))
     }
 
     @Test func callRefusesBadOptions() throws {
-        #expect(try ToolBinary.run(["call", "shop"]) == .init(status: 2, output: "", errors: """
-            touchtone call: no flow named 'shop' (flows: outgoing-guard, hotline, account-line)
+        #expect(
+            try ToolBinary.run(["call", "shop"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone call: no flow named 'shop' (flows: outgoing-guard, hotline, account-line)
 
-            """))
-        #expect(try ToolBinary.run(["call", "hotline", "--at", "2026-02-30 10:00"]) == .init(status: 2, output: "", errors: """
-            touchtone call: --at must be a time in Europe/Berlin such as "2026-12-01 10:00", not '2026-02-30 10:00' (see touchtone call --help)
+                        """))
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--at", "2026-02-30 10:00"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone call: --at must be a time in Europe/Berlin such as "2026-12-01 10:00", not '2026-02-30 10:00' (see touchtone call --help)
 
-            """))
-        #expect(try ToolBinary.run(["call", "hotline", "--direction", "sideways"]) == .init(status: 2, output: "", errors: """
-            touchtone call: --direction must be in or out, not 'sideways' (see touchtone call --help)
+                        """))
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--direction", "sideways"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone call: --direction must be in or out, not 'sideways' (see touchtone call --help)
 
-            """))
-        #expect(try ToolBinary.run(["call", "hotline", "--to", "0211"]) == .init(status: 2, output: "", errors: """
-            touchtone call: --to must be an E.164 number, not '0211' (see touchtone call --help)
+                        """))
+        #expect(
+            try ToolBinary.run(["call", "hotline", "--to", "0211"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone call: --to must be an E.164 number, not '0211' (see touchtone call --help)
 
-            """))
+                        """))
     }
 
     @Test func everyToolHasHelp() throws {
@@ -291,9 +360,11 @@ struct ToolTests {
             #expect(run.status == 0 && run.errors.isEmpty && run.output.hasPrefix("USAGE: touchtone \(command)"), "\(run)")
         }
         let overview = try ToolBinary.run(["--help"])
-        for line in ["  check  check the flows, their prompts and the routes; exit 1 on problems",
-                     "  graph  print a flow as a diagram (Mermaid or Graphviz DOT)",
-                     "  call   place a call to a flow in the terminal: type keys, hear prompt texts"] {
+        for line in [
+            "  check  check the flows, their prompts and the routes; exit 1 on problems",
+            "  graph  print a flow as a diagram (Mermaid or Graphviz DOT)",
+            "  call   place a call to a flow in the terminal: type keys, hear prompt texts",
+        ] {
             #expect(overview.output.contains(line + "\n"), "\(overview)")
         }
     }

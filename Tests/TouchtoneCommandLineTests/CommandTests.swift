@@ -1,8 +1,10 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneCommandLine
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The four commands run in process on the reference flow: what each writes, and its status.
@@ -16,29 +18,32 @@ import Glibc
         try #require(bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } == bytes.count)
         close(fds[1])
         let streams = CollectedStreams()
-        let status = TouchtoneCommand.run(arguments, environment: ["TOUCHTONE_PORT": "x"], routes: ReferenceFlow.routes,
-                                          streams: streams.streams(input: fds[0]))
+        let status = TouchtoneCommand.run(
+            arguments, environment: ["TOUCHTONE_PORT": "x"], routes: ReferenceFlow.routes,
+            streams: streams.streams(input: fds[0]))
         return (status, streams.output, streams.errors)
     }
 
     @Test func callReadsKeysFromItsInput() throws {
         // No prompts.txt in that folder: the caller hears the prompts' names.
-        let result = try run(["call", "reference", "--at", "2026-12-01 10:00", "--to", "4930123456", "--audio", "/nonexistent/touchtone-audio"],
-                             input: "9\n1\n")
+        let result = try run(
+            ["call", "reference", "--at", "2026-12-01 10:00", "--to", "4930123456", "--audio", "/nonexistent/touchtone-audio"],
+            input: "9\n1\n")
         #expect(result.err == "")
         #expect(result.status == 0)
-        #expect(result.out == """
-            reference: call from 4915112345678 to 4930123456 (in), Tue 2026-12-01 10:00 Europe/Berlin
-            type keys and return; an empty line is silence, hangup hangs up
-            < welcome
-              [menu: waiting for 1 key, 5 s]
-            > 9
-            < welcome
-              [menu: waiting for 1 key, 5 s]
-            > 1
-              [transferring to 4915799912345]
+        #expect(
+            result.out == """
+                reference: call from 4915112345678 to 4930123456 (in), Tue 2026-12-01 10:00 Europe/Berlin
+                type keys and return; an empty line is silence, hangup hangs up
+                < welcome
+                  [menu: waiting for 1 key, 5 s]
+                > 9
+                < welcome
+                  [menu: waiting for 1 key, 5 s]
+                > 1
+                  [transferring to 4915799912345]
 
-            """)
+                """)
     }
 
     @Test func graphDrawsTheFlowOfTheTableItIsGiven() throws {
@@ -46,7 +51,8 @@ import Glibc
         #expect(result.status == 0 && result.err == "")
         #expect(result.out.hasPrefix("digraph \"reference\" {\n"))
         #expect(try run(["graph", "hotline"]) == (2, "", "touchtone graph: no flow named 'hotline' (flows: reference)\n"))
-        #expect(try run(["graph", "reference", "extra"])
+        #expect(
+            try run(["graph", "reference", "extra"])
                 == (2, "", "touchtone graph: unexpected argument 'extra' (see touchtone graph --help)\n"))
     }
 
@@ -59,16 +65,21 @@ import Glibc
 
     @Test func onlyServeReadsTheEnvironment() throws {
         // TOUCHTONE_PORT=x is set for every run: serve refuses it, the others never look.
-        #expect(try run(["serve"]) == (2, "", """
-            touchtone serve: TOUCHTONE_PORT must be a whole number from 0 to 65535, not 'x' (see touchtone serve --help)
+        #expect(
+            try run(["serve"]) == (
+                2, "",
+                """
+                touchtone serve: TOUCHTONE_PORT must be a whole number from 0 to 65535, not 'x' (see touchtone serve --help)
 
-            """))
+                """
+            ))
         #expect(try run(["graph", "reference"]).status == 0)
     }
 
     @Test func checkFindsTheReferenceFlowsPromptMissingElsewhere() throws {
         let result = try run(["check", "--audio", "/nonexistent/touchtone-audio"])
         #expect(result.status == 1)
-        #expect(result.out.hasPrefix("reference.menu: prompt welcome: /nonexistent/touchtone-audio/welcome.wav is missing\n"), "\(result.out)")
+        #expect(
+            result.out.hasPrefix("reference.menu: prompt welcome: /nonexistent/touchtone-audio/welcome.wav is missing\n"), "\(result.out)")
     }
 }

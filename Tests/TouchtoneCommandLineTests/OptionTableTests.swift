@@ -31,40 +31,41 @@ struct OptionTableTests {
         rules: [{ $0.loud && $0.color == .blue ? "--loud needs a color other than blue" : nil }])
 
     @Test func helpIsDerivedFromTheDeclarations() {
-        #expect(Self.table.help(footer: "MORE: text") == """
-            USAGE: demo run <what> [options]
+        #expect(
+            Self.table.help(footer: "MORE: text") == """
+                USAGE: demo run <what> [options]
 
-            Runs the demo.
-            Every option can also be set with its environment variable; a flag wins.
+                Runs the demo.
+                Every option can also be set with its environment variable; a flag wins.
 
-            ARGUMENTS:
-              <what>
-                  what to run
+                ARGUMENTS:
+                  <what>
+                      what to run
 
-            OPTIONS:
-              --port PORT
-                  the port (default 3000; 0 is not allowed)
-                  env: DEMO_PORT
-              --session-ttl DURATION
-                  how long (default 90s)
-                  env: DEMO_SESSION_TTL
-              --color red|green|blue
-                  the color (default green)
-                  env: DEMO_COLOR
-              --name NAME
-                  a name (default: none)
-                  env: DEMO_NAME
-              --peer PEER
-                  a peer (repeatable)
-                  env: DEMO_PEER (comma-separated)
-              --loud
-                  shout
-              -h, --help
-                  show this help
+                OPTIONS:
+                  --port PORT
+                      the port (default 3000; 0 is not allowed)
+                      env: DEMO_PORT
+                  --session-ttl DURATION
+                      how long (default 90s)
+                      env: DEMO_SESSION_TTL
+                  --color red|green|blue
+                      the color (default green)
+                      env: DEMO_COLOR
+                  --name NAME
+                      a name (default: none)
+                      env: DEMO_NAME
+                  --peer PEER
+                      a peer (repeatable)
+                      env: DEMO_PEER (comma-separated)
+                  --loud
+                      shout
+                  -h, --help
+                      show this help
 
-            MORE: text
+                MORE: text
 
-            """)
+                """)
     }
 
     @Test func theDefaultsShownAreTheOptionsDefaults() {
@@ -86,8 +87,9 @@ struct OptionTableTests {
     }
 
     @Test func flagsVariablesAndDefaults() throws {
-        let parsed = try Self.table.parse(["job", "--port=8080", "--loud", "--peer", "p1", "--peer", "p2"],
-                                          environment: ["DEMO_COLOR": "red", "DEMO_PORT": "1", "DEMO_PEER": "p9"])
+        let parsed = try Self.table.parse(
+            ["job", "--port=8080", "--loud", "--peer", "p1", "--peer", "p2"],
+            environment: ["DEMO_COLOR": "red", "DEMO_PORT": "1", "DEMO_PEER": "p9"])
         var expected = Settings()
         expected.port = 8080
         expected.color = .red
@@ -106,25 +108,26 @@ struct OptionTableTests {
         #expect(try Self.table.parse([], environment: ["DEMO_NAME": "a,b"]).options.name == "a,b")
     }
 
-    @Test(arguments: [
-        ([String](), ["DEMO_PORT": "x"], "DEMO_PORT must be a whole number from 1 to 9999, not 'x'"),
-        (["--port", "0"], [:], "--port must be a whole number from 1 to 9999, not '0'"),
-        (["--session-ttl", "soon"], [:], "--session-ttl must be a duration such as 500ms, 30s, 15m or 2h, not 'soon'"),
-        ([], ["DEMO_SESSION_TTL": "0"], "DEMO_SESSION_TTL must be a duration such as 500ms, 30s, 15m or 2h, not '0'"),
-        (["--color", "pink"], [:], "--color must be red, green or blue, not 'pink'"),
-        ([], ["DEMO_COLOR": "pink"], "DEMO_COLOR must be red, green or blue, not 'pink'"),
-        (["--name="], [:], "--name must name a name"),
-        (["--peer", "p1", "--peer", "q"], [:], "--peer must be a peer name, not 'q'"),
-        ([], ["DEMO_PEER": "p1,q2"], "DEMO_PEER must be a peer name, not 'q2'"),
-        (["--loud=yes"], [:], "--loud takes no value"),
-        (["--port", "1", "--port", "2"], [:], "--port given more than once"),
-        (["--nope"], [:], "unknown option '--nope'"),
-        (["-x"], [:], "unknown option '-x'"),
-        (["--port"], [:], "--port needs a value"),
-        (["a", "b"], [:], "unexpected argument 'b'"),
-        (["--loud", "--color", "blue"], [:], "--loud needs a color other than blue"),
-        (["--port", "x\u{1B}[2J"], [:], "--port must be a whole number from 1 to 9999, not 'x\\u{001B}[2J'"),
-    ] as [([String], [String: String], String)])
+    @Test(
+        arguments: [
+            ([String](), ["DEMO_PORT": "x"], "DEMO_PORT must be a whole number from 1 to 9999, not 'x'"),
+            (["--port", "0"], [:], "--port must be a whole number from 1 to 9999, not '0'"),
+            (["--session-ttl", "soon"], [:], "--session-ttl must be a duration such as 500ms, 30s, 15m or 2h, not 'soon'"),
+            ([], ["DEMO_SESSION_TTL": "0"], "DEMO_SESSION_TTL must be a duration such as 500ms, 30s, 15m or 2h, not '0'"),
+            (["--color", "pink"], [:], "--color must be red, green or blue, not 'pink'"),
+            ([], ["DEMO_COLOR": "pink"], "DEMO_COLOR must be red, green or blue, not 'pink'"),
+            (["--name="], [:], "--name must name a name"),
+            (["--peer", "p1", "--peer", "q"], [:], "--peer must be a peer name, not 'q'"),
+            ([], ["DEMO_PEER": "p1,q2"], "DEMO_PEER must be a peer name, not 'q2'"),
+            (["--loud=yes"], [:], "--loud takes no value"),
+            (["--port", "1", "--port", "2"], [:], "--port given more than once"),
+            (["--nope"], [:], "unknown option '--nope'"),
+            (["-x"], [:], "unknown option '-x'"),
+            (["--port"], [:], "--port needs a value"),
+            (["a", "b"], [:], "unexpected argument 'b'"),
+            (["--loud", "--color", "blue"], [:], "--loud needs a color other than blue"),
+            (["--port", "x\u{1B}[2J"], [:], "--port must be a whole number from 1 to 9999, not 'x\\u{001B}[2J'"),
+        ] as [([String], [String: String], String)])
     func errorsNameTheFlagOrTheVariable(arguments: [String], environment: [String: String], message: String) {
         #expect(throws: UsageError(message)) { try Self.table.parse(arguments, environment: environment) }
     }

@@ -17,7 +17,8 @@ import TouchtoneCommandLine
         let opening = "<details><summary>Every option (<code>touchtone serve --help</code>)</summary>\n\n```\n"
         let start = try #require(readme.firstRange(of: opening), "README.md has no serve --help block").upperBound
         let end = try #require(readme[start...].firstRange(of: "```\n"), "the serve --help block is not closed").lowerBound
-        #expect(String(readme[start..<end]) == ServeOptions.table.help(),
-                "update README.md with the output of `touchtone serve --help`")
+        #expect(
+            String(readme[start..<end]) == ServeOptions.table.help(),
+            "update README.md with the output of `touchtone serve --help`")
     }
 }

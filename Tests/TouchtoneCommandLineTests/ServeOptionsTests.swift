@@ -1,7 +1,8 @@
 import Testing
 import Touchtone
-@testable import TouchtoneCommandLine
 import TouchtoneServer
+
+@testable import TouchtoneCommandLine
 
 /// The options `touchtone serve` reads from `arguments` and `environment`.
 private func parse(_ arguments: [String], environment: [String: String] = [:]) throws(UsageError) -> ServeOptions {
@@ -62,8 +63,10 @@ struct ServeOptionsTests {
     }
 
     @Test func environmentFillsInAndFlagsWin() throws {
-        let env = ["TOUCHTONE_PORT": "4000", "TOUCHTONE_HOST": "::1", "TOUCHTONE_ALLOW_IP": "10.0.0.1, 10.0.0.2",
-                   "TOUCHTONE_LOG_FORMAT": "json", "TOUCHTONE_BASIC_AUTH": "a:b", "UNRELATED": "x"]
+        let env = [
+            "TOUCHTONE_PORT": "4000", "TOUCHTONE_HOST": "::1", "TOUCHTONE_ALLOW_IP": "10.0.0.1, 10.0.0.2",
+            "TOUCHTONE_LOG_FORMAT": "json", "TOUCHTONE_BASIC_AUTH": "a:b", "UNRELATED": "x",
+        ]
         let fromEnv = try parse([], environment: env)
         #expect(fromEnv.port == 4000)
         #expect(fromEnv.host == "::1")

@@ -12,8 +12,9 @@ final class CollectedStreams: Sendable {
 
     /// Streams that write here and read `input` (a file descriptor).
     func streams(input: Int32 = 0) -> StandardStreams {
-        StandardStreams(input: input, output: { text in self.collected.withLock { $0.output += text } },
-                        error: { text in self.collected.withLock { $0.errors += text } })
+        StandardStreams(
+            input: input, output: { text in self.collected.withLock { $0.output += text } },
+            error: { text in self.collected.withLock { $0.errors += text } })
     }
 
     var streams: StandardStreams { streams() }

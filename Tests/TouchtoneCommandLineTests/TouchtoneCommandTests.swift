@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneCommandLine
 
 @Suite("touchtone front door")
@@ -10,8 +11,9 @@ struct TouchtoneCommandTests {
 
     func run(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: String, err: String) {
         let streams = CollectedStreams()
-        let status = TouchtoneCommand.run(arguments, environment: environment, routes: ReferenceFlow.routes,
-                                          subcommands: Self.commands, streams: streams.streams)
+        let status = TouchtoneCommand.run(
+            arguments, environment: environment, routes: ReferenceFlow.routes,
+            subcommands: Self.commands, streams: streams.streams)
         return (status, streams.output, streams.errors)
     }
 
@@ -19,20 +21,21 @@ struct TouchtoneCommandTests {
         let result = run(["--help"])
         #expect(result.status == 0)
         #expect(result.err.isEmpty)
-        #expect(result.out == """
-            touchtone \(TouchtoneCommand.version): phone menus (IVR) for sipgate.io
+        #expect(
+            result.out == """
+                touchtone \(TouchtoneCommand.version): phone menus (IVR) for sipgate.io
 
-            USAGE: touchtone <command> [options]
+                USAGE: touchtone <command> [options]
 
-            COMMANDS:
-              serve  serve the flows
-              check  check the flows
+                COMMANDS:
+                  serve  serve the flows
+                  check  check the flows
 
-            OPTIONS:
-              -h, --help     show this help (touchtone <command> --help for a command)
-              --version      print the version
+                OPTIONS:
+                  -h, --help     show this help (touchtone <command> --help for a command)
+                  --version      print the version
 
-            """)
+                """)
     }
 
     /// A user's own executable (`my-ivr`) is named in help, version and every message.
@@ -88,10 +91,12 @@ struct OwnCommandTests {
 
     static let greet = Subcommand(
         name: "greet", summary: "greet someone",
-        table: OptionTable(command: "touchtone greet", about: "Greets.", defaults: GreetOptions(), options: [
-            .value("name", .path("NAME", naming: "someone"), at: \.name, help: "whom to greet"),
-            .value("times", .integer(1...3), at: \.times, help: "how often"),
-        ], environmentPrefix: "GREET_"),
+        table: OptionTable(
+            command: "touchtone greet", about: "Greets.", defaults: GreetOptions(),
+            options: [
+                .value("name", .path("NAME", naming: "someone"), at: \.name, help: "whom to greet"),
+                .value("times", .integer(1...3), at: \.times, help: "how often"),
+            ], environmentPrefix: "GREET_"),
         helpFooter: { "FLOWS: \($0.flows.map(\.name).joined(separator: ", "))" }
     ) { parsed, invocation throws(UsageError) in
         if parsed.options.name == "nobody" { throw UsageError("nobody is there") }
@@ -101,8 +106,9 @@ struct OwnCommandTests {
 
     func run(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: String, err: String) {
         let streams = CollectedStreams()
-        let status = TouchtoneCommand.run(arguments, environment: environment, routes: ReferenceFlow.routes,
-                                          subcommands: [Self.greet], streams: streams.streams)
+        let status = TouchtoneCommand.run(
+            arguments, environment: environment, routes: ReferenceFlow.routes,
+            subcommands: [Self.greet], streams: streams.streams)
         return (status, streams.output, streams.errors)
     }
 
@@ -118,9 +124,11 @@ struct OwnCommandTests {
     }
 
     @Test func usageErrorsAreOneLineAndStatus2() {
-        #expect(run(["greet", "--times", "9"])
+        #expect(
+            run(["greet", "--times", "9"])
                 == (2, "", "touchtone greet: --times must be a whole number from 1 to 3, not '9' (see touchtone greet --help)\n"))
-        #expect(run(["greet"], environment: ["GREET_TIMES": "0"])
+        #expect(
+            run(["greet"], environment: ["GREET_TIMES": "0"])
                 == (2, "", "touchtone greet: GREET_TIMES must be a whole number from 1 to 3, not '0' (see touchtone greet --help)\n"))
         #expect(run(["greet", "--name", "nobody"]) == (2, "", "touchtone greet: nobody is there\n"))
     }

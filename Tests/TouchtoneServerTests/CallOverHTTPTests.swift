@@ -1,19 +1,24 @@
 import FoundationEssentials
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The curl bodies of API.md, as sipgate (and the README) send them.
 let newCallBody = "event=newCall&from=492111234567&to=4915791234567&direction=in&callId=123456&user[]=Alice&user[]=Bob"
 let answerBody = "event=answer&callId=123456&user=John+Doe&from=492111234567&to=4915791234567&direction=in&answeringNumber=21199999999"
-let hangupBody = "event=hangup&cause=normalClearing&callId=123456&from=492111234567&to=4915791234567&direction=in&answeringNumber=4921199999999"
+let hangupBody =
+    "event=hangup&cause=normalClearing&callId=123456&from=492111234567&to=4915791234567&direction=in&answeringNumber=4921199999999"
 func dtmfBody(_ digits: String, callId: String = "123456") -> String { "event=dtmf&dtmf=\(digits)&callId=\(callId)" }
 
 func post(_ client: TestClient, _ body: String, headers: String = "") throws -> ClientResponse {
-    try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    try client.send(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    )
     return try client.readResponse()
 }
 
@@ -64,8 +69,9 @@ struct CallOverHTTPTests {
             // Key 3 starts a look-up that waits for the gate; a request pipelined behind it
             // is answered after it, in order.
             let body = dtmfBody("3")
-            try caller.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try caller.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             // While the look-up waits, the one loop serves other connections.
             let during = try labelled("request during the look-up") { try request(port, "GET", "/healthz") }
             lookupGate.open()
@@ -87,7 +93,8 @@ struct CallOverHTTPTests {
             let client = try TestClient(port: port)
             var batch = ""
             for body in [newCallBody, dtmfBody("1"), hangupBody] {
-                batch += "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                batch +=
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             }
             try client.send(batch)
             #expect(try client.readResponse().text.contains("<Gather"))
@@ -128,7 +135,8 @@ struct AccessControlTests {
             let challenge = try post(client, newCallBody)
             #expect(challenge.status == 401)
             #expect(challenge.header("WWW-Authenticate")?.hasPrefix("Basic realm=\"touchtone\"") == true)
-            let wrong = try post(client, newCallBody, headers: "Authorization: Basic " + Base64.encode(Array("sipgate:wrong".utf8)) + "\r\n")
+            let wrong = try post(
+                client, newCallBody, headers: "Authorization: Basic " + Base64.encode(Array("sipgate:wrong".utf8)) + "\r\n")
             #expect(wrong.status == 401)
             #expect(wrong.header("WWW-Authenticate") != nil)
             let garbage = try post(client, newCallBody, headers: "Authorization: Bearer abc\r\n")
@@ -137,7 +145,9 @@ struct AccessControlTests {
             #expect(right.status == 200)
             // Metrics are protected too; health checks are not.
             #expect(try request(port, "GET", "/metrics").status == 401)
-            #expect(try request(port, "GET", "/metrics", headers: ["Authorization": Self.credentials]).text.contains("touchtone_auth_failures_total 4"))
+            #expect(
+                try request(port, "GET", "/metrics", headers: ["Authorization": Self.credentials]).text.contains(
+                    "touchtone_auth_failures_total 4"))
             #expect(try request(port, "GET", "/healthz").status == 200)
         }
     }
@@ -167,16 +177,20 @@ struct AccessControlTests {
         try withServer({
             $0.allowedAddresses = [AddressRange("217.116.118.254")!, AddressRange("212.9.46.0/24")!]
         }) { _, port in
-            let direct = try request(port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "217.116.118.254"]) { a, _ in a }, body: newCallBody)
+            let direct = try request(
+                port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "217.116.118.254"]) { a, _ in a }, body: newCallBody)
             #expect(direct.status == 403)
         }
         try withServer({
             $0.allowedAddresses = [AddressRange("217.116.118.254")!, AddressRange("212.9.46.0/24")!]
             $0.trustedProxies = [AddressRange("127.0.0.1")!]
         }) { _, port in
-            let viaProxy = try request(port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "6.6.6.6, 212.9.46.32"]) { a, _ in a }, body: newCallBody)
+            let viaProxy = try request(
+                port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "6.6.6.6, 212.9.46.32"]) { a, _ in a }, body: newCallBody)
             #expect(viaProxy.status == 200)
-            let forged = try request(port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "217.116.118.254, 6.6.6.6"]) { a, _ in a }, body: newCallBody)
+            let forged = try request(
+                port, "POST", "/", headers: formType.merging(["X-Forwarded-For": "217.116.118.254, 6.6.6.6"]) { a, _ in a },
+                body: newCallBody)
             #expect(forged.status == 403)
         }
     }
@@ -199,7 +213,9 @@ struct AccessControlTests {
 struct AudioServingTests {
     static func folder() throws -> String {
         var template = Array("/tmp/touchtone-audio-XXXXXX".utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ClientError(description: "mkdtemp") }
+        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ClientError(description: "mkdtemp")
+        }
         let path = String(cString: dir)
         let wav: [UInt8] = Array("RIFF....WAVEfmt ".utf8) + [UInt8](repeating: 7, count: 100)
         let fd = open(path + "/menu.wav", O_WRONLY | O_CREAT, 0o600)
@@ -231,9 +247,11 @@ struct AudioServingTests {
         }
     }
 
-    @Test(arguments: ["/audio/../menu.wav", "/audio/%2e%2e%2fmenu.wav", "/audio/a%2Fmenu.wav", "/audio/sub/menu.wav",
-                      "/audio/.menu.wav", "/audio/secret.txt", "/audio/menu.wav%00", "/audio/nothere.wav", "/audio/",
-                      "/audio/..%2F..%2Fetc%2Fpasswd.wav"])
+    @Test(arguments: [
+        "/audio/../menu.wav", "/audio/%2e%2e%2fmenu.wav", "/audio/a%2Fmenu.wav", "/audio/sub/menu.wav",
+        "/audio/.menu.wav", "/audio/secret.txt", "/audio/menu.wav%00", "/audio/nothere.wav", "/audio/",
+        "/audio/..%2F..%2Fetc%2Fpasswd.wav",
+    ])
     func nothingOutsideTheFolderIsServed(path: String) throws {
         let audio = AudioLibrary(directory: try Self.folder())
         try withServer(audio: audio) { _, port in
@@ -269,7 +287,8 @@ struct ShutdownTests {
         #expect(try post(client, newCallBody).status == 200)
         // A request half-sent when shutdown starts is still answered, then the connection closes.
         let body = dtmfBody("9")
-        try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        try client.send(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         first.shutdown()
         try client.send(body)
         let answer = try client.readResponse()
@@ -327,8 +346,9 @@ struct InFlightShutdownTests {
             }
             Announce(.done, play: "goodbye", then: .transfer(to: "4915799912345"))
         }
-        let engine = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
-                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        let engine = try Engine(
+            routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loopCount = 1
@@ -341,7 +361,9 @@ struct InFlightShutdownTests {
             let caller = try TestClient(port: port, timeoutMilliseconds: 120_000)
             _ = try post(caller, newCallBody)
             let body = dtmfBody("1")
-            try caller.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try caller.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
             // Let the loop take the request before stopping: a health check on the same loop
             // is answered only after the dtmf was read (both arrive on one loop, in order).
             _ = try request(port, "GET", "/healthz")
@@ -363,7 +385,9 @@ struct InFlightShutdownTests {
     @Test func expectContinueGetsTheInterimAnswer() throws {
         try withServer { _, port in
             let client = try TestClient(port: port)
-            try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: \(newCallBody.utf8.count)\r\n\r\n")
+            try client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: \(newCallBody.utf8.count)\r\n\r\n"
+            )
             let interim = try client.readInterim()
             #expect(interim == "HTTP/1.1 100 Continue")
             try client.send(newCallBody)

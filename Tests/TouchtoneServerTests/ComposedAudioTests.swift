@@ -1,5 +1,6 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 /// The repository's `Audio/` folder, found from this file.

@@ -2,15 +2,18 @@ import CTouchtoneSystem
 import Dispatch
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The connection's closing and failure paths over real sockets.
 @Suite("Connections over sockets")
 struct ConnectionOverSocketTests {
-    static let tooLargeHead = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n\r\n"
+    static let tooLargeHead =
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n\r\n"
 
     /// The case: 100 POSTs of 2 MB got the 413 twice and a reset 98 times, because the
     /// server closed with the body unread. Lingering, it drains the body, so every client
@@ -55,7 +58,9 @@ struct ConnectionOverSocketTests {
             // About 2 MB of answers for 40 kB of requests: past the high-water mark and the
             // small receive buffer, so the server stops reading and sends in pieces.
             var batch = ""
-            for i in 0..<1000 { batch += i % 2 == 0 ? "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" : "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" }
+            for i in 0..<1000 {
+                batch += i % 2 == 0 ? "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" : "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
             try client.send(batch)
             for i in 0..<1000 {
                 let answer = try labelled("answer \(i)") { try client.readResponse() }
@@ -91,7 +96,9 @@ struct ConnectionOverSocketTests {
                 let caller = try TestClient(port: port, timeoutMilliseconds: 60_000)
                 _ = try post(caller, newCallBody)
                 let body = dtmfBody("1")
-                try caller.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                try caller.send(
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
                 _ = try request(port, "GET", "/healthz")  // the one loop took the dtmf first
                 Self.reset(caller)
             }
@@ -145,8 +152,9 @@ struct ConnectionOverSocketTests {
             }
             Announce(.done, play: "goodbye", then: .transfer(to: "4915799912345"))
         }
-        let engine = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
-                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        let engine = try Engine(
+            routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loopCount = 1

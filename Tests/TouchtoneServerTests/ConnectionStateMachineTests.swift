@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneServer
 
 /// The connection's state machine alone: events in, actions out, no socket and no clock.
@@ -29,7 +30,10 @@ struct ConnectionStateMachineTests {
 
     @Test func aRequestIsHandedOutAndItsAnswerSent() {
         var c = Self.connection()
-        guard case .handle(let request) = c.receive(Self.get, now: 1) else { Issue.record("no request"); return }
+        guard case .handle(let request) = c.receive(Self.get, now: 1) else {
+            Issue.record("no request")
+            return
+        }
         #expect(request.path == "/healthz")
         #expect(c.answered(Self.ok, date: Self.date, serverStopping: false, now: 1) == .send)
         #expect(c.pending.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -55,11 +59,13 @@ struct ConnectionStateMachineTests {
     @Test func pipelinedRequestsAreHandedOutInOrderAndAnsweredInOneSend() {
         var c = Self.connection()
         guard case .handle(let first) = c.receive(Self.get + "GET /second HTTP/1.1\r\nHost: x\r\n\r\n", now: 1) else {
-            Issue.record("no first request"); return
+            Issue.record("no first request")
+            return
         }
         #expect(first.path == "/healthz")
         guard case .handle(let second) = c.answered(Self.ok, date: Self.date, serverStopping: false, now: 1) else {
-            Issue.record("no second request"); return
+            Issue.record("no second request")
+            return
         }
         #expect(second.path == "/second")
         #expect(c.answered(Self.ok, date: Self.date, serverStopping: false, now: 1) == .send)
@@ -73,7 +79,8 @@ struct ConnectionStateMachineTests {
         #expect(c.lookupStarted(now: 1) == .wait([]))
         #expect(c.timerFired(now: 10_000 * Self.ms) == .wait([]))
         guard case .handle(let second) = c.answered(Self.ok, date: Self.date, serverStopping: false, now: 2) else {
-            Issue.record("the request behind the look-up was not handed out"); return
+            Issue.record("the request behind the look-up was not handed out")
+            return
         }
         #expect(second.path == "/second")
     }
@@ -87,7 +94,8 @@ struct ConnectionStateMachineTests {
         #expect(c.receive("GET /sec", now: 1) == .wait([]))
         #expect(c.receive("ond HTTP/1.1\r\nHost: x\r\n\r\n", now: 1) == .wait([]))
         guard case .handle(let second) = c.answered(Self.ok, date: Self.date, serverStopping: false, now: 2) else {
-            Issue.record("the request behind the look-up was not handed out"); return
+            Issue.record("the request behind the look-up was not handed out")
+            return
         }
         #expect(second.path == "/second")
     }
@@ -126,7 +134,10 @@ struct ConnectionStateMachineTests {
         #expect(c.receive(head, now: 1) == .send)
         #expect(c.pending == "HTTP/1.1 100 Continue\r\n\r\n")
         #expect(c.sent(c.pendingCount, now: 1) == .wait(.readable))
-        guard case .handle(let request) = c.receive("a=b", now: 2) else { Issue.record("no request"); return }
+        guard case .handle(let request) = c.receive("a=b", now: 2) else {
+            Issue.record("no request")
+            return
+        }
         #expect(request.body == Array("a=b".utf8))
     }
 
@@ -162,7 +173,10 @@ struct ConnectionStateMachineTests {
         #expect(answered < 100 && c.pendingCount >= 256 * 1024)
         #expect(c.sendWouldBlock() == .wait(.writable))
         #expect(c.writable(now: 2) == .send)
-        guard case .handle = c.sent(c.pendingCount, now: 2) else { Issue.record("reading did not resume"); return }
+        guard case .handle = c.sent(c.pendingCount, now: 2) else {
+            Issue.record("reading did not resume")
+            return
+        }
     }
 
     // MARK: - Refusals and the lingering close
@@ -177,7 +191,10 @@ struct ConnectionStateMachineTests {
     ])
     func anUnreadableRequestIsRefusedSentAndLingeredOn(input: String, refusal: Refusal) {
         var c = Self.connection()
-        guard case .refuse(let got, _) = c.receive(input, now: 1) else { Issue.record("not refused"); return }
+        guard case .refuse(let got, _) = c.receive(input, now: 1) else {
+            Issue.record("not refused")
+            return
+        }
         #expect(got == refusal)
         #expect(c.answered(.text(refusal.status, "no"), date: Self.date, serverStopping: false, now: 1) == .send)
         #expect(c.pending.contains("Connection: close\r\n"))
@@ -248,7 +265,10 @@ struct ConnectionStateMachineTests {
         _ = c.receive("GET /he", now: now)
         for _ in 0..<10 {
             now += 60 * Self.ms
-            guard case .handle = c.receive("althz HTTP/1.1\r\nHost: x\r\n\r\nGET /he", now: now) else { Issue.record("no request"); return }
+            guard case .handle = c.receive("althz HTTP/1.1\r\nHost: x\r\n\r\nGET /he", now: now) else {
+                Issue.record("no request")
+                return
+            }
             _ = c.answered(Self.ok, date: Self.date, serverStopping: false, now: now)
             _ = c.sent(c.pendingCount, now: now)
             #expect(c.timerFired(now: now + 90 * Self.ms) == .wait(.readable))
@@ -286,7 +306,10 @@ struct ConnectionStateMachineTests {
 
         var late = Self.connection()
         #expect(late.stopRequested(deadline: 10_000 * Self.ms, now: 1) == .read)
-        guard case .handle = late.receive(Self.get, now: 1) else { Issue.record("the last request was dropped"); return }
+        guard case .handle = late.receive(Self.get, now: 1) else {
+            Issue.record("the last request was dropped")
+            return
+        }
         _ = late.answered(Self.ok, date: Self.date, serverStopping: true, now: 1)
         #expect(late.sent(late.pendingCount, now: 1) == .close)
     }
@@ -295,7 +318,10 @@ struct ConnectionStateMachineTests {
         var c = Self.connection()
         _ = c.receive("GET /healthz HTTP/1.1\r\n", now: 0)
         #expect(c.stopRequested(deadline: 10_000 * Self.ms, now: 1) == .wait(.readable))
-        guard case .handle = c.receive("Host: x\r\n\r\n", now: 2) else { Issue.record("no request"); return }
+        guard case .handle = c.receive("Host: x\r\n\r\n", now: 2) else {
+            Issue.record("no request")
+            return
+        }
         _ = c.answered(Self.ok, date: Self.date, serverStopping: true, now: 2)
         #expect(c.pending.contains("Connection: close\r\n"))
         #expect(c.sent(c.pendingCount, now: 2) == .close)

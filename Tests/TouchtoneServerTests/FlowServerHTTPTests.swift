@@ -1,5 +1,6 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 @Suite("Flow server over HTTP")
@@ -41,8 +42,9 @@ struct FlowServerHTTPTests {
             let none = try request(port, "POST", "/", body: "event=dtmf&dtmf=1&callId=1")
             #expect(none.status == 415)
             // sipgate's own header, with charset, passes the check (whatever the engine then says).
-            let sipgate = try request(port, "POST", "/", headers: ["Content-Type": "Application/X-WWW-Form-Urlencoded; charset=UTF-8"],
-                                      body: "event=dtmf&dtmf=1&callId=1")
+            let sipgate = try request(
+                port, "POST", "/", headers: ["Content-Type": "Application/X-WWW-Form-Urlencoded; charset=UTF-8"],
+                body: "event=dtmf&dtmf=1&callId=1")
             #expect(sipgate.status != 415)
         }
     }
@@ -69,12 +71,15 @@ struct FlowServerHTTPTests {
         let plain = HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
         #expect(answer.writtenStatusAndFields != nil)
         for (keepAlive, announce) in [(true, false), (false, false), (true, true)] {
-            var fast: [UInt8] = [], slow: [UInt8] = []
+            var fast: [UInt8] = []
+            var slow: [UInt8] = []
             let date = Array("Fri, 27 Nov 2026 20:00:00 GMT".utf8)
             HTTPResponseWriter.write(answer, keepAlive: keepAlive, announceKeepAlive: announce, date: date, into: &fast)
             HTTPResponseWriter.write(plain, keepAlive: keepAlive, announceKeepAlive: announce, date: date, into: &slow)
             #expect(fast == slow)
-            #expect(String(decoding: fast, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Length: "))
+            #expect(
+                String(decoding: fast, as: UTF8.self).hasPrefix(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Length: "))
         }
     }
 
@@ -119,7 +124,8 @@ struct FlowServerHTTPTests {
     @Test func chunkedBodiesAreAccepted() throws {
         try withServer { _, port in
             let client = try TestClient(port: port)
-            try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            try client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
             #expect(try client.readResponse().status == 415)
             // The connection is still usable: the chunked body was consumed exactly.
             try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -164,7 +170,10 @@ struct FlowServerHTTPTests {
     }
 
     @Test func oversizedRequestsAreRefusedAndClosed() throws {
-        try withServer({ $0.limits.maxBodyBytes = 100; $0.limits.maxHeaderBytes = 512 }) { _, port in
+        try withServer({
+            $0.limits.maxBodyBytes = 100
+            $0.limits.maxHeaderBytes = 512
+        }) { _, port in
             let big = try TestClient(port: port)
             try big.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 101\r\n\r\n")
             let r413 = try big.readResponse()
@@ -218,7 +227,10 @@ struct FlowServerHTTPTests {
     }
 
     @Test func connectionsBeyondTheLimitGet503() throws {
-        try withServer({ $0.limits.maxConnections = 2; $0.loopCount = 1 }) { _, port in
+        try withServer({
+            $0.limits.maxConnections = 2
+            $0.loopCount = 1
+        }) { _, port in
             let first = try TestClient(port: port)
             let second = try TestClient(port: port)
             try first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -239,8 +251,10 @@ struct FlowServerHTTPTests {
             #expect(r.status == 200)
             #expect(r.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = r.text
-            for family in ["touchtone_sessions_live", "touchtone_events_total", "touchtone_answers_total", "touchtone_refused_total",
-                           "touchtone_sessions_expired_total", "touchtone_auth_failures_total", "touchtone_push_duration_seconds"] {
+            for family in [
+                "touchtone_sessions_live", "touchtone_events_total", "touchtone_answers_total", "touchtone_refused_total",
+                "touchtone_sessions_expired_total", "touchtone_auth_failures_total", "touchtone_push_duration_seconds",
+            ] {
                 #expect(text.contains("# TYPE \(family) "), "\(family)")
             }
             #expect(text.contains("touchtone_refused_total{reason=\"content_type\"} 1"))
@@ -252,14 +266,20 @@ struct FlowServerHTTPTests {
 @Suite("Timeouts that need care")
 struct TimeoutEdgeTests {
     @Test func aSilentNewConnectionGetsTheRequestTimeoutNotTheIdleOne() throws {
-        try withServer({ $0.limits.requestTimeout = .milliseconds(100); $0.limits.idleTimeout = .seconds(60) }) { _, port in
+        try withServer({
+            $0.limits.requestTimeout = .milliseconds(100)
+            $0.limits.idleTimeout = .seconds(60)
+        }) { _, port in
             let silent = try TestClient(port: port)
             #expect(try silent.isClosedByServer())
         }
     }
 
     @Test func aBusyPipeliningClientIsNotCutOff() throws {
-        try withServer({ $0.limits.requestTimeout = .milliseconds(100); $0.loopCount = 1 }) { _, port in
+        try withServer({
+            $0.limits.requestTimeout = .milliseconds(100)
+            $0.loopCount = 1
+        }) { _, port in
             let client = try TestClient(port: port)
             let started = ContinuousClock.now
             var sent = 0

@@ -1,8 +1,11 @@
 import Testing
+
 @testable import TouchtoneServer
 
 /// Feeds `bytes` to a fresh parser in pieces cut at `cuts` and collects every step.
-private func parseAll(_ bytes: [UInt8], cuts: [Int] = [], limits: HTTPParserLimits = HTTPParserLimits()) -> (requests: [HTTPRequest], error: HTTPParseError?, continues: Int) {
+private func parseAll(_ bytes: [UInt8], cuts: [Int] = [], limits: HTTPParserLimits = HTTPParserLimits()) -> (
+    requests: [HTTPRequest], error: HTTPParseError?, continues: Int
+) {
     var parser = HTTPRequestParser(limits: limits)
     var requests: [HTTPRequest] = []
     var continues = 0
@@ -25,7 +28,8 @@ private func parseAll(_ bytes: [UInt8], cuts: [Int] = [], limits: HTTPParserLimi
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
 private let push = "event=dtmf&dtmf=1&callId=123456"
-private let pushRequest = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(push.utf8.count)\r\n\r\n\(push)"
+private let pushRequest =
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(push.utf8.count)\r\n\r\n\(push)"
 
 @Suite("HTTP request parser")
 struct HTTPRequestParserTests {
@@ -44,7 +48,8 @@ struct HTTPRequestParserTests {
     }
 
     @Test func everySplitPointGivesTheSameRequests() {
-        let chunked = "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nevent\r\n3\r\n=dt\r\n0\r\nTrailer: y\r\n\r\n"
+        let chunked =
+            "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nevent\r\n3\r\n=dt\r\n0\r\nTrailer: y\r\n\r\n"
         let input = bytes(pushRequest + "GET /healthz?q=1 HTTP/1.1\r\nHost: x\r\n\r\n" + chunked)
         let whole = parseAll(input)
         #expect(whole.error == nil)
@@ -142,7 +147,10 @@ struct HTTPRequestParserTests {
         let many = "GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "A: b\r\n", count: 10) + "\r\n"
         #expect(parseAll(bytes(many), limits: HTTPParserLimits(maxHeaderCount: 5)).error?.status.code == 431)
         // Too many fields is the answer whatever else is wrong with the head.
-        for head in ["GET / HTTP/2.0\r\n", "GET / HTTP/1.1\r\n Folded: x\r\n", "GET / HTTP/1.1\r\nExpect: magic\r\n", "GET / HTTP/1.1\r\nBad Name: x\r\n"] {
+        for head in [
+            "GET / HTTP/2.0\r\n", "GET / HTTP/1.1\r\n Folded: x\r\n", "GET / HTTP/1.1\r\nExpect: magic\r\n",
+            "GET / HTTP/1.1\r\nBad Name: x\r\n",
+        ] {
             let crowded = head + String(repeating: "A: b\r\n", count: 10) + "\r\n"
             #expect(parseAll(bytes(crowded), limits: HTTPParserLimits(maxHeaderCount: 5)).error?.status.code == 431, "\(head)")
         }
@@ -159,9 +167,15 @@ struct HTTPRequestParserTests {
     @Test func aFailedParserStaysFailed() {
         var parser = HTTPRequestParser()
         parser.append(contentsOf: bytes("BAD\r\n\r\n"))
-        guard case .failure = parser.next() else { Issue.record("expected failure"); return }
+        guard case .failure = parser.next() else {
+            Issue.record("expected failure")
+            return
+        }
         parser.append(contentsOf: bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-        guard case .failure = parser.next() else { Issue.record("expected failure"); return }
+        guard case .failure = parser.next() else {
+            Issue.record("expected failure")
+            return
+        }
     }
 
     @Test func partialRequestIsReported() {
@@ -171,7 +185,10 @@ struct HTTPRequestParserTests {
         _ = parser.next()
         #expect(parser.hasPartialRequest)
         parser.append(contentsOf: bytes("TP/1.1\r\nHost: x\r\n\r\n"))
-        guard case .request = parser.next() else { Issue.record("expected a request"); return }
+        guard case .request = parser.next() else {
+            Issue.record("expected a request")
+            return
+        }
         #expect(!parser.hasPartialRequest)
         #expect(parser.bufferedByteCount == 0)
     }
@@ -227,7 +244,10 @@ struct HTTPRequestParserFuzzTests {
                     case .needMoreData: continue outer
                     case .failure: break outer
                     }
-                    if steps > 10_000 { Issue.record("parser does not make progress"); break outer }
+                    if steps > 10_000 {
+                        Issue.record("parser does not make progress")
+                        break outer
+                    }
                 }
             }
             #expect(parser.bufferedByteCount <= input.count)

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 @Suite("Logs and session expiry")
@@ -44,14 +45,19 @@ struct LoggingAndSweepTests {
 
     @Test(arguments: [LogFormat.text, .json])
     func pushLinesWrittenInPlaceAreTheLinesOfTheirFields(format: LogFormat) throws {
-        enum Odd: String, FlowState { case start, odd = "a b=\"c\"", end }
+        enum Odd: String, FlowState {
+            case start
+            case odd = "a b=\"c\""
+            case end
+        }
         let flow = Flow("quoted \"flow\"", states: Odd.self, start: .start) {
             Menu(.start, prompt: "menu") { Key("1", .go(.odd)) }
             Menu(.odd, prompt: "menu") { Key("2", .go(.end)) }
             Menu(.end, prompt: "menu") { Key("3", .hangup) }
         }
-        let engine = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(), clock: ManualClock(),
-                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000")))
+        let engine = try Engine(
+            routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(), clock: ManualClock(),
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000")))
         var records: [EventRecord] = [EventRecord()]
         for callId in ["54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57", "call \"7\"\n", "Jürgen"] {
             for event: WebhookEvent in [
@@ -66,8 +72,10 @@ struct LoggingAndSweepTests {
         }
         #expect(records.count == 16)
         for (index, record) in records.enumerated() {
-            let fast = LogCapture(), reference = LogCapture()
-            let logger = fast.logger(format), fields = reference.logger(format)
+            let fast = LogCapture()
+            let reference = LogCapture()
+            let logger = fast.logger(format)
+            let fields = reference.logger(format)
             logger.event(record, microseconds: index * 37, status: index % 3 == 0 ? 400 : 200)
             fields.line(kind: "push", EventLogger.pushFields(record, microseconds: index * 37, status: index % 3 == 0 ? 400 : 200))
             logger.flush()
@@ -97,9 +105,16 @@ struct LoggingAndSweepTests {
         let clock = ManualClock()
         // One shard: a single sweep looks at every session.
         let store = InMemorySessionStore(idleTimeout: .seconds(60), shards: 1)
-        let engine = try Engine(routes: RoutingTable { Route.default(lineFlow) }, store: store, clock: clock,
-                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
-        try withServer(engine: engine, { $0.sweepInterval = .milliseconds(1); $0.loopCount = 1 }) { server, port in
+        let engine = try Engine(
+            routes: RoutingTable { Route.default(lineFlow) }, store: store, clock: clock,
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        try withServer(
+            engine: engine,
+            {
+                $0.sweepInterval = .milliseconds(1)
+                $0.loopCount = 1
+            }
+        ) { server, port in
             let client = try TestClient(port: port)
             #expect(try post(client, newCallBody).status == 200)
             #expect(store.count == 1)

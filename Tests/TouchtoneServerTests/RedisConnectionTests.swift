@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneServer
 
 extension RedisConnection {
@@ -37,8 +38,10 @@ struct RedisConnectionTests {
     static func get(_ key: String) -> RESPCommand { RESPCommand("GET", key) }
 
     /// A connection past its handshake (none to do), at time `now`.
-    static func ready(_ change: (inout RedisSettings) -> Void = { _ in }, url: RedisURL = RedisURL(host: "127.0.0.1"),
-                      now: UInt64 = 0) -> RedisConnection {
+    static func ready(
+        _ change: (inout RedisSettings) -> Void = { _ in }, url: RedisURL = RedisURL(host: "127.0.0.1"),
+        now: UInt64 = 0
+    ) -> RedisConnection {
         var c = RedisConnection(url: url, settings: settings(change), now: now, seed: 1)
         #expect(c.timerFired(now: now) == .connect)
         #expect(c.connectInProgress(now: now) == .wait(.writable))
@@ -75,8 +78,9 @@ struct RedisConnectionTests {
         #expect(c.timerFired(now: 0) == .connect)
         #expect(c.send(Self.get("early"), token: 1, now: 0) == .wait(.writable))
         #expect(c.connected(now: 1) == .send)
-        #expect(c.pending() == "*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$6\r\nsecret\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n"
-            + "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$9\r\ntouchtone\r\n")
+        #expect(
+            c.pending() == "*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$6\r\nsecret\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n"
+                + "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$9\r\ntouchtone\r\n")
         #expect(c.sendAll(now: 1) == .wait(.readable))
         #expect(c.send(Self.get("later"), token: 2, now: 2) == .wait(.readable))
         #expect(!c.isReady)
@@ -104,13 +108,20 @@ struct RedisConnectionTests {
         #expect(c.receive("-WRONGPASS invalid username-password pair or user is disabled.\r\n", now: 1) == .close)
         #expect(c.closed(now: 1) == .wait([]))
         let completions = c.takeCompletions()
-        guard case .failure(let error) = completions.first?.result else { Issue.record("no failure"); return }
+        guard case .failure(let error) = completions.first?.result else {
+            Issue.record("no failure")
+            return
+        }
         #expect(error.kind == .authenticationFailed && !error.mayHaveRun)
-        #expect(error.description
-            == "redis: GET: AUTH refused by 10.0.0.9:6379: WRONGPASS invalid username-password pair or user is disabled.")
+        #expect(
+            error.description
+                == "redis: GET: AUTH refused by 10.0.0.9:6379: WRONGPASS invalid username-password pair or user is disabled.")
         // Down now: a command fails at once, with the same reason.
         _ = c.send(Self.get("k"), token: 2, now: 2)
-        guard case .failure(let again) = c.takeCompletions().first?.result else { Issue.record("no failure"); return }
+        guard case .failure(let again) = c.takeCompletions().first?.result else {
+            Issue.record("no failure")
+            return
+        }
         #expect(again.kind == .authenticationFailed && !again.description.contains("hunter2"))
     }
 
@@ -120,7 +131,10 @@ struct RedisConnectionTests {
         _ = c.send(Self.get("k"), token: 1, now: 0)
         _ = c.connected(now: 0)
         #expect(c.receive("-ERR DB index is out of range\r\n", now: 1) == .close)
-        guard case .failure(let error) = c.takeCompletions().first?.result else { Issue.record("no failure"); return }
+        guard case .failure(let error) = c.takeCompletions().first?.result else {
+            Issue.record("no failure")
+            return
+        }
         #expect(error.kind == .handshakeFailed)
         #expect(error.message == "GET: SELECT 9 refused by h:6379: ERR DB index is out of range")
     }
@@ -133,7 +147,10 @@ struct RedisConnectionTests {
         #expect(c.nextDeadline == 500 * Self.ms)
         #expect(c.timerFired(now: 499 * Self.ms) == .wait(.writable))
         #expect(c.timerFired(now: 500 * Self.ms) == .close)
-        guard case .failure(let error) = c.takeCompletions().first?.result else { Issue.record("no failure"); return }
+        guard case .failure(let error) = c.takeCompletions().first?.result else {
+            Issue.record("no failure")
+            return
+        }
         #expect(error.message == "GET: cannot connect to h:6379: no connection within 500 ms")
         #expect(error.kind == .connectFailed && !error.mayHaveRun)
     }
@@ -159,7 +176,8 @@ struct RedisConnectionTests {
         var c = Self.ready()
         for token in 1...4 { _ = c.send(Self.get("k"), token: UInt64(token), now: 0) }
         _ = c.receive("-LOADING Redis is loading\r\n-NOSCRIPT No matching script\r\n-NOAUTH Authentication required.\r\n-OOM x\r\n", now: 1)
-        #expect(Self.summary(c.takeCompletions()) == ["1: loading sent", "2: noScript sent", "3: authenticationFailed sent", "4: server sent"])
+        #expect(
+            Self.summary(c.takeCompletions()) == ["1: loading sent", "2: noScript sent", "3: authenticationFailed sent", "4: server sent"])
     }
 
     @Test func aFullSocketWaitsForRoomAndKeepsReading() {
@@ -356,7 +374,11 @@ struct RedisConnectionTests {
 
     @Test func aTimeoutOfForeverNeverWrapsIntoThePast() {
         let late = UInt64.max - 10
-        var c = Self.ready({ $0.commandTimeout = .seconds(Int64.max / 2); $0.keepaliveInterval = .seconds(Int64.max / 2) }, now: late)
+        var c = Self.ready(
+            {
+                $0.commandTimeout = .seconds(Int64.max / 2)
+                $0.keepaliveInterval = .seconds(Int64.max / 2)
+            }, now: late)
         #expect(c.nextDeadline == UInt64.max)
         _ = c.send(Self.get("k"), token: 1, now: late)
         #expect(c.timerFired(now: late + 5) == .send)

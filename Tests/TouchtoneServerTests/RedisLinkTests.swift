@@ -1,6 +1,7 @@
 import CTouchtoneSystem
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 /// The link against a real `redis-server` the tests start and stop (``RedisTestServer``).
@@ -44,8 +45,12 @@ struct RedisLinkTests {
         #expect(Self.reply(results[0]) == .simpleString("OK"))
         #expect(Self.reply(results[1]) == .bulkString(value))
         #expect(Self.reply(results[2]) == .null)
-        #expect(Self.reply(results[3]) == .array([.bulkString(Array("touchtone:{a}".utf8)), .bulkString([0x78]), .integer(42),
-                                                   .array([.integer(1), .null])]))
+        #expect(
+            Self.reply(results[3])
+                == .array([
+                    .bulkString(Array("touchtone:{a}".utf8)), .bulkString([0x78]), .integer(42),
+                    .array([.integer(1), .null]),
+                ]))
         #expect(Self.error(results[4])?.kind == .server)
         #expect(Self.error(results[4])?.message == "EVAL: BAD thing")
         #expect(Self.reply(results[5]) == .bulkString(Array("touchtone".utf8)))
@@ -63,10 +68,11 @@ struct RedisLinkTests {
         }
         link.flush(now: Self.now)
         var completions: [RedisCompletion] = []
-        #expect(link.run(for: .seconds(5)) {
-            completions += link.takeCompletions()
-            return completions.count == 1000
-        })
+        #expect(
+            link.run(for: .seconds(5)) {
+                completions += link.takeCompletions()
+                return completions.count == 1000
+            })
         #expect(completions.map(\.token) == (0..<1000).map(UInt64.init))
         #expect(completions.map { Self.reply($0.result) } == (1...1000).map { Optional(RESPReply.integer($0)) })
         // And once more through the blocking round trip.
@@ -80,8 +86,9 @@ struct RedisLinkTests {
         let error = Self.error(wrong.roundTrip(RESPCommand("PING")))
         #expect(error?.kind == .authenticationFailed)
         #expect(error?.mayHaveRun == false)
-        #expect(error?.description.hasPrefix("redis: PING: AUTH refused by 127.0.0.1:\(server.port): WRONGPASS") == true,
-                "\(error?.description ?? "")")
+        #expect(
+            error?.description.hasPrefix("redis: PING: AUTH refused by 127.0.0.1:\(server.port): WRONGPASS") == true,
+            "\(error?.description ?? "")")
         #expect(error?.description.contains("wrong-password") == false)
 
         let right = try RedisLink(url: server.url(password: "right-password"), settings: Self.settings())
@@ -110,10 +117,11 @@ struct RedisLinkTests {
         link.flush(now: Self.now)
         server.kill()
         var completions: [RedisCompletion] = []
-        #expect(link.run(for: .seconds(5)) {
-            completions += link.takeCompletions()
-            return !completions.isEmpty
-        })
+        #expect(
+            link.run(for: .seconds(5)) {
+                completions += link.takeCompletions()
+                return !completions.isEmpty
+            })
         #expect(Self.error(completions.first?.result)?.kind == .connectionLost)
         #expect(Self.error(completions.first?.result)?.mayHaveRun == true)
 
@@ -173,8 +181,9 @@ struct RedisLinkWithoutServerTests {
     @Test func nobodyListeningFailsFastWithTheSystemsReason() throws {
         let port = try RedisTestServer.freePort()
         let started = Clock.monotonicNanoseconds()
-        let results = try RedisLink.roundTrip([RESPCommand("PING")], url: RedisURL(host: "127.0.0.1", port: port),
-                                              settings: RedisLinkTests.settings())
+        let results = try RedisLink.roundTrip(
+            [RESPCommand("PING")], url: RedisURL(host: "127.0.0.1", port: port),
+            settings: RedisLinkTests.settings())
         let error = RedisLinkTests.error(results[0])
         #expect(error?.kind == .connectFailed)
         #expect(error?.mayHaveRun == false)

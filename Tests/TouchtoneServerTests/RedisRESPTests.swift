@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneServer
 
 /// RESP2 on the wire: commands written, replies read (whole, split, pipelined, bounded).
@@ -8,7 +9,8 @@ struct RedisRESPTests {
 
     /// Every reply in `input`, fed in the pieces `cuts` makes; the error if one came.
     static func parse(_ input: [UInt8], cuts: [Int] = [], limits: RESPParserLimits = RESPParserLimits())
-        -> (replies: [RESPReply], error: RESPProtocolError?, partial: Bool) {
+        -> (replies: [RESPReply], error: RESPProtocolError?, partial: Bool)
+    {
         var parser = RESPReplyParser(limits: limits)
         var replies: [RESPReply] = []
         var start = 0
@@ -24,7 +26,9 @@ struct RedisRESPTests {
         return (replies, nil, parser.hasPartialReply)
     }
 
-    static func parse(_ text: String, limits: RESPParserLimits = RESPParserLimits()) -> (replies: [RESPReply], error: RESPProtocolError?, partial: Bool) {
+    static func parse(_ text: String, limits: RESPParserLimits = RESPParserLimits()) -> (
+        replies: [RESPReply], error: RESPProtocolError?, partial: Bool
+    ) {
         parse(bytes(text), limits: limits)
     }
 
@@ -51,8 +55,10 @@ struct RedisRESPTests {
         command.append(-7)
         command.append(Int.min)
         command.append(0)
-        #expect(command.encoded == Self.bytes(
-            "*6\r\n$7\r\nPEXPIRE\r\n$1\r\nk\r\n$5\r\n30000\r\n$2\r\n-7\r\n$20\r\n-9223372036854775808\r\n$1\r\n0\r\n"))
+        #expect(
+            command.encoded
+                == Self.bytes(
+                    "*6\r\n$7\r\nPEXPIRE\r\n$1\r\nk\r\n$5\r\n30000\r\n$2\r\n-7\r\n$20\r\n-9223372036854775808\r\n$1\r\n0\r\n"))
         #expect(command.argumentCount == 6)
         #expect(command.name == "PEXPIRE")
     }
@@ -72,10 +78,11 @@ struct RedisRESPTests {
         let (replies, error, partial) = Self.parse(
             "+OK\r\n-ERR unknown command\r\n:42\r\n:-9223372036854775808\r\n$3\r\nabc\r\n$0\r\n\r\n$-1\r\n*0\r\n*-1\r\n+\r\n")
         #expect(error == nil && !partial)
-        #expect(replies == [
-            .simpleString("OK"), .error("ERR unknown command"), .integer(42), .integer(Int.min),
-            .bulkString(Self.bytes("abc")), .bulkString([]), .null, .array([]), .null, .simpleString(""),
-        ])
+        #expect(
+            replies == [
+                .simpleString("OK"), .error("ERR unknown command"), .integer(42), .integer(Int.min),
+                .bulkString(Self.bytes("abc")), .bulkString([]), .null, .array([]), .null, .simpleString(""),
+            ])
         #expect(Self.parse(":9223372036854775807\r\n").replies == [.integer(Int.max)])
     }
 

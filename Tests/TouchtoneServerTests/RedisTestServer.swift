@@ -1,9 +1,11 @@
 import CTouchtoneSystem
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `redis-server` of a test's own: on a free port of 127.0.0.1, with a temporary
@@ -71,8 +73,11 @@ final class RedisTestServer {
     /// Starts the server (again, on the same port) and waits until it accepts connections.
     func start() throws {
         guard pid == 0 else { return }
-        let command = [Self.binary!, "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                       "--dir", directory, "--daemonize", "no", "--loglevel", "notice"] + arguments
+        let command =
+            [
+                Self.binary!, "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--daemonize", "no", "--loglevel", "notice",
+            ] + arguments
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe failed") }
         // Close-on-exec: the server gets the write end only as its stdout and stderr.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneServer
 
 @Suite("Redis URL")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TouchtoneServer
 
 @Suite("Refusals")
@@ -39,7 +40,10 @@ struct RefusalTests {
         #expect(answer.response.status == .unauthorized)
         #expect(answer.response.body == Array("credentials required\n".utf8))
         #expect(answer.response.header("WWW-Authenticate") == "Basic realm=\"x\"")
-        guard case .refused(.authMissing, "credentials required") = answer.kind else { Issue.record("not a refusal"); return }
+        guard case .refused(.authMissing, "credentials required") = answer.kind else {
+            Issue.record("not a refusal")
+            return
+        }
     }
 
     @Test func answersAreCountedOnce() {
@@ -67,15 +71,21 @@ struct RefusalTests {
     /// A bad push's answer tells the sender what was wrong with its value; the log names
     /// only the field, so keys typed during a PIN entry never reach it.
     @Test func aBadPushIsLoggedWithoutItsValue() throws {
-        let router = RequestRouter(engine: try makeEngine(), audio: AudioLibrary(directory: nil), configuration: ServerConfiguration()) { "" }
-        let request = HTTPRequest(method: "POST", target: "/", headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
-                                  body: Array("event=dtmf&callId=1&dtmf=12x4".utf8))
+        let router = RequestRouter(engine: try makeEngine(), audio: AudioLibrary(directory: nil), configuration: ServerConfiguration()) {
+            ""
+        }
+        let request = HTTPRequest(
+            method: "POST", target: "/", headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
+            body: Array("event=dtmf&callId=1&dtmf=12x4".utf8))
         guard case .answer(let answer) = router.route(request, peer: IPAddress(bytes: [UInt8](repeating: 0, count: 16))) else {
             Issue.record("expected an answer")
             return
         }
         #expect(String(decoding: answer.response.body, as: UTF8.self).contains("\"12x4\""))
-        guard case .refused(.badPush, let logged) = answer.kind else { Issue.record("not a bad push"); return }
+        guard case .refused(.badPush, let logged) = answer.kind else {
+            Issue.record("not a bad push")
+            return
+        }
         #expect(logged == "bad push: dtmf")
     }
 }

@@ -2,9 +2,11 @@ import Dispatch
 import Synchronization
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // What the tests of sessions shared through a real redis-server (SharedSessionTests,
@@ -62,8 +64,9 @@ final class TestInstance {
     var engine: Engine { server.engine }
 
     init(_ store: SessionStoreChoice, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) }) throws {
-        let engine = try Engine(routes: routes, store: InMemorySessionStore(),
-                                settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        let engine = try Engine(
+            routes: routes, store: InMemorySessionStore(),
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -74,8 +77,10 @@ final class TestInstance {
     }
 
     /// An instance on `redis` (the tests' fast reconnecting, a TTL of 10 minutes).
-    convenience init(redis: RedisTestServer, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) },
-                     _ change: (inout RedisSessionSettings) -> Void = { _ in }) throws {
+    convenience init(
+        redis: RedisTestServer, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) },
+        _ change: (inout RedisSessionSettings) -> Void = { _ in }
+    ) throws {
         try self.init(.redis(sharedSettings(redis.url(), change)), loops: loops, routes: routes)
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 /// Several instances on one real `redis-server` (started by each test) serve the same calls
@@ -126,13 +127,17 @@ struct SharedSessionTests {
             let (onePort, otherPort) = (one.port, other.port)
             // sipgate's newCall, delivered again at once to the other instance: one call, one answer.
             let start = call.newCallBody
-            let started = try together([{ try TestInstance.push(port: onePort, start, turn: nil) },
-                                        { try TestInstance.push(port: otherPort, start, turn: nil) }])()
+            let started = try together([
+                { try TestInstance.push(port: onePort, start, turn: nil) },
+                { try TestInstance.push(port: otherPort, start, turn: nil) },
+            ])()
             #expect(started[0].body == started[1].body && started[0].text.contains("audio/welcome.wav"), "round \(round)")
             // sipgate's answer and the caller's key at the same moment, one at each instance.
             let (answer, key) = (call.answerBody, call.dtmfBody("4"))
-            let raced = try together([{ try TestInstance.push(port: onePort, answer, turn: 0) },
-                                      { try TestInstance.push(port: otherPort, key, turn: 0) }])()
+            let raced = try together([
+                { try TestInstance.push(port: onePort, answer, turn: 0) },
+                { try TestInstance.push(port: otherPort, key, turn: 0) },
+            ])()
             #expect(raced[0].status == 200 && raced[0].text.hasSuffix("<Response/>"), "round \(round)")
             #expect(raced[1].text.contains("audio/more.wav") && TestCall.turn(in: raced[1].text) == 1, "round \(round)")
             var session = try #require(try peek.session(call, a.engine), "round \(round)")
@@ -140,8 +145,10 @@ struct SharedSessionTests {
 
             // The same key delivered to both at once: applied once.
             let miss = call.dtmfBody("9")
-            let twice = try together([{ try TestInstance.push(port: onePort, miss, turn: 1) },
-                                      { try TestInstance.push(port: otherPort, miss, turn: 1) }])()
+            let twice = try together([
+                { try TestInstance.push(port: onePort, miss, turn: 1) },
+                { try TestInstance.push(port: otherPort, miss, turn: 1) },
+            ])()
             #expect(twice[0].body == twice[1].body, "round \(round)")
             session = try #require(try peek.session(call, a.engine), "round \(round)")
             #expect(session.turn == 2 && session.wrongKeyCount == 1 && session.answered, "round \(round)")
@@ -167,8 +174,10 @@ struct SharedSessionTests {
             let before = try peek.calls(of: "GET")
             #expect(try peek.run(RESPCommand("CLIENT", "PAUSE", 10_000, "WRITE")).isOK)
             let (portA, portB) = (a.port, b.port)
-            let wait = try together([{ try TestInstance.push(port: portA, first, turn: turn) },
-                                     { try TestInstance.push(port: portB, second, turn: turn) }])
+            let wait = try together([
+                { try TestInstance.push(port: portA, first, turn: turn) },
+                { try TestInstance.push(port: portB, second, turn: turn) },
+            ])
             let bothWait = try eventually(within: 8) {
                 try peek.calls(of: "GET") >= before + reads && peek.blockedClients() >= 2
             }
@@ -237,8 +246,10 @@ struct SharedSessionTests {
         let a = try TestInstance(redis: redis)
         let alone = try TestInstance(.memory)
         let call = TestCall("pipelined")
-        let pushes = [(call.newCallBody, ""), (call.dtmfBody("4"), "?f=desk&t=0"), (call.dtmfBody("1"), "?f=desk&t=1"),
-                      (call.hangupBody, "?f=desk&t=2")]
+        let pushes = [
+            (call.newCallBody, ""), (call.dtmfBody("4"), "?f=desk&t=0"), (call.dtmfBody("1"), "?f=desk&t=1"),
+            (call.hangupBody, "?f=desk&t=2"),
+        ]
         let batch = pushes.map { body, query in
             "POST /\(query) HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         }.joined()
@@ -327,8 +338,9 @@ struct SharedSessionTests {
 
         let body = call.dtmfBody("3")
         var client: TestClient? = try TestClient(port: a.port)
-        try client?.send("POST /?f=desk&t=0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                         + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try client?.send(
+            "POST /?f=desk&t=0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(try await eventually(within: 5) { sharedLookupsStarted.withLock { $0 } == started + 1 })
         ConnectionOverSocketTests.reset(client!)
         client = nil

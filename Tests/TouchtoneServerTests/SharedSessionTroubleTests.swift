@@ -1,12 +1,14 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 /// Sessions in a real `redis-server` that fails: stopped and started again, never reached,
 /// refusing the password, losing its scripts, holding a damaged value. Calls always get a
 /// safe answer in time, and the instance recovers by itself.
-@Suite("Sessions shared through Redis, when Redis fails", .serialized,
-       .enabled(if: RedisTestServer.enabled, RedisTestServer.skipReason))
+@Suite(
+    "Sessions shared through Redis, when Redis fails", .serialized,
+    .enabled(if: RedisTestServer.enabled, RedisTestServer.skipReason))
 struct SharedSessionTroubleTests {
     /// sipgate gives up on an answer after about 10 seconds; a safe answer comes well before.
     static let quickly = 3.0
@@ -44,8 +46,9 @@ struct SharedSessionTroubleTests {
         // Back on the same port (empty: it kept nothing): the instance finds it by itself.
         try redis.start()
         let restarted = Clock.monotonicNanoseconds()
-        #expect(try await eventually(within: 5) { try instance.health().status == 200 },
-                "not healthy \(seconds(since: restarted)) s after Redis came back")
+        #expect(
+            try await eventually(within: 5) { try instance.health().status == 200 },
+            "not healthy \(seconds(since: restarted)) s after Redis came back")
         #expect(try instance.metric("touchtone_store_up") == 1)
         #expect(try instance.metric("touchtone_store_reconnects_total")! >= 1)
         let after = TestCall("after-the-fall")
@@ -192,8 +195,9 @@ struct SharedSessionTroubleTests {
         configuration.port = 0
         configuration.loopCount = 1
         configuration.sessionStore = .redis(settings)
-        let engine = try? Engine(routes: RoutingTable { Route.default(sharedDeskFlow) }, store: InMemorySessionStore(),
-                                 settings: EngineSettings(publicURL: try! AbsoluteURL("http://127.0.0.1:3000/")))
+        let engine = try? Engine(
+            routes: RoutingTable { Route.default(sharedDeskFlow) }, store: InMemorySessionStore(),
+            settings: EngineSettings(publicURL: try! AbsoluteURL("http://127.0.0.1:3000/")))
         guard let engine else { return (nil, 0) }
         let server = FlowServer(configuration: configuration, engine: engine, logger: LogCapture().logger())
         return timed { () -> ServerError? in

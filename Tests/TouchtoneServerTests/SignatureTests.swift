@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 /// Everything about `X-Sipgate-Signature`: `swift test --filter SignatureTests`.
@@ -23,7 +24,6 @@ enum Fixture {
     struct FixtureMissing: Error { var name: String }
 }
 
-
 func hex(_ bytes: [UInt8]) -> String {
     bytes.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
 }
@@ -42,10 +42,16 @@ extension SignatureTests {
         @Test func nistShortMessages() {
             #expect(hex(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
             #expect(hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-            #expect(hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-            #expect(hex(SHA256.hash(Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8)))
-                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+            #expect(
+                hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                    == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+            #expect(
+                hex(
+                    SHA256.hash(
+                        Array(
+                            "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+                                .utf8)))
+                    == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
         }
 
         @Test func nistOneMillionA() {
@@ -119,13 +125,19 @@ extension SignatureTests {
         @Test(arguments: [
             ("1f1", "4", UInt64(13), "1bd"),  // 4^13 mod 497 = 445
             ("7fffffffffffffffffffffffffffffff", "3", 65537, "37002cd96c28f670d8eb760e6301408"),
-            ("ffffffffffffffffffffffffffffffffffffffffffffff13", "80000000000000000000000000000000ab54a98ceb1f0ad2", 65537,
-             "482e642aff20033ce9beb27472b4e477f27b0563fec8bb74"),
-            ("ffffffffffffffffffffffffffffffffffffffffffffff13", "80000000000000000000000000000000ab54a98ceb1f0ad2", 3,
-             "ecbd9e342eef25f8499995a318feb15a1bcb7b0e39382042"),
-            ("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f",
-             "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e", 65537,
-             "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e"),
+            (
+                "ffffffffffffffffffffffffffffffffffffffffffffff13", "80000000000000000000000000000000ab54a98ceb1f0ad2", 65537,
+                "482e642aff20033ce9beb27472b4e477f27b0563fec8bb74"
+            ),
+            (
+                "ffffffffffffffffffffffffffffffffffffffffffffff13", "80000000000000000000000000000000ab54a98ceb1f0ad2", 3,
+                "ecbd9e342eef25f8499995a318feb15a1bcb7b0e39382042"
+            ),
+            (
+                "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f",
+                "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e", 65537,
+                "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e"
+            ),
             ("ffffffffffffffc5", "ffffffffffffffc4", UInt64.max, "ffffffffffffffc4"),
             ("ffffffffffffffc5", "0", 65537, "0"),
             ("ffffffffffffffc5", "1", 65537, "1"),
@@ -136,12 +148,12 @@ extension SignatureTests {
         }
 
         @Test func montgomeryRefusesWhatItCannotDo() throws {
-            #expect(MontgomeryModulus(BigUInt(limbs: [10])) == nil)   // even
+            #expect(MontgomeryModulus(BigUInt(limbs: [10])) == nil)  // even
             #expect(MontgomeryModulus(BigUInt(limbs: [1])) == nil)
             #expect(MontgomeryModulus(BigUInt(limbs: [])) == nil)
             let prepared = try #require(MontgomeryModulus(BigUInt(limbs: [497])))
             #expect(prepared.power(BigUInt(limbs: [497]), exponent: 3) == nil)  // base == modulus
-            #expect(prepared.power(BigUInt(limbs: [0, 1]), exponent: 3) == nil) // base > modulus
+            #expect(prepared.power(BigUInt(limbs: [0, 1]), exponent: 3) == nil)  // base > modulus
             #expect(prepared.power(BigUInt(limbs: [4]), exponent: 0) == nil)
             #expect(prepared.power(BigUInt(limbs: [4]), exponent: 1) == BigUInt(limbs: [4]))
         }
@@ -218,7 +230,9 @@ extension SignatureTests {
             let odd = key.modulus.modulus
             var evenLimbs = odd.limbs
             evenLimbs[0] &= ~1
-            #expect(throws: Self.invalid("the modulus is even")) { try RSAPublicKey(modulus: BigUInt(limbs: evenLimbs), exponent: BigUInt(limbs: [65537])) }
+            #expect(throws: Self.invalid("the modulus is even")) {
+                try RSAPublicKey(modulus: BigUInt(limbs: evenLimbs), exponent: BigUInt(limbs: [65537]))
+            }
             for exponent in [BigUInt(limbs: []), BigUInt(limbs: [1]), BigUInt(limbs: [65536]), BigUInt(limbs: [3, 1])] {
                 #expect(throws: Self.invalid("the public exponent must be odd, at least 3 and fit in 64 bits")) {
                     try RSAPublicKey(modulus: odd, exponent: exponent)
@@ -262,8 +276,10 @@ extension SignatureTests {
                 try RSAPublicKey(pem: pem("RSA PUBLIC KEY", [0x30, 0x06, 0x04, 0x01, 0x03, 0x02, 0x01, 0x03]))
             }
             // An EC key (id-ecPublicKey) in a SubjectPublicKeyInfo.
-            let ecInfo: [UInt8] = [0x30, 0x13, 0x30, 0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01,
-                                   0x03, 0x06, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04]
+            let ecInfo: [UInt8] = [
+                0x30, 0x13, 0x30, 0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01,
+                0x03, 0x06, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04,
+            ]
             #expect(throws: Self.invalid("the key is not an RSA key (rsaEncryption)")) { try RSAPublicKey(pem: pem("PUBLIC KEY", ecInfo)) }
         }
 
@@ -313,8 +329,11 @@ extension SignatureTests {
         @Test func realSipgatePushVerifies() {
             #expect(SignatureCheck.verify(body: signedBody, signatureBase64: signature, key: sipgateKey))
             // Any collection of the same bytes.
-            #expect(SignatureCheck.verify(body: String(decoding: signedBody, as: UTF8.self).utf8, signatureBase64: signature, key: sipgateKey))
-            #expect(SignatureCheck.verify(body: ([0xAA] + signedBody + [0xBB])[1...175], signatureBase64: Substring(signature), key: sipgateKey))
+            #expect(
+                SignatureCheck.verify(body: String(decoding: signedBody, as: UTF8.self).utf8, signatureBase64: signature, key: sipgateKey))
+            #expect(
+                SignatureCheck.verify(body: ([0xAA] + signedBody + [0xBB])[1...175], signatureBase64: Substring(signature), key: sipgateKey)
+            )
             // A header value read up to its line end.
             #expect(SignatureCheck.verify(body: signedBody, signatureBase64: signature + "\r\n", key: sipgateKey))
         }
@@ -366,9 +385,9 @@ extension SignatureTests {
             "",
             "\n",
             "AAAA",
-            String(repeating: "A", count: 680),           // valid base64, 510 bytes: wrong length
-            String(repeating: "A", count: 688),           // valid base64, 516 bytes: wrong length
-            String(repeating: "A", count: 1_000_000),     // bounded: refused before decoding
+            String(repeating: "A", count: 680),  // valid base64, 510 bytes: wrong length
+            String(repeating: "A", count: 688),  // valid base64, 516 bytes: wrong length
+            String(repeating: "A", count: 1_000_000),  // bounded: refused before decoding
             "not base64 at all, just a sentence!",
         ])
         func malformedSignaturesAreRefused(text: String) {
@@ -378,13 +397,13 @@ extension SignatureTests {
         @Test func corruptedEncodingsOfTheRealSignatureAreRefused() {
             let characters = Array(signature)
             var variants: [String] = [
-                String(characters.dropLast(4)),                          // 3 bytes short
-                signature + "AAAA",                                      // 3 bytes long
+                String(characters.dropLast(4)),  // 3 bytes short
+                signature + "AAAA",  // 3 bytes long
                 String(characters[..<100]) + " " + String(characters[100...]),
                 String(characters[..<100]) + "\n" + String(characters[100...]),
                 " " + signature,
                 signature + "\n\n",
-                String(characters.dropLast()) + "A",                      // '=' replaced: changes the value
+                String(characters.dropLast()) + "A",  // '=' replaced: changes the value
             ]
             variants.append(String(characters[..<10]) + "!" + String(characters[11...]))
             variants.append(signature.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"))
@@ -404,7 +423,7 @@ extension SignatureTests {
                 ("n", modulus),
                 ("n + 1", modulusPlusOne),
                 ("all 0xFF", [UInt8](repeating: 0xFF, count: length)),
-                ("n - 1", modulusMinusOne),                                // in range, not a signature
+                ("n - 1", modulusMinusOne),  // in range, not a signature
                 ("zero", [UInt8](repeating: 0, count: length)),
                 ("one", [UInt8](repeating: 0, count: length - 1) + [1]),
             ]
@@ -431,9 +450,10 @@ extension SignatureTests {
             #expect(Array(encoded[0..<2]) == [0x00, 0x01])
             #expect(encoded[2..<(256 - 52)].allSatisfy { $0 == 0xFF })
             #expect(encoded[256 - 52] == 0x00)
-            #expect(hex(Array(encoded[(256 - 51)...]))
-                == "3031300d060960864801650304020105000420" + "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-            #expect(SignatureCheck.encodedMessage(digest: digest, length: 62) != nil)   // 8 bytes of padding
+            #expect(
+                hex(Array(encoded[(256 - 51)...]))
+                    == "3031300d060960864801650304020105000420" + "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(SignatureCheck.encodedMessage(digest: digest, length: 62) != nil)  // 8 bytes of padding
             #expect(SignatureCheck.encodedMessage(digest: digest, length: 61) == nil)
         }
 
@@ -456,16 +476,22 @@ extension SignatureTests {
             let clock = ContinuousClock()
             var verified = 0
             let elapsed4096 = clock.measure {
-                for _ in 0..<rounds where SignatureCheck.verify(body: signedBody, signatureBase64: signature, key: sipgateKey) { verified += 1 }
+                for _ in 0..<rounds where SignatureCheck.verify(body: signedBody, signatureBase64: signature, key: sipgateKey) {
+                    verified += 1
+                }
             }
             let elapsed2048 = clock.measure {
-                for _ in 0..<rounds where SignatureCheck.verify(body: body2048, signatureBase64: signature2048, key: key2048) { verified += 1 }
+                for _ in 0..<rounds where SignatureCheck.verify(body: body2048, signatureBase64: signature2048, key: key2048) {
+                    verified += 1
+                }
             }
             let key4096 = try Fixture.key("rsa4096-public.pem")
             let body4096 = try Fixture.bytes("rsa4096-body.txt")
             let signature4096 = try Fixture.text("rsa4096-signature.b64")
             let own4096 = clock.measure {
-                for _ in 0..<rounds where SignatureCheck.verify(body: body4096, signatureBase64: signature4096, key: key4096) { verified += 1 }
+                for _ in 0..<rounds where SignatureCheck.verify(body: body4096, signatureBase64: signature4096, key: key4096) {
+                    verified += 1
+                }
             }
             let parse = clock.measure { for _ in 0..<100 { _ = try? RSAPublicKey(pem: SignatureCheck.sipgatePushKeyPEM) } }
             #expect(verified == 3 * rounds)
@@ -473,8 +499,9 @@ extension SignatureTests {
                 let (seconds, attoseconds) = duration.components
                 return (Double(seconds) * 1e3 + Double(attoseconds) / 1e15) / Double(count)
             }
-            print("signature verify, ms each: 4096-bit sipgate \(milliseconds(elapsed4096, rounds)), 4096-bit own \(milliseconds(own4096, rounds)), "
-                + "2048-bit \(milliseconds(elapsed2048, rounds)); parsing the 4096-bit key \(milliseconds(parse, 100))")
+            print(
+                "signature verify, ms each: 4096-bit sipgate \(milliseconds(elapsed4096, rounds)), 4096-bit own \(milliseconds(own4096, rounds)), "
+                    + "2048-bit \(milliseconds(elapsed2048, rounds)); parsing the 4096-bit key \(milliseconds(parse, 100))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
 
 @Suite("Signed pushes over HTTP")
@@ -11,7 +12,8 @@ struct SignedPushTests {
 
     static func send(_ port: Int, body: [UInt8], signature: String?) throws -> ClientResponse {
         let client = try TestClient(port: port)
-        var head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: \(body.count)\r\n"
+        var head =
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: \(body.count)\r\n"
         if let signature { head += "X-Sipgate-Signature: \(signature)\r\n" }
         try client.send(Array((head + "\r\n").utf8) + body)
         return try client.readResponse()

@@ -2,9 +2,11 @@ import CTouchtoneSystem
 import FoundationEssentials
 import Testing
 import Touchtone
+
 @testable import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Collects log output in memory.
@@ -80,8 +82,9 @@ let lineFlow = Flow("line", version: 1, states: Line.self, start: .menu) {
 }
 
 func makeEngine(store: any SessionStore = InMemorySessionStore(), publicURL: String = "http://127.0.0.1:3000/") throws -> Engine {
-    try Engine(routes: RoutingTable { Route.default(lineFlow) }, store: store,
-               settings: EngineSettings(publicURL: try AbsoluteURL(publicURL)))
+    try Engine(
+        routes: RoutingTable { Route.default(lineFlow) }, store: store,
+        settings: EngineSettings(publicURL: try AbsoluteURL(publicURL)))
 }
 
 /// Starts a server on 127.0.0.1 port 0 with two loops, runs `body`, then stops it.

@@ -54,7 +54,8 @@ extension SipgateXMLTests {
         }
 
         @Test func dialExample5RingsSeveralDestinations() throws {
-            let xml = "\(declaration)\n<Response>\n\t<Dial>\n\t\t<Number>4915799912345</Number>\n\t\t<Number>492111234567</Number>\n\t</Dial>\n</Response>"
+            let xml =
+                "\(declaration)\n<Response>\n\t<Dial>\n\t\t<Number>4915799912345</Number>\n\t\t<Number>492111234567</Number>\n\t</Dial>\n</Response>"
             let expected = Response(then: .dial(try Dial(.numbers([number("4915799912345"), number("492111234567")]))))
             #expect(SipgateXML.parse(xml) == .success(expected))
         }
@@ -75,8 +76,9 @@ extension SipgateXMLTests {
                 \t</Gather>
                 </Response>
                 """
-            let gather = try Gather(onData: url("http://localhost:3000/dtmf"), maxDigits: 3, timeoutMilliseconds: 10000,
-                                    play: Play(url("https://example.com/example.wav")))
+            let gather = try Gather(
+                onData: url("http://localhost:3000/dtmf"), maxDigits: 3, timeoutMilliseconds: 10000,
+                play: Play(url("https://example.com/example.wav")))
             #expect(SipgateXML.parse(xml) == .success(Response(then: .gather(gather))))
         }
 
@@ -90,8 +92,11 @@ extension SipgateXMLTests {
         }
 
         @Test func rejectExamplesDefaultToRejected() {
-            #expect(SipgateXML.parse("\(declaration)\n<Response>\n\t<Reject />\n</Response>") == .success(Response(then: .reject(.rejected))))
-            #expect(SipgateXML.parse("\(declaration)\n<Response>\n\t<Reject reason=\"busy\" />\n</Response>") == .success(Response(then: .reject(.busy))))
+            #expect(
+                SipgateXML.parse("\(declaration)\n<Response>\n\t<Reject />\n</Response>") == .success(Response(then: .reject(.rejected))))
+            #expect(
+                SipgateXML.parse("\(declaration)\n<Response>\n\t<Reject reason=\"busy\" />\n</Response>")
+                    == .success(Response(then: .reject(.busy))))
             #expect(SipgateXML.parse(#"<Response><Reject reason="rejected"/></Response>"#) == .success(Response(then: .reject(.rejected))))
         }
 
@@ -100,16 +105,20 @@ extension SipgateXMLTests {
         }
 
         @Test func onAnswerAndOnHangupExamples() throws {
-            #expect(SipgateXML.parse("\(declaration)\n<Response onAnswer=\"http://localhost:3000/answer\" />")
-                == .success(Response(onAnswer: try url("http://localhost:3000/answer"))))
-            #expect(SipgateXML.parse("\(declaration)\n<Response onHangup=\"http://localhost:3000/hangup\" />")
-                == .success(Response(onHangup: try url("http://localhost:3000/hangup"))))
+            #expect(
+                SipgateXML.parse("\(declaration)\n<Response onAnswer=\"http://localhost:3000/answer\" />")
+                    == .success(Response(onAnswer: try url("http://localhost:3000/answer"))))
+            #expect(
+                SipgateXML.parse("\(declaration)\n<Response onHangup=\"http://localhost:3000/hangup\" />")
+                    == .success(Response(onHangup: try url("http://localhost:3000/hangup"))))
         }
 
         @Test func theEmptyAnswerNeedsNoDeclaration() {
             #expect(SipgateXML.parse("<Response/>") == .success(.empty))
             #expect(SipgateXML.parse("<Response></Response>") == .success(.empty))
-            #expect(SipgateXML.parse("\u{FEFF}<?xml version='1.0'?>\r\n<!-- c -->\r\n<Response >\r\n</Response >\r\n<!-- end -->\r\n") == .success(.empty))
+            #expect(
+                SipgateXML.parse("\u{FEFF}<?xml version='1.0'?>\r\n<!-- c -->\r\n<Response >\r\n</Response >\r\n<!-- end -->\r\n")
+                    == .success(.empty))
         }
     }
 }
@@ -136,8 +145,12 @@ extension SipgateXMLTests {
 
         @Test func playsAndGatherKeepTheirOrder() throws {
             let plays = try (1...12).map { Play(try url("https://ivr.example.com/\($0).wav")) }
-            let response = Response(plays: plays, then: .gather(try Gather(onData: url("https://ivr.example.com/d"), maxDigits: 7,
-                                                                          timeoutMilliseconds: 123, play: plays[3])))
+            let response = Response(
+                plays: plays,
+                then: .gather(
+                    try Gather(
+                        onData: url("https://ivr.example.com/d"), maxDigits: 7,
+                        timeoutMilliseconds: 123, play: plays[3])))
             #expect(SipgateXML.parse(response.xml) == .success(response))
         }
     }
@@ -151,7 +164,8 @@ extension SipgateXMLTests {
             let xml = "<Response><Play><Url>https://a.example/x?q=&lt;&gt;&amp;&quot;&apos;&#38;&#x26;&#X41;</Url></Play></Response>"
             // &#X41; is not a character reference (only a lower-case x is).
             #expect(SipgateXML.problems(in: xml) == ["line 1, column 80: malformed character reference (expected &#digits; or &#xhex;)"])
-            let valid = "<Response><Play><Url>https://a.example/x?q=&lt;&gt;&amp;&quot;&apos;&#38;&#x26;&#x41;&#252;&#x1F3B5;</Url></Play></Response>"
+            let valid =
+                "<Response><Play><Url>https://a.example/x?q=&lt;&gt;&amp;&quot;&apos;&#38;&#x26;&#x41;&#252;&#x1F3B5;</Url></Play></Response>"
             #expect(SipgateXML.parse(valid) == .success(Response(plays: [Play(try url("https://a.example/x?q=<>&\"'&&Aü🎵"))])))
         }
 
@@ -162,27 +176,36 @@ extension SipgateXMLTests {
         }
 
         @Test func urlsAndNumbersOfAttributesHaveTheirWhiteSpaceCollapsed() throws {
-            let xml = "<Response onHangup=\"\n  https://a.example/h\t\"><Gather onData=\" https://a.example/d \" maxDigits=\" +003 \" timeout=\"&#10;0500&#9;\"><Play><Url>\n  https://a.example/m.wav\n</Url></Play></Gather></Response>"
-            let gather = try Gather(onData: url("https://a.example/d"), maxDigits: 3, timeoutMilliseconds: 500, play: Play(url("https://a.example/m.wav")))
+            let xml =
+                "<Response onHangup=\"\n  https://a.example/h\t\"><Gather onData=\" https://a.example/d \" maxDigits=\" +003 \" timeout=\"&#10;0500&#9;\"><Play><Url>\n  https://a.example/m.wav\n</Url></Play></Gather></Response>"
+            let gather = try Gather(
+                onData: url("https://a.example/d"), maxDigits: 3, timeoutMilliseconds: 500, play: Play(url("https://a.example/m.wav")))
             #expect(SipgateXML.parse(xml) == .success(Response(onHangup: try url("https://a.example/h"), then: .gather(gather))))
         }
 
         @Test func textIsJoinedAcrossCommentsAndCDATA() throws {
-            let xml = "<Response><Play><Url>https://a.example/<!-- x -->a<![CDATA[&b<c>]]>.wav</Url></Play><Dial><Number>49<!---->157</Number></Dial></Response>"
-            let expected = Response(plays: [Play(try url("https://a.example/a&b<c>.wav"))], then: .dial(try Dial(.numbers([number("49157")]))))
+            let xml =
+                "<Response><Play><Url>https://a.example/<!-- x -->a<![CDATA[&b<c>]]>.wav</Url></Play><Dial><Number>49<!---->157</Number></Dial></Response>"
+            let expected = Response(
+                plays: [Play(try url("https://a.example/a&b<c>.wav"))], then: .dial(try Dial(.numbers([number("49157")]))))
             #expect(SipgateXML.parse(xml) == .success(expected))
         }
 
         @Test func largestIntegersAreReadAndOneMoreIsRefused() throws {
-            let largest = #"<Response><Gather onData="https://a.example/" maxDigits="9223372036854775807" timeout="000000000000000000000000001"/></Response>"#
+            let largest =
+                #"<Response><Gather onData="https://a.example/" maxDigits="9223372036854775807" timeout="000000000000000000000000001"/></Response>"#
             let gather = try Gather(onData: url("https://a.example/"), maxDigits: Int.max, timeoutMilliseconds: 1)
             #expect(SipgateXML.parse(largest) == .success(Response(then: .gather(gather))))
             let tooLarge = #"<Response><Gather onData="https://a.example/" maxDigits="9223372036854775808"/></Response>"#
-            #expect(SipgateXML.problems(in: tooLarge) == [#"Response/Gather/@maxDigits: "9223372036854775808" is too large (at most 9223372036854775807)"#])
+            #expect(
+                SipgateXML.problems(in: tooLarge) == [
+                    #"Response/Gather/@maxDigits: "9223372036854775808" is too large (at most 9223372036854775807)"#
+                ])
         }
 
         @Test func plusNumbersKeepTheirPlus() throws {
-            let xml = #"<Response><Dial callerId="+492111234567" anonymous="false"><Number>+4915799912345</Number><Number>12</Number></Dial></Response>"#
+            let xml =
+                #"<Response><Dial callerId="+492111234567" anonymous="false"><Number>+4915799912345</Number><Number>12</Number></Dial></Response>"#
             let dial = try Dial(.numbers([number("+4915799912345"), number("12")]), callerId: number("+492111234567"), anonymous: false)
             #expect(SipgateXML.parse(xml) == .success(Response(then: .dial(dial))))
         }
@@ -211,20 +234,24 @@ extension SipgateXMLTests {
             .init("<Respons/>", ["Respons: the root element must be Response"]),
             .init(#"<Response onanswer="https://a.example/"/>"#, ["Response: unknown attribute onanswer"]),
             .init(#"<Response xmlns="urn:x"/>"#, ["Response: unknown attribute xmlns"]),
-            .init(#"<Response onAnswer="ftp://a.example/" onHangup="https://"/>"#, [
-                #"Response/@onAnswer: "ftp://a.example/" is not an absolute http(s) URL: it must start with http:// or https://"#,
-                #"Response/@onHangup: "https://" is not an absolute http(s) URL: the host is missing"#,
-            ]),
+            .init(
+                #"<Response onAnswer="ftp://a.example/" onHangup="https://"/>"#,
+                [
+                    #"Response/@onAnswer: "ftp://a.example/" is not an absolute http(s) URL: it must start with http:// or https://"#,
+                    #"Response/@onHangup: "https://" is not an absolute http(s) URL: the host is missing"#,
+                ]),
             .init("<Response>hello<Hangup/></Response>", [#"Response: unexpected text "hello""#]),
             .init("<Response><Hangup/>\n  and bye\n</Response>", [#"Response: unexpected text "and bye""#]),
             // A CDATA section is text, and xmllint refuses it between elements even when blank.
-            .init("<Response><![CDATA[ ]]><Dial><![CDATA[]]><Voicemail/></Dial></Response>",
-                  [#"Response: unexpected CDATA section " ""#, #"Response/Dial: unexpected CDATA section """#]),
+            .init(
+                "<Response><![CDATA[ ]]><Dial><![CDATA[]]><Voicemail/></Dial></Response>",
+                [#"Response: unexpected CDATA section " ""#, #"Response/Dial: unexpected CDATA section """#]),
             .init("<Response><Hangup><![CDATA[]]></Hangup></Response>", [#"Response/Hangup: must be empty, found text """#]),
             // Order and number of verbs.
             .init("<Response><Hangup/><Play><Url>https://a.example/a.wav</Url></Play></Response>", ["Response: Play after Hangup"]),
-            .init(#"<Response><Gather onData="\#(d)"/><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>https://a.example/b.wav</Url></Play></Response>"#,
-                  ["Response: Play after Gather", "Response: Play after Gather"]),
+            .init(
+                #"<Response><Gather onData="\#(d)"/><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>https://a.example/b.wav</Url></Play></Response>"#,
+                ["Response: Play after Gather", "Response: Play after Gather"]),
             .init(#"<Response><Gather onData="\#(d)"/><Dial><Voicemail/></Dial></Response>"#, ["Response: Dial after Gather"]),
             .init("<Response><Hangup/><Hangup/></Response>", ["Response: Hangup after Hangup"]),
             .init("<Response><Url>https://a.example/a.wav</Url></Response>", ["Response: unexpected element Url"]),
@@ -232,73 +259,111 @@ extension SipgateXMLTests {
             .init("<Response><hangup/></Response>", ["Response: unknown element hangup (did you mean Hangup?)"]),
             // Play and Url.
             .init("<Response><Play/></Response>", ["Response/Play: missing Url"]),
-            .init("<Response><Play><Url>https://a.example/a.wav</Url><Url>https://a.example/b.wav</Url></Play></Response>",
-                  ["Response/Play: 2 Url elements, exactly 1"]),
-            .init("<Response><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>ftp://x</Url></Play></Response>",
-                  [#"Response/Play[2]/Url: "ftp://x" is not an absolute http(s) URL: it must start with http:// or https://"#]),
-            .init("<Response><Play><Url>https://a.example/a b.wav</Url></Play></Response>",
-                  [#"Response/Play/Url: "https://a.example/a b.wav" is not an absolute http(s) URL: white space or a control character (U+20)"#]),
-            .init("<Response><Play><Url></Url></Play></Response>",
-                  [#"Response/Play/Url: "" is not an absolute http(s) URL: it must start with http:// or https://"#]),
-            .init(#"<Response><Play loop="2"><Url kind="wav">https://a.example/a.wav</Url></Play></Response>"#,
-                  ["Response/Play: unknown attribute loop", "Response/Play/Url: unknown attribute kind"]),
+            .init(
+                "<Response><Play><Url>https://a.example/a.wav</Url><Url>https://a.example/b.wav</Url></Play></Response>",
+                ["Response/Play: 2 Url elements, exactly 1"]),
+            .init(
+                "<Response><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>ftp://x</Url></Play></Response>",
+                [#"Response/Play[2]/Url: "ftp://x" is not an absolute http(s) URL: it must start with http:// or https://"#]),
+            .init(
+                "<Response><Play><Url>https://a.example/a b.wav</Url></Play></Response>",
+                [
+                    #"Response/Play/Url: "https://a.example/a b.wav" is not an absolute http(s) URL: white space or a control character (U+20)"#
+                ]),
+            .init(
+                "<Response><Play><Url></Url></Play></Response>",
+                [#"Response/Play/Url: "" is not an absolute http(s) URL: it must start with http:// or https://"#]),
+            .init(
+                #"<Response><Play loop="2"><Url kind="wav">https://a.example/a.wav</Url></Play></Response>"#,
+                ["Response/Play: unknown attribute loop", "Response/Play/Url: unknown attribute kind"]),
             .init("<Response><Play><Url><Number>4915</Number></Url></Play></Response>", ["Response/Play/Url: unexpected element Number"]),
-            .init("<Response><Play>https://a.example/a.wav</Play></Response>",
-                  [#"Response/Play: unexpected text "https://a.example/a.wav""#, "Response/Play: missing Url"]),
+            .init(
+                "<Response><Play>https://a.example/a.wav</Play></Response>",
+                [#"Response/Play: unexpected text "https://a.example/a.wav""#, "Response/Play: missing Url"]),
             // Gather.
             .init("<Response><Gather/></Response>", ["Response/Gather: missing attribute onData"]),
-            .init(#"<Response><Gather onData="/dtmf" maxDigits="0" timeout="-5" type="speech" finishOnKey="*"/></Response>"#, [
-                "Response/Gather: unknown attribute finishOnKey",
-                #"Response/Gather/@onData: "/dtmf" is not an absolute http(s) URL: it must start with http:// or https://"#,
-                #"Response/Gather/@maxDigits: "0" is not a positive integer"#,
-                #"Response/Gather/@timeout: "-5" is not a positive integer"#,
-                #"Response/Gather/@type: "speech" is not allowed (only dtmf)"#,
-            ]),
-            .init(#"<Response><Gather onData="\#(d)" maxDigits="1.5" timeout="" type="DTMF"/></Response>"#, [
-                #"Response/Gather/@maxDigits: "1.5" is not a positive integer"#,
-                #"Response/Gather/@timeout: "" is not a positive integer"#,
-                #"Response/Gather/@type: "DTMF" is not allowed (only dtmf)"#,
-            ]),
-            .init(#"<Response><Gather onData="\#(d)" maxDigits="-0" timeout="1 2"/></Response>"#, [
-                #"Response/Gather/@maxDigits: "-0" is not a positive integer"#,
-                #"Response/Gather/@timeout: "1 2" is not a positive integer"#,
-            ]),
-            .init(#"<Response><Gather onData="\#(d)"><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>https://a.example/b.wav</Url></Play></Gather></Response>"#,
-                  ["Response/Gather: 2 Play elements, at most 1"]),
-            .init(#"<Response><Gather onData="\#(d)"><Play><Url>https://a.example/a.wav</Url></Play><Play/></Gather></Response>"#,
-                  ["Response/Gather/Play[2]: missing Url", "Response/Gather: 2 Play elements, at most 1"]),
-            .init(#"<Response><Gather onData="\#(d)"><Dial><Voicemail/></Dial></Gather></Response>"#, ["Response/Gather: unexpected element Dial"]),
+            .init(
+                #"<Response><Gather onData="/dtmf" maxDigits="0" timeout="-5" type="speech" finishOnKey="*"/></Response>"#,
+                [
+                    "Response/Gather: unknown attribute finishOnKey",
+                    #"Response/Gather/@onData: "/dtmf" is not an absolute http(s) URL: it must start with http:// or https://"#,
+                    #"Response/Gather/@maxDigits: "0" is not a positive integer"#,
+                    #"Response/Gather/@timeout: "-5" is not a positive integer"#,
+                    #"Response/Gather/@type: "speech" is not allowed (only dtmf)"#,
+                ]),
+            .init(
+                #"<Response><Gather onData="\#(d)" maxDigits="1.5" timeout="" type="DTMF"/></Response>"#,
+                [
+                    #"Response/Gather/@maxDigits: "1.5" is not a positive integer"#,
+                    #"Response/Gather/@timeout: "" is not a positive integer"#,
+                    #"Response/Gather/@type: "DTMF" is not allowed (only dtmf)"#,
+                ]),
+            .init(
+                #"<Response><Gather onData="\#(d)" maxDigits="-0" timeout="1 2"/></Response>"#,
+                [
+                    #"Response/Gather/@maxDigits: "-0" is not a positive integer"#,
+                    #"Response/Gather/@timeout: "1 2" is not a positive integer"#,
+                ]),
+            .init(
+                #"<Response><Gather onData="\#(d)"><Play><Url>https://a.example/a.wav</Url></Play><Play><Url>https://a.example/b.wav</Url></Play></Gather></Response>"#,
+                ["Response/Gather: 2 Play elements, at most 1"]),
+            .init(
+                #"<Response><Gather onData="\#(d)"><Play><Url>https://a.example/a.wav</Url></Play><Play/></Gather></Response>"#,
+                ["Response/Gather/Play[2]: missing Url", "Response/Gather: 2 Play elements, at most 1"]),
+            .init(
+                #"<Response><Gather onData="\#(d)"><Dial><Voicemail/></Dial></Gather></Response>"#,
+                ["Response/Gather: unexpected element Dial"]),
             // Dial.
             .init("<Response><Dial/></Response>", ["Response/Dial: missing Number or Voicemail"]),
-            .init("<Response><Dial>" + String(repeating: "<Number>4915799912345</Number>", count: 6) + "</Dial></Response>",
-                  ["Response/Dial: 6 Number elements, at most 5"]),
+            .init(
+                "<Response><Dial>" + String(repeating: "<Number>4915799912345</Number>", count: 6) + "</Dial></Response>",
+                ["Response/Dial: 6 Number elements, at most 5"]),
             .init("<Response><Dial><Voicemail/><Voicemail/></Dial></Response>", ["Response/Dial: 2 Voicemail elements, at most 1"]),
-            .init("<Response><Dial><Number>4915799912345</Number><Voicemail/></Dial></Response>",
-                  ["Response/Dial: Number and Voicemail together (either 1 to 5 Number or one Voicemail)"]),
-            .init("<Response><Dial><Number>4915799912345</Number><Number>0049157</Number><Number> 4915 </Number><Number>1</Number></Dial></Response>", [
-                #"Response/Dial/Number[2]: "0049157" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
-                #"Response/Dial/Number[3]: " 4915 " is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
-                #"Response/Dial/Number[4]: "1" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
-            ]),
-            .init(#"<Response><Dial callerId="anonymous" anonymous="yes" timeout="30"><Number>4915799912345</Number></Dial></Response>"#, [
-                "Response/Dial: unknown attribute timeout",
-                #"Response/Dial/@callerId: "anonymous" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
-                #"Response/Dial/@anonymous: "yes" is not allowed (only true or false)"#,
-            ]),
-            .init("<Response><Dial><Number>1234567890123456</Number></Dial></Response>",
-                  [#"Response/Dial/Number: "1234567890123456" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#]),
-            .init(#"<Response><Dial><Voicemail box="1"> </Voicemail></Dial></Response>"#,
-                  ["Response/Dial/Voicemail: unknown attribute box", #"Response/Dial/Voicemail: must be empty, found text " ""#]),
-            .init("<Response><Dial><Play><Url>https://a.example/a.wav</Url></Play><Number>4915799912345</Number></Dial></Response>",
-                  ["Response/Dial: unexpected element Play"]),
+            .init(
+                "<Response><Dial><Number>4915799912345</Number><Voicemail/></Dial></Response>",
+                ["Response/Dial: Number and Voicemail together (either 1 to 5 Number or one Voicemail)"]),
+            .init(
+                "<Response><Dial><Number>4915799912345</Number><Number>0049157</Number><Number> 4915 </Number><Number>1</Number></Dial></Response>",
+                [
+                    #"Response/Dial/Number[2]: "0049157" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
+                    #"Response/Dial/Number[3]: " 4915 " is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
+                    #"Response/Dial/Number[4]: "1" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
+                ]),
+            .init(
+                #"<Response><Dial callerId="anonymous" anonymous="yes" timeout="30"><Number>4915799912345</Number></Dial></Response>"#,
+                [
+                    "Response/Dial: unknown attribute timeout",
+                    #"Response/Dial/@callerId: "anonymous" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
+                    #"Response/Dial/@anonymous: "yes" is not allowed (only true or false)"#,
+                ]),
+            .init(
+                "<Response><Dial><Number>1234567890123456</Number></Dial></Response>",
+                [
+                    #"Response/Dial/Number: "1234567890123456" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#
+                ]),
+            .init(
+                #"<Response><Dial><Voicemail box="1"> </Voicemail></Dial></Response>"#,
+                ["Response/Dial/Voicemail: unknown attribute box", #"Response/Dial/Voicemail: must be empty, found text " ""#]),
+            .init(
+                "<Response><Dial><Play><Url>https://a.example/a.wav</Url></Play><Number>4915799912345</Number></Dial></Response>",
+                ["Response/Dial: unexpected element Play"]),
             // Reject and Hangup.
-            .init(#"<Response><Reject reason="Busy"/></Response>"#, [#"Response/Reject/@reason: "Busy" is not allowed (only rejected or busy)"#]),
-            .init(#"<Response><Reject reason=" busy"/></Response>"#, [#"Response/Reject/@reason: " busy" is not allowed (only rejected or busy)"#]),
-            .init(#"<Response><Reject cause="busy"><Hangup/></Reject></Response>"#,
-                  ["Response/Reject: unknown attribute cause", "Response/Reject: must be empty, found element Hangup"]),
+            .init(
+                #"<Response><Reject reason="Busy"/></Response>"#,
+                [#"Response/Reject/@reason: "Busy" is not allowed (only rejected or busy)"#]),
+            .init(
+                #"<Response><Reject reason=" busy"/></Response>"#,
+                [#"Response/Reject/@reason: " busy" is not allowed (only rejected or busy)"#]),
+            .init(
+                #"<Response><Reject cause="busy"><Hangup/></Reject></Response>"#,
+                ["Response/Reject: unknown attribute cause", "Response/Reject: must be empty, found element Hangup"]),
             .init("<Response><Hangup>\n</Hangup></Response>", [#"Response/Hangup: must be empty, found text "\n""#]),
-            .init("<Response><Hangup><!-- ok --></Hangup><Hangup now=\"1\">x</Hangup></Response>",
-                  ["Response: Hangup after Hangup", "Response/Hangup[2]: unknown attribute now", #"Response/Hangup[2]: must be empty, found text "x""#]),
+            .init(
+                "<Response><Hangup><!-- ok --></Hangup><Hangup now=\"1\">x</Hangup></Response>",
+                [
+                    "Response: Hangup after Hangup", "Response/Hangup[2]: unknown attribute now",
+                    #"Response/Hangup[2]: must be empty, found text "x""#,
+                ]),
         ]
 
         @Test(arguments: cases) func eachProblemIsNamedExactly(_ answer: InvalidAnswer) {
@@ -308,14 +373,15 @@ extension SipgateXMLTests {
 
         @Test func everyProblemOfADocumentIsListed() {
             let xml = #"<Response onAnswer="x" extra="1"><Play/><Gather maxDigits="x"/><Hangup/></Response>"#
-            #expect(SipgateXML.problems(in: xml) == [
-                "Response: unknown attribute extra",
-                #"Response/@onAnswer: "x" is not an absolute http(s) URL: it must start with http:// or https://"#,
-                "Response/Play: missing Url",
-                "Response/Gather: missing attribute onData",
-                #"Response/Gather/@maxDigits: "x" is not a positive integer"#,
-                "Response: Hangup after Gather",
-            ])
+            #expect(
+                SipgateXML.problems(in: xml) == [
+                    "Response: unknown attribute extra",
+                    #"Response/@onAnswer: "x" is not an absolute http(s) URL: it must start with http:// or https://"#,
+                    "Response/Play: missing Url",
+                    "Response/Gather: missing attribute onData",
+                    #"Response/Gather/@maxDigits: "x" is not a positive integer"#,
+                    "Response: Hangup after Gather",
+                ])
         }
 
         @Test func theListOfProblemsIsBounded() {
@@ -329,9 +395,11 @@ extension SipgateXMLTests {
         @Test func valuesInMessagesAreEscapedAndCutShort() {
             let xml = "<Response><Dial><Number>49&#x85;\u{200B}\"\\" + String(repeating: "9", count: 100) + "</Number></Dial></Response>"
             let nines = String(repeating: "9", count: 54)
-            #expect(SipgateXML.problems(in: xml) == [
-                #"Response/Dial/Number: "49\u{0085}\u{200B}\"\\"# + nines + #"…" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#,
-            ])
+            #expect(
+                SipgateXML.problems(in: xml) == [
+                    #"Response/Dial/Number: "49\u{0085}\u{200B}\"\\"# + nines
+                        + #"…" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')"#
+                ])
         }
 
         @Test func errorDescriptionListsOneProblemALine() {
@@ -359,7 +427,9 @@ extension SipgateXMLTests {
             .init(" <?xml version=\"1.0\"?><Response/>", ["line 1, column 2: the XML declaration must be at the very start"]),
             .init(#"<?xml encoding="UTF-8"?><Response/>"#, ["line 1, column 7: the XML declaration must start with version"]),
             .init(#"<?xml version="1.1"?><Response/>"#, [#"line 1, column 20: XML version "1.1" is not supported, only 1.0"#]),
-            .init(#"<?xml version="1.0" encoding="ISO-8859-1"?><Response/>"#, [#"line 1, column 42: encoding "ISO-8859-1" is not supported, only UTF-8"#]),
+            .init(
+                #"<?xml version="1.0" encoding="ISO-8859-1"?><Response/>"#,
+                [#"line 1, column 42: encoding "ISO-8859-1" is not supported, only UTF-8"#]),
             .init(#"<?xml version="1.0" standalone="maybe"?><Response/>"#, [#"line 1, column 39: standalone "maybe" must be yes or no"#]),
             .init(#"<?xml version="1.0"><Response/>"#, ["line 1, column 20: expected '?>' to end the XML declaration"]),
             .init("<Response><Dial></Gather></Response>", ["line 1, column 17: end tag </Gather> does not match <Dial>"]),
@@ -374,17 +444,24 @@ extension SipgateXMLTests {
             .init("< Response/>", ["line 1, column 2: expected an element name after '<'"]),
             .init("<Response></ Response>", ["line 1, column 13: expected an element name after '</'"]),
             .init("<Response></Response", ["line 1, column 21: expected '>' to end the tag </Response>"]),
-            .init("<Response><Play><Url>https://a.example/?a=1&b=2</Url></Play></Response>",
-                  ["line 1, column 44: '&' must start an entity or character reference (write &amp; for '&')"]),
+            .init(
+                "<Response><Play><Url>https://a.example/?a=1&b=2</Url></Play></Response>",
+                ["line 1, column 44: '&' must start an entity or character reference (write &amp; for '&')"]),
             .init("<Response><Play><Url>https://a.example/&nbsp;</Url></Play></Response>", ["line 1, column 40: unknown entity &nbsp;"]),
-            .init("<Response><Play><Url>https://a.example/&#0;</Url></Play></Response>", ["line 1, column 40: &#0; is not an XML character"]),
-            .init("<Response><Play><Url>https://a.example/&#xD800;</Url></Play></Response>", ["line 1, column 40: &#xD800; is not an XML character"]),
-            .init("<Response><Play><Url>https://a.example/&#99999999999999999999;</Url></Play></Response>",
-                  ["line 1, column 40: &#99999999999999999999; is not an XML character"]),
-            .init("<Response><Play><Url>https://a.example/&#;</Url></Play></Response>",
-                  ["line 1, column 40: malformed character reference (expected &#digits; or &#xhex;)"]),
-            .init("<Response><Play><Url>https://a.example/&#x41</Url></Play></Response>",
-                  ["line 1, column 40: malformed character reference (expected &#digits; or &#xhex;)"]),
+            .init(
+                "<Response><Play><Url>https://a.example/&#0;</Url></Play></Response>", ["line 1, column 40: &#0; is not an XML character"]),
+            .init(
+                "<Response><Play><Url>https://a.example/&#xD800;</Url></Play></Response>",
+                ["line 1, column 40: &#xD800; is not an XML character"]),
+            .init(
+                "<Response><Play><Url>https://a.example/&#99999999999999999999;</Url></Play></Response>",
+                ["line 1, column 40: &#99999999999999999999; is not an XML character"]),
+            .init(
+                "<Response><Play><Url>https://a.example/&#;</Url></Play></Response>",
+                ["line 1, column 40: malformed character reference (expected &#digits; or &#xhex;)"]),
+            .init(
+                "<Response><Play><Url>https://a.example/&#x41</Url></Play></Response>",
+                ["line 1, column 40: malformed character reference (expected &#digits; or &#xhex;)"]),
             .init("<Response>]]></Response>", ["line 1, column 11: ']]>' is not allowed in text"]),
             .init("<Response><!-- a -- b --></Response>", ["line 1, column 18: '--' is not allowed inside a comment"]),
             .init("<Response><!-- a ---></Response>", ["line 1, column 18: '--' is not allowed inside a comment"]),
@@ -437,19 +514,24 @@ extension SipgateXMLTests {
         @Test func aHugeAttributeIsReportedBriefly() {
             let value = "https://a.example/" + String(repeating: "a", count: 1_000_000)
             let problems = SipgateXML.problems(in: "<Response onAnswer=\"\(value)\" \(String(repeating: "b", count: 10_000))=\"1\"/>")
-            #expect(problems == [
-                "Response: unknown attribute " + String(repeating: "b", count: 40) + "…",
-                "Response/@onAnswer: \"https://a.example/" + String(repeating: "a", count: 62) + "…\" is not an absolute http(s) URL: longer than 2048 bytes",
-            ])
+            #expect(
+                problems == [
+                    "Response: unknown attribute " + String(repeating: "b", count: 40) + "…",
+                    "Response/@onAnswer: \"https://a.example/" + String(repeating: "a", count: 62)
+                        + "…\" is not an absolute http(s) URL: longer than 2048 bytes",
+                ])
         }
 
         /// Joining text across comments and finding duplicate attributes must not be quadratic:
         /// either would make these near-1-MiB documents take minutes instead of milliseconds.
         @Test func manyCommentsAndAttributesAreReadInOnePass() {
-            let commented = "<Response><Play><Url>https://a.example/" + String(repeating: "a<!---->", count: 120_000) + "</Url></Play></Response>"
-            #expect(SipgateXML.problems(in: commented) == [
-                "Response/Play/Url: \"https://a.example/" + String(repeating: "a", count: 62) + "…\" is not an absolute http(s) URL: longer than 2048 bytes",
-            ])
+            let commented =
+                "<Response><Play><Url>https://a.example/" + String(repeating: "a<!---->", count: 120_000) + "</Url></Play></Response>"
+            #expect(
+                SipgateXML.problems(in: commented) == [
+                    "Response/Play/Url: \"https://a.example/" + String(repeating: "a", count: 62)
+                        + "…\" is not an absolute http(s) URL: longer than 2048 bytes"
+                ])
             let attributes = "<Response" + (0..<80_000).map { " a\($0)=''" }.joined() + "/>"
             let problems = SipgateXML.problems(in: attributes)
             #expect(problems.count == SipgateXML.maxProblems + 1)
@@ -477,7 +559,8 @@ extension SipgateXMLTests {
             for round in 0..<3000 {
                 let length = Int(random.next() % 200)
                 let bytes: [UInt8] = (0..<length).map { _ in
-                    round.isMultiple(of: 2) ? UInt8(truncatingIfNeeded: random.next()) : alphabet[Int(random.next() % UInt64(alphabet.count))]
+                    round.isMultiple(of: 2)
+                        ? UInt8(truncatingIfNeeded: random.next()) : alphabet[Int(random.next() % UInt64(alphabet.count))]
                 }
                 let problems = SipgateXML.problems(in: String(decoding: bytes, as: UTF8.self))
                 #expect(!problems.isEmpty, "round \(round)")

@@ -17,7 +17,11 @@ let kiosk = Flow("kiosk", states: Kiosk.self, start: .menu) {
     }
     .attempts(2, then: .go(.bye))
     Collect(.pin, into: "pin", digits: 4...4, prompt: "enter-pin", next: .hangup).finishKey("#").sensitive()
-    Lookup(.lookup, outcomes: Found.self, fallback: .go(.stranger)) { _ in .init(.known) } then: { _ in .go(.known) }
+    Lookup(.lookup, outcomes: Found.self, fallback: .go(.stranger)) { _ in
+        .init(.known)
+    } then: { _ in
+        .go(.known)
+    }
     Announce(.known, play: "hello", then: .hangup)
     Announce(.stranger, play: "who", then: .hangup)
     Announce(.bye, play: "bye", then: .hangup)
@@ -53,7 +57,8 @@ func capturingPhone() throws -> (TestPhone, Failures) {
         await call.hangUp { $0.ended = true }
         #expect(call.lastXML.hasSuffix("<Response/>"))
         #expect(failures.messages == [])
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play menu                    (waiting for 1 digit, 5 s)
             > 1
             < play enter-pin               (waiting for 5 digits, 8 s)
@@ -72,35 +77,44 @@ func capturingPhone() throws -> (TestPhone, Failures) {
             $0.trail = ["menu"]
             $0.finished = true
         }
-        #expect(failures.messages == ["""
-            the caller heard something else (- expected, + actual):
-            - play hello                   (waiting for 1 digit, 5 s)
-            + play hello, then hang up
-            """])
+        #expect(
+            failures.messages == [
+                """
+                the caller heard something else (- expected, + actual):
+                - play hello                   (waiting for 1 digit, 5 s)
+                + play hello, then hang up
+                """
+            ])
     }
 
     @Test func anUnstatedStateChangeFailsWithADiff() async throws {
         let (phone, failures) = try capturingPhone()
         let call = await phone.call(hears: .prompts("menu")) { $0.state = "menu" }
         await call.silence(hears: .prompts("menu"))
-        #expect(failures.messages == ["""
-            the call's state changed differently (- expected, + actual):
-              state: "menu"
-            - noInputs: 0
-            + noInputs: 1
-              wrongKeys: 0
-              variables: []
-              trail: []
-              answered: false
-              finished: false
-              ended: false
-            """])
+        #expect(
+            failures.messages == [
+                """
+                the call's state changed differently (- expected, + actual):
+                  state: "menu"
+                - noInputs: 0
+                + noInputs: 1
+                  wrongKeys: 0
+                  variables: []
+                  trail: []
+                  answered: false
+                  finished: false
+                  ended: false
+                """
+            ])
     }
 
     @Test func exhaustiveStepsMustStateWhatTheCallerHears() async throws {
         let (phone, failures) = try capturingPhone()
         await phone.call { $0.state = "menu" }
-        #expect(failures.messages == ["the step does not state what the caller hears; they heard: play menu                    (waiting for 1 digit, 5 s)"])
+        #expect(
+            failures.messages == [
+                "the step does not state what the caller hears; they heard: play menu                    (waiting for 1 digit, 5 s)"
+            ])
     }
 
     @Test func nonExhaustiveStepsCheckOnlyWhatTheyState() async throws {
@@ -119,18 +133,22 @@ func capturingPhone() throws -> (TestPhone, Failures) {
         phone.exhaustivity = .off
         let call = await phone.call()
         await call.press("0")
-        call.expectTranscript("""
+        call.expectTranscript(
+            """
             < play menu                    (waiting for 1 digit, 5 s)
             > 1
             < hang up
             """)
-        #expect(failures.messages == ["""
-            the transcript differs (- expected, + actual):
-              < play menu                    (waiting for 1 digit, 5 s)
-            - > 1
-            + > 0
-              < hang up
-            """])
+        #expect(
+            failures.messages == [
+                """
+                the transcript differs (- expected, + actual):
+                  < play menu                    (waiting for 1 digit, 5 s)
+                - > 1
+                + > 0
+                  < hang up
+                """
+            ])
     }
 
     @Test func lookupsCanBeStubbedToAnswerFailOrBeLate() async throws {
@@ -160,10 +178,11 @@ func capturingPhone() throws -> (TestPhone, Failures) {
         phone.stubLookup(Kiosk.lookup, answer: Elsewhere.known)
         let again = await phone.call()
         await again.press("2", hears: .hangup(after: "who"))
-        #expect(failures.messages == [
-            "the stub of look-up lookup answers found, which is not one of its outcomes (known): the call took its fallback",
-            "the stub of look-up lookup answers known, which is not one of its outcomes (known): the call took its fallback",
-        ])
+        #expect(
+            failures.messages == [
+                "the stub of look-up lookup answers found, which is not one of its outcomes (known): the call took its fallback",
+                "the stub of look-up lookup answers known, which is not one of its outcomes (known): the call took its fallback",
+            ])
     }
 
     @Test func coverageNamesWhatNoCallReached() async throws {

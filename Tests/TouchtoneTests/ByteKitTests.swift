@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// The byte kit (`Sources/Touchtone/Bytes/`): every writer, escaper and check the package shares.
@@ -8,8 +9,10 @@ import Testing
 extension ByteKitTests {
     @Suite struct Writing {
         @Test func decimalsCoverTheWholeIntRange() {
-            for (value, text) in [(0, "0"), (7, "7"), (10, "10"), (2000, "2000"), (-42, "-42"),
-                                  (Int.max, String(Int.max)), (Int.min, String(Int.min))] {
+            for (value, text) in [
+                (0, "0"), (7, "7"), (10, "10"), (2000, "2000"), (-42, "-42"),
+                (Int.max, String(Int.max)), (Int.min, String(Int.min)),
+            ] {
                 var out = Array("x".utf8)
                 out.appendDecimal(value)
                 #expect(String(decoding: out, as: UTF8.self) == "x" + text)
@@ -94,9 +97,10 @@ extension ByteKitTests {
                     for position in [0, length / 2, length - 1] {
                         var changed = Array(text.utf8)
                         changed[position] = UInt8(ascii: "x")
-                        #expect(!check(String(decoding: changed, as: UTF8.self)) {
-                            ASCII.equalBytes($0, UnsafeBufferPointer(start: literal.utf8Start, count: length))
-                        })
+                        #expect(
+                            !check(String(decoding: changed, as: UTF8.self)) {
+                                ASCII.equalBytes($0, UnsafeBufferPointer(start: literal.utf8Start, count: length))
+                            })
                     }
                 }
             }
@@ -122,8 +126,10 @@ extension ByteKitTests {
 
 extension ByteKitTests {
     @Suite struct Base64Encoding {
-        @Test(arguments: [("", ""), ("Zg==", "f"), ("Zm8=", "fo"), ("Zm9v", "foo"), ("Zm9vYg==", "foob"),
-                          ("Zm9vYmE=", "fooba"), ("Zm9vYmFy", "foobar")])
+        @Test(arguments: [
+            ("", ""), ("Zg==", "f"), ("Zm8=", "fo"), ("Zm9v", "foo"), ("Zm9vYg==", "foob"),
+            ("Zm9vYmE=", "fooba"), ("Zm9vYmFy", "foobar"),
+        ])
         func rfc4648Vectors(encoded: String, decoded: String) throws {
             #expect(try Base64.decode(encoded) == Array(decoded.utf8))
         }
@@ -156,20 +162,20 @@ extension ByteKitTests {
             ("Zm 9vYg=", .badCharacter(offset: 2)),
             (" Zm9vYg=", .badCharacter(offset: 0)),
             ("Zm9v\t\t\t\t", .badCharacter(offset: 4)),
-            ("Zm9v\n\n", .badLength(5)),         // only one newline is tolerated
+            ("Zm9v\n\n", .badLength(5)),  // only one newline is tolerated
             ("Zm9v\r", .badLength(5)),
             ("\nZm9v", .badLength(5)),
-            ("Zm9vYm-_", .badCharacter(offset: 6)), // the URL-safe alphabet is not this one
-            ("Zm9vYä=", .badCharacter(offset: 5)),   // "ä" is two bytes: 8 in all
+            ("Zm9vYm-_", .badCharacter(offset: 6)),  // the URL-safe alphabet is not this one
+            ("Zm9vYä=", .badCharacter(offset: 5)),  // "ä" is two bytes: 8 in all
             ("Zg=", .badLength(3)),
             ("Zg", .badLength(2)),
             ("Zm9vY", .badLength(5)),
-            ("Z===", .badCharacter(offset: 1)),   // at most two '='
+            ("Z===", .badCharacter(offset: 1)),  // at most two '='
             ("====", .badCharacter(offset: 0)),
             ("=Zm9", .badCharacter(offset: 0)),
-            ("Zg==Zg==", .badCharacter(offset: 2)), // padding in the middle
+            ("Zg==Zg==", .badCharacter(offset: 2)),  // padding in the middle
             ("Zm=v", .badCharacter(offset: 2)),
-            ("Zh==", .badPadding),                 // unused bits set: not the canonical encoding of "f"
+            ("Zh==", .badPadding),  // unused bits set: not the canonical encoding of "f"
             ("Zm9=", .badPadding),
         ])
         func malformedTextIsRefusedWithTheReason(text: String, error: Base64.DecodingError) {

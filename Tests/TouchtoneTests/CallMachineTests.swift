@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// The call's state machine on its own: a session and a time go in, the session changes and
@@ -36,7 +37,9 @@ import Testing
             .confirm(readBack: "you-entered", ask: "press-1-if-correct")
             .attempts(2, then: .hangup)
         Announce(.hold, play: "please-wait", then: .go(.check))
-        Lookup(.check, outcomes: Checked.self, fallback: .go(.menu)) { _ in .init(.ok) } then: { outcome in
+        Lookup(.check, outcomes: Checked.self, fallback: .go(.menu)) { _ in
+            .init(.ok)
+        } then: { outcome in
             switch outcome {
             case .ok: .go(.thanks)
             case .retry: .go(.menu)
@@ -57,19 +60,21 @@ import Testing
     init() throws {
         let environment = CompileEnvironment(publicURL: try AbsoluteURL(testBase))
         let (flow, problems) = Self.shop.compile(in: environment)
-        #expect(problems.map(\.description) == [
-            "shop.loop1: has no way out: no path from here transfers, rejects or ends the call",
-            "shop.loop2: has no way out: no path from here transfers, rejects or ends the call",
-            "shop.check: loops without waiting for the caller: check -> again -> check",
-            "shop.loop1: loops without waiting for the caller: loop1 -> loop2 -> loop1",
-        ])
+        #expect(
+            problems.map(\.description) == [
+                "shop.loop1: has no way out: no path from here transfers, rejects or ends the call",
+                "shop.loop2: has no way out: no path from here transfers, rejects or ends the call",
+                "shop.check: loops without waiting for the caller: check -> again -> check",
+                "shop.loop1: loops without waiting for the caller: loop1 -> loop2 -> loop1",
+            ])
         self.flow = flow
         machine = CallMachine(flow: flow, environment: environment, tracing: true)
     }
 
     func newSession() -> Session {
-        Session(callId: "call-1", flow: "shop", flowVersion: 1, state: flow.start,
-                call: CallData(from: "4915111111111", to: "4921100000", direction: .incoming), startedAt: now)
+        Session(
+            callId: "call-1", flow: "shop", flowVersion: 1, state: flow.start,
+            call: CallData(from: "4915111111111", to: "4921100000", direction: .incoming), startedAt: now)
     }
 
     /// A session waiting in the menu (after the welcome).
@@ -105,7 +110,10 @@ import Testing
 
         // The transfer to a fixed number is the same shared answer every time.
         let transfer = machine.receive(digits: "0", &session, now: now)
-        guard case .dial(let dial) = answer(transfer).final else { Issue.record("expected a Dial"); return }
+        guard case .dial(let dial) = answer(transfer).final else {
+            Issue.record("expected a Dial")
+            return
+        }
         #expect(dial.target == .numbers([try! E164Number("4921199999999")]))
         #expect(answer(transfer).rendered != nil)
         #expect(session.phase == .finished)
@@ -133,7 +141,10 @@ import Testing
         #expect(session.wrongKeyCount == 1)
         #expect(heard(answer(machine.receive(digits: "", &session, now: now))) == ["no-input", "menu-short"])
         let exhausted = machine.receive(digits: "5", &session, now: now)
-        guard case .dial(let dial) = answer(exhausted).final else { Issue.record("expected voicemail"); return }
+        guard case .dial(let dial) = answer(exhausted).final else {
+            Issue.record("expected voicemail")
+            return
+        }
         #expect(dial.target == .voicemail)
         #expect(exhausted.trace == [TakenEdge(from: 1, label: .attemptsExhausted)])
     }
@@ -157,7 +168,10 @@ import Testing
         _ = machine.receive(digits: "3", &session, now: now)
         let readBack = machine.receive(digits: "42", &session, now: now)
         #expect(session.phase == .awaitingConfirmation && session.variables["number"] == "42")
-        guard case .gather(let gather) = answer(readBack).final else { Issue.record("expected a read-back"); return }
+        guard case .gather(let gather) = answer(readBack).final else {
+            Issue.record("expected a read-back")
+            return
+        }
         #expect(gather.maxDigits == 1)
         #expect(heard(answer(readBack)) == ["you-entered", "digit-4", "digit-2", "press-1-if-correct"])
         let notConfirmed = machine.receive(digits: "2", &session, now: now)
@@ -176,7 +190,10 @@ import Testing
         var session = inMenu()
         session.variables.set("tier", to: "gold")
         let result = machine.receive(digits: "2", &session, now: now)
-        guard case .lookup(let request) = result.next else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let request) = result.next else {
+            Issue.record("expected a look-up")
+            return
+        }
         #expect(flow.stateName(request.state) == "check")
         #expect(request.prefix.flatMap { ComposedPrompt.promptNames(inURL: $0.url.text) } == ["please-wait"])
         #expect(request.context.callId == "call-1" && request.context[variable: "tier"] == "gold" && request.context.now == now)
@@ -186,8 +203,9 @@ import Testing
         #expect(stray.note == "look-up still running" && session.phase == .awaitingLookup)
         #expect(answer(stray).plays.isEmpty && answer(stray).final == nil)
 
-        let done = machine.resume(.finished(ErasedLookupResult(outcome: "ok", setting: ["b": "2", "a": "1"])),
-                                  prefix: request.prefix, &session, now: now)
+        let done = machine.resume(
+            .finished(ErasedLookupResult(outcome: "ok", setting: ["b": "2", "a": "1"])),
+            prefix: request.prefix, &session, now: now)
         #expect(heard(done.next) == ["please-wait", "thanks"])
         #expect(done.next.final == .hangup)
         #expect(done.trace.map(\.label) == [.lookupResult("ok"), .next])
@@ -213,8 +231,13 @@ import Testing
     }
 
     @Test func failuresAndDeadlinesTakeTheFallbackAndSaySo() {
-        for (ending, note, label) in [(LookupEnding.failed(String(repeating: "e", count: 500)), "look-up failed: " + String(repeating: "e", count: 120), EdgeLabel.lookupFailure),
-                                      (.timedOut, "look-up passed its deadline", .lookupTimeout)] {
+        for (ending, note, label) in [
+            (
+                LookupEnding.failed(String(repeating: "e", count: 500)), "look-up failed: " + String(repeating: "e", count: 120),
+                EdgeLabel.lookupFailure
+            ),
+            (.timedOut, "look-up passed its deadline", .lookupTimeout),
+        ] {
             var session = inMenu()
             _ = machine.receive(digits: "2", &session, now: now)
             let result = machine.resume(ending, prefix: [], &session, now: now)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Touchtone
 
 /// The binary form of values kept outside the process: what is written reads back, and
@@ -70,8 +71,11 @@ import Testing
             Response(onAnswer: callbacks, then: .gather(try! Gather(onData: callbacks, maxDigits: 9, timeoutMilliseconds: 8000))),
             Response(then: .gather(try! Gather(onData: callbacks, play: Play(url("audio/menu.wav"))))),
             Response(then: .dial(.voicemail)),
-            Response(then: .dial(try! Dial(.numbers([E164Number("4915799912345"), E164Number("+4921100000")]),
-                                           callerId: E164Number("4921100001"), anonymous: false))),
+            Response(
+                then: .dial(
+                    try! Dial(
+                        .numbers([E164Number("4915799912345"), E164Number("+4921100000")]),
+                        callerId: E164Number("4921100001"), anonymous: false))),
             Response(then: .dial(try! Dial(.numbers([E164Number("4915799912345")]), anonymous: true))),
             Response(then: .reject(.busy)),
             Response(then: .reject(.rejected)),

@@ -1,18 +1,24 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 let testBase = "https://ivr.example.com"
 
 /// Builds an engine over `routes` with a manual clock and an in-memory store.
-func makeEngine(_ routes: RoutingTable, clock: ManualClock = ManualClock(), store: InMemorySessionStore = InMemorySessionStore(),
-                hooks: any HookRunner = DetachedHookRunner()) throws -> Engine {
-    try Engine(routes: routes, store: store, clock: clock,
-               settings: EngineSettings(publicURL: try AbsoluteURL(testBase), hookRunner: hooks))
+func makeEngine(
+    _ routes: RoutingTable, clock: ManualClock = ManualClock(), store: InMemorySessionStore = InMemorySessionStore(),
+    hooks: any HookRunner = DetachedHookRunner()
+) throws -> Engine {
+    try Engine(
+        routes: routes, store: store, clock: clock,
+        settings: EngineSettings(publicURL: try AbsoluteURL(testBase), hookRunner: hooks))
 }
 
-func newCall(_ callId: CallID = "call-1", from: String = "4915111111111", to: String = "4921100000",
-             direction: Direction = .incoming, users: [String] = ["Alice"]) -> WebhookEvent {
+func newCall(
+    _ callId: CallID = "call-1", from: String = "4915111111111", to: String = "4921100000",
+    direction: Direction = .incoming, users: [String] = ["Alice"]
+) -> WebhookEvent {
     .newCall(NewCallEvent(callId: callId, from: from, to: to, direction: direction, users: users))
 }
 

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 final class Lines: Sendable {
@@ -19,7 +20,9 @@ enum Caller: String, LookupOutcome {
 
 struct CRMDown: Error, CustomStringConvertible { var description: String { "CRM down" } }
 
-func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupResult<Caller> = { _ in .init(.known, setting: ["name": "Ada"]) })
+func deskFlow(
+    lookup: @escaping @Sendable (CallContext) async throws -> LookupResult<Caller> = { _ in .init(.known, setting: ["name": "Ada"]) }
+)
     -> Flow<Desk>
 {
     Flow("desk", version: 3, states: Desk.self, start: .entry) {
@@ -78,13 +81,17 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
 
     @Test func newCallAnswersWithTheMenuAndAsksForCallbacks() throws {
         let engine = try engine()
-        guard case .answer(let answer, let record) = engine.handle(newCall()) else { Issue.record("expected an answer"); return }
+        guard case .answer(let answer, let record) = engine.handle(newCall()) else {
+            Issue.record("expected an answer")
+            return
+        }
         // Every callback names the flow and the turn: sipgate's next push says which answer it answers.
-        #expect(answer.xml == """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <Response onAnswer="\(testBase)?f=desk&amp;t=0" onHangup="\(testBase)?f=desk&amp;t=0">\
-            <Gather onData="\(testBase)?f=desk&amp;t=0" maxDigits="1" timeout="5000" type="dtmf"><Play><Url>\(testBase)/audio/compose/welcome,main-menu.wav</Url></Play></Gather></Response>
-            """)
+        #expect(
+            answer.xml == """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <Response onAnswer="\(testBase)?f=desk&amp;t=0" onHangup="\(testBase)?f=desk&amp;t=0">\
+                <Gather onData="\(testBase)?f=desk&amp;t=0" maxDigits="1" timeout="5000" type="dtmf"><Play><Url>\(testBase)/audio/compose/welcome,main-menu.wav</Url></Play></Gather></Response>
+                """)
         #expect(record.flow == "desk")
         #expect(record.stateAfter == "main")
         #expect(record.verb == "gather")
@@ -103,7 +110,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
 
         _ = answerOf(engine, newCall("call-2"))
         let (dial, _) = answerOf(engine, dtmf("0", "call-2"))
-        guard case .dial(let d) = dial.final else { Issue.record("expected Dial, got \(dial.xml)"); return }
+        guard case .dial(let d) = dial.final else {
+            Issue.record("expected Dial, got \(dial.xml)")
+            return
+        }
         #expect(d.target == .numbers([try E164Number("4921199999999")]))
         #expect(d.callerId?.digits == "4921100000")
         #expect(d.anonymous == false)
@@ -141,7 +151,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let (response, record) = answerOf(engine, dtmf("7"))
         #expect(heard(response) == ["connecting-operator"])
         #expect(record.stateAfter == "operatorDesk")
-        guard case .dial = response.final else { Issue.record("expected Dial"); return }
+        guard case .dial = response.final else {
+            Issue.record("expected Dial")
+            return
+        }
     }
 
     @Test func backAndMainMenuReturnWhereTheCallerCameFrom() throws {
@@ -179,7 +192,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let engine = try engine()
         _ = answerOf(engine, newCall())
         let (ask, _) = answerOf(engine, dtmf("2"))
-        guard case .gather(let gather) = ask.final else { Issue.record("expected Gather"); return }
+        guard case .gather(let gather) = ask.final else {
+            Issue.record("expected Gather")
+            return
+        }
         #expect(gather.maxDigits == 5)
         #expect(gather.timeoutMilliseconds == 8000)
 
@@ -205,7 +221,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         let (readBack, record) = answerOf(engine, dtmf("417#"))
         #expect(record.digits == "417#")
         #expect(readBack.plays.isEmpty)
-        guard case .gather(let gather) = readBack.final else { Issue.record("expected Gather"); return }
+        guard case .gather(let gather) = readBack.final else {
+            Issue.record("expected Gather")
+            return
+        }
         #expect(gather.maxDigits == 1)
         #expect(gather.play?.url.text == "\(testBase)/audio/compose/you-entered,digit-4,digit-1,digit-7,press-1-if-correct.wav")
         #expect(engine.store.session("call-1")?.phase == .awaitingConfirmation)
@@ -235,7 +254,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
     @Test func aMenuPromptOfSeveralFilesIsComposedIntoOne() throws {
         let engine = try engine()
         let (response, _) = answerOf(engine, newCall())
-        guard case .gather(let gather) = response.final else { Issue.record("expected Gather"); return }
+        guard case .gather(let gather) = response.final else {
+            Issue.record("expected Gather")
+            return
+        }
         #expect(response.plays.isEmpty)
         #expect(gather.play?.url.text == "\(testBase)/audio/compose/welcome,main-menu.wav")
     }
@@ -243,7 +265,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
     @Test func lookupsAnswerAfterTheResultAndFallBackOnFailureOrDeadline() async throws {
         let engine = try engine()
         _ = answerOf(engine, newCall())
-        guard case .lookup(let pending, let record) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let pending, let record) = engine.handle(dtmf("3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         #expect(record.stateAfter == "identify")
         #expect(pending.state == "identify")
         #expect(pending.context.call.from == "4915111111111")
@@ -253,13 +278,19 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         #expect(engine.store.session("call-1")?.variables["name"] == "Ada")
 
         _ = answerOf(engine, newCall("call-2"))
-        guard case .lookup(let failing, _) = engine.handle(dtmf("3", "call-2")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let failing, _) = engine.handle(dtmf("3", "call-2")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         let (fallback, note) = failing.complete(with: .failed("CRM down"))
         #expect(heard(fallback) == ["hello-stranger"])
         #expect(note.note == "look-up failed: CRM down")
 
         _ = answerOf(engine, newCall("call-3"))
-        guard case .lookup(let late, _) = engine.handle(dtmf("3", "call-3")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let late, _) = engine.handle(dtmf("3", "call-3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         let (timeout, _) = late.complete(with: .timedOut)
         #expect(heard(timeout) == ["hello-stranger"])
         #expect(engine.counters.lookupTimeouts == 1)
@@ -269,7 +300,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
     @Test func aThrowingLookupFallsBack() async throws {
         let engine = try engine(deskFlow { _ in throw CRMDown() })
         _ = answerOf(engine, newCall())
-        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         let (response, record) = await pending.run()
         #expect(heard(response) == ["hello-stranger"])
         #expect(record.note == "look-up failed: CRM down")
@@ -277,18 +311,22 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
 
     @Test func aSlowLookupPassesItsDeadlineAndIsCancelled() async throws {
         let (cancelled, signal) = AsyncStream<Bool>.makeStream()
-        let engine = try engine(deskFlow { _ in
-            do {
-                try await Task.sleep(for: .seconds(30))
-            } catch {
-                signal.yield(true)  // the deadline cancelled the work
-                throw error
-            }
-            signal.yield(false)
-            return .init(.known)
-        })
+        let engine = try engine(
+            deskFlow { _ in
+                do {
+                    try await Task.sleep(for: .seconds(30))
+                } catch {
+                    signal.yield(true)  // the deadline cancelled the work
+                    throw error
+                }
+                signal.yield(false)
+                return .init(.known)
+            })
         _ = answerOf(engine, newCall())
-        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         let (response, record) = await pending.run()
         #expect(heard(response) == ["hello-stranger"])
         #expect(record.note == "look-up passed its deadline")
@@ -299,7 +337,10 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
     @Test func aCallThatEndsDuringItsLookUpIsLoggedWithWhereItWas() throws {
         let engine = try engine()
         _ = answerOf(engine, newCall())
-        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let pending, _) = engine.handle(dtmf("3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
         _ = answerOf(engine, .hangup(HangupEvent(callId: "call-1", cause: .normalClearing)))
         let (response, record) = pending.complete(with: .timedOut)
         #expect(response == .empty)
@@ -314,8 +355,11 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
     @Test func aHangupOfASessionWhoseFlowIsGoneStillNamesTheFlow() throws {
         let store = InMemorySessionStore()
         let call = CallData(from: "4915111111111", to: "4921100000", direction: .incoming, users: [])
-        #expect(store.insert(Session(callId: "old", flow: "retired", flowVersion: 1, state: 0, call: call,
-                                     startedAt: Date(timeIntervalSince1970: 0))) == .inserted)
+        #expect(
+            store.insert(
+                Session(
+                    callId: "old", flow: "retired", flowVersion: 1, state: 0, call: call,
+                    startedAt: Date(timeIntervalSince1970: 0))) == .inserted)
         let engine = try engine(store: store)
         let (response, record) = answerOf(engine, .hangup(HangupEvent(callId: "old", cause: .normalClearing)))
         #expect(response == .empty)
@@ -454,10 +498,11 @@ func deskFlow(lookup: @escaping @Sendable (CallContext) async throws -> LookupRe
         func flow(_ name: String) -> Flow<One> {
             Flow(name, states: One.self, start: .only) { Announce(.only, play: Prompts(stringLiteral: name), then: .hangup) }
         }
-        let engine = try makeEngine(RoutingTable {
-            Route(to: "+4921100000", flow: flow("hotline"))
-            Route(direction: .outgoing, flow: flow("guard"))
-        })
+        let engine = try makeEngine(
+            RoutingTable {
+                Route(to: "+4921100000", flow: flow("hotline"))
+                Route(direction: .outgoing, flow: flow("guard"))
+            })
         #expect(heard(answerOf(engine, newCall("1", to: "4921100000")).0) == ["hotline"])
         #expect(heard(answerOf(engine, newCall("2", to: "4930", direction: .outgoing)).0) == ["guard"])
         let (none, record) = answerOf(engine, newCall("3", to: "4930"))
@@ -527,8 +572,10 @@ extension EngineTests {
     @Test func anAnswerMarksTheSessionOfAFlowNotServedHereAnsweredToo() throws {
         let store = InMemorySessionStore()
         let engine = try engine(store: store)
-        _ = store.insert(Session(callId: "foreign-1", flow: "served-elsewhere", flowVersion: 1, state: 0,
-                                 call: CallData(from: "491", to: "492", direction: .incoming), startedAt: clock.now()))
+        _ = store.insert(
+            Session(
+                callId: "foreign-1", flow: "served-elsewhere", flowVersion: 1, state: 0,
+                call: CallData(from: "491", to: "492", direction: .incoming), startedAt: clock.now()))
         clock.advance(by: 60)
         let (response, record) = answerOf(engine, .answer(AnswerEvent(callId: "foreign-1", user: "Alice")))
         #expect(response == .empty)
@@ -545,11 +592,18 @@ extension EngineTests {
         enum Found: String, LookupOutcome { case known }
         let flow = Flow("front", states: Front.self, start: .entry) {
             Announce(.entry, play: "welcome", then: .go(.identify))
-            Lookup(.identify, outcomes: Found.self, fallback: .hangup) { _ in .init(.known) } then: { _ in .go(.known) }
+            Lookup(.identify, outcomes: Found.self, fallback: .hangup) { _ in
+                .init(.known)
+            } then: { _ in
+                .go(.known)
+            }
             Announce(.known, play: "thanks", then: .hangup)
         }
         let engine = try makeEngine(RoutingTable { Route.default(flow) })
-        guard case .lookup(let pending, _) = engine.handle(newCall()) else { Issue.record("expected a look-up"); return }
+        guard case .lookup(let pending, _) = engine.handle(newCall()) else {
+            Issue.record("expected a look-up")
+            return
+        }
         let (_, record) = pending.complete(with: .finished(ErasedLookupResult(outcome: "known")))
         #expect(record.event == .newCall)
         #expect(record.stateBefore == "identify")

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// A push delivered twice advances its call once: the repeat gets the first answer again.
@@ -117,7 +118,8 @@ import Testing
 
     @Test func aRepeatedAnswerOrHangupRunsItsHooksOnce() async throws {
         let hooks = CollectingHookRunner()
-        let answers = Lines(), hangups = Lines()
+        let answers = Lines()
+        let hangups = Lines()
         let flow = deskFlow()
             .onAnswer { info in answers.append(info.callId.rawValue) }
             .onHangup { info in hangups.append(info.callId.rawValue) }
@@ -138,8 +140,9 @@ import Testing
         let callbacks = try AbsoluteURL("https://ivr.example.com/?f=desk")
         let plain = try AbsoluteURL("https://ivr.example.com/")
         for url in [callbacks, plain] {
-            let response = Response(onAnswer: url, onHangup: url,
-                                    then: .gather(try Gather(onData: url, play: Play(AbsoluteURL("https://ivr.example.com/audio/a&b.wav")))))
+            let response = Response(
+                onAnswer: url, onHangup: url,
+                then: .gather(try Gather(onData: url, play: Play(AbsoluteURL("https://ivr.example.com/audio/a&b.wav")))))
             let prepared = response.prerendered()
             for turn: UInt32? in [nil, 0, 9, 10, 4_294_967_295] {
                 var rendered: [UInt8] = []
@@ -156,20 +159,21 @@ import Testing
 }
 
 @Suite struct PushAddressTests {
-    @Test(arguments: [
-        ("f=desk&t=3", "desk", 3),
-        ("t=3&f=desk", "desk", 3),
-        ("f=support%2Fhotline&t=0", "support/hotline", 0),
-        ("t=4294967295", nil, 4_294_967_295),
-        ("t=4294967296", nil, nil),
-        ("t=-1", nil, nil),
-        ("t=1e3", nil, nil),
-        ("t=", nil, nil),
-        ("t=00000000001", nil, nil),
-        ("f=%ZZ&t=2", nil, 2),
-        ("x=1&f=a+b", "a b", nil),
-        ("", nil, nil),
-    ] as [(String, String?, UInt32?)])
+    @Test(
+        arguments: [
+            ("f=desk&t=3", "desk", 3),
+            ("t=3&f=desk", "desk", 3),
+            ("f=support%2Fhotline&t=0", "support/hotline", 0),
+            ("t=4294967295", nil, 4_294_967_295),
+            ("t=4294967296", nil, nil),
+            ("t=-1", nil, nil),
+            ("t=1e3", nil, nil),
+            ("t=", nil, nil),
+            ("t=00000000001", nil, nil),
+            ("f=%ZZ&t=2", nil, 2),
+            ("x=1&f=a+b", "a b", nil),
+            ("", nil, nil),
+        ] as [(String, String?, UInt32?)])
     func readsTheFlowAndTheTurn(query: String, flow: String?, turn: UInt32?) {
         let address = PushAddress(query: Array(query.utf8))
         #expect(address.flow == flow)
@@ -178,7 +182,9 @@ import Testing
 
     @Test func callbackURLsNameTheFlowEscaped() throws {
         let base = try AbsoluteURL("https://user:pw@ivr.example.com/hooks")
-        #expect(PushAddress.callbacks(base: base, flow: "support/hotline ü").text == "https://user:pw@ivr.example.com/hooks?f=support%2Fhotline%20%C3%BC")
+        #expect(
+            PushAddress.callbacks(base: base, flow: "support/hotline ü").text
+                == "https://user:pw@ivr.example.com/hooks?f=support%2Fhotline%20%C3%BC")
         let withQuery = try AbsoluteURL("https://ivr.example.com/?key=1")
         #expect(PushAddress.callbacks(base: withQuery, flow: "main").text == "https://ivr.example.com/?key=1&f=main")
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Touchtone
 
 enum Broken: String, FlowState {
@@ -6,8 +7,9 @@ enum Broken: String, FlowState {
 }
 
 @Suite struct FlowCompilerTests {
-    let environment = CompileEnvironment(publicURL: try! AbsoluteURL("https://ivr.example.com"),
-                                         prompts: FakePrompts(good: ["ok", "menu"], badFormat: ["stereo"]))
+    let environment = CompileEnvironment(
+        publicURL: try! AbsoluteURL("https://ivr.example.com"),
+        prompts: FakePrompts(good: ["ok", "menu"], badFormat: ["stereo"]))
 
     func problems<S>(_ flow: Flow<S>) -> [String] {
         flow.compile(in: environment).1.map(\.description)
@@ -82,12 +84,17 @@ enum Broken: String, FlowState {
         }
         let url = try AbsoluteURL("https://x.example")
         let error = #expect(throws: FlowProblems.self) {
-            _ = try Engine(routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(), settings: EngineSettings(publicURL: url))
+            _ = try Engine(
+                routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(), settings: EngineSettings(publicURL: url))
         }
-        #expect(Set(error?.problems.map(\.description) ?? []) == ["two.a: is unreachable from the start state b", "two: start state b is not defined"])
+        #expect(
+            Set(error?.problems.map(\.description) ?? []) == [
+                "two.a: is unreachable from the start state b", "two: start state b is not defined",
+            ])
         #expect(throws: FlowProblems.self) {
-            _ = try Engine(routes: RoutingTable(routes: []), store: InMemorySessionStore(),
-                           settings: EngineSettings(publicURL: try AbsoluteURL("https://x.example")))
+            _ = try Engine(
+                routes: RoutingTable(routes: []), store: InMemorySessionStore(),
+                settings: EngineSettings(publicURL: try AbsoluteURL("https://x.example")))
         }
     }
 
@@ -106,7 +113,11 @@ enum Broken: String, FlowState {
         enum L: String, FlowState { case l }
         enum Done: String, LookupOutcome { case done }
         let flow = Flow("l", states: L.self, start: .l) {
-            Lookup(.l, outcomes: Done.self, deadline: .seconds(12), fallback: .hangup) { _ in .init(.done) } then: { _ in .hangup }
+            Lookup(.l, outcomes: Done.self, deadline: .seconds(12), fallback: .hangup) { _ in
+                .init(.done)
+            } then: { _ in
+                .hangup
+            }
         }
         #expect(problems(flow) == ["l.l: look-up deadline 12.0 seconds is too close to sipgate's 10 s limit (at most 8.0 seconds)"])
     }
@@ -154,7 +165,8 @@ enum Broken: String, FlowState {
             Collect(.pin, into: "pin", digits: 4...4, prompt: "ok", next: .hangup).sensitive().confirm(readBack: "ok", ask: "ok")
         }
         let problems = flow.compile(in: CompileEnvironment(publicURL: try! AbsoluteURL("https://x.example"))).1.map(\.description)
-        #expect(problems == ["s.pin: a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches"])
+        #expect(
+            problems == ["s.pin: a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches"])
     }
 
     /// Coverage and diagrams list only edges a call can take: when the handlers' own limits

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 enum Line: String, FlowState { case welcome, main, sales, support, pin, bye }
@@ -91,7 +92,10 @@ func lineFlowV3() -> Flow<LineV3> {
         let old = try engine(RoutingTable { Route.default(lineFlow(version: 1)) })
         let new = try engine(RoutingTable { Route.default(lineFlowV3()) })
         _ = push(old, newCall())
-        guard case .answer(_, _) = old.handle(dtmf("7"), address: PushAddress(flow: "line", turn: 0)) else { Issue.record("no answer"); return }
+        guard case .answer(_, _) = old.handle(dtmf("7"), address: PushAddress(flow: "line", turn: 0)) else {
+            Issue.record("no answer")
+            return
+        }
         _ = try move("call-1", from: old, to: new)
         // The first delivery's answer was a prepared one of version 1: version 3 cannot send
         // it, so the repeat hears version 3's question for the same turn.
@@ -140,9 +144,10 @@ func lineFlowV3() -> Flow<LineV3> {
             _ = try Engine(routes: routes, store: InMemorySessionStore(), clock: clock, settings: settings)
             Issue.record("an engine without its required prompt started")
         } catch {
-            #expect(error.problems.map(\.description) == [
-                "settings: the menu-changed prompt: Audio/menu-changed.wav is missing (or set menuChangedPrompt to .none)",
-            ])
+            #expect(
+                error.problems.map(\.description) == [
+                    "settings: the menu-changed prompt: Audio/menu-changed.wav is missing (or set menuChangedPrompt to .none)"
+                ])
         }
     }
 
@@ -155,7 +160,9 @@ func lineFlowV3() -> Flow<LineV3> {
         let new = try engine(RoutingTable { Route.default(other) })
         _ = push(old, newCall())
         // The record names its flow by its id only: a flow unknown here shows as that id.
-        #expect(try move("call-1", from: old, to: new) == "flow #\(String(FlowID.of("line"), radix: 16)) is not served here: starts other again")
+        #expect(
+            try move("call-1", from: old, to: new) == "flow #\(String(FlowID.of("line"), radix: 16)) is not served here: starts other again"
+        )
         let (answer, _) = push(new, dtmf("2"))
         #expect(heard(answer) == ["menu-changed", "main-menu"])
     }
@@ -198,8 +205,11 @@ func lineFlowV3() -> Flow<LineV3> {
         _ = engine.handle(dtmf("2"))
         _ = engine.handle(dtmf("1234#"))
         keep()  // a sensitive variable
-        _ = engine.handle(.newCall(NewCallEvent(callId: "anon", from: "anonymous", to: "4921100000", direction: .incoming,
-                                                users: [], diversion: "4930123456")))
+        _ = engine.handle(
+            .newCall(
+                NewCallEvent(
+                    callId: "anon", from: "anonymous", to: "4921100000", direction: .incoming,
+                    users: [], diversion: "4930123456")))
         sessions.append(engine.store.session("anon")!)
         for session in sessions {
             let bytes = engine.encodeRecord(session)
@@ -222,8 +232,11 @@ func lineFlowV3() -> Flow<LineV3> {
         }
         let engine = try makeEngine(RoutingTable { Route.default(flow) }, clock: clock)
         let callId = CallID(String(repeating: "5", count: 62) + "00000000000186a0")
-        _ = engine.handle(.newCall(NewCallEvent(callId: callId, from: "492111234567", to: "4915791234567", direction: .incoming,
-                                                users: ["Alice"])))
+        _ = engine.handle(
+            .newCall(
+                NewCallEvent(
+                    callId: callId, from: "492111234567", to: "4915791234567", direction: .incoming,
+                    users: ["Alice"])))
         let record = engine.encodeRecord(try #require(engine.store.session(callId)))
         #expect(record.count <= 44, "\(record.count) bytes")
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Touchtone
 
 // The form layer on its own: FormScanner, unescaping and quoting, seen through
@@ -89,11 +90,12 @@ private func expectFormError(
             while let pair = try scanner.next() { found.append(pair) }
             #expect(scanner.fieldCount == 3)
         }
-        #expect(found == [
-            FormPair(key: 1..<8, value: 9..<12, keyIsEscaped: true, valueIsEscaped: true),
-            FormPair(key: 13..<18, value: 18..<18, keyIsEscaped: false, valueIsEscaped: false),
-            FormPair(key: 19..<20, value: 21..<21, keyIsEscaped: false, valueIsEscaped: false),
-        ])
+        #expect(
+            found == [
+                FormPair(key: 1..<8, value: 9..<12, keyIsEscaped: true, valueIsEscaped: true),
+                FormPair(key: 13..<18, value: 18..<18, keyIsEscaped: false, valueIsEscaped: false),
+                FormPair(key: 19..<20, value: 21..<21, keyIsEscaped: false, valueIsEscaped: false),
+            ])
     }
 
     @Test func unescapeRefusesAnOutputBufferThatIsTooSmall() {
@@ -109,8 +111,9 @@ private func expectFormError(
             bytes.withUnsafeBufferPointer { FormDecoding.quoted($0, limit: limit) }
         }
         #expect(quoted(Array("sideways".utf8)) == #""sideways""#)
-        #expect(quoted(Array("a\"b\\c\t\r\n\u{0}\u{7F}\u{85}\u{2028}\u{2066}".utf8))
-            == #""a\"b\\c\t\r\n\u{0000}\u{007F}\u{0085}\u{2028}\u{2066}""#)
+        #expect(
+            quoted(Array("a\"b\\c\t\r\n\u{0}\u{7F}\u{85}\u{2028}\u{2066}".utf8))
+                == #""a\"b\\c\t\r\n\u{0000}\u{007F}\u{0085}\u{2028}\u{2066}""#)
         #expect(quoted(Array("Jürgen".utf8)) == #""Jürgen""#)
         #expect(quoted([0x41, 0xFF, 0x42]) == "\"A\u{FFFD}B\"")
         #expect(quoted(Array("abcdef".utf8), limit: 3) == #""abc…""#)
@@ -152,7 +155,7 @@ private func expectFormError(
 
     @Test func smallASCIIValuesAreBuiltLikeTheLibraryBuildsThem() {
         #if _pointerBitWidth(_64) && _endian(little)
-        #expect(SmallASCII.isUsable)
+            #expect(SmallASCII.isUsable)
         #endif
         let source = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
         for length in 0...source.count {
@@ -175,8 +178,10 @@ private func scannedPairs(_ body: [UInt8]) throws(PushDecodingError) -> [[Int]] 
     try body.withUnsafeBufferPointer { bytes throws(PushDecodingError) in
         var scanner = FormScanner(bytes, maxFields: .max)
         while let pair = try scanner.next() {
-            found.append([pair.key.lowerBound, pair.key.upperBound, pair.value.lowerBound, pair.value.upperBound,
-                          pair.keyIsEscaped ? 1 : 0, pair.valueIsEscaped ? 1 : 0, pair.isASCII ? 1 : 0])
+            found.append([
+                pair.key.lowerBound, pair.key.upperBound, pair.value.lowerBound, pair.value.upperBound,
+                pair.keyIsEscaped ? 1 : 0, pair.valueIsEscaped ? 1 : 0, pair.isASCII ? 1 : 0,
+            ])
         }
     }
     return found
@@ -197,8 +202,10 @@ private func referencePairs(_ body: [UInt8]) -> [[Int]] {
             func isEscaped(_ bytes: ArraySlice<UInt8>) -> Int {
                 bytes.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") } ? 1 : 0
             }
-            found.append([start, equals, equals < end ? equals + 1 : end, end,
-                          isEscaped(key), isEscaped(value), pair.allSatisfy { $0 < 0x80 } ? 1 : 0])
+            found.append([
+                start, equals, equals < end ? equals + 1 : end, end,
+                isEscaped(key), isEscaped(value), pair.allSatisfy { $0 < 0x80 } ? 1 : 0,
+            ])
         }
         start = end + 1
     }

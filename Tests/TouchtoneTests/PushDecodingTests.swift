@@ -102,26 +102,30 @@ private struct ExpectedEvent {
         let callId = CallID(try #require(text("callId")))
         switch text("event") {
         case "newCall":
-            return .newCall(NewCallEvent(
-                callId: callId, from: try #require(text("from")), to: try #require(text("to")),
-                direction: try #require(direction()),
-                users: list("user[]"), userIds: list("userId[]"), fullUserIds: list("fullUserId[]"),
-                diversion: text("diversion"), origCallId: text("origCallId"), xcid: text("xcid")))
+            return .newCall(
+                NewCallEvent(
+                    callId: callId, from: try #require(text("from")), to: try #require(text("to")),
+                    direction: try #require(direction()),
+                    users: list("user[]"), userIds: list("userId[]"), fullUserIds: list("fullUserId[]"),
+                    diversion: text("diversion"), origCallId: text("origCallId"), xcid: text("xcid")))
         case "answer":
-            return .answer(AnswerEvent(
-                callId: callId, user: text("user"), userId: text("userId"), fullUserId: text("fullUserId"),
-                from: text("from"), to: text("to"), direction: direction(),
-                answeringNumber: text("answeringNumber"), diversion: text("diversion"),
-                origCallId: text("origCallId"), xcid: text("xcid")))
+            return .answer(
+                AnswerEvent(
+                    callId: callId, user: text("user"), userId: text("userId"), fullUserId: text("fullUserId"),
+                    from: text("from"), to: text("to"), direction: direction(),
+                    answeringNumber: text("answeringNumber"), diversion: text("diversion"),
+                    origCallId: text("origCallId"), xcid: text("xcid")))
         case "hangup":
-            return .hangup(HangupEvent(
-                callId: callId, cause: HangupCause(rawValue: try #require(text("cause"))),
-                from: text("from"), to: text("to"), direction: direction(),
-                answeringNumber: text("answeringNumber"), diversion: text("diversion"),
-                origCallId: text("origCallId"), xcid: text("xcid")))
+            return .hangup(
+                HangupEvent(
+                    callId: callId, cause: HangupCause(rawValue: try #require(text("cause"))),
+                    from: text("from"), to: text("to"), direction: direction(),
+                    answeringNumber: text("answeringNumber"), diversion: text("diversion"),
+                    origCallId: text("origCallId"), xcid: text("xcid")))
         case "dtmf":
-            return .dtmf(DTMFEvent(
-                callId: callId, digits: try #require(text("dtmf")), origCallId: text("origCallId"), xcid: text("xcid")))
+            return .dtmf(
+                DTMFEvent(
+                    callId: callId, digits: try #require(text("dtmf")), origCallId: text("origCallId"), xcid: text("xcid")))
         case let other:
             throw FixtureError(message: "unknown event \(String(describing: other))")
         }
@@ -130,8 +134,8 @@ private struct ExpectedEvent {
     struct FixtureError: Error { var message: String }
 }
 
-private extension WebhookEvent {
-    var direction: Direction? {
+extension WebhookEvent {
+    fileprivate var direction: Direction? {
         switch self {
         case .newCall(let e): e.direction
         case .answer(let e): e.direction
@@ -205,10 +209,13 @@ struct SplitMix64: RandomNumberGenerator {
             "event=newCall&from=anonymous&to=4915791234567&direction=out&callId=C1&user%5B%5D=Alice&user[]=Bob"
                 + "&userId%5B%5D=w0&userId%5B%5D=w1&fullUserId[]=1234567w0&fullUserId%5B%5D=1234567w1"
                 + "&diversion=4921100000&origCallId=C0&xcid=5aada1e696b94cec")
-        #expect(event == .newCall(NewCallEvent(
-            callId: "C1", from: "anonymous", to: "4915791234567", direction: .outgoing,
-            users: ["Alice", "Bob"], userIds: ["w0", "w1"], fullUserIds: ["1234567w0", "1234567w1"],
-            diversion: "4921100000", origCallId: "C0", xcid: "5aada1e696b94cec")))
+        #expect(
+            event
+                == .newCall(
+                    NewCallEvent(
+                        callId: "C1", from: "anonymous", to: "4915791234567", direction: .outgoing,
+                        users: ["Alice", "Bob"], userIds: ["w0", "w1"], fullUserIds: ["1234567w0", "1234567w1"],
+                        diversion: "4921100000", origCallId: "C0", xcid: "5aada1e696b94cec")))
         #expect(event.callId == "C1")
         #expect(event.name == .newCall)
     }
@@ -228,10 +235,13 @@ struct SplitMix64: RandomNumberGenerator {
         let event = try decode(
             "event=answer&callId=C1&user=John+Doe&userId=w0&fullUserId=1234567w0&from=492111234567&to=4915791234567"
                 + "&direction=in&answeringNumber=21199999999&diversion=4921100000&origCallId=C0&xcid=x1")
-        #expect(event == .answer(AnswerEvent(
-            callId: "C1", user: "John Doe", userId: "w0", fullUserId: "1234567w0",
-            from: "492111234567", to: "4915791234567", direction: .incoming, answeringNumber: "21199999999",
-            diversion: "4921100000", origCallId: "C0", xcid: "x1")))
+        #expect(
+            event
+                == .answer(
+                    AnswerEvent(
+                        callId: "C1", user: "John Doe", userId: "w0", fullUserId: "1234567w0",
+                        from: "492111234567", to: "4915791234567", direction: .incoming, answeringNumber: "21199999999",
+                        diversion: "4921100000", origCallId: "C0", xcid: "x1")))
     }
 
     @Test func answerByVoicemailKeepsTheEmptyUserAndNeedsOnlyEventAndCallId() throws {
@@ -260,12 +270,16 @@ struct SplitMix64: RandomNumberGenerator {
     ])
     func hangupReadsEveryCause(raw: String, cause: HangupCause) throws {
         let event = try decode("event=hangup&callId=C1&cause=\(raw)&from=1&to=2&direction=in&answeringNumber=3")
-        #expect(event == .hangup(HangupEvent(
-            callId: "C1", cause: cause, from: "1", to: "2", direction: .incoming, answeringNumber: "3")))
+        #expect(
+            event
+                == .hangup(
+                    HangupEvent(
+                        callId: "C1", cause: cause, from: "1", to: "2", direction: .incoming, answeringNumber: "3")))
     }
 
     @Test func answerAndHangupShareTheirCommonFieldsAndTheirDecoding() throws {
-        let shared = "&callId=C1&from=492111234567&to=4915791234567&direction=out&answeringNumber=211&diversion=49211"
+        let shared =
+            "&callId=C1&from=492111234567&to=4915791234567&direction=out&answeringNumber=211&diversion=49211"
             + "&origCallId=C0&xcid=x1"
         guard case .answer(let answer) = try decode("event=answer&user=Alice" + shared),
             case .hangup(let hangup) = try decode("event=hangup&cause=busy" + shared)
@@ -370,12 +384,16 @@ struct SplitMix64: RandomNumberGenerator {
     @Test func theSignedPushFromSipgateIsRefusedForItsEmptyCallId() throws {
         // /work/shared/sipgate-io/signature/signed-body.txt: a real push with an empty callId and
         // keys such as user%5B%5D%5B0%5D (that is user[][0]) that no event reads.
-        let signed = "callId=&direction=in&event=newCall&from=4912354678&fullUserId%5B%5D%5B0%5D=123456789"
+        let signed =
+            "callId=&direction=in&event=newCall&from=4912354678&fullUserId%5B%5D%5B0%5D=123456789"
             + "&originalCallId=&to=49999999&user%5B%5D%5B0%5D=TestUser&userId%5B%5D%5B0%5D=123456789&xcid="
         expectRejected(signed, "callId: empty")
         let withId = signed.replacingOccurrences(of: "callId=&", with: "callId=C1&")
-        #expect(try decode(withId) == .newCall(NewCallEvent(
-            callId: "C1", from: "4912354678", to: "49999999", direction: .incoming)))
+        #expect(
+            try decode(withId)
+                == .newCall(
+                    NewCallEvent(
+                        callId: "C1", from: "4912354678", to: "49999999", direction: .incoming)))
     }
 
     // MARK: Form rules, through the push decoder
@@ -398,8 +416,11 @@ struct SplitMix64: RandomNumberGenerator {
         let mixed = try decode(
             "event=newCall&from=1&to=2&direction=in&callId=C1&us%65r%5B%5D=A&fullUserId%5B%5D=f&%5B%5D=x"
                 + "&dtmf%5B%5D=1&xuser%5B%5D=y&user%5B%5D%5B0%5D=z")
-        #expect(mixed == .newCall(NewCallEvent(
-            callId: "C1", from: "1", to: "2", direction: .incoming, users: ["A"], fullUserIds: ["f"])))
+        #expect(
+            mixed
+                == .newCall(
+                    NewCallEvent(
+                        callId: "C1", from: "1", to: "2", direction: .incoming, users: ["A"], fullUserIds: ["f"])))
     }
 
     @Test func keysMayBeEscapedAnywhereAndUnknownKeysAreIgnored() throws {
@@ -499,15 +520,20 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test func twentyThousandRandomAndMutatedBodiesOnlyDecodeOrThrow() throws {
         var random = SplitMix64(state: 0x5EED_70C4_70E5)
-        let seeds = try RequestFixture.load().cases.map { Array($0.body.utf8) } + [
-            Array("event=hangup&cause=busy&callId=C1&direction=out&answeringNumber=1".utf8),
-            Array("event=answer&callId=C1&user=J%C3%BCrgen&direction=in".utf8),
-        ]
+        let seeds =
+            try RequestFixture.load().cases.map { Array($0.body.utf8) } + [
+                Array("event=hangup&cause=busy&callId=C1&direction=out&answeringNumber=1".utf8),
+                Array("event=answer&callId=C1&user=J%C3%BCrgen&direction=in".utf8),
+            ]
         let alphabet = Array("&=%+[]5BDdcA0fF9 ".utf8) + [0x00, 0x0A, 0x7F, 0x80, 0xC3, 0xBC, 0xFF]
-        let keys = ["event", "callId", "from", "to", "direction", "cause", "dtmf", "user", "user%5B%5D", "userId[]",
-                    "fullUserId%5b%5d", "answeringNumber", "diversion", "origCallId", "xcid", "x", ""].map { Array($0.utf8) }
-        let values = ["newCall", "answer", "hangup", "dtmf", "in", "out", "busy", "1%2A", "%", "%4", "%ZZ", "%C3%BC",
-                      "%FF", "+", "", "A%42C"].map { Array($0.utf8) }
+        let keys = [
+            "event", "callId", "from", "to", "direction", "cause", "dtmf", "user", "user%5B%5D", "userId[]",
+            "fullUserId%5b%5d", "answeringNumber", "diversion", "origCallId", "xcid", "x", "",
+        ].map { Array($0.utf8) }
+        let values = [
+            "newCall", "answer", "hangup", "dtmf", "in", "out", "busy", "1%2A", "%", "%4", "%ZZ", "%C3%BC",
+            "%FF", "+", "", "A%42C",
+        ].map { Array($0.utf8) }
         let knownFields: Set<String> = [
             "body", "event", "callId", "from", "to", "direction", "cause", "dtmf", "user", "userId", "fullUserId",
             "answeringNumber", "diversion", "origCallId", "xcid", "user[]", "userId[]", "fullUserId[]",

@@ -1,10 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Testing
+
 @testable import Touchtone
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Everything about answers: `swift test --filter ResponseTests`.
 @Suite enum ResponseTests {}
@@ -58,24 +60,24 @@ extension ResponseTests {
         }
 
         @Test(arguments: [
-            "0049301234567",      // trunk prefix instead of a country code
+            "0049301234567",  // trunk prefix instead of a country code
             "0",
-            "49 123",             // inner space
-            " 49123",             // leading space
-            "49123\n",            // trailing newline
+            "49 123",  // inner space
+            " 49123",  // leading space
+            "49123\n",  // trailing newline
             "",
             "+",
             "+0491234",
-            "1",                  // one digit is too short
-            "1234567890123456",   // 16 digits
+            "1",  // one digit is too short
+            "1234567890123456",  // 16 digits
             "+1234567890123456",  // 16 digits after '+'
             "49abc123",
             "abc",
             "++49123",
             "49+123",
             "49-30-123",
-            "４９３０１２３",        // full-width digits are not ASCII digits
-            "49١٢٣",              // Arabic-Indic digits
+            "４９３０１２３",  // full-width digits are not ASCII digits
+            "49١٢٣",  // Arabic-Indic digits
         ])
         func e164RejectsMalformedNumbers(text: String) {
             let expected = ResponseError.invalid(
@@ -109,10 +111,10 @@ extension ResponseTests {
         static let invalidURLs: [(text: String, reason: String)] = [
             ("ftp://example.com/a.wav", scheme),
             ("file:///etc/passwd", scheme),
-            ("/audio/a.wav", scheme),                 // relative
+            ("/audio/a.wav", scheme),  // relative
             ("audio/a.wav", scheme),
-            ("example.com/a.wav", scheme),            // no scheme
-            ("HTTPS://example.com/a.wav", scheme),    // the grammar's scheme is lower case
+            ("example.com/a.wav", scheme),  // no scheme
+            ("HTTPS://example.com/a.wav", scheme),  // the grammar's scheme is lower case
             ("https:/example.com/a.wav", scheme),
             (" https://example.com/a.wav", scheme),
             ("", scheme),
@@ -123,11 +125,11 @@ extension ResponseTests {
             ("https://example.com/a.wav ", space + " (U+20)"),
             ("https://example.com/\u{7F}", space + " (U+7F)"),
             ("https://example.com/\u{0}", space + " (U+0)"),
-            ("https://example.com/\u{85}", space + " (U+85)"),     // C1 control NEL
-            ("https://example.com/a\u{A0}b", space + " (U+A0)"),   // no-break space
+            ("https://example.com/\u{85}", space + " (U+85)"),  // C1 control NEL
+            ("https://example.com/a\u{A0}b", space + " (U+A0)"),  // no-break space
             ("https://example.com/a\u{2028}b", space + " (U+2028)"),
-            ("https://example.com/\u{FFFE}", space + " (U+FFFE)"), // not a character XML allows
-            ("http://", noHost),                      // empty host
+            ("https://example.com/\u{FFFE}", space + " (U+FFFE)"),  // not a character XML allows
+            ("http://", noHost),  // empty host
             ("https://", noHost),
             ("http:///audio/a.wav", noHost),
             ("https://?q=1", noHost),
@@ -199,7 +201,6 @@ extension ResponseTests {
     }
 }
 
-
 // MARK: - Exact XML
 
 extension ResponseTests {
@@ -211,8 +212,9 @@ extension ResponseTests {
 
         @Test func answerRenderedInAdvanceIsByteForByteTheFreshOneUntilItChanges() throws {
             let answers = [
-                Response(onAnswer: try url("/"), onHangup: try url("/"),
-                         then: .gather(try Gather(onData: url("/"), maxDigits: 2, timeoutMilliseconds: 4000, play: Play(url("/a.wav"))))),
+                Response(
+                    onAnswer: try url("/"), onHangup: try url("/"),
+                    then: .gather(try Gather(onData: url("/"), maxDigits: 2, timeoutMilliseconds: 4000, play: Play(url("/a.wav"))))),
                 Response(plays: [Play(try url("/a.wav?x=1&y=<2>"))], then: .dial(try Dial(.numbers([E164Number("4915799912345")])))),
                 Response(then: .hangup),
                 Response(),
@@ -247,41 +249,49 @@ extension ResponseTests {
 
         @Test func playOnItsOwn() throws {
             let response = Response(plays: [Play(try url("/audio/a.wav")), Play(try url("/audio/b.wav"))])
-            #expect(response.xml == Self.declaration
-                + "<Response><Play><Url>https://ivr.example.com/audio/a.wav</Url></Play>"
-                + "<Play><Url>https://ivr.example.com/audio/b.wav</Url></Play></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response><Play><Url>https://ivr.example.com/audio/a.wav</Url></Play>"
+                    + "<Play><Url>https://ivr.example.com/audio/b.wav</Url></Play></Response>")
         }
 
         @Test func gatherWithPromptAndCallbacks() throws {
             let response = Response(
                 onAnswer: try url("/answer"), onHangup: try url("/hangup"),
                 then: .gather(try Gather(onData: url("/dtmf"), maxDigits: 3, timeoutMilliseconds: 10000, play: Play(url("/menu.wav")))))
-            #expect(response.xml == Self.declaration
-                + "<Response onAnswer=\"https://ivr.example.com/answer\" onHangup=\"https://ivr.example.com/hangup\">"
-                + "<Gather onData=\"https://ivr.example.com/dtmf\" maxDigits=\"3\" timeout=\"10000\" type=\"dtmf\">"
-                + "<Play><Url>https://ivr.example.com/menu.wav</Url></Play></Gather></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response onAnswer=\"https://ivr.example.com/answer\" onHangup=\"https://ivr.example.com/hangup\">"
+                    + "<Gather onData=\"https://ivr.example.com/dtmf\" maxDigits=\"3\" timeout=\"10000\" type=\"dtmf\">"
+                    + "<Play><Url>https://ivr.example.com/menu.wav</Url></Play></Gather></Response>")
         }
 
         @Test func gatherWithoutPromptIsSelfClosing() throws {
             let response = Response(then: .gather(try Gather(onData: url("/dtmf"))))
-            #expect(response.xml == Self.declaration
-                + "<Response><Gather onData=\"https://ivr.example.com/dtmf\" maxDigits=\"1\" timeout=\"2000\" type=\"dtmf\"/></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response><Gather onData=\"https://ivr.example.com/dtmf\" maxDigits=\"1\" timeout=\"2000\" type=\"dtmf\"/></Response>"
+            )
         }
 
         @Test func dialWithAllAttributesAndSeveralNumbers() throws {
-            let dial = try Dial(.numbers([E164Number("4915799912345"), E164Number("+492111234567")]),
-                                callerId: E164Number("492111234567"), anonymous: false)
-            #expect(Response(then: .dial(dial)).xml == Self.declaration
-                + "<Response><Dial callerId=\"492111234567\" anonymous=\"false\">"
-                + "<Number>4915799912345</Number><Number>+492111234567</Number></Dial></Response>")
+            let dial = try Dial(
+                .numbers([E164Number("4915799912345"), E164Number("+492111234567")]),
+                callerId: E164Number("492111234567"), anonymous: false)
+            #expect(
+                Response(then: .dial(dial)).xml == Self.declaration
+                    + "<Response><Dial callerId=\"492111234567\" anonymous=\"false\">"
+                    + "<Number>4915799912345</Number><Number>+492111234567</Number></Dial></Response>")
             let hidden = try Dial(.numbers([E164Number("4915799912345")]), anonymous: true)
-            #expect(Response(then: .dial(hidden)).xml == Self.declaration
-                + "<Response><Dial anonymous=\"true\"><Number>4915799912345</Number></Dial></Response>")
+            #expect(
+                Response(then: .dial(hidden)).xml == Self.declaration
+                    + "<Response><Dial anonymous=\"true\"><Number>4915799912345</Number></Dial></Response>")
         }
 
         @Test func dialToVoicemail() {
-            #expect(Response(then: .dial(.voicemail)).xml == Self.declaration
-                + "<Response><Dial><Voicemail/></Dial></Response>")
+            #expect(
+                Response(then: .dial(.voicemail)).xml == Self.declaration
+                    + "<Response><Dial><Voicemail/></Dial></Response>")
         }
 
         @Test func rejectAlwaysNamesItsReason() {
@@ -291,9 +301,10 @@ extension ResponseTests {
 
         @Test func announcementThenHangup() throws {
             let response = Response(onHangup: try url("/hangup"), plays: [Play(try url("/closed.wav"))], then: .hangup)
-            #expect(response.xml == Self.declaration
-                + "<Response onHangup=\"https://ivr.example.com/hangup\">"
-                + "<Play><Url>https://ivr.example.com/closed.wav</Url></Play><Hangup/></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response onHangup=\"https://ivr.example.com/hangup\">"
+                    + "<Play><Url>https://ivr.example.com/closed.wav</Url></Play><Hangup/></Response>")
         }
 
         @Test func renderIntoAppendsToExistingBytes() {
@@ -303,7 +314,6 @@ extension ResponseTests {
         }
     }
 }
-
 
 // MARK: - Escaping
 
@@ -316,21 +326,24 @@ extension ResponseTests {
         @Test func allFiveCharactersAreEscapedInAttributes() throws {
             let url = try AbsoluteURL(Self.nasty)
             let response = Response(onAnswer: url, onHangup: url, then: .gather(try Gather(onData: url)))
-            #expect(response.xml == Self.declaration
-                + "<Response onAnswer=\"\(Self.nastyEscaped)\" onHangup=\"\(Self.nastyEscaped)\">"
-                + "<Gather onData=\"\(Self.nastyEscaped)\" maxDigits=\"1\" timeout=\"2000\" type=\"dtmf\"/></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response onAnswer=\"\(Self.nastyEscaped)\" onHangup=\"\(Self.nastyEscaped)\">"
+                    + "<Gather onData=\"\(Self.nastyEscaped)\" maxDigits=\"1\" timeout=\"2000\" type=\"dtmf\"/></Response>")
         }
 
         @Test func allFiveCharactersAreEscapedInText() throws {
             let response = Response(plays: [Play(try AbsoluteURL(Self.nasty))])
-            #expect(response.xml == Self.declaration
-                + "<Response><Play><Url>\(Self.nastyEscaped)</Url></Play></Response>")
+            #expect(
+                response.xml == Self.declaration
+                    + "<Response><Play><Url>\(Self.nastyEscaped)</Url></Play></Response>")
         }
 
         @Test func entitiesInURLsAreEscapedNotInterpreted() throws {
             let tricky = try AbsoluteURL("https://x.example/&amp;>&#60;")
-            #expect(Response(plays: [Play(tricky)]).xml == Self.declaration
-                + "<Response><Play><Url>https://x.example/&amp;amp;&gt;&amp;#60;</Url></Play></Response>")
+            #expect(
+                Response(plays: [Play(tricky)]).xml == Self.declaration
+                    + "<Response><Play><Url>https://x.example/&amp;amp;&gt;&amp;#60;</Url></Play></Response>")
         }
 
         @Test func utf8IsWrittenAsIs() throws {
@@ -358,7 +371,6 @@ extension ResponseTests {
     }
 }
 
-
 // MARK: - The examples of API.md
 
 extension ResponseTests {
@@ -367,94 +379,133 @@ extension ResponseTests {
         static func examples() throws -> [(name: String, xml: String, response: Response)] {
             let number = try E164Number("4915799912345")
             return [
-                ("Dial 1: redirect call", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Dial>
-                \t\t<Number>4915799912345</Number>
-                \t</Dial>
-                </Response>
-                """, Response(then: .dial(try Dial(.numbers([number]))))),
-                ("Dial 2: voicemail", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Dial>
-                \t\t<Voicemail />
-                \t</Dial>
-                </Response>
-                """, Response(then: .dial(.voicemail))),
-                ("Dial 3: suppress number", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Dial anonymous="true">
-                \t\t<Number>4915799912345</Number>
-                \t</Dial>
-                </Response>
-                """, Response(then: .dial(try Dial(.numbers([number]), anonymous: true)))),
-                ("Dial 4: caller id", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Dial callerId="492111234567">
-                \t\t<!-- Originally dialed number, extracted from POST request -->
-                \t\t<Number>4915799912345</Number>
-                \t</Dial>
-                </Response>
-                """, Response(then: .dial(try Dial(.numbers([number]), callerId: E164Number("492111234567"))))),
-                ("Dial 5: several destinations", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Dial>
-                \t\t<Number>4915799912345</Number>
-                \t\t<Number>492111234567</Number>
-                \t</Dial>
-                </Response>
-                """, Response(then: .dial(try Dial(.numbers([number, E164Number("492111234567")]))))),
-                ("Play 1", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Play>
-                \t\t<Url>http://example.com/example.wav</Url>
-                \t</Play>
-                </Response>
-                """, Response(plays: [Play(try AbsoluteURL("http://example.com/example.wav"))])),
-                ("Gather 1", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Gather onData="http://localhost:3000/dtmf" maxDigits="3" timeout="10000">
-                \t\t<Play>
-                \t\t\t<Url>https://example.com/example.wav</Url>
-                \t\t</Play>
-                \t</Gather>
-                </Response>
-                """, Response(then: .gather(try Gather(
-                    onData: AbsoluteURL("http://localhost:3000/dtmf"), maxDigits: 3, timeoutMilliseconds: 10000,
-                    play: Play(AbsoluteURL("https://example.com/example.wav")))))),
-                ("Reject 1", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Reject />
-                </Response>
-                """, Response(then: .reject(.rejected))),
-                ("Reject 2: busy", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Reject reason="busy" />
-                </Response>
-                """, Response(then: .reject(.busy))),
-                ("Hangup", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response>
-                \t<Hangup />
-                </Response>
-                """, Response(then: .hangup)),
-                ("onAnswer", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response onAnswer="http://localhost:3000/answer" />
-                """, Response(onAnswer: try AbsoluteURL("http://localhost:3000/answer"))),
-                ("onHangup", """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Response onHangup="http://localhost:3000/hangup" />
-                """, Response(onHangup: try AbsoluteURL("http://localhost:3000/hangup"))),
+                (
+                    "Dial 1: redirect call",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Dial>
+                    \t\t<Number>4915799912345</Number>
+                    \t</Dial>
+                    </Response>
+                    """, Response(then: .dial(try Dial(.numbers([number]))))
+                ),
+                (
+                    "Dial 2: voicemail",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Dial>
+                    \t\t<Voicemail />
+                    \t</Dial>
+                    </Response>
+                    """, Response(then: .dial(.voicemail))
+                ),
+                (
+                    "Dial 3: suppress number",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Dial anonymous="true">
+                    \t\t<Number>4915799912345</Number>
+                    \t</Dial>
+                    </Response>
+                    """, Response(then: .dial(try Dial(.numbers([number]), anonymous: true)))
+                ),
+                (
+                    "Dial 4: caller id",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Dial callerId="492111234567">
+                    \t\t<!-- Originally dialed number, extracted from POST request -->
+                    \t\t<Number>4915799912345</Number>
+                    \t</Dial>
+                    </Response>
+                    """, Response(then: .dial(try Dial(.numbers([number]), callerId: E164Number("492111234567"))))
+                ),
+                (
+                    "Dial 5: several destinations",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Dial>
+                    \t\t<Number>4915799912345</Number>
+                    \t\t<Number>492111234567</Number>
+                    \t</Dial>
+                    </Response>
+                    """, Response(then: .dial(try Dial(.numbers([number, E164Number("492111234567")]))))
+                ),
+                (
+                    "Play 1",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Play>
+                    \t\t<Url>http://example.com/example.wav</Url>
+                    \t</Play>
+                    </Response>
+                    """, Response(plays: [Play(try AbsoluteURL("http://example.com/example.wav"))])
+                ),
+                (
+                    "Gather 1",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Gather onData="http://localhost:3000/dtmf" maxDigits="3" timeout="10000">
+                    \t\t<Play>
+                    \t\t\t<Url>https://example.com/example.wav</Url>
+                    \t\t</Play>
+                    \t</Gather>
+                    </Response>
+                    """,
+                    Response(
+                        then: .gather(
+                            try Gather(
+                                onData: AbsoluteURL("http://localhost:3000/dtmf"), maxDigits: 3, timeoutMilliseconds: 10000,
+                                play: Play(AbsoluteURL("https://example.com/example.wav")))))
+                ),
+                (
+                    "Reject 1",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Reject />
+                    </Response>
+                    """, Response(then: .reject(.rejected))
+                ),
+                (
+                    "Reject 2: busy",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Reject reason="busy" />
+                    </Response>
+                    """, Response(then: .reject(.busy))
+                ),
+                (
+                    "Hangup",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response>
+                    \t<Hangup />
+                    </Response>
+                    """, Response(then: .hangup)
+                ),
+                (
+                    "onAnswer",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response onAnswer="http://localhost:3000/answer" />
+                    """, Response(onAnswer: try AbsoluteURL("http://localhost:3000/answer"))
+                ),
+                (
+                    "onHangup",
+                    """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Response onHangup="http://localhost:3000/hangup" />
+                    """, Response(onHangup: try AbsoluteURL("http://localhost:3000/hangup"))
+                ),
             ]
         }
 
@@ -472,16 +523,25 @@ extension ResponseTests {
         /// or a different number each make two answers differ.
         @Test func equivalenceDetectsDifferences() throws {
             let gather = try MiniXML.parse(#"<Response><Gather onData="http://a/d" maxDigits="3"/></Response>"#).withSipgateDefaults()
-            #expect(gather != (try MiniXML.parse(#"<Response><Gather onData="http://a/d" maxDigits="4"/></Response>"#).withSipgateDefaults()))
-            #expect(gather != (try MiniXML.parse(#"<Response><Gather onData="http://a/d" maxDigits="3"><Play><Url>http://a/x</Url></Play></Gather></Response>"#).withSipgateDefaults()))
-            #expect(gather == (try MiniXML.parse(#"<Response> <Gather timeout="2000" type="dtmf" maxDigits="3" onData="http://a/d" /> </Response>"#).withSipgateDefaults()))
-            #expect((try MiniXML.parse("<Response><Dial><Number>12</Number></Dial></Response>"))
-                != (try MiniXML.parse("<Response><Dial><Number>13</Number></Dial></Response>")))
+            #expect(
+                gather != (try MiniXML.parse(#"<Response><Gather onData="http://a/d" maxDigits="4"/></Response>"#).withSipgateDefaults()))
+            #expect(
+                gather
+                    != (try MiniXML.parse(
+                        #"<Response><Gather onData="http://a/d" maxDigits="3"><Play><Url>http://a/x</Url></Play></Gather></Response>"#
+                    ).withSipgateDefaults()))
+            #expect(
+                gather
+                    == (try MiniXML.parse(
+                        #"<Response> <Gather timeout="2000" type="dtmf" maxDigits="3" onData="http://a/d" /> </Response>"#
+                    ).withSipgateDefaults()))
+            #expect(
+                (try MiniXML.parse("<Response><Dial><Number>12</Number></Dial></Response>"))
+                    != (try MiniXML.parse("<Response><Dial><Number>13</Number></Dial></Response>")))
             #expect(throws: MiniXML.ParseError.self) { try MiniXML.parse("<Response><Play></Response>") }
         }
     }
 }
-
 
 // MARK: - The corpus validated in CI
 
@@ -510,8 +570,9 @@ extension ResponseTests {
             #expect(Set(names).count == names.count, "names must be unique")
             #expect(Set(names) == Self.expectedNames)
             for name in names {
-                #expect(!name.isEmpty && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D },
-                        "\(name) is not a plain file name")
+                #expect(
+                    !name.isEmpty && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D },
+                    "\(name) is not a plain file name")
             }
 
             guard let directory = ProcessInfo.processInfo.environment["TOUCHTONE_XML_CORPUS_DIR"], !directory.isEmpty else { return }
@@ -551,7 +612,6 @@ extension ResponseTests {
         }
     }
 }
-
 
 // MARK: - A minimal XML reader, only to compare answers structurally
 
@@ -666,10 +726,18 @@ struct MiniXML: Equatable {
             var node = MiniXML(name: try name(), attributes: [:], children: [], text: "")
             while true {
                 skipSpace()
-                if peek("/>") { index += 2; return node }
-                if peek(">") { index += 1; break }
+                if peek("/>") {
+                    index += 2
+                    return node
+                }
+                if peek(">") {
+                    index += 1
+                    break
+                }
                 let key = try name()
-                skipSpace(); try expect("="); skipSpace()
+                skipSpace()
+                try expect("=")
+                skipSpace()
                 guard index < bytes.count, bytes[index] == 0x22 || bytes[index] == 0x27 else {
                     throw ParseError(description: "unquoted attribute \(key)")
                 }
@@ -695,7 +763,8 @@ struct MiniXML: Equatable {
                     index += 2
                     let closing = try name()
                     guard closing == node.name else { throw ParseError(description: "</\(closing)> closes <\(node.name)>") }
-                    skipSpace(); try expect(">")
+                    skipSpace()
+                    try expect(">")
                     node.text = String(decoding: text, as: UTF8.self).trimmingXMLSpace()
                     return node
                 } else if peek("<") {
@@ -716,7 +785,11 @@ struct MiniXML: Equatable {
             var out: [UInt8] = []
             var i = raw.startIndex
             while i < raw.endIndex {
-                guard raw[i] == 0x26 else { out.append(raw[i]); i += 1; continue }
+                guard raw[i] == 0x26 else {
+                    out.append(raw[i])
+                    i += 1
+                    continue
+                }
                 guard let semicolon = raw[i...].firstIndex(of: 0x3B) else { throw ParseError(description: "bare '&'") }
                 let entity = String(decoding: raw[(i + 1)..<semicolon], as: UTF8.self)
                 switch entity {
@@ -726,7 +799,9 @@ struct MiniXML: Equatable {
                 case "quot": out.append(0x22)
                 case "apos": out.append(0x27)
                 default:
-                    let value: UInt32? = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16)
+                    let value: UInt32? =
+                        entity.hasPrefix("#x")
+                        ? UInt32(entity.dropFirst(2), radix: 16)
                         : entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil
                     guard let value, let scalar = Unicode.Scalar(value) else { throw ParseError(description: "unknown entity &\(entity);") }
                     out += Array(String(Character(scalar)).utf8)
@@ -738,8 +813,8 @@ struct MiniXML: Equatable {
     }
 }
 
-private extension String {
-    func trimmingXMLSpace() -> String {
+extension String {
+    fileprivate func trimmingXMLSpace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])

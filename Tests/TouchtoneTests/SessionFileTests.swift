@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// A fresh directory per test, removed when the test ends.
@@ -163,7 +164,8 @@ private func line(_ session: Session) throws -> String {
                 inserted.insert(UInt8(ascii: "1"), at: position)
                 if let read = fast(inserted) {
                     accepted += 1
-                    #expect(read == (try? decoder.decode(Session.self, from: Data(inserted))), "\(String(decoding: inserted, as: UTF8.self))")
+                    #expect(
+                        read == (try? decoder.decode(Session.self, from: Data(inserted))), "\(String(decoding: inserted, as: UTF8.self))")
                 }
             }
         }

@@ -1,9 +1,10 @@
+import FoundationEssentials
 // The session's fields are described once (`Session.describeFields(to:)`); saving,
 // restoring, `Codable` and the mirror derive from that. These tests fail when a stored
 // property is added and not described, and when the description drifts from the format.
 @_spi(Reflection) import Swift  // `_forEachField`: the stored properties, which a mirror hides
-import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// A session none of whose stored fields holds its `blank` value (the value restoring
@@ -33,9 +34,12 @@ private func everyFieldSet() -> Session {
 private let keptAnswer: Response = {
     let base = "https://ivr.example.com/"
     let callbacks = try! AbsoluteURL(base + "?f=support%2Fhotline")
-    return Response(onAnswer: callbacks, onHangup: callbacks, plays: [Play(try! AbsoluteURL(base + "audio/no-input.wav"))],
-                    then: .gather(try! Gather(onData: callbacks, maxDigits: 4, timeoutMilliseconds: 5000,
-                                              play: Play(try! AbsoluteURL(base + "audio/enter-pin.wav")))))
+    return Response(
+        onAnswer: callbacks, onHangup: callbacks, plays: [Play(try! AbsoluteURL(base + "audio/no-input.wav"))],
+        then: .gather(
+            try! Gather(
+                onData: callbacks, maxDigits: 4, timeoutMilliseconds: 5000,
+                play: Play(try! AbsoluteURL(base + "audio/enter-pin.wav")))))
 }()
 
 /// The keys a described type lists, in order.
@@ -156,7 +160,8 @@ private func line(_ session: Session) throws -> [UInt8] {
 
     /// `everyFieldSet()` without its turn and kept answer, as the writer before the fields
     /// were described wrote it: state files already on disk must keep restoring.
-    static let lineOfFormatVersion1 = #"{"answered":true,"call":{"direction":"out","diversion":"4930123456","#
+    static let lineOfFormatVersion1 =
+        #"{"answered":true,"call":{"direction":"out","diversion":"4930123456","#
         + #""from":"4915790000001","to":"4921100000002","users":["Alice","Bob"]},"#
         + #""callId":"54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57","#
         + #""flow":"support/hotline","flowVersion":7,"lastActivity":1767225655.25,"noInputCount":1,"phase":3,"#
@@ -164,7 +169,8 @@ private func line(_ session: Session) throws -> [UInt8] {
         + #""variables":[{"name":"customer","sensitive":false,"value":"K-1/99"}],"wrongKeyCount":2}"#
 
     /// `everyFieldSet()` as this build writes it: the format must not drift.
-    static let lineWithTurns = #"{"answered":true,"call":{"direction":"out","diversion":"4930123456","#
+    static let lineWithTurns =
+        #"{"answered":true,"call":{"direction":"out","diversion":"4930123456","#
         + #""from":"4915790000001","to":"4921100000002","users":["Alice","Bob"]},"#
         + #""callId":"54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57","#
         + #""flow":"support/hotline","flowVersion":7,"lastActivity":1767225655.25,"lastAnswer":"\#(keptAnswerBase64)","#

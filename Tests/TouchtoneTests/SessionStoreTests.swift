@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Touchtone
 
 /// A fixed instant; every test counts seconds from here, never from the wall clock.
@@ -395,8 +396,12 @@ private struct BodyFailure: Error, Equatable {}
         }
         let restored = try? JSONDecoder().decode(CallID.self, from: JSONEncoder().encode(CallID(id)))
         for mask in [0, 1, 255, 0xFFFF] {
-            #expect(InMemorySessionStore.shardIndex(of: event.callId, mask: mask) == InMemorySessionStore.shardIndex(of: CallID(id), mask: mask))
-            #expect(restored.map { InMemorySessionStore.shardIndex(of: $0, mask: mask) } == InMemorySessionStore.shardIndex(of: CallID(id), mask: mask))
+            #expect(
+                InMemorySessionStore.shardIndex(of: event.callId, mask: mask) == InMemorySessionStore.shardIndex(of: CallID(id), mask: mask)
+            )
+            #expect(
+                restored.map { InMemorySessionStore.shardIndex(of: $0, mask: mask) }
+                    == InMemorySessionStore.shardIndex(of: CallID(id), mask: mask))
         }
     }
 
@@ -424,7 +429,7 @@ private struct BodyFailure: Error, Equatable {}
     @Test(arguments: [
         "54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A57",  // 78 hex, packed
         "54566b150b0c0d3a5d564d5f565f735b54565b54505e535e78595756455045544647465f5a57",  // lower case, packed
-        "7336664479460300001", "9", "123", "0000", "abcdef", "ABCDEF",                    // packed
+        "7336664479460300001", "9", "123", "0000", "abcdef", "ABCDEF",  // packed
         "54566B150B0C0D3A5D564D5F565F735B54565B54505E535E78595756455045544647465F5A570",  // 79: a string
         "54566b150b0c0d3a5d564d5f565f735b54565b54505e535e78595756455045544647465F5A57",  // mixed case
         "", "call-1", "12 34", "Jürgen", "g", "0x12", String(repeating: "A", count: 256),
@@ -450,7 +455,8 @@ private struct BodyFailure: Error, Equatable {}
         // The packer takes eight digits at a time and the rest one by one: every length,
         // both cases and a bad byte at every position must come out as they went in.
         var generator = SplitMix64(state: 7)
-        let upper = Array("0123456789ABCDEF".utf8), lower = Array("0123456789abcdef".utf8)
+        let upper = Array("0123456789ABCDEF".utf8)
+        let lower = Array("0123456789abcdef".utf8)
         for length in 1...CompactCallID.PackedHex.maxDigits {
             for digits in [upper, lower] {
                 let bytes = (0..<length).map { _ in digits[Int(generator.next() % 16)] }
@@ -465,8 +471,10 @@ private struct BodyFailure: Error, Equatable {}
                 #expect(fromBytes.hashValue == CallID(id).hashValue)
                 // A byte just outside the hex ranges, at each position, keeps the id a string.
                 for position in [0, length / 2, length - 1] {
-                    for bad in [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "G"),
-                                UInt8(ascii: "`"), UInt8(ascii: "g"), 0xC3] {
+                    for bad in [
+                        UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "G"),
+                        UInt8(ascii: "`"), UInt8(ascii: "g"), 0xC3,
+                    ] {
                         var spoiled = bytes
                         spoiled[position] = bad
                         let text = String(decoding: spoiled, as: UTF8.self)
@@ -564,7 +572,10 @@ private struct BodyFailure: Error, Equatable {}
     @Test func updateThatChangesTheCallIdLeavesTheSessionUnderItsKey() {
         let store = InMemorySessionStore(shards: 1)
         add(makeSession("AAAA"), to: store)
-        store.update("AAAA") { $0.callId = "BBBB"; $0.state = 9 }
+        store.update("AAAA") {
+            $0.callId = "BBBB"
+            $0.state = 9
+        }
         #expect(store.session("AAAA")?.callId == "AAAA")
         #expect(store.session("AAAA")?.state == 9)
         #expect(store.session("BBBB") == nil)

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Testing
-
 import Touchtone
 
 // All instants are given explicitly; nothing reads the wall clock.
@@ -150,8 +149,10 @@ struct TimeZoneTests {
         #expect(defaults.offset(at: utc("2026-03-08T07:00:00Z")) == -4 * 3600)
         // Starts January 1 00:00 and ends after December 31 (25:00): DST all year.
         let permanent = try Zone(identifier: "test", posixRule: "EST5EDT,0/0,J365/25")
-        for instant in ["2026-01-01T04:30:00Z", "2026-01-01T05:00:00Z", "2026-06-01T00:00:00Z", "2026-12-31T23:59:59Z", "2027-01-01T05:00:00Z",
-                        "2400-01-01T05:00:00Z", "2400-12-31T12:00:00Z"] {
+        for instant in [
+            "2026-01-01T04:30:00Z", "2026-01-01T05:00:00Z", "2026-06-01T00:00:00Z", "2026-12-31T23:59:59Z", "2027-01-01T05:00:00Z",
+            "2400-01-01T05:00:00Z", "2400-12-31T12:00:00Z",
+        ] {
             #expect(permanent.offset(at: utc(instant)) == -4 * 3600, "at \(instant)")
         }
     }
@@ -162,9 +163,11 @@ struct TimeZoneTests {
         #expect(try builtIn("Asia/Tokyo").offset(at: utc("2026-07-01T00:00:00Z")) == 9 * 3600)
         #expect(try builtIn("Europe/London").offset(at: utc("2026-07-01T00:00:00Z")) == 3600)
         #expect(try builtIn("America/Los_Angeles").offset(at: utc("2026-01-01T00:00:00Z")) == -8 * 3600)
-        for name in ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "Europe/Paris",
-                     "Europe/Amsterdam", "UTC", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
-                     "Australia/Sydney"] {
+        for name in [
+            "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "Europe/Paris",
+            "Europe/Amsterdam", "UTC", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
+            "Australia/Sydney",
+        ] {
             #expect(Zone.builtInIdentifiers.contains(name))
             #expect(throws: Never.self) { try builtIn(name) }
         }
@@ -172,9 +175,11 @@ struct TimeZoneTests {
 
     @Test func extremeDatesAreClampedNotTrapped() throws {
         let berlin = try builtIn("Europe/Berlin")
-        for date in [Date.distantFuture, Date.distantPast, Date(timeIntervalSince1970: .infinity),
-                     Date(timeIntervalSince1970: -.infinity), Date(timeIntervalSince1970: .nan),
-                     Date(timeIntervalSince1970: 1e300)] {
+        for date in [
+            Date.distantFuture, Date.distantPast, Date(timeIntervalSince1970: .infinity),
+            Date(timeIntervalSince1970: -.infinity), Date(timeIntervalSince1970: .nan),
+            Date(timeIntervalSince1970: 1e300),
+        ] {
             let local = berlin.localTime(at: date)
             #expect((1...9999).contains(local.year))
         }
@@ -268,8 +273,9 @@ struct TimeZoneFileTests {
     }
 
     @Test func badFilesAreRefusedWithAReason() throws {
-        #expect(try load(Data(repeating: 0, count: Zone.maximumZoneFileSize + 1))?.reason
-            == .fileTooLarge(Zone.maximumZoneFileSize + 1))
+        #expect(
+            try load(Data(repeating: 0, count: Zone.maximumZoneFileSize + 1))?.reason
+                == .fileTooLarge(Zone.maximumZoneFileSize + 1))
         #expect(try load(Data("not a zone file at all, just some text here!!!\nUTC0\n".utf8))?.reason == .notTZif)
         guard case .noRuleInFile = try load(tzif(version: 0, footer: "UTC0"))?.reason else {
             Issue.record("version 1 file must be refused")
@@ -302,10 +308,11 @@ struct TimeZoneFileTests {
 
 @Suite("Calendar days, times of day, weekdays")
 struct TimeCalendarValueTests {
-    @Test(arguments: [
-        ("1970-01-01", Weekday.thursday), ("2000-02-29", .tuesday), ("2026-12-24", .thursday),
-        ("2027-01-01", .friday), ("1600-01-01", .saturday), ("9999-12-31", .friday), ("2026-06-15", .monday),
-    ] as [(CalendarDay, Weekday)])
+    @Test(
+        arguments: [
+            ("1970-01-01", Weekday.thursday), ("2000-02-29", .tuesday), ("2026-12-24", .thursday),
+            ("2027-01-01", .friday), ("1600-01-01", .saturday), ("9999-12-31", .friday), ("2026-06-15", .monday),
+        ] as [(CalendarDay, Weekday)])
     func weekdayOfKnownDates(day: CalendarDay, weekday: Weekday) {
         #expect(day.weekday == weekday)
     }
@@ -373,10 +380,11 @@ struct TimeCalendarValueTests {
 
 @Suite("Holidays")
 struct TimeHolidayTests {
-    @Test(arguments: [
-        (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"),
-        (2038, "2038-04-25"), (2285, "2285-03-22"), (1818, "1818-03-22"), (1943, "1943-04-25"),
-    ] as [(Int, CalendarDay)])
+    @Test(
+        arguments: [
+            (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"),
+            (2038, "2038-04-25"), (2285, "2285-03-22"), (1818, "1818-03-22"), (1943, "1943-04-25"),
+        ] as [(Int, CalendarDay)])
     func easterSunday(year: Int, expected: CalendarDay) {
         #expect(HolidayCalendar.easterSunday(year: year) == expected)
     }
@@ -439,10 +447,12 @@ struct TimeHolidayTests {
         #expect(combined.holiday(on: "2026-12-25") == "1. Weihnachtstag")
         // Fixed dates are checked before rules, so the company name wins here.
         #expect(combined.holiday(on: "2026-05-01") == "Firmenfeier")
-        let custom = HolidayCalendar(name: "Austria (part)", rules: [
-            .annual(month: 12, day: 8, "Mariä Empfängnis"), .easter(offset: -46, "Aschermittwoch"),
-            .once("2026-06-01", "Betriebsausflug"),
-        ])
+        let custom = HolidayCalendar(
+            name: "Austria (part)",
+            rules: [
+                .annual(month: 12, day: 8, "Mariä Empfängnis"), .easter(offset: -46, "Aschermittwoch"),
+                .once("2026-06-01", "Betriebsausflug"),
+            ])
         #expect(custom.holiday(on: "2026-12-08") == "Mariä Empfängnis")
         #expect(custom.holiday(on: "2026-02-18") == "Aschermittwoch")
         #expect(custom.holiday(on: "2026-06-01") == "Betriebsausflug")
@@ -534,8 +544,9 @@ struct TimeOpeningHoursTests {
         #expect(hours.isOpen(at: utc("2026-06-17T18:00:00Z")))  // Wednesday
         #expect(hours.isOpen(at: utc("2026-06-21T23:59:59Z")))  // Sunday until midnight
         #expect(!hours.isOpen(at: utc("2026-06-22T00:00:00Z")))
-        #expect(hours.description
-            == "Mon-Tue 08:00-12:00 13:00-17:00, Wed 08:00-12:00 13:00-20:00, Thu-Fri 08:00-12:00 13:00-17:00, Sun 20:00-24:00 (UTC)")
+        #expect(
+            hours.description
+                == "Mon-Tue 08:00-12:00 13:00-17:00, Wed 08:00-12:00 13:00-20:00, Thu-Fri 08:00-12:00 13:00-17:00, Sun 20:00-24:00 (UTC)")
     }
 
     @Test func hoursFollowLocalTimeAcrossTheDSTSwitch() {
@@ -547,8 +558,10 @@ struct TimeOpeningHoursTests {
     }
 
     @Test func describesItself() {
-        #expect(office.description
-            == "Mon-Fri 08:00-18:00, Sat 10:00-13:00; closed on German public holidays; 2026-12-24 closed; 2026-12-31 09:00-12:00 (Europe/Berlin)")
+        #expect(
+            office.description
+                == "Mon-Fri 08:00-18:00, Sat 10:00-13:00; closed on German public holidays; 2026-12-24 closed; 2026-12-31 09:00-12:00 (Europe/Berlin)"
+        )
         #expect(OpeningHours(zone: .utc, rules: []).description == "closed (UTC)")
     }
 

@@ -44,9 +44,19 @@ public enum ComposedPrompt {
         out.reserveCapacity(44 + dataBytes)
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
         func u16(_ v: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
-        out.append(contentsOf: Array("RIFF".utf8)); u32(36 + dataBytes); out.append(contentsOf: Array("WAVE".utf8))
-        out.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(8000); u32(16000); u16(2); u16(16)
-        out.append(contentsOf: Array("data".utf8)); u32(dataBytes)
+        out.append(contentsOf: Array("RIFF".utf8))
+        u32(36 + dataBytes)
+        out.append(contentsOf: Array("WAVE".utf8))
+        out.append(contentsOf: Array("fmt ".utf8))
+        u32(16)
+        u16(1)
+        u16(1)
+        u32(8000)
+        u32(16000)
+        u16(2)
+        u16(16)
+        out.append(contentsOf: Array("data".utf8))
+        u32(dataBytes)
         for chunk in samples { out.append(contentsOf: chunk) }
         return out
     }

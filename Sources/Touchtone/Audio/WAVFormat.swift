@@ -26,7 +26,8 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let kind = audioFormat == 1 ? "PCM" : "format \(audioFormat)"
-        return "\(kind), \(channels == 1 ? "mono" : "\(channels) channels"), \(bitsPerSample)-bit, \(sampleRate) Hz, \(dataBytes) bytes of audio"
+        return
+            "\(kind), \(channels == 1 ? "mono" : "\(channels) channels"), \(bitsPerSample)-bit, \(sampleRate) Hz, \(dataBytes) bytes of audio"
     }
 
     /// Reads the `fmt ` and `data` chunks of a RIFF/WAVE file; throws with a reason otherwise.

@@ -54,15 +54,15 @@ package enum ASCII {
         case 8...16:
             return p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self)
                 && p.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-                == q.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                    == q.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
         case 4...7:
             return p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self)
                 && p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-                == q.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                    == q.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
         case 2...3:
             return p.loadUnaligned(as: UInt16.self) == q.loadUnaligned(as: UInt16.self)
                 && p.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
-                == q.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+                    == q.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
         case 1:
             return first[0] == second[0]
         case 0:

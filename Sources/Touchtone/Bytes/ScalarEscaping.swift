@@ -36,8 +36,9 @@ extension StringProtocol {
             default:
                 if !quote.isEmpty, quote.unicodeScalars.contains(scalar) { return "\\" + String(scalar) }
                 let properties = scalar.properties
-                guard properties.generalCategory == .control || properties.generalCategory == .format
-                    || (properties.isWhitespace && scalar != " ")
+                guard
+                    properties.generalCategory == .control || properties.generalCategory == .format
+                        || (properties.isWhitespace && scalar != " ")
                 else { return nil }
                 let digits = String(scalar.value, radix: 16, uppercase: true)
                 return "\\u{" + String(repeating: "0", count: Swift.max(0, 4 - digits.count)) + digits + "}"

@@ -23,8 +23,10 @@ public final class CompiledFlow: Sendable {
     /// its last answer by number when it is one of these.
     let prepared: PreparedAnswers
 
-    init(name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
-         maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL, whenSessionsUnreachable: FinalVerb = .dial(.voicemail)) {
+    init(
+        name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
+        maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL, whenSessionsUnreachable: FinalVerb = .dial(.voicemail)
+    ) {
         self.name = name
         self.version = version
         self.stateNames = stateNames
@@ -55,7 +57,8 @@ public final class CompiledFlow: Sendable {
         for (index, node) in nodes.enumerated() {
             let from = UInt16(index)
             for (label, target) in node.edges(from: from) {
-                result.append(FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
+                result.append(
+                    FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
             }
         }
         return result

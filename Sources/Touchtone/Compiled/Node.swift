@@ -133,9 +133,11 @@ final class CollectNode: Sendable {
 
     var readBack: CompiledPrompts? { confirmation?.readBack }
 
-    init(variable: String, digits: ClosedRange<Int>, finishKey: UInt8?, sensitive: Bool,
-         validator: (label: String, isValid: @Sendable (String) -> Bool)?,
-         confirmation: (readBack: CompiledPrompts, ask: CompiledPrompts)?, next: Target, wait: KeyWait) {
+    init(
+        variable: String, digits: ClosedRange<Int>, finishKey: UInt8?, sensitive: Bool,
+        validator: (label: String, isValid: @Sendable (String) -> Bool)?,
+        confirmation: (readBack: CompiledPrompts, ask: CompiledPrompts)?, next: Target, wait: KeyWait
+    ) {
         self.variable = variable
         self.digits = digits
         self.finishKey = finishKey

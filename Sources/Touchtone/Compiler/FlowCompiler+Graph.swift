@@ -54,8 +54,9 @@ extension FlowCompiler {
         for i in 0..<graph.count where colour[i] == 0 && graph.passesThrough(i) {
             var path: [Int] = []
             if let cycle = visit(i, &path), reported.insert(cycle.min() ?? 0).inserted {
-                problem("loops without waiting for the caller: " + cycle.map { allStates[$0].rawValue }.joined(separator: " -> "),
-                        at: allStates[cycle[0]])
+                problem(
+                    "loops without waiting for the caller: " + cycle.map { allStates[$0].rawValue }.joined(separator: " -> "),
+                    at: allStates[cycle[0]])
             }
         }
     }

@@ -83,9 +83,10 @@ struct FlowCompiler<S: FlowState> {
     }
 
     func finished(nodes: [Node], start: UInt16, mainMenu: UInt16?) -> CompiledFlow {
-        CompiledFlow(name: flow.name, version: flow.version, stateNames: allStates.map(\.rawValue), nodes: nodes,
-                     start: start, mainMenu: mainMenu, maxSilencesInARow: flow.maxSilencesInARow, hooks: flow.hooks,
-                     callbacks: callbacks, whenSessionsUnreachable: unreachableVerb)
+        CompiledFlow(
+            name: flow.name, version: flow.version, stateNames: allStates.map(\.rawValue), nodes: nodes,
+            start: start, mainMenu: mainMenu, maxSilencesInARow: flow.maxSilencesInARow, hooks: flow.hooks,
+            callbacks: callbacks, whenSessionsUnreachable: unreachableVerb)
     }
 
     /// The answer for calls whose session cannot be read: it can depend on nothing in the call.
@@ -107,7 +108,9 @@ struct FlowCompiler<S: FlowState> {
         case .voicemail, .reject, .hangup:
             break
         case .go, .back, .mainMenu:
-            problem("whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then")
+            problem(
+                "whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then"
+            )
         }
     }
 
@@ -121,7 +124,8 @@ struct FlowCompiler<S: FlowState> {
             if announce.prompt.isEmpty { problem("announcement has no prompt") }
             return .announce(AnnounceNode(prompt: prompts(announce.prompt), next: target(announce.next)))
         case .decide(let decide):
-            return .decide(DecideNode(branches: decide.branches.map { ($0.condition, target($0.step)) }, otherwise: target(decide.otherwise)))
+            return .decide(
+                DecideNode(branches: decide.branches.map { ($0.condition, target($0.step)) }, otherwise: target(decide.otherwise)))
         case .lookup(let lookup):
             return .lookup(compile(lookup))
         }
@@ -133,10 +137,14 @@ struct FlowCompiler<S: FlowState> {
         var seen = Set<String>()
         for key in menu.keys {
             if key.keys.isEmpty { problem("a key is empty") }
-            if !key.keys.utf8.allSatisfy(Keypad.isKey) { problem("key \"\(key.keys)\" has characters that are not on a keypad (0-9 * # A-D)") }
+            if !key.keys.utf8.allSatisfy(Keypad.isKey) {
+                problem("key \"\(key.keys)\" has characters that are not on a keypad (0-9 * # A-D)")
+            }
             if !seen.insert(key.keys).inserted { problem("key \(key.keys) is used more than once") }
             if key.keys.utf8.count > menu.maxDigits {
-                problem("key \(key.keys) is longer than the \(menu.maxDigits) digit(s) the menu collects; set .maxDigits(\(key.keys.utf8.count))")
+                problem(
+                    "key \(key.keys) is longer than the \(menu.maxDigits) digit(s) the menu collects; set .maxDigits(\(key.keys.utf8.count))"
+                )
             }
         }
         if menu.maxDigits > 1 {
@@ -147,8 +155,9 @@ struct FlowCompiler<S: FlowState> {
                 }
             }
         }
-        let wait = keyWait(menu.state, turns: [menu.prompt] + menu.reprompts, maxDigits: menu.maxDigits, timeout: menu.timeout,
-                           attempts: menu.maxAttempts, exhausted: menu.whenExhausted, noInput: menu.noInput, wrongKey: menu.wrongKey)
+        let wait = keyWait(
+            menu.state, turns: [menu.prompt] + menu.reprompts, maxDigits: menu.maxDigits, timeout: menu.timeout,
+            attempts: menu.maxAttempts, exhausted: menu.whenExhausted, noInput: menu.noInput, wrongKey: menu.wrongKey)
         return MenuNode(keys: menu.keys.map { ($0.keys, target($0.step)) }, wait: wait)
     }
 
@@ -172,9 +181,10 @@ struct FlowCompiler<S: FlowState> {
         if collect.confirmation != nil, collect.isSensitive {
             problem("a sensitive collection cannot be read back: its digits would appear in the audio URLs sipgate fetches")
         }
-        let wait = keyWait(collect.state, turns: [collect.prompt] + collect.reprompts, maxDigits: collect.gatherDigits,
-                           timeout: collect.timeout, attempts: collect.maxAttempts, exhausted: collect.whenExhausted,
-                           noInput: collect.noInput, wrongKey: collect.wrongKey)
+        let wait = keyWait(
+            collect.state, turns: [collect.prompt] + collect.reprompts, maxDigits: collect.gatherDigits,
+            timeout: collect.timeout, attempts: collect.maxAttempts, exhausted: collect.whenExhausted,
+            noInput: collect.noInput, wrongKey: collect.wrongKey)
         return CollectNode(
             variable: collect.variable, digits: collect.digits, finishKey: finish, sensitive: collect.isSensitive,
             validator: collect.validator.map { ($0.label, $0.isValid) },
@@ -191,8 +201,10 @@ struct FlowCompiler<S: FlowState> {
     }
 
     /// The turns of a menu or a collection and what its failures do; checks the numbers.
-    mutating func keyWait(_ state: S, turns: [Prompts], maxDigits: Int, timeout: Duration, attempts: Int, exhausted: Step<S>,
-                          noInput: NoInput<S>?, wrongKey: WrongKey<S>?) -> KeyWait {
+    mutating func keyWait(
+        _ state: S, turns: [Prompts], maxDigits: Int, timeout: Duration, attempts: Int, exhausted: Step<S>,
+        noInput: NoInput<S>?, wrongKey: WrongKey<S>?
+    ) -> KeyWait {
         if attempts < 1 { problem("attempts must be at least 1, not \(attempts)") }
         let milliseconds = timeout.wholeMilliseconds
         if milliseconds < 1 { problem("timeout must be at least 1 ms") }
@@ -212,9 +224,10 @@ struct FlowCompiler<S: FlowState> {
             }
             return KeyWait.Turn(prompts: prompts, prepared: prepared)
         }
-        return KeyWait(turns: compiledTurns, maxDigits: max(maxDigits, 1), timeoutMilliseconds: max(milliseconds, 1),
-                       attempts: (max(attempts, 1), target(exhausted)),
-                       noInput: handler(noInput, name: "NoInput"), wrongKey: handler(wrongKey, name: "WrongKey"))
+        return KeyWait(
+            turns: compiledTurns, maxDigits: max(maxDigits, 1), timeoutMilliseconds: max(milliseconds, 1),
+            attempts: (max(attempts, 1), target(exhausted)),
+            noInput: handler(noInput, name: "NoInput"), wrongKey: handler(wrongKey, name: "WrongKey"))
     }
 
     mutating func handler<Failure>(_ handler: RetryHandler<S, Failure>?, name: String) -> Handler {
@@ -254,8 +267,9 @@ struct FlowCompiler<S: FlowState> {
             case .dialled, .variable: break
             }
         }
-        return DialSpec(numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous,
-                        prepared: Self.fixedDial(transfer).map { PreparedVerb(.dial($0), callbacks: callbacks) })
+        return DialSpec(
+            numbers: transfer.numbers, callerId: transfer.callerId, anonymous: transfer.anonymous,
+            prepared: Self.fixedDial(transfer).map { PreparedVerb(.dial($0), callbacks: callbacks) })
     }
 
     /// The `Dial` of a transfer whose numbers (and caller id) are all written in the flow.

@@ -22,7 +22,8 @@ extension CallMachine {
         var input = Substring(digits)
         if let finish = collect.finishKey, input.utf8.last == finish { input = input.dropLast() }
         let value = String(input)
-        let valid = collect.digits.contains(value.utf8.count) && value.utf8.allSatisfy(ASCII.isDigit)
+        let valid =
+            collect.digits.contains(value.utf8.count) && value.utf8.allSatisfy(ASCII.isDigit)
             && (collect.validator?.isValid(value) ?? true)
         guard valid else {
             failedTurn(.wrongKey, in: collect.wait, again: .invalid, &session, now: now, into: &out)
@@ -74,13 +75,16 @@ extension CallMachine {
     /// A silence or a wrong key: off to the handler's target when its own limit is reached,
     /// where the state's attempts lead when they are used up, else the handler's
     /// message and another turn (the edge `again`).
-    private func failedTurn(_ failure: Failure, in wait: KeyWait, again: EdgeLabel, _ session: inout Session, now: Date,
-                            into out: inout StepOutput) {
+    private func failedTurn(
+        _ failure: Failure, in wait: KeyWait, again: EdgeLabel, _ session: inout Session, now: Date,
+        into out: inout StepOutput
+    ) {
         let count = countFailure(failure, &session)
-        let (handler, limitLabel): (Handler, EdgeLabel) = switch failure {
-        case .silence: (wait.noInput, .noInputLimit)
-        case .wrongKey: (wait.wrongKey, .wrongKeyLimit)
-        }
+        let (handler, limitLabel): (Handler, EdgeLabel) =
+            switch failure {
+            case .silence: (wait.noInput, .noInputLimit)
+            case .wrongKey: (wait.wrongKey, .wrongKeyLimit)
+            }
         if let limit = handler.limit, count >= limit {
             out.took(limitLabel, from: session.state)
             follow(handler.then ?? wait.attempts.then, &session, now: now, into: &out, hops: 0)

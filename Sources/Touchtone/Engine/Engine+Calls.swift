@@ -14,7 +14,10 @@ enum TurnCheck {
     case stale
 
     init(_ turn: UInt32?, call: UInt32) {
-        guard let turn, turn < call else { self = .current; return }
+        guard let turn, turn < call else {
+            self = .current
+            return
+        }
         self = turn &+ 1 == call ? .repeated : .stale
     }
 }
@@ -100,17 +103,20 @@ extension Engine {
         case .notServed(let name):
             var record = EventRecord(callId: event.callId, event: .dtmf, digits: event.digits, note: "flow \(name) is not served here")
             record.unloadedFlow = name
-            return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false,
-                                     effects: SessionEffects(tallies: .unknownCall))
+            return SessionWorkResult(
+                reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false,
+                effects: SessionEffects(tallies: .unknownCall))
         case .advanced(let result, let before, let masked):
             let record = EventRecord(
                 callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
                 digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
-            return SessionWorkResult(reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
+            return SessionWorkResult(
+                reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
         case .repeated(let kept, let check):
             let record = repeatRecord(event, address, outcome, check)
-            return SessionWorkResult(reply: answer(PushAnswer(kept, turn: outcome.turn), consume record), changed: false,
-                                     effects: SessionEffects(tallies: .repeatedPush))
+            return SessionWorkResult(
+                reply: answer(PushAnswer(kept, turn: outcome.turn), consume record), changed: false,
+                effects: SessionEffects(tallies: .repeatedPush))
         case .rejoined(let request, let check):
             var record = repeatRecord(event, address, outcome, check)
             record.note = (record.note ?? "") + ": look-up started again"
@@ -121,8 +127,9 @@ extension Engine {
 
     /// The record of a repeated push. Its keys are masked: the state that expected them (a PIN) is gone.
     private func repeatRecord(_ event: DTMFEvent, _ address: PushAddress, _ outcome: KeysOutcome, _ check: TurnCheck) -> EventRecord {
-        var record = EventRecord(callId: event.callId, event: .dtmf, flow: outcome.flow, before: outcome.state, after: outcome.state,
-                                 digits: EventRecord.maskedDigits)
+        var record = EventRecord(
+            callId: event.callId, event: .dtmf, flow: outcome.flow, before: outcome.state, after: outcome.state,
+            digits: EventRecord.maskedDigits)
         switch check {
         case .stale: record.note = "stale push (turn \(address.turn ?? 0); the call is at turn \(outcome.turn))"
         case .repeated, .current: record.note = "repeated push"
@@ -173,7 +180,8 @@ extension Engine {
         session.answered = true
         session.lastActivity = now
         // The hook's view of the call is built only when the flow has answer hooks.
-        let hooks = flow.hooks.onAnswer.isEmpty
+        let hooks =
+            flow.hooks.onAnswer.isEmpty
             ? nil : HookCall(flow.hooks.onAnswer, hookInfo(session, flow, answeredBy: event.user ?? event.answeringNumber, cause: nil))
         return AnsweredOutcome(kind: .answered(hooks), flow: flow, state: session.state)
     }
@@ -224,7 +232,8 @@ extension Engine {
         // A look-up reached straight from newCall started in the look-up state.
         record.before = record.before ?? pending.request.state
         guard let machine = machine(for: session), session.turn == pending.turn, session.phase == .awaitingLookup,
-              session.lastAnswer == nil else {
+            session.lastAnswer == nil
+        else {
             // Another delivery of the same push finished the look-up first: its answer stands.
             record.after = session.state
             record.note = "look-up finished by a repeated push"
@@ -237,7 +246,8 @@ extension Engine {
         record.after = session.state
         record.note = result.note ?? record.note
         record.trace += result.trace
-        return SessionWorkResult(reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)
+        return SessionWorkResult(
+            reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)
     }
 
     // MARK: No session
@@ -251,8 +261,9 @@ extension Engine {
             let record = EventRecord(callId: event.callId, event: .dtmf, digits: EventRecord.maskedDigits, note: "unknown or expired call")
             return SessionWorkResult(reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false, effects: unknown)
         case .answered(let event):
-            return SessionWorkResult(reply: answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call")),
-                                     changed: false, effects: unknown)
+            return SessionWorkResult(
+                reply: answer(.empty, EventRecord(callId: event.callId, event: .answer, note: "unknown or expired call")),
+                changed: false, effects: unknown)
         case .hangup(let event):
             let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: unknown)

@@ -19,7 +19,9 @@ extension Engine {
         if let flow = compiled(named: session.flow, version: session.flowVersion) {
             // The same version: names and numbers agree, a stored number stands.
             if let name = stored.stateName {
-                guard let index = flow.stateIndex(named: name) else { return restart(stored, in: flow, note: "state \(name) is not in the flow") }
+                guard let index = flow.stateIndex(named: name) else {
+                    return restart(stored, in: flow, note: "state \(name) is not in the flow")
+                }
                 session.state = index
             } else if Int(session.state) >= flow.nodes.count {
                 return restart(stored, in: flow, note: "state #\(session.state) is not in the flow")
@@ -35,7 +37,8 @@ extension Engine {
         let from = "\(session.flow) version \(session.flowVersion)"
         if let flow = compiled(named: session.flow, version: nil) {
             guard let name = stored.stateName, let index = flow.stateIndex(named: name),
-                  Self.phase(session.phase, fits: flow.nodes[Int(index)]) else {
+                Self.phase(session.phase, fits: flow.nodes[Int(index)])
+            else {
                 return restart(stored, in: flow, note: "\(from) is not served here and its state is not in version \(flow.version)")
             }
             session.state = index

@@ -99,9 +99,9 @@ extension Engine {
     func readRecord(_ bytes: [UInt8], callId: CallID, now: Date) -> StoredSession? {
         var reader = CompactReader(bytes)
         guard reader.byte() == Self.sessionRecordFormat, let flags = reader.byte(), flags >> 5 == 0,
-              let phase = Session.Phase(rawValue: flags >> 2 & 7), let idBytes = reader.bytes(4),
-              let version = reader.varint().map({ Int(Int64(bitPattern: $0.unzigzag)) }),
-              let stateName = reader.text(), let turn = reader.integer(UInt32.self), let keptTag = reader.byte()
+            let phase = Session.Phase(rawValue: flags >> 2 & 7), let idBytes = reader.bytes(4),
+            let version = reader.varint().map({ Int(Int64(bitPattern: $0.unzigzag)) }),
+            let stateName = reader.text(), let turn = reader.integer(UInt32.self), let keptTag = reader.byte()
         else { return nil }
         let id = idBytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         let flowName = flowNames[id]
@@ -121,16 +121,18 @@ extension Engine {
         default: return nil
         }
         guard let started = reader.varint().map({ Double(Int64(bitPattern: $0.unzigzag)) / 1000 + Self.sessionRecordEpoch }),
-              let from = Self.readNumber(&reader), let to = Self.readNumber(&reader),
-              let userCount = reader.integer(Int.self), userCount <= 64 else { return nil }
+            let from = Self.readNumber(&reader), let to = Self.readNumber(&reader),
+            let userCount = reader.integer(Int.self), userCount <= 64
+        else { return nil }
         var users: [String] = []
         for _ in 0..<userCount {
             guard let user = reader.text() else { return nil }
             users.append(user)
         }
         let call = CallData(from: from, to: to, direction: flags & 2 != 0 ? .outgoing : .incoming, users: users)
-        var session = Session(callId: callId, flow: flowName ?? "#" + String(id, radix: 16), flowVersion: version, state: 0,
-                              phase: phase, call: call, startedAt: Date(timeIntervalSince1970: started))
+        var session = Session(
+            callId: callId, flow: flowName ?? "#" + String(id, radix: 16), flowVersion: version, state: 0,
+            phase: phase, call: call, startedAt: Date(timeIntervalSince1970: started))
         session.answered = flags & 1 != 0
         session.turn = turn
         session.lastActivity = now
@@ -141,9 +143,18 @@ extension Engine {
 
     private func readExtras(_ reader: inout CompactReader, into session: inout Session, trail: inout [String]) -> Bool {
         guard let mask = reader.byte(), mask >> 6 == 0 else { return false }
-        if mask & 1 != 0 { guard let value = reader.byte() else { return false }; session.noInputCount = value }
-        if mask & 2 != 0 { guard let value = reader.byte() else { return false }; session.wrongKeyCount = value }
-        if mask & 4 != 0 { guard let value = reader.byte() else { return false }; session.silenceStreak = value }
+        if mask & 1 != 0 {
+            guard let value = reader.byte() else { return false }
+            session.noInputCount = value
+        }
+        if mask & 2 != 0 {
+            guard let value = reader.byte() else { return false }
+            session.wrongKeyCount = value
+        }
+        if mask & 4 != 0 {
+            guard let value = reader.byte() else { return false }
+            session.silenceStreak = value
+        }
         if mask & 8 != 0 {
             guard let count = reader.byte(), Int(count) <= MenuTrail.capacity else { return false }
             for _ in 0..<count {
@@ -155,7 +166,8 @@ extension Engine {
             guard let count = reader.integer(Int.self), count <= 1024 else { return false }
             for _ in 0..<count {
                 guard let name = reader.text(), let value = reader.text(), let sensitive = reader.byte(), sensitive <= 1,
-                      session.variables[name] == nil else { return false }
+                    session.variables[name] == nil
+                else { return false }
                 session.variables.set(name, to: value, sensitive: sensitive == 1)
             }
         }

@@ -36,7 +36,9 @@ public final class Engine: Sendable {
     let metrics = EngineMetrics()
 
     /// Compiles every flow of `routes`; throws every problem of every flow at once.
-    public init(routes: RoutingTable, store: any SessionStore, clock: any WallClock = SystemClock(), settings: EngineSettings) throws(FlowProblems) {
+    public init(routes: RoutingTable, store: any SessionStore, clock: any WallClock = SystemClock(), settings: EngineSettings)
+        throws(FlowProblems)
+    {
         let environment = CompileEnvironment(publicURL: settings.publicURL, audioPath: settings.audioPath, prompts: settings.prompts)
         var problems: [FlowProblem] = []
         var flows: [CompiledFlow] = []
@@ -44,7 +46,9 @@ public final class Engine: Sendable {
             let (compiled, found) = definition.compile(in: environment)
             problems += found
             if flows.contains(where: { $0.name == compiled.name && $0.version == compiled.version }) {
-                problems.append(FlowProblem(flow: compiled.name, message: "version \(compiled.version) is served twice: a kept version must be an earlier one"))
+                problems.append(
+                    FlowProblem(
+                        flow: compiled.name, message: "version \(compiled.version) is served twice: a kept version must be an earlier one"))
             }
             flows.append(compiled)
         }
@@ -53,7 +57,8 @@ public final class Engine: Sendable {
         for flow in flows {
             let id = FlowID.of(flow.name)
             if let other = flowNames[id], other != flow.name {
-                problems.append(FlowProblem(flow: flow.name, message: "its name and \(other)'s share a flow id in the session store: rename one"))
+                problems.append(
+                    FlowProblem(flow: flow.name, message: "its name and \(other)'s share a flow id in the session store: rename one"))
             }
             flowNames[id] = flow.name
         }
@@ -61,7 +66,8 @@ public final class Engine: Sendable {
         switch settings.menuChangedPrompt {
         case .always(let prompt):
             if let problem = settings.prompts?.problem(with: prompt) {
-                problems.append(FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to .none)"))
+                problems.append(
+                    FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to .none)"))
             }
             menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
         case .ifRecorded(let prompt) where settings.prompts?.problem(with: prompt) == nil:
@@ -77,7 +83,9 @@ public final class Engine: Sendable {
         self.settings = settings
         self.flows = flows
         self.flowNames = flowNames
-        self.machines = flows.map { CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges, menuChanged: menuChanged) }
+        self.machines = flows.map {
+            CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges, menuChanged: menuChanged)
+        }
         self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
     }
 
@@ -141,8 +149,9 @@ public final class Engine: Sendable {
         case .exists(let existing):
             return repeatedNewCall(event, created: created, existing, now: now)
         case .full:
-            let record = EventRecord(callId: event.callId, event: .newCall, flow: machine(for: session)?.flow,
-                                     note: "session store full: call rings as without Touchtone")
+            let record = EventRecord(
+                callId: event.callId, event: .newCall, flow: machine(for: session)?.flow,
+                note: "session store full: call rings as without Touchtone")
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: SessionEffects(tallies: .refusedFull))
         }
     }
@@ -168,7 +177,8 @@ public final class Engine: Sendable {
             guard let started = startCall(e, now: now) else { return .reply(unrouted(e)) }
             let plan = NewCallPlan(event: e, created: started.reply)
             return .work(SessionWork(callId: e.callId, access: .create(started.session), operation: .newCall(plan), engine: self, now: now))
-        case .dtmf(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .keys(e, address), engine: self, now: now))
+        case .dtmf(let e):
+            return .work(SessionWork(callId: e.callId, access: .update, operation: .keys(e, address), engine: self, now: now))
         case .answer(let e): return .work(SessionWork(callId: e.callId, access: .update, operation: .answered(e), engine: self, now: now))
         case .hangup(let e): return .work(SessionWork(callId: e.callId, access: .take, operation: .hangup(e), engine: self, now: now))
         }
@@ -222,9 +232,11 @@ public final class Engine: Sendable {
         guard let route = routeMachines.first(where: { $0.route.matches(call) }) else { return nil }
         let machine = machines[route.machine]
         let flow = machine.flow
-        var session = Session(callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
+        var session = Session(
+            callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let step = machine.start(&session, now: now)
-        let record = EventRecord(callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, trace: step.trace)
+        let record = EventRecord(
+            callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, trace: step.trace)
         keep(step.next, in: &session)
         let created = reply(step.next, flow: flow, turn: session.turn, record: record)
         return StartedCall(session: session, reply: created)
@@ -303,8 +315,9 @@ public final class Engine: Sendable {
     func hookInfo(_ session: Session, _ flow: CompiledFlow, answeredBy: String?, cause: HangupCause?) -> CallEventInfo {
         var variables: [String: String] = [:]
         for entry in session.variables.entries where !entry.sensitive { variables[entry.name] = entry.value }
-        return CallEventInfo(callId: session.callId, flow: flow.name, state: flow.stateName(session.state), call: session.call,
-                             variables: variables, answeredBy: answeredBy, cause: cause)
+        return CallEventInfo(
+            callId: session.callId, flow: flow.name, state: flow.stateName(session.state), call: session.call,
+            variables: variables, answeredBy: answeredBy, cause: cause)
     }
 
     func runHooks(_ hooks: [@Sendable (CallEventInfo) async throws -> Void], _ info: CallEventInfo) {
@@ -332,8 +345,10 @@ public final class Engine: Sendable {
     /// same state when it can and starts its flow again when it cannot; `flows` (the state
     /// file's header) names the states of the versions that saved them.
     /// - Parameter noting: told what adopting each session of another flow version did.
-    public func restore(_ sessions: [Session], flows: [SessionFile.FlowStates] = [],
-                        noting: (CallID, String) -> Void = { _, _ in }) -> Int {
+    public func restore(
+        _ sessions: [Session], flows: [SessionFile.FlowStates] = [],
+        noting: (CallID, String) -> Void = { _, _ in }
+    ) -> Int {
         var names: [String: [String]] = [:]
         for flow in flows { names["\(flow.version)@\(flow.name)"] = flow.states }
         var restored = 0

@@ -15,9 +15,11 @@ public struct EngineSettings: Sendable {
     /// ``RoutingTable/keeping(_:)``): by default `menu-changed` when the prompts have it.
     public var menuChangedPrompt: MenuChangedPrompt
 
-    public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
-                hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
-                menuChangedPrompt: MenuChangedPrompt = .ifRecorded("menu-changed")) {
+    public init(
+        publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
+        hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
+        menuChangedPrompt: MenuChangedPrompt = .ifRecorded("menu-changed")
+    ) {
         self.publicURL = publicURL
         self.audioPath = audioPath
         self.prompts = prompts

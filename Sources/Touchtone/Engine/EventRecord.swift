@@ -60,10 +60,13 @@ public struct EventRecord: Sendable, Hashable {
         self.init(callId: nil, event: nil)
     }
 
-    init(callId: CallID?, event: EventName?, flow: CompiledFlow? = nil, before: UInt16? = nil, after: UInt16? = nil,
-         digits: String? = nil, note: String? = nil, trace: [TakenEdge] = []) {
-        storage = Storage(callId: callId, event: event, compiledFlow: flow, before: before, after: after, digits: digits,
-                          note: note, trace: trace)
+    init(
+        callId: CallID?, event: EventName?, flow: CompiledFlow? = nil, before: UInt16? = nil, after: UInt16? = nil,
+        digits: String? = nil, note: String? = nil, trace: [TakenEdge] = []
+    ) {
+        storage = Storage(
+            callId: callId, event: event, compiledFlow: flow, before: before, after: after, digits: digits,
+            note: note, trace: trace)
     }
 
     /// The box, made this value's own before a change.
@@ -86,8 +89,10 @@ public struct EventRecord: Sendable, Hashable {
         @exclusivity(unchecked) var note: String?
         @exclusivity(unchecked) var trace: [TakenEdge]
 
-        init(callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
-             digits: String?, note: String?, trace: [TakenEdge]) {
+        init(
+            callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
+            digits: String?, note: String?, trace: [TakenEdge]
+        ) {
             self.callId = callId
             self.event = event
             self.compiledFlow = compiledFlow
@@ -99,8 +104,9 @@ public struct EventRecord: Sendable, Hashable {
         }
 
         func copy() -> Storage {
-            let copy = Storage(callId: callId, event: event, compiledFlow: compiledFlow, before: before, after: after,
-                               digits: digits, note: note, trace: trace)
+            let copy = Storage(
+                callId: callId, event: event, compiledFlow: compiledFlow, before: before, after: after,
+                digits: digits, note: note, trace: trace)
             copy.unloadedFlow = unloadedFlow
             copy.answerVerb = answerVerb
             return copy

@@ -3,8 +3,10 @@ import Synchronization
 /// Runs a look-up's work against its deadline without tying up the caller: whichever comes
 /// first, the work's end or the deadline, ends the look-up, and a late work is cancelled.
 enum LookupRunner {
-    static func run(_ work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult,
-                    context: CallContext, deadline: Duration) async -> LookupEnding {
+    static func run(
+        _ work: @escaping @Sendable (CallContext) async throws -> ErasedLookupResult,
+        context: CallContext, deadline: Duration
+    ) async -> LookupEnding {
         await withCheckedContinuation { continuation in
             let once = Once(continuation)
             let worker = WorkerHandle()
@@ -16,12 +18,13 @@ enum LookupRunner {
                 once.resume(.timedOut)
                 worker.cancel()
             }
-            worker.set(Task {
-                let ending: LookupEnding
-                do { ending = .finished(try await work(context)) } catch { ending = .failed(String(describing: error)) }
-                timer.cancel()
-                once.resume(ending)
-            })
+            worker.set(
+                Task {
+                    let ending: LookupEnding
+                    do { ending = .finished(try await work(context)) } catch { ending = .failed(String(describing: error)) }
+                    timer.cancel()
+                    once.resume(ending)
+                })
         }
     }
 

@@ -55,7 +55,10 @@ public final class PendingLookup: Sendable {
         let context = CallContext(callId: other, call: request.context.call, variables: request.context.variables, now: request.context.now)
         var record = self.record
         record.callId = other
-        return PendingLookup(record: record, request: LookupRequest(state: request.state, node: request.node, context: context,
-                                                                    prefix: request.prefix), compiledFlow: compiledFlow, engine: engine, turn: turn)
+        return PendingLookup(
+            record: record,
+            request: LookupRequest(
+                state: request.state, node: request.node, context: context,
+                prefix: request.prefix), compiledFlow: compiledFlow, engine: engine, turn: turn)
     }
 }

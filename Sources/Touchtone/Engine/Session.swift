@@ -195,7 +195,10 @@ public struct MenuTrail: Sendable, Hashable, Codable {
     /// The oldest state remembered (the main menu when the trail did not overflow).
     public var first: UInt16? { depth == 0 ? nil : UInt16(truncatingIfNeeded: packed >> (16 * UInt64(depth - 1))) }
 
-    public mutating func removeAll() { packed = 0; depth = 0 }
+    public mutating func removeAll() {
+        packed = 0
+        depth = 0
+    }
 
     public init(from decoder: any Decoder) throws {
         self.init(try decoder.singleValueContainer().decode([UInt16].self))

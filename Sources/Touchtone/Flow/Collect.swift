@@ -77,7 +77,9 @@ public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
         with { $0.confirmation = Confirmation(readBack: readBack, ask: ask) }
     }
 
-    @available(*, unavailable, message: "write WrongKey(play: ...) in the collection's body: Collect(...) { WrongKey(play: \"pin-invalid\") }")
+    @available(
+        *, unavailable, message: "write WrongKey(play: ...) in the collection's body: Collect(...) { WrongKey(play: \"pin-invalid\") }"
+    )
     public func onInvalid(play message: Prompts) -> Self { self }
 
     @available(*, unavailable, message: "write NoInput(...) in the collection's body: Collect(...) { NoInput(play: \"no-input\") }")

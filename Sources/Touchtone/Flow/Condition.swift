@@ -112,12 +112,16 @@ public struct Condition: Sendable, CustomStringConvertible {
 
     /// Both hold.
     public static func && (lhs: Condition, rhs: Condition) -> Condition {
-        Condition("\(lhs.label) and \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) { lhs.test($0) && rhs.test($0) }
+        Condition("\(lhs.label) and \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) {
+            lhs.test($0) && rhs.test($0)
+        }
     }
 
     /// Either holds.
     public static func || (lhs: Condition, rhs: Condition) -> Condition {
-        Condition("\(lhs.label) or \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) { lhs.test($0) || rhs.test($0) }
+        Condition("\(lhs.label) or \(rhs.label)", kind: lhs.kind == .time || rhs.kind == .time ? .time : .callData) {
+            lhs.test($0) || rhs.test($0)
+        }
     }
 
     /// It does not hold.

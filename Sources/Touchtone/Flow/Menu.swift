@@ -42,7 +42,6 @@ public struct Menu<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
         }
     }
 
-
     /// Shorter prompts for the second, third, ... turn; the last one repeats.
     public func reprompts(_ prompts: Prompts...) -> Self {
         with { $0.reprompts = prompts }

@@ -43,7 +43,6 @@ public typealias NoInput<S: FlowState> = RetryHandler<S, Silence>
 /// ``Collect`` does with input that is not valid: `WrongKey(play: "invalid-option")`.
 public typealias WrongKey<S: FlowState> = RetryHandler<S, UnknownKeys>
 
-
 /// A ``NoInput`` or a ``WrongKey``, as the body of a ``Menu`` or a ``Collect`` gives it.
 public enum FailedTurnHandler<S: FlowState>: Sendable {
     case noInput(NoInput<S>)

@@ -117,8 +117,12 @@ enum CompactCallID: Sendable {
         static func nibble(_ byte: UInt8, _ letters: inout Letters) -> UInt8? {
             switch byte {
             case 0x30...0x39: return byte &- 0x30
-            case 0x41...0x46: letters.upper = true; return byte &- 0x41 &+ 10
-            case 0x61...0x66: letters.lower = true; return byte &- 0x61 &+ 10
+            case 0x41...0x46:
+                letters.upper = true
+                return byte &- 0x41 &+ 10
+            case 0x61...0x66:
+                letters.lower = true
+                return byte &- 0x61 &+ 10
             default: return nil
             }
         }

@@ -220,7 +220,7 @@ enum FormDecoding {
         // word by word); a small one by writing its two words directly.
         guard count <= 15 else { return String(decoding: bytes, as: UTF8.self) }
         #if _pointerBitWidth(_64) && _endian(little)
-        if SmallASCII.isUsable { return SmallASCII.make(bytes) }
+            if SmallASCII.isUsable { return SmallASCII.make(bytes) }
         #endif
         return String(unsafeUninitializedCapacity: count) { buffer in
             guard let target = buffer.baseAddress, let source = bytes.baseAddress else { return 0 }
@@ -275,36 +275,36 @@ enum FormDecoding {
 }
 
 #if _pointerBitWidth(_64) && _endian(little)
-/// Small ASCII strings made from their two words, as the standard library lays them out
-/// on 64-bit platforms (and must keep doing, as inlined library code depends on it):
-/// the bytes in order, zero-padded, and in the top byte of the second word the flags
-/// immortal, ASCII and small (0xE0) with the count. Building through the library costs
-/// about a hundred instructions per value, this about twenty; values hold at most 15 bytes.
-enum SmallASCII {
-    /// The layout is checked once, bit for bit, against strings the library built (before
-    /// any made one is used as a String), so that a library that lays them out otherwise
-    /// only makes the decoder slower, never wrong.
-    static let isUsable: Bool = {
-        let samples = ["", "1", "in", "dtmf", "Alice", "12345678", "4915791234567", "123456789012345"]
-        return samples.allSatisfy { sample in
-            let bytes = Array(sample.utf8)
-            let expected = unsafeBitCast(String(decoding: bytes, as: UTF8.self), to: (UInt64, UInt64).self)
-            return bytes.withUnsafeBufferPointer { words($0) } == expected
+    /// Small ASCII strings made from their two words, as the standard library lays them out
+    /// on 64-bit platforms (and must keep doing, as inlined library code depends on it):
+    /// the bytes in order, zero-padded, and in the top byte of the second word the flags
+    /// immortal, ASCII and small (0xE0) with the count. Building through the library costs
+    /// about a hundred instructions per value, this about twenty; values hold at most 15 bytes.
+    enum SmallASCII {
+        /// The layout is checked once, bit for bit, against strings the library built (before
+        /// any made one is used as a String), so that a library that lays them out otherwise
+        /// only makes the decoder slower, never wrong.
+        static let isUsable: Bool = {
+            let samples = ["", "1", "in", "dtmf", "Alice", "12345678", "4915791234567", "123456789012345"]
+            return samples.allSatisfy { sample in
+                let bytes = Array(sample.utf8)
+                let expected = unsafeBitCast(String(decoding: bytes, as: UTF8.self), to: (UInt64, UInt64).self)
+                return bytes.withUnsafeBufferPointer { words($0) } == expected
+            }
+        }()
+
+        /// `bytes` (at most 15, all ASCII) as a small String.
+        @inline(__always)
+        static func make(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            unsafeBitCast(words(bytes), to: String.self)
         }
-    }()
 
-    /// `bytes` (at most 15, all ASCII) as a small String.
-    @inline(__always)
-    static func make(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        unsafeBitCast(words(bytes), to: String.self)
+        @inline(__always)
+        private static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+            words.1 |= (0xE0 | UInt64(truncatingIfNeeded: bytes.count)) &<< 56
+            return words
+        }
     }
-
-    @inline(__always)
-    private static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-        words.1 |= (0xE0 | UInt64(truncatingIfNeeded: bytes.count)) &<< 56
-        return words
-    }
-}
 #endif

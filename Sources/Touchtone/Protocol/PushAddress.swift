@@ -65,7 +65,8 @@ public struct PushAddress: Sendable, Hashable {
         var encoded = [UInt8]()
         for byte in flow.utf8 {
             if ASCII.isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~") {
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+            {
                 encoded.append(byte)
             } else {
                 encoded.append(UInt8(ascii: "%"))

@@ -136,16 +136,18 @@ struct PushDecoder {
             let diversion = try link(diversion, .diversion)
             let origCallId = try link(origCallId, .origCallId)
             let xcid = try link(xcid, .xcid)
-            return .newCall(NewCallEvent(
-                callId: callId, from: from, to: to, direction: direction,
-                users: users, userIds: userIds, fullUserIds: fullUserIds,
-                diversion: diversion, origCallId: origCallId, xcid: xcid))
+            return .newCall(
+                NewCallEvent(
+                    callId: callId, from: from, to: to, direction: direction,
+                    users: users, userIds: userIds, fullUserIds: fullUserIds,
+                    diversion: diversion, origCallId: origCallId, xcid: xcid))
         case .answer:
             let user = try optional(user, .user)
             let userId = try optional(userId, .userId)
             let fullUserId = try optional(fullUserId, .fullUserId)
-            return .answer(AnswerEvent(
-                callId: callId, user: user, userId: userId, fullUserId: fullUserId, details: try callDetails()))
+            return .answer(
+                AnswerEvent(
+                    callId: callId, user: user, userId: userId, fullUserId: fullUserId, details: try callDetails()))
         case .hangup:
             let cause = try hangupCause(required(cause, .cause))
             return .hangup(HangupEvent(callId: callId, cause: cause, details: try callDetails()))
@@ -273,8 +275,9 @@ struct PushDecoder {
         if !value.isEscaped, let name = EventName(bytes: raw(value)) { return name }
         return try matching(value, .event) { bytes in
             if let name = EventName(bytes: bytes) { return .success(name) }
-            return .failure(PushDecodingError(
-                field: "event", reason: "\(FormDecoding.quoted(bytes)) is not newCall|answer|hangup|dtmf"))
+            return .failure(
+                PushDecodingError(
+                    field: "event", reason: "\(FormDecoding.quoted(bytes)) is not newCall|answer|hangup|dtmf"))
         }
     }
 
@@ -326,8 +329,9 @@ struct PushDecoder {
                 return .failure(PushDecodingError(field: "dtmf", reason: "longer than \(maxBytes) bytes"))
             }
             guard bytes.allSatisfy(Keypad.isKey) else {
-                return .failure(PushDecodingError(
-                    field: "dtmf", reason: "\(FormDecoding.quoted(bytes)) holds a key that is not 0-9, *, #, A-D"))
+                return .failure(
+                    PushDecodingError(
+                        field: "dtmf", reason: "\(FormDecoding.quoted(bytes)) holds a key that is not 0-9, *, #, A-D"))
             }
             // Only ASCII remains, which is valid UTF-8 as it stands.
             return .success(FormDecoding.asciiString(bytes))

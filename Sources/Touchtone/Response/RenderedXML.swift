@@ -112,7 +112,10 @@ struct TurnSlot: Sendable, Hashable {
     static func length(_ turn: UInt32, afterQuery: Bool) -> Int {
         var digits = 1
         var rest = turn / 10
-        while rest > 0 { digits += 1; rest /= 10 }
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
         return (afterQuery ? 7 : 3) + digits
     }
 }

@@ -101,7 +101,6 @@ public struct Response: Sendable, Hashable {
     }
 }
 
-
 /// The one verb that ends a response.
 public enum FinalVerb: Sendable, Hashable {
     case gather(Gather)
@@ -270,7 +269,8 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
             if !allowed { return "white space or a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))" }
         }
         let rest = Array(utf8.dropFirst(schemeLength))
-        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+        let authorityEnd =
+            rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         let afterAuthority = rest[authorityEnd...]
 
@@ -305,7 +305,8 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
         // RFC 3986 allows an empty port after ':', but anyURI validators (libxml2) reject it.
         if port.isEmpty && hostAndPort.last == UInt8(ascii: ":") { return "the port is not a number" }
         if userinfo.contains(UInt8(ascii: "[")) || userinfo.contains(UInt8(ascii: "]"))
-            || afterAuthority.contains(UInt8(ascii: "[")) || afterAuthority.contains(UInt8(ascii: "]")) {
+            || afterAuthority.contains(UInt8(ascii: "[")) || afterAuthority.contains(UInt8(ascii: "]"))
+        {
             return "'[' or ']' outside an IPv6 host"
         }
         if afterAuthority.filter({ $0 == UInt8(ascii: "#") }).count > 1 { return "more than one '#'" }

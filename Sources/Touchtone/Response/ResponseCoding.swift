@@ -18,19 +18,26 @@ struct ResponseCoding: Sendable {
 
     // The first byte: which callbacks are there, and what the final verb is.
     private static let hasOnAnswer: UInt8 = 1, hasOnHangup: UInt8 = 2
-    private enum Final: UInt8 { case none = 0, gather, dial, rejectBusy, rejectRejected, hangup }
+    private enum Final: UInt8 {
+        case none = 0
+        case gather, dial, rejectBusy, rejectRejected, hangup
+    }
     // A URL's first byte.
-    private enum URLForm: UInt8 { case callbacks = 0, afterBase, whole }
+    private enum URLForm: UInt8 {
+        case callbacks = 0
+        case afterBase, whole
+    }
 
     func append(_ response: Response, to out: inout [UInt8]) {
-        let final: Final = switch response.final {
-        case nil: .none
-        case .gather: .gather
-        case .dial: .dial
-        case .reject(.busy): .rejectBusy
-        case .reject(.rejected): .rejectRejected
-        case .hangup: .hangup
-        }
+        let final: Final =
+            switch response.final {
+            case nil: .none
+            case .gather: .gather
+            case .dial: .dial
+            case .reject(.busy): .rejectBusy
+            case .reject(.rejected): .rejectRejected
+            case .hangup: .hangup
+            }
         var head = final.rawValue << 2
         if response.onAnswer != nil { head |= Self.hasOnAnswer }
         if response.onHangup != nil { head |= Self.hasOnHangup }
@@ -70,8 +77,14 @@ struct ResponseCoding: Sendable {
         guard let head = reader.byte(), head >> 5 == 0, let final = Final(rawValue: head >> 2) else { return nil }
         var onAnswer: AbsoluteURL?
         var onHangup: AbsoluteURL?
-        if head & Self.hasOnAnswer != 0 { guard let url = url(from: &reader) else { return nil }; onAnswer = url }
-        if head & Self.hasOnHangup != 0 { guard let url = url(from: &reader) else { return nil }; onHangup = url }
+        if head & Self.hasOnAnswer != 0 {
+            guard let url = url(from: &reader) else { return nil }
+            onAnswer = url
+        }
+        if head & Self.hasOnHangup != 0 {
+            guard let url = url(from: &reader) else { return nil }
+            onHangup = url
+        }
         // A play takes at least two bytes: no more than half the rest can be plays.
         guard let count = reader.integer(Int.self), count <= 1024 else { return nil }
         var plays: [Play] = []
@@ -84,10 +97,16 @@ struct ResponseCoding: Sendable {
         case .none: verb = nil
         case .gather:
             guard let onData = url(from: &reader), let maxDigits = reader.integer(Int.self),
-                  let timeout = reader.integer(Int.self), let hasPlay = reader.byte(), hasPlay <= 1 else { return nil }
+                let timeout = reader.integer(Int.self), let hasPlay = reader.byte(), hasPlay <= 1
+            else { return nil }
             var play: Play?
-            if hasPlay == 1 { guard let url = url(from: &reader) else { return nil }; play = Play(url) }
-            guard let gather = try? Gather(onData: onData, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: play) else { return nil }
+            if hasPlay == 1 {
+                guard let url = url(from: &reader) else { return nil }
+                play = Play(url)
+            }
+            guard let gather = try? Gather(onData: onData, maxDigits: maxDigits, timeoutMilliseconds: timeout, play: play) else {
+                return nil
+            }
             verb = .gather(gather)
         case .dial:
             guard let dial = readDial(from: &reader) else { return nil }

@@ -124,7 +124,8 @@ private final class Catalogue {
     func playsBeforeEveryVerb() {
         // Play siblings before every kind of final verb.
         add("plays-then-gather") {
-            .init(plays: prelude, then: .gather(try Gather(onData: onData, maxDigits: 2, timeoutMilliseconds: 5000, play: play("menu.wav"))))
+            .init(
+                plays: prelude, then: .gather(try Gather(onData: onData, maxDigits: 2, timeoutMilliseconds: 5000, play: play("menu.wav"))))
         }
         add("plays-then-dial") { .init(plays: prelude, then: .dial(try Dial(.numbers([E164Number("4915799912345")])))) }
         add("plays-then-voicemail") { .init(plays: prelude, then: .dial(Dial.voicemail)) }
@@ -143,16 +144,23 @@ private final class Catalogue {
                 then: .gather(try Gather(onData: AbsoluteURL("https://ivr.example.com/dtmf?menu=main&step=<1>&q=\"'\""))))
         }
         add("escaping-in-text") {
-            .init(plays: [
-                Play(try AbsoluteURL("https://ivr.example.com/audio?file=a.wav&voice=<en>&tag=\"x\"&n='1'")),
-                Play(try AbsoluteURL("http://ivr.example.com/audio/>&lt;not-an-entity.wav")),
-            ], then: .hangup)
+            .init(
+                plays: [
+                    Play(try AbsoluteURL("https://ivr.example.com/audio?file=a.wav&voice=<en>&tag=\"x\"&n='1'")),
+                    Play(try AbsoluteURL("http://ivr.example.com/audio/>&lt;not-an-entity.wav")),
+                ], then: .hangup)
         }
         add("utf8") {
             .init(
                 onHangup: try AbsoluteURL("https://ivr.example.com/auflegen?name=Jürgen&stadt=Düsseldorf"),
-                plays: [Play(try AbsoluteURL("https://ivr.example.com/音声/ようこそ.wav")), Play(try AbsoluteURL("https://ivr.example.com/🎵/menü.wav"))],
-                then: .gather(try Gather(onData: AbsoluteURL("https://ivr.example.com/wählen?ä=ö&ü=ß"), play: Play(try AbsoluteURL("https://ivr.example.com/ελληνικά.wav")))))
+                plays: [
+                    Play(try AbsoluteURL("https://ivr.example.com/音声/ようこそ.wav")),
+                    Play(try AbsoluteURL("https://ivr.example.com/🎵/menü.wav")),
+                ],
+                then: .gather(
+                    try Gather(
+                        onData: AbsoluteURL("https://ivr.example.com/wählen?ä=ö&ü=ß"),
+                        play: Play(try AbsoluteURL("https://ivr.example.com/ελληνικά.wav")))))
         }
         add("everything") {
             .init(

@@ -103,7 +103,8 @@ struct JSONLineReader {
         var value: T = 0
         while index < bytes.endIndex, case let digit = bytes[index], ASCII.isDigit(digit) {
             let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = negative
+            let (next, overflow2) =
+                negative
                 ? times10.subtractingReportingOverflow(T(digit - UInt8(ascii: "0")))
                 : times10.addingReportingOverflow(T(digit - UInt8(ascii: "0")))
             guard !overflow1 && !overflow2 else { return nil }

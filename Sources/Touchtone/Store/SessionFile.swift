@@ -256,7 +256,8 @@ public enum SessionFile {
     private static func header(flows: [FlowStates]) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let line = (try? encoder.encode(Header(version: formatVersion, flows: flows.isEmpty ? nil : flows)))
+        let line =
+            (try? encoder.encode(Header(version: formatVersion, flows: flows.isEmpty ? nil : flows)))
             .map { Array($0) } ?? Array("{\"\(headerKey)\":\(formatVersion)}".utf8)
         return line + [newline]
     }
@@ -330,8 +331,10 @@ public struct SessionFileContents: Sendable, Hashable {
     /// The states of the flow versions that wrote the file, from its header.
     public var flows: [SessionFile.FlowStates]
 
-    public init(sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0,
-                flows: [SessionFile.FlowStates] = []) {
+    public init(
+        sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0,
+        flows: [SessionFile.FlowStates] = []
+    ) {
         self.sessions = sessions
         self.problems = problems
         self.skippedLines = skippedLines

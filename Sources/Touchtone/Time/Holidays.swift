@@ -155,10 +155,21 @@ public struct HolidayCalendar: Sendable, Hashable, CustomStringConvertible {
 
     /// A German state (Bundesland), for its additional public holidays.
     public enum GermanState: String, Sendable, Hashable, CaseIterable {
-        case badenWuerttemberg = "BW", bavaria = "BY", berlin = "BE", brandenburg = "BB"
-        case bremen = "HB", hamburg = "HH", hesse = "HE", mecklenburgVorpommern = "MV"
-        case lowerSaxony = "NI", northRhineWestphalia = "NW", rhinelandPalatinate = "RP"
-        case saarland = "SL", saxony = "SN", saxonyAnhalt = "ST", schleswigHolstein = "SH"
+        case badenWuerttemberg = "BW"
+        case bavaria = "BY"
+        case berlin = "BE"
+        case brandenburg = "BB"
+        case bremen = "HB"
+        case hamburg = "HH"
+        case hesse = "HE"
+        case mecklenburgVorpommern = "MV"
+        case lowerSaxony = "NI"
+        case northRhineWestphalia = "NW"
+        case rhinelandPalatinate = "RP"
+        case saarland = "SL"
+        case saxony = "SN"
+        case saxonyAnhalt = "ST"
+        case schleswigHolstein = "SH"
         case thuringia = "TH"
     }
 

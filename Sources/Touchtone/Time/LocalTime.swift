@@ -2,7 +2,8 @@ import FoundationEssentials
 
 /// A day of the week, ordered Monday first (ISO 8601), so `.monday ... .friday` is a range.
 public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
-    case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
+    case monday = 1
+    case tuesday, wednesday, thursday, friday, saturday, sunday
 
     /// Monday to Friday.
     public static let workdays: ClosedRange<Weekday> = .monday ... .friday

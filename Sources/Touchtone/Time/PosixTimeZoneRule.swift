@@ -173,8 +173,9 @@ extension PosixTimeZoneRule {
             if peek == UInt8(ascii: "<") {
                 advance()
                 let nameStart = position
-                while let byte = peek, isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "+")
-                    || byte == UInt8(ascii: "-")
+                while let byte = peek,
+                    isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "+")
+                        || byte == UInt8(ascii: "-")
                 {
                     advance()
                 }

@@ -26,19 +26,22 @@ enum CallCommand: TableCommand {
         let hooks = CollectingHookRunner()
         let engine: Engine
         do {
-            engine = try Engine(routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
-                                clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
+            engine = try Engine(
+                routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
+                clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
         } catch {
             invocation.streams.printError("\(invocation.program) call: the flow has problems:")
             for problem in error.problems { invocation.streams.printError("  \(problem)") }
             return 1
         }
         let to = options.to ?? firstNumber(routedTo: definition.name, in: invocation.routes) ?? defaultTo
-        var call = TerminalCall(engine: engine, texts: PromptTexts(file: options.audioDirectory + "/prompts.txt"), showsXML: options.xml,
-                                streams: invocation.streams, input: LineReader(fd: invocation.streams.input))
+        var call = TerminalCall(
+            engine: engine, texts: PromptTexts(file: options.audioDirectory + "/prompts.txt"), showsXML: options.xml,
+            streams: invocation.streams, input: LineReader(fd: invocation.streams.input))
         let local = Zone.berlin.localTime(at: clock.now())
-        call.say("\(definition.name): call from \(options.from) to \(to) (\(options.direction.rawValue)), "
-                 + "\(local.weekday) \(local.calendarDay) \(local.timeOfDay) Europe/Berlin")
+        call.say(
+            "\(definition.name): call from \(options.from) to \(to) (\(options.direction.rawValue)), "
+                + "\(local.weekday) \(local.calendarDay) \(local.timeOfDay) Europe/Berlin")
         call.say("type keys and return; an empty line is silence, hangup hangs up")
         call.run(NewCallEvent(callId: callId, from: options.from, to: to, direction: options.direction))
         runBlocking { await hooks.drain() }

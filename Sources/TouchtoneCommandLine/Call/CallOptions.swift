@@ -30,11 +30,14 @@ struct CallOptions: Sendable {
         arguments: [flowArgument],
         options: [
             .value("from", .phoneNumber(orAnonymous: true), at: \.from, help: "the caller", note: "\"anonymous\" for a hidden number"),
-            .value("to", .phoneNumber(orAnonymous: false), at: \.to, help: "the number called",
-                   defaultText: "the first number routed to the flow"),
+            .value(
+                "to", .phoneNumber(orAnonymous: false), at: \.to, help: "the number called",
+                defaultText: "the first number routed to the flow"),
             .value("direction", .choice, at: \.direction, help: "in: a call to the account; out: a call a user places"),
-            .value("at", .berlinTime, at: \.at, help: "the time of the call in Europe/Berlin, e.g. \"2026-12-01 10:00\"; opening hours and holidays see it",
-                   defaultText: "now"),
+            .value(
+                "at", .berlinTime, at: \.at,
+                help: "the time of the call in Europe/Berlin, e.g. \"2026-12-01 10:00\"; opening hours and holidays see it",
+                defaultText: "now"),
             .flag("xml", at: \.xml, help: "also print the sipgate XML of each answer"),
             .value("audio", .folder, at: \.audioDirectory, help: "folder with prompts.txt"),
         ])

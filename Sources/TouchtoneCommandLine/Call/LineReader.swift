@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Lines from a file descriptor, bounded: a line longer than the limit is skipped, not kept.
@@ -44,4 +44,3 @@ struct LineReader {
         }
     }
 }
-

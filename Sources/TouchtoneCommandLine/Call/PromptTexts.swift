@@ -19,4 +19,3 @@ struct PromptTexts {
         ComposedPrompt.promptNames(inURL: url).map { texts[$0] ?? $0 }.joined(separator: " ")
     }
 }
-

@@ -1,7 +1,8 @@
 import Touchtone
 import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One call between the engine and the terminal.
@@ -75,7 +76,9 @@ struct TerminalCall {
 
     /// `text` without white space (and a `\r` from Windows line ends) at either end.
     func trimmed(_ text: String) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else {
+            return ""
+        }
         return String(text[first...last])
     }
 
@@ -142,4 +145,3 @@ struct TerminalCall {
         return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
     }
 }
-

@@ -39,9 +39,12 @@ enum CheckCommand: TableCommand {
         let states = flows.reduce(0) { total, flow in
             total + flow.stateNames.indices.filter { flow.kind(of: UInt16($0)) != "undefined" }.count
         }
-        let counts = [count(flows.count, "flow"), count(states, "state"), count(routes.routes.count, "route"),
-                      count(files?.count ?? 0, "prompt file") + " in \(audioDirectory)"].joined(separator: ", ")
-        let summary = problems.isEmpty
+        let counts = [
+            count(flows.count, "flow"), count(states, "state"), count(routes.routes.count, "route"),
+            count(files?.count ?? 0, "prompt file") + " in \(audioDirectory)",
+        ].joined(separator: ", ")
+        let summary =
+            problems.isEmpty
             ? "\(program) check: \(counts): no problems"
             : "\(program) check: \(count(problems.count, "problem")) (\(counts))"
         return Report(problems: problems, text: (problems + [summary]).joined(separator: "\n") + "\n")
@@ -66,7 +69,9 @@ enum CheckCommand: TableCommand {
             case .calledNumber(let numbers):
                 for number in numbers.sorted() {
                     if !E164Number.isValid(number) {
-                        problems.append("routes: \(route): \(UsageError.quoted(number)) is not an E.164 number (digits, country code first, no leading 0)")
+                        problems.append(
+                            "routes: \(route): \(UsageError.quoted(number)) is not an E.164 number (digits, country code first, no leading 0)"
+                        )
                     }
                     if let earlier = claimed[number] {
                         problems.append("routes: \(route): \(number) is already routed to \(earlier), this route never gets its calls")

@@ -23,6 +23,7 @@ struct GraphOptions: Sendable {
         defaults: GraphOptions(),
         arguments: [flowArgument],
         options: [
-            .value("format", .choice, at: \.format, help: "the diagram's language: mermaid (GitHub renders it in Markdown) or dot (Graphviz)"),
+            .value(
+                "format", .choice, at: \.format, help: "the diagram's language: mermaid (GitHub renders it in Markdown) or dot (Graphviz)")
         ])
 }

@@ -32,11 +32,14 @@ public struct CommandOption<Options>: Sendable {
         _ name: String, _ type: OptionValue<Value>, at keyPath: WritableKeyPath<Options, Value> & Sendable,
         help: String, note: String? = nil, defaultText: String? = nil
     ) -> Self {
-        Self(name: name, placeholder: type.placeholder, help: help, isRepeatable: false,
-             notes: { defaults in [defaultText.map { "default: " + $0 } ?? "default " + type.show(defaults[keyPath: keyPath])] + (note.map { [$0] } ?? []) },
-             store: { options, values, source throws(UsageError) in
-                 options[keyPath: keyPath] = try read(values.last ?? "", with: type, from: source)
-             })
+        Self(
+            name: name, placeholder: type.placeholder, help: help, isRepeatable: false,
+            notes: { defaults in
+                [defaultText.map { "default: " + $0 } ?? "default " + type.show(defaults[keyPath: keyPath])] + (note.map { [$0] } ?? [])
+            },
+            store: { options, values, source throws(UsageError) in
+                options[keyPath: keyPath] = try read(values.last ?? "", with: type, from: source)
+            })
     }
 
     /// `--name VALUE` for a setting that is `nil` unless given; `defaultText` says what `nil`
@@ -45,30 +48,33 @@ public struct CommandOption<Options>: Sendable {
         _ name: String, _ type: OptionValue<Value>, at keyPath: WritableKeyPath<Options, Value?> & Sendable,
         help: String, note: String? = nil, defaultText: String? = nil
     ) -> Self {
-        Self(name: name, placeholder: type.placeholder, help: help, isRepeatable: false,
-             notes: { _ in (defaultText.map { ["default: " + $0] } ?? []) + (note.map { [$0] } ?? []) },
-             store: { options, values, source throws(UsageError) in
-                 options[keyPath: keyPath] = try read(values.last ?? "", with: type, from: source)
-             })
+        Self(
+            name: name, placeholder: type.placeholder, help: help, isRepeatable: false,
+            notes: { _ in (defaultText.map { ["default: " + $0] } ?? []) + (note.map { [$0] } ?? []) },
+            store: { options, values, source throws(UsageError) in
+                options[keyPath: keyPath] = try read(values.last ?? "", with: type, from: source)
+            })
     }
 
     /// `--name VALUE`, repeatable: every value given, in order, into the list at `keyPath`.
     public static func values<Value>(
         _ name: String, _ type: OptionValue<Value>, at keyPath: WritableKeyPath<Options, [Value]> & Sendable, help: String
     ) -> Self {
-        Self(name: name, placeholder: type.placeholder, help: help, isRepeatable: true,
-             notes: { _ in ["repeatable"] },
-             store: { options, values, source throws(UsageError) in
-                 var list: [Value] = []
-                 for text in values { list.append(try read(text, with: type, from: source)) }
-                 options[keyPath: keyPath] = list
-             })
+        Self(
+            name: name, placeholder: type.placeholder, help: help, isRepeatable: true,
+            notes: { _ in ["repeatable"] },
+            store: { options, values, source throws(UsageError) in
+                var list: [Value] = []
+                for text in values { list.append(try read(text, with: type, from: source)) }
+                options[keyPath: keyPath] = list
+            })
     }
 
     /// A bare `--name` that sets `keyPath` to true.
     public static func flag(_ name: String, at keyPath: WritableKeyPath<Options, Bool> & Sendable, help: String) -> Self {
-        Self(name: name, placeholder: nil, help: help, isRepeatable: false, notes: { _ in [] },
-             store: { options, _, _ in options[keyPath: keyPath] = true })
+        Self(
+            name: name, placeholder: nil, help: help, isRepeatable: false, notes: { _ in [] },
+            store: { options, _, _ in options[keyPath: keyPath] = true })
     }
 
     /// The line `--help` shows under the option: the help, then its default and notes in parentheses.

@@ -36,8 +36,10 @@ public struct OptionTable<Options: Sendable>: Sendable {
     public var rules: [@Sendable (Options) -> String?]
 
     /// A table of `options` for `command`.
-    public init(command: String, about: String, defaults: Options, arguments: [CommandArgument] = [], options: [CommandOption<Options>],
-                environmentPrefix: String? = nil, rules: [@Sendable (Options) -> String?] = []) {
+    public init(
+        command: String, about: String, defaults: Options, arguments: [CommandArgument] = [], options: [CommandOption<Options>],
+        environmentPrefix: String? = nil, rules: [@Sendable (Options) -> String?] = []
+    ) {
         self.command = command
         self.about = about
         self.defaults = defaults
@@ -75,7 +77,8 @@ public struct OptionTable<Options: Sendable>: Sendable {
             } else if let given = scanned.values[option.name] {
                 try option.store(&parsed, given, "--" + option.name)
             } else if let variable = environmentVariable(of: option), let text = environment[variable] {
-                let values = option.isRepeatable
+                let values =
+                    option.isRepeatable
                     ? text.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
                     : [text]
                 try option.store(&parsed, values, variable)

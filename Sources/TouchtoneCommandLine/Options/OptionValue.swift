@@ -18,9 +18,11 @@ public struct OptionValue<Value>: Sendable {
     public var show: @Sendable (Value) -> String
 
     /// A value type from its parts.
-    public init(placeholder: String, read: @escaping @Sendable (_ text: String) -> Value?,
-                problem: @escaping @Sendable (_ source: String, _ text: String) -> String,
-                show: @escaping @Sendable (Value) -> String = { "\($0)" }) {
+    public init(
+        placeholder: String, read: @escaping @Sendable (_ text: String) -> Value?,
+        problem: @escaping @Sendable (_ source: String, _ text: String) -> String,
+        show: @escaping @Sendable (Value) -> String = { "\($0)" }
+    ) {
         self.placeholder = placeholder
         self.read = read
         self.problem = problem
@@ -32,10 +34,13 @@ public struct OptionValue<Value>: Sendable {
     /// ```swift
     /// OptionValue<String>(placeholder: "NUMBER", mustBe: "an E.164 number") { E164Number.isValid($0) ? $0 : nil }
     /// ```
-    public init(placeholder: String, mustBe expectation: String, show: @escaping @Sendable (Value) -> String = { "\($0)" },
-                read: @escaping @Sendable (_ text: String) -> Value?) {
-        self.init(placeholder: placeholder, read: read,
-                  problem: { source, text in "\(source) must be \(expectation), not \(UsageError.quoted(text))" }, show: show)
+    public init(
+        placeholder: String, mustBe expectation: String, show: @escaping @Sendable (Value) -> String = { "\($0)" },
+        read: @escaping @Sendable (_ text: String) -> Value?
+    ) {
+        self.init(
+            placeholder: placeholder, read: read,
+            problem: { source, text in "\(source) must be \(expectation), not \(UsageError.quoted(text))" }, show: show)
     }
 }
 

@@ -1,8 +1,9 @@
 import Dispatch
 import Touchtone
 import TouchtoneServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `touchtone serve`: runs the flow server until SIGTERM or SIGINT.
@@ -96,7 +97,9 @@ enum ServeCommand: TableCommand {
         lines.append("prompts: \(audio.listNames().count) WAV files from \(options.audioDirectory)/")
         if options.basicAuth != nil { lines.append("basic auth: on") }
         if options.signature == .verify { lines.append("signature check: on") }
-        if !options.allowedAddresses.isEmpty { lines.append("allowed sources: \(options.allowedAddresses.map(\.description).joined(separator: ", "))") }
+        if !options.allowedAddresses.isEmpty {
+            lines.append("allowed sources: \(options.allowedAddresses.map(\.description).joined(separator: ", "))")
+        }
         if let stateFile = options.stateFile { lines.append("state file: \(stateFile)") }
         if case .redis = options.sessionStore {
             lines.append("session store: \(options.sessionStore) (keys \(options.sessionStorePrefix){callId})")
@@ -123,7 +126,9 @@ enum ServeCommand: TableCommand {
         guard options.signature == .verify else { return nil }
         let pem: String
         if let path = options.signatureKeyFile {
-            guard let text = SmallFile(path: path, maxBytes: 64 * 1024).text else { throw UsageError("--signature-key: cannot read \(path)") }
+            guard let text = SmallFile(path: path, maxBytes: 64 * 1024).text else {
+                throw UsageError("--signature-key: cannot read \(path)")
+            }
             pem = text
         } else {
             pem = SignatureCheck.sipgatePushKeyPEM

@@ -74,29 +74,38 @@ public struct ServeOptions: Sendable {
         options: [
             .value("host", .hostName, at: \.host, help: "address to listen on", note: "0.0.0.0 for all"),
             .value("port", .integer(0...65535, placeholder: "PORT"), at: \.port, help: "TCP port", note: "0 picks a free one"),
-            .value("public-url", .absoluteURL, at: \.publicURL,
-                   help: "where sipgate reaches this server; callbacks and prompts point there", defaultText: "http://HOST:PORT"),
+            .value(
+                "public-url", .absoluteURL, at: \.publicURL,
+                help: "where sipgate reaches this server; callbacks and prompts point there", defaultText: "http://HOST:PORT"),
             .value("audio", .folder, at: \.audioDirectory, help: "folder of the WAV prompts served under /audio/"),
-            .value("session-ttl", .duration(atLeast: .seconds(1)), at: \.sessionTTL, help: "forget a call idle this long",
-                   note: "e.g. 90s, 15m"),
+            .value(
+                "session-ttl", .duration(atLeast: .seconds(1)), at: \.sessionTTL, help: "forget a call idle this long",
+                note: "e.g. 90s, 15m"),
             .value("max-sessions", .integer(1...100_000_000), at: \.maxSessions, help: "most calls at once"),
             .value("basic-auth", .credentials, at: \.basicAuth, help: "require these credentials on pushes and /metrics"),
             .value("signature", .choice, at: \.signature, help: "check X-Sipgate-Signature on every push"),
-            .value("signature-key", .path("PEM-FILE", naming: "a PEM file"), at: \.signatureKeyFile,
-                   help: "public key for --signature verify", defaultText: "sipgate's push key"),
+            .value(
+                "signature-key", .path("PEM-FILE", naming: "a PEM file"), at: \.signatureKeyFile,
+                help: "public key for --signature verify", defaultText: "sipgate's push key"),
             .values("allow-ip", .addressRange, at: \.allowedAddresses, help: "accept pushes only from here"),
             .values("trusted-proxy", .addressRange, at: \.trustedProxies, help: "believe X-Forwarded-For from this peer"),
-            .value("state-file", .path("PATH", naming: "a file"), at: \.stateFile, help: "save sessions here on shutdown, restore them on start"),
-            .value("session-store", .sessionStore, at: \.sessionStore,
-                   help: "where calls live: memory, or Redis/Valkey shared by all instances", note: "redis://[user:password@]host:port[/db]"),
+            .value(
+                "state-file", .path("PATH", naming: "a file"), at: \.stateFile,
+                help: "save sessions here on shutdown, restore them on start"),
+            .value(
+                "session-store", .sessionStore, at: \.sessionStore,
+                help: "where calls live: memory, or Redis/Valkey shared by all instances", note: "redis://[user:password@]host:port[/db]"),
             .value("session-store-prefix", .keyPrefix, at: \.sessionStorePrefix, help: "put before every session key in Redis"),
-            .value("session-store-wait", .duration(atLeast: .zero), at: \.sessionStoreWait,
-                   help: "how long start-up tries to reach Redis before giving up"),
+            .value(
+                "session-store-wait", .duration(atLeast: .zero), at: \.sessionStoreWait,
+                help: "how long start-up tries to reach Redis before giving up"),
             .value("log-format", .choice, at: \.logFormat, help: "one line per push"),
             .value("flows", .choice, at: \.flows, help: "all: the routing table; reference: the benchmark's reference flow"),
-            .value("threads", .integer(0...256), at: \.threads, help: "event loops",
-                   defaultText: "one per core less one, at least 1"),
-            .value("max-header-bytes", .integer(256...1_048_576), at: \.limits.maxHeaderBytes, help: "request line and headers, beyond: 431"),
+            .value(
+                "threads", .integer(0...256), at: \.threads, help: "event loops",
+                defaultText: "one per core less one, at least 1"),
+            .value(
+                "max-header-bytes", .integer(256...1_048_576), at: \.limits.maxHeaderBytes, help: "request line and headers, beyond: 431"),
             .value("max-body-bytes", .integer(256...16_777_216), at: \.limits.maxBodyBytes, help: "request body, beyond: 413"),
             .value("max-connections", .integer(1...1_000_000), at: \.limits.maxConnections, help: "open connections, beyond: 503"),
             .value("request-timeout", .duration(), at: \.limits.requestTimeout, help: "time to send one request, beyond: 408 and close"),
@@ -180,37 +189,40 @@ extension OptionValue where Value == AbsoluteURL {
 extension OptionValue where Value == BasicCredentials {
     /// `USER:PASSWORD`; the error never repeats the text, which holds a password.
     static var credentials: Self {
-        Self(placeholder: "USER:PASSWORD",
-             read: { text in BasicCredentials(text).flatMap { $0.password.isEmpty ? nil : $0 } },
-             problem: { source, _ in "\(source) must be USER:PASSWORD with both parts non-empty" })
+        Self(
+            placeholder: "USER:PASSWORD",
+            read: { text in BasicCredentials(text).flatMap { $0.password.isEmpty ? nil : $0 } },
+            problem: { source, _ in "\(source) must be USER:PASSWORD with both parts non-empty" })
     }
 }
 
 extension OptionValue where Value == AddressRange {
     /// An IP address or a CIDR block.
     static var addressRange: Self {
-        Self(placeholder: "ADDRESS[/PREFIX]", read: { AddressRange($0) },
-             problem: { source, text in "\(source): \(UsageError.quoted(text)) is not an IP address or CIDR block" })
+        Self(
+            placeholder: "ADDRESS[/PREFIX]", read: { AddressRange($0) },
+            problem: { source, text in "\(source): \(UsageError.quoted(text)) is not an IP address or CIDR block" })
     }
 }
 
 extension OptionValue where Value == SessionStoreChoice {
     /// `memory` or a `redis://` URL; the error never repeats the text, which may hold a password.
     static var sessionStore: Self {
-        Self(placeholder: "memory|URL",
-             read: { text in
-                 if text == "memory" { return .memory }
-                 return (try? RedisURL(parsing: text)).map { .redis(RedisSessionSettings(url: $0)) }
-             },
-             problem: { source, text in
-                 guard text != "memory" else { return "\(source) must be memory or redis://[user:password@]host:port[/db]" }
-                 do throws(RedisURLError) {
-                     _ = try RedisURL(parsing: text)
-                     return "\(source) must be memory or redis://[user:password@]host:port[/db]"
-                 } catch {
-                     return "\(source): \(error.reason)"
-                 }
-             })
+        Self(
+            placeholder: "memory|URL",
+            read: { text in
+                if text == "memory" { return .memory }
+                return (try? RedisURL(parsing: text)).map { .redis(RedisSessionSettings(url: $0)) }
+            },
+            problem: { source, text in
+                guard text != "memory" else { return "\(source) must be memory or redis://[user:password@]host:port[/db]" }
+                do throws(RedisURLError) {
+                    _ = try RedisURL(parsing: text)
+                    return "\(source) must be memory or redis://[user:password@]host:port[/db]"
+                } catch {
+                    return "\(source): \(error.reason)"
+                }
+            })
     }
 }
 

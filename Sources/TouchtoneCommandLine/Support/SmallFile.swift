@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file read whole, as long as it is small: a key, a prompt list, a prompt.

@@ -1,6 +1,7 @@
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The prompts served under `/audio/`: WAV files of one folder, read once and kept in memory.

@@ -28,7 +28,8 @@ final class ComposedAudio: Sendable {
         var total = 0
         for prompt in prompts {
             guard let piece = library.file(named: prompt.name + ".wav"),
-                  let format = try? WAVFormat(bytes: piece.bytes), format.isPlayableBySipgate else { return nil }
+                let format = try? WAVFormat(bytes: piece.bytes), format.isPlayableBySipgate
+            else { return nil }
             total += format.dataBytes
             guard total <= maxComposedBytes else { return nil }
             samples.append(piece.bytes[format.dataOffset..<(format.dataOffset + format.dataBytes)])

@@ -153,8 +153,9 @@ struct Connection {
         switch state {
         case .handling(let manner), .awaitingLookup(let manner):
             let keepAlive = manner.keepAlive && !serverStopping
-            HTTPResponseWriter.write(response, keepAlive: keepAlive, announceKeepAlive: manner.announceKeepAlive,
-                                     date: date, into: &output.bytes)
+            HTTPResponseWriter.write(
+                response, keepAlive: keepAlive, announceKeepAlive: manner.announceKeepAlive,
+                date: date, into: &output.bytes)
             if case .awaitingLookup = state { lastActivity = now }
             state = keepAlive ? .reading : .closingAfterWrite(linger: false)
             mayHaveRequest = keepAlive
@@ -283,7 +284,6 @@ struct Connection {
     var isIdle: Bool {
         state == .reading && !parser.hasPartialRequest && !output.hasPending
     }
-
 
     private mutating func close() -> Action {
         state = .closed

@@ -45,8 +45,10 @@ struct Epoll: ~Copyable {
         _ = ctt_epoll_ctl(fd, .CTT_EPOLL_REMOVE, descriptor, 0, 0)
     }
 
-    private func control(_ operation: ctt_epoll_op, _ descriptor: Int32, _ interest: Interest,
-                         _ token: UInt64) throws(SystemError) {
+    private func control(
+        _ operation: ctt_epoll_op, _ descriptor: Int32, _ interest: Interest,
+        _ token: UInt64
+    ) throws(SystemError) {
         let rc = ctt_epoll_ctl(fd, operation, descriptor, interest.rawValue, token)
         guard rc == 0 else { throw SystemError("epoll_ctl", code: -rc) }
     }

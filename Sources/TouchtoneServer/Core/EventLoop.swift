@@ -1,10 +1,11 @@
 import CTouchtoneSystem
 import Synchronization
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A single-threaded event loop: its own `SO_REUSEPORT` listener, level-triggered epoll,
@@ -217,8 +218,9 @@ final class EventLoop: @unchecked Sendable {
                 refuseAtOnce(fd, peer: peer)
                 continue
             }
-            let handle = ConnectionHandle(id: nextID, fd: fd, peer: peer,
-                                          connection: Connection(parserLimits: parserLimits, limits: connectionLimits, now: now))
+            let handle = ConnectionHandle(
+                id: nextID, fd: fd, peer: peer,
+                connection: Connection(parserLimits: parserLimits, limits: connectionLimits, now: now))
             nextID += 1
             do {
                 try epoll.add(fd, .readable, token: handle.id)

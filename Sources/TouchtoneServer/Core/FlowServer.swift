@@ -2,8 +2,9 @@ import CTouchtoneSystem
 import Dispatch
 import Synchronization
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The flow server: answers sipgate pushes over HTTP/1.1 with the engine's XML.
@@ -52,8 +53,10 @@ public final class FlowServer: Sendable {
     /// - Parameters:
     ///   - audio: the prompts under `/audio/`; none by default.
     ///   - logger: where push lines go; standard output in text by default.
-    public init(configuration: ServerConfiguration, engine: Engine, audio: AudioLibrary = AudioLibrary(directory: nil),
-                logger: EventLogger = EventLogger()) {
+    public init(
+        configuration: ServerConfiguration, engine: Engine, audio: AudioLibrary = AudioLibrary(directory: nil),
+        logger: EventLogger = EventLogger()
+    ) {
         self.configuration = configuration
         self.engine = engine
         self.audio = audio
@@ -123,8 +126,12 @@ public final class FlowServer: Sendable {
                 }
                 if adopted > 20 { logger.notice("sessions adopted", [("count", String(adopted))]) }
                 restoredCount.store(restored, ordering: .relaxed)
-                logger.notice("sessions restored", [("file", path), ("restored", String(restored)),
-                                                    ("saved", String(contents.sessions.count))])
+                logger.notice(
+                    "sessions restored",
+                    [
+                        ("file", path), ("restored", String(restored)),
+                        ("saved", String(contents.sessions.count)),
+                    ])
             }
             logger.flush()
         } catch {
@@ -154,16 +161,20 @@ public final class FlowServer: Sendable {
         let coreBox = WeakCore()
         // `/healthz` answers anyone: it names the store by its address, never its user.
         let storeAddress = if case .redis(let settings) = configuration.sessionStore { settings.url.address } else { "memory" }
-        let router = RequestRouter(engine: engine, audio: audio, configuration: configuration, metrics: { [engine] in
-            guard let core = coreBox.core else { return "" }
-            var text = PrometheusText.render(stats: core.totalStats(), engine: engine.counters,
-                                             liveSessions: shared == nil ? engine.store.count : nil,
-                                             openConnections: core.openConnections.load(ordering: .relaxed))
-            if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
-            return text
-        }, trouble: { shared?.isUp == false ? "session store \(storeAddress) unreachable" : nil })
-        let core = ServerCore(configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount,
-                              storeStats: shared?.stats ?? [])
+        let router = RequestRouter(
+            engine: engine, audio: audio, configuration: configuration,
+            metrics: { [engine] in
+                guard let core = coreBox.core else { return "" }
+                var text = PrometheusText.render(
+                    stats: core.totalStats(), engine: engine.counters,
+                    liveSessions: shared == nil ? engine.store.count : nil,
+                    openConnections: core.openConnections.load(ordering: .relaxed))
+                if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
+                return text
+            }, trouble: { shared?.isUp == false ? "session store \(storeAddress) unreachable" : nil })
+        let core = ServerCore(
+            configuration: configuration, engine: engine, router: router, logger: logger, loopCount: loopCount,
+            storeStats: shared?.stats ?? [])
         coreBox.set(core)
         return core
     }

@@ -14,8 +14,10 @@ final class ServerCore: Sendable {
     /// Each loop's session store link counters, when sessions live in Redis.
     let storeStats: [StoreStats]
 
-    init(configuration: ServerConfiguration, engine: Engine, router: RequestRouter, logger: EventLogger, loopCount: Int,
-         storeStats: [StoreStats] = []) {
+    init(
+        configuration: ServerConfiguration, engine: Engine, router: RequestRouter, logger: EventLogger, loopCount: Int,
+        storeStats: [StoreStats] = []
+    ) {
         self.configuration = configuration
         self.engine = engine
         self.router = router

@@ -18,8 +18,10 @@ struct HTTPRequest: Sendable, Hashable {
     /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`).
     var keepAlive: Bool
 
-    init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
-                body: [UInt8] = [], keepAlive: Bool = true) {
+    init(
+        method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8] = [], keepAlive: Bool = true
+    ) {
         self.method = method
         self.target = target
         if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {

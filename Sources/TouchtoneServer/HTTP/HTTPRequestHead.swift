@@ -37,8 +37,10 @@ struct HTTPHeadParser {
     private let limits: HTTPParserLimits
 
     /// Parses the head in `range` of `bytes`.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
-                      limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+        limits: HTTPParserLimits
+    ) throws(HTTPParseError) -> HTTPRequestHead {
         try HTTPHeadParser(p: bytes, range: range, limits: limits).parse()
     }
 
@@ -71,8 +73,9 @@ struct HTTPHeadParser {
         } else {
             body = .none
         }
-        return HTTPRequestHead(request: HTTPRequest(method: method, target: target, minorVersion: minor, headers: headers, keepAlive: keepAlive),
-                               expectsContinue: fields.expectsContinue && minor == 1, body: body)
+        return HTTPRequestHead(
+            request: HTTPRequest(method: method, target: target, minorVersion: minor, headers: headers, keepAlive: keepAlive),
+            expectsContinue: fields.expectsContinue && minor == 1, body: body)
     }
 
     /// The next non-empty line from `from` on: its content (without CR LF) and where the one after starts.
@@ -127,7 +130,7 @@ struct HTTPHeadParser {
         }
         let version = UnsafeBufferPointer(rebasing: p[(sp2 + 1)..<line.upperBound])
         guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
-              ASCII.isDigit(version[5]), ASCII.isDigit(version[7])
+            ASCII.isDigit(version[5]), ASCII.isDigit(version[7])
         else { throw HTTPParseError(.badRequest, "malformed HTTP version") }
         guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
             throw HTTPParseError(.httpVersion, "only HTTP/1.0 and HTTP/1.1 are served")
@@ -147,8 +150,10 @@ struct HTTPHeadParser {
 
     /// Checks one `name: value` line, adds it to `headers` and notes what it says about framing.
     @inline(__always)
-    private func parseField(_ line: Range<Int>, into headers: inout HTTPHeaders,
-                            noting fields: inout FramingFields) throws(HTTPParseError) {
+    private func parseField(
+        _ line: Range<Int>, into headers: inout HTTPHeaders,
+        noting fields: inout FramingFields
+    ) throws(HTTPParseError) {
         let first = p[line.lowerBound]
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             throw HTTPParseError(.badRequest, "obsolete header line folding")
@@ -203,8 +208,8 @@ struct HTTPHeadParser {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             return true
         default:
             return false

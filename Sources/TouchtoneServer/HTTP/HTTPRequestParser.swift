@@ -147,7 +147,8 @@ struct HTTPRequestParser: Sendable {
         if available == 0 { return waitForBody(head) }
         body.append(contentsOf: buffer[start..<(start + available)])
         consume(upTo: start + available)
-        state = remaining == available
+        state =
+            remaining == available
             ? .chunkDataEnd(head, body: body)
             : .chunkData(head, body: body, remaining: remaining - available)
         return nil

@@ -96,11 +96,13 @@ enum HTTPResponseWriter {
         }
         if let written = response.writtenStatusAndFields {
             out.append(contentsOf: written)
-            writeEndOfHead(contentLength: noBody ? nil : length, keepAlive: keepAlive,
-                           announceKeepAlive: announceKeepAlive, date: date, into: &out)
+            writeEndOfHead(
+                contentLength: noBody ? nil : length, keepAlive: keepAlive,
+                announceKeepAlive: announceKeepAlive, date: date, into: &out)
         } else {
-            writeHead(status: response.status, headers: response.headers, contentLength: noBody ? nil : length,
-                      keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
+            writeHead(
+                status: response.status, headers: response.headers, contentLength: noBody ? nil : length,
+                keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
         }
         guard !response.omitBody && !noBody else { return }
         switch response.content {
@@ -117,8 +119,10 @@ enum HTTPResponseWriter {
     }
 
     /// Appends a status line and header fields (ending with the empty line).
-    static func writeHead(status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
-                          keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]) {
+    static func writeHead(
+        status: HTTPStatus, headers: [(name: String, value: String)], contentLength: Int?,
+        keepAlive: Bool, announceKeepAlive: Bool = false, date: [UInt8], into out: inout [UInt8]
+    ) {
         writeStatusAndFields(status: status, headers: headers, into: &out)
         writeEndOfHead(contentLength: contentLength, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, date: date, into: &out)
     }
@@ -144,8 +148,10 @@ enum HTTPResponseWriter {
     }
 
     /// The fields that change per response, and the empty line that ends the head.
-    private static func writeEndOfHead(contentLength: Int?, keepAlive: Bool, announceKeepAlive: Bool, date: [UInt8],
-                                       into out: inout [UInt8]) {
+    private static func writeEndOfHead(
+        contentLength: Int?, keepAlive: Bool, announceKeepAlive: Bool, date: [UInt8],
+        into out: inout [UInt8]
+    ) {
         if let contentLength {
             out.appendLiteral("Content-Length: ")
             out.appendDecimal(contentLength)

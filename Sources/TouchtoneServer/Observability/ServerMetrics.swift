@@ -100,17 +100,23 @@ enum PrometheusText {
         for (reason, count) in refused.sorted(by: { $0.key < $1.key }) {
             out += "touchtone_refused_total{reason=\"\(label(reason))\"} \(count)\n"
         }
-        single("touchtone_unknown_call_events_total", "counter", "Pushes for calls without a session (never seen, expired or lost).", engine.unknownCallEvents)
+        single(
+            "touchtone_unknown_call_events_total", "counter", "Pushes for calls without a session (never seen, expired or lost).",
+            engine.unknownCallEvents)
         single("touchtone_hook_failures_total", "counter", "Call hooks that failed.", engine.hookFailures)
         single("touchtone_sessions_expired_total", "counter", "Sessions removed for being idle too long.", engine.expiredSessions)
-        single("touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.", stats.authFailures)
+        single(
+            "touchtone_auth_failures_total", "counter", "Requests refused for missing or wrong credentials or signatures.",
+            stats.authFailures)
         single("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.", engine.lookupTimeouts)
         single("touchtone_lookup_failures_total", "counter", "Async steps that failed.", engine.lookupFailures)
-        single("touchtone_repeated_pushes_total", "counter",
-               "Pushes delivered again (or late), answered with the kept answer without changing the call.", engine.repeatedPushes)
-        out += histogram("touchtone_push_duration_seconds", "Time from a complete push to its answer.",
-                         bounds: ServerStats.latencyBucketsMicroseconds, counts: stats.latencyCounts,
-                         sumMicroseconds: stats.latencySumMicroseconds, count: stats.latencyCount)
+        single(
+            "touchtone_repeated_pushes_total", "counter",
+            "Pushes delivered again (or late), answered with the kept answer without changing the call.", engine.repeatedPushes)
+        out += histogram(
+            "touchtone_push_duration_seconds", "Time from a complete push to its answer.",
+            bounds: ServerStats.latencyBucketsMicroseconds, counts: stats.latencyCounts,
+            sumMicroseconds: stats.latencySumMicroseconds, count: stats.latencyCount)
         return out
     }
 
@@ -118,10 +124,12 @@ enum PrometheusText {
     static func renderStore(_ counts: StoreCounts, up: Bool, engine: EngineCounters) -> String {
         var out = "# HELP touchtone_store_up Whether every loop's connection to the session store is up.\n"
         out += "# TYPE touchtone_store_up gauge\ntouchtone_store_up \(up ? 1 : 0)\n"
-        out += histogram("touchtone_store_round_trip_seconds", "Time from a session store command to its reply.",
-                         bounds: StoreCounts.roundTripBucketsMicroseconds, counts: counts.roundTripCounts,
-                         sumMicroseconds: counts.roundTripSumMicroseconds, count: counts.roundTrips)
-        out += "# HELP touchtone_store_errors_total Session store commands that failed, by kind.\n# TYPE touchtone_store_errors_total counter\n"
+        out += histogram(
+            "touchtone_store_round_trip_seconds", "Time from a session store command to its reply.",
+            bounds: StoreCounts.roundTripBucketsMicroseconds, counts: counts.roundTripCounts,
+            sumMicroseconds: counts.roundTripSumMicroseconds, count: counts.roundTrips)
+        out +=
+            "# HELP touchtone_store_errors_total Session store commands that failed, by kind.\n# TYPE touchtone_store_errors_total counter\n"
         for kind in ["auth", "connection", "overloaded", "protocol", "server", "timeout", "unavailable"] {
             out += "touchtone_store_errors_total{kind=\"\(kind)\"} \(counts.errorsByKind[kind] ?? 0)\n"
         }
@@ -131,7 +139,8 @@ enum PrometheusText {
         out += "# TYPE touchtone_store_conflicts_total counter\ntouchtone_store_conflicts_total \(counts.conflicts)\n"
         out += "# HELP touchtone_store_unreadable_total Stored sessions this build could not read.\n"
         out += "# TYPE touchtone_store_unreadable_total counter\ntouchtone_store_unreadable_total \(counts.unreadable)\n"
-        out += "# HELP touchtone_store_unreachable_answers_total Pushes answered without their session (store unreachable or too slow), by event.\n"
+        out +=
+            "# HELP touchtone_store_unreachable_answers_total Pushes answered without their session (store unreachable or too slow), by event.\n"
         out += "# TYPE touchtone_store_unreachable_answers_total counter\n"
         for name in EventName.allCases {
             out += "touchtone_store_unreachable_answers_total{event=\"\(name.rawValue)\"} \(engine.storeUnreachableByEvent[name] ?? 0)\n"

@@ -43,7 +43,10 @@ package struct RESPCommand: Sendable, Hashable, CustomStringConvertible, CustomD
         // `*`, the count's digits and CRLF, then the arguments.
         var digits = 1
         var rest = argumentCount
-        while rest >= 10 { rest /= 10; digits += 1 }
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
         return 3 + digits + encodedArguments.count
     }
 
@@ -130,7 +133,10 @@ extension Int: RESPArgument {
         // A bulk string states its length before its bytes: count the digits first.
         var length = self < 0 ? 2 : 1
         var rest = magnitude
-        while rest >= 10 { rest /= 10; length += 1 }
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
         buffer.append(UInt8(ascii: "$"))
         buffer.appendDecimal(length)
         buffer.appendLiteral("\r\n")

@@ -15,8 +15,10 @@ package struct RESPParserLimits: Sendable, Hashable {
     package var maxReplyBytes: Int
 
     /// Defaults for a session store: values up to 1 MiB, replies up to 4 MiB.
-    package init(maxBulkLength: Int = 1 << 20, maxArrayElements: Int = 1 << 16, maxDepth: Int = 8,
-                 maxLineLength: Int = 64 * 1024, maxReplyBytes: Int = 4 << 20) {
+    package init(
+        maxBulkLength: Int = 1 << 20, maxArrayElements: Int = 1 << 16, maxDepth: Int = 8,
+        maxLineLength: Int = 64 * 1024, maxReplyBytes: Int = 4 << 20
+    ) {
         self.maxBulkLength = maxBulkLength
         self.maxArrayElements = maxArrayElements
         self.maxDepth = maxDepth

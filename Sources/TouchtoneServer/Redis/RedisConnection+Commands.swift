@@ -14,7 +14,8 @@ extension RedisConnection {
             return nextAction(now: now)
         }
         guard queuedCount < settings.maxQueuedCommands else {
-            let error = RedisError(.overloaded, "\(command.name): \(queuedCount) commands already queued for \(endpoint)", mayHaveRun: false)
+            let error = RedisError(
+                .overloaded, "\(command.name): \(queuedCount) commands already queued for \(endpoint)", mayHaveRun: false)
             complete(token, .failure(error))
             return nextAction(now: now)
         }

@@ -48,8 +48,9 @@ extension RedisConnection {
     }
 
     private func noAnswer(_ what: String) -> RedisError {
-        RedisError(.connectFailed, "cannot connect to \(endpoint): \(what) within \(settings.connectTimeout.wholeMilliseconds) ms",
-                   mayHaveRun: false)
+        RedisError(
+            .connectFailed, "cannot connect to \(endpoint): \(what) within \(settings.connectTimeout.wholeMilliseconds) ms",
+            mayHaveRun: false)
     }
 
     /// Fails the waiting commands whose time is up (they were never sent).

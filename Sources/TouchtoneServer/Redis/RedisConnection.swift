@@ -140,8 +140,9 @@ struct RedisConnection {
         commandTimeout = settings.commandTimeout.nanoseconds
         connectTimeout = settings.connectTimeout.nanoseconds
         keepaliveInterval = max(settings.keepaliveInterval.nanoseconds, 1)
-        backoff = RedisBackoff(first: settings.firstReconnectDelay.nanoseconds,
-                               maximum: settings.maxReconnectDelay.nanoseconds, seed: seed)
+        backoff = RedisBackoff(
+            first: settings.firstReconnectDelay.nanoseconds,
+            maximum: settings.maxReconnectDelay.nanoseconds, seed: seed)
         parser = RESPReplyParser(limits: settings.parserLimits)
         state = .disconnected(retryAt: now)
     }

@@ -72,13 +72,14 @@ package struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The error for the error reply `text` (`ERR unknown command`) to `command`.
     package static func serverReply(_ text: String, command: String) -> RedisError {
         let code = serverCode(text)
-        let kind: Kind = switch code {
-        case "LOADING": .loading
-        case "READONLY": .readOnly
-        case "NOSCRIPT": .noScript
-        case "NOAUTH", "WRONGPASS": .authenticationFailed
-        default: .server
-        }
+        let kind: Kind =
+            switch code {
+            case "LOADING": .loading
+            case "READONLY": .readOnly
+            case "NOSCRIPT": .noScript
+            case "NOAUTH", "WRONGPASS": .authenticationFailed
+            default: .server
+            }
         return RedisError(kind, "\(command): \(shown(text))", mayHaveRun: true)
     }
 

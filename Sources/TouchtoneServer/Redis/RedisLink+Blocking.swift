@@ -1,7 +1,8 @@
 import CTouchtoneSystem
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Blocking use of a link: for start-up checks, tools and tests. NOT FOR THE REQUEST PATH:
@@ -33,7 +34,7 @@ extension RedisLink {
         while true {
             for completion in takeCompletions() {
                 guard completion.token >= firstToken, completion.token - firstToken < UInt64(commands.count),
-                      results[Int(completion.token - firstToken)] == nil
+                    results[Int(completion.token - firstToken)] == nil
                 else {
                     others.append(completion)
                     continue
@@ -71,8 +72,10 @@ extension RedisLink {
     /// Connects to `url`, sends `commands`, waits for their replies and stops (blocking:
     /// for a start-up check such as a `PING`).
     /// - Throws: when the host does not resolve.
-    static func roundTrip(_ commands: [RESPCommand], url: RedisURL,
-                          settings: RedisSettings = RedisSettings()) throws(RedisError) -> [Result<RESPReply, RedisError>] {
+    static func roundTrip(
+        _ commands: [RESPCommand], url: RedisURL,
+        settings: RedisSettings = RedisSettings()
+    ) throws(RedisError) -> [Result<RESPReply, RedisError>] {
         let link = try RedisLink(url: url, settings: settings)
         defer { link.stop(now: Clock.monotonicNanoseconds()) }
         return link.roundTrip(commands)

@@ -1,7 +1,8 @@
 import CTouchtoneSystem
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One connection to Redis for one event loop: the driver of a ``RedisConnection`` over a
@@ -77,7 +78,8 @@ final class RedisLink {
         let count = bytes.withUnsafeMutableBufferPointer { ctt_resolve_tcp(host, $0.baseAddress, 8) }
         guard count > 0 else {
             let reason = SystemError("getaddrinfo", code: -count).description
-            throw RedisError(.connectFailed, "cannot resolve the Redis host \(host.quotedForMessage(quote: "'")): \(reason)", mayHaveRun: false)
+            throw RedisError(
+                .connectFailed, "cannot resolve the Redis host \(host.quotedForMessage(quote: "'")): \(reason)", mayHaveRun: false)
         }
         return (0..<Int(count)).map { IPAddress(bytes: Array(bytes[16 * $0..<16 * $0 + 16])) }
     }

@@ -81,8 +81,12 @@ package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebu
 
     /// Host, port, user and database, the password masked: what `dump` shows.
     package var customMirror: Mirror {
-        Mirror(self, children: ["host": host, "port": port, "user": user as Any, "password": password.map { _ in "****" } as Any,
-                                "database": database])
+        Mirror(
+            self,
+            children: [
+                "host": host, "port": port, "user": user as Any, "password": password.map { _ in "****" } as Any,
+                "database": database,
+            ])
     }
 
     // MARK: - Parts
@@ -152,14 +156,17 @@ package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebu
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
-            guard byte == ASCII.percent else { bytes.append(byte); continue }
+            guard byte == ASCII.percent else {
+                bytes.append(byte)
+                continue
+            }
             guard let high = iterator.next().flatMap(Hex.value), let low = iterator.next().flatMap(Hex.value) else {
                 throw RedisURLError("malformed %-escape in the \(what)")
             }
             bytes.append(high << 4 | low)
         }
         guard let value = bytes.withUnsafeBufferPointer({ String(checkingUTF8: $0) }),
-              !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F })
+            !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F })
         else { throw RedisURLError("the \(what) is not UTF-8 text without control characters") }
         return value
     }
@@ -169,7 +176,8 @@ package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebu
         var bytes: [UInt8] = []
         for byte in text.utf8 {
             if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || byte == UInt8(ascii: "/")
-                || byte == ASCII.percent || byte <= 0x20 || byte >= 0x7F {
+                || byte == ASCII.percent || byte <= 0x20 || byte >= 0x7F
+            {
                 bytes.append(ASCII.percent)
                 bytes.appendHex(byte, uppercase: true)
             } else {

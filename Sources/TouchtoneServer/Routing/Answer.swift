@@ -20,8 +20,10 @@ struct Answer: Sendable {
     /// The refusal's answer: its status and `detail` as plain text; the log says `logged`,
     /// or the same when it is nil (a detail that quotes what the client sent is for the client,
     /// not for the log).
-    static func refusal(_ refusal: Refusal, _ detail: String, logged: String? = nil,
-                        headers: [(name: String, value: String)] = []) -> Answer {
+    static func refusal(
+        _ refusal: Refusal, _ detail: String, logged: String? = nil,
+        headers: [(name: String, value: String)] = []
+    ) -> Answer {
         Answer(response: .text(refusal.status, detail, headers: headers), kind: .refused(refusal, detail: logged ?? detail))
     }
 

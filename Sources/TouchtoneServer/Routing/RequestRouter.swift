@@ -28,8 +28,10 @@ final class RequestRouter: Sendable {
     /// Why the server cannot answer calls properly now (the session store is unreachable), or nil.
     let trouble: @Sendable () -> String?
 
-    init(engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String,
-         trouble: @escaping @Sendable () -> String? = { nil }) {
+    init(
+        engine: Engine, audio: AudioLibrary, configuration: ServerConfiguration, metrics: @escaping @Sendable () -> String,
+        trouble: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.engine = engine
         if case .memory = configuration.sessionStore { sharedSessions = false } else { sharedSessions = true }
         self.trouble = trouble
@@ -75,8 +77,9 @@ final class RequestRouter: Sendable {
                 return refuse(.method, "use GET", headers: [("Allow", "GET, HEAD")])
             }
             if let refused = checkAccess(request, peer: peer) { return refused }
-            let response = HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                        body: Array(metrics().utf8), omitBody: request.method == "HEAD")
+            let response = HTTPResponse(
+                status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: Array(metrics().utf8), omitBody: request.method == "HEAD")
             return .answer(.served(response))
         }
         for prefix in audioPrefixes where path.hasPrefix(prefix) {
@@ -99,8 +102,10 @@ final class RequestRouter: Sendable {
         .refusal(refusal, detail)
     }
 
-    private func refuse(_ refusal: Refusal, _ detail: String, logged: String? = nil,
-                        headers: [(name: String, value: String)] = []) -> Outcome {
+    private func refuse(
+        _ refusal: Refusal, _ detail: String, logged: String? = nil,
+        headers: [(name: String, value: String)] = []
+    ) -> Outcome {
         .answer(.refusal(refusal, detail, logged: logged, headers: headers))
     }
 
@@ -197,7 +202,9 @@ final class RequestRouter: Sendable {
         guard let file else {
             return refuse(.notFound, "no such prompt")
         }
-        let headers: [(name: String, value: String)] = [("Content-Type", "audio/wav"), ("ETag", file.etag), ("Cache-Control", "public, max-age=300")]
+        let headers: [(name: String, value: String)] = [
+            ("Content-Type", "audio/wav"), ("ETag", file.etag), ("Cache-Control", "public, max-age=300"),
+        ]
         if let condition = request.headers["if-none-match"], Self.matches(condition, etag: file.etag) {
             return .answer(.served(HTTPResponse(status: .notModified, headers: Array(headers.dropFirst()))))
         }

@@ -156,7 +156,8 @@ struct MontgomeryModulus: Sendable {
                                 Self.multiply(x, r2, modulus: n, inverse: inverse, scratch: t, into: b)
                             }
                         }
-                        Self.power(montgomeryBase: UnsafeBufferPointer(b), exponent: exponent, modulus: n, inverse: inverse, scratch: t, into: r)
+                        Self.power(
+                            montgomeryBase: UnsafeBufferPointer(b), exponent: exponent, modulus: n, inverse: inverse, scratch: t, into: r)
                         one.withUnsafeBufferPointer { one in
                             Self.multiply(UnsafeBufferPointer(r), one, modulus: n, inverse: inverse, scratch: t, into: r)
                         }

@@ -37,7 +37,9 @@ enum PEM {
         guard let first = lines.first, let last = lines.last, lines.count >= 2 else {
             throw .invalid("no PEM block (-----BEGIN ...----- ... -----END ...-----)")
         }
-        let begin = "-----BEGIN ", end = "-----END ", dashes = "-----"
+        let begin = "-----BEGIN "
+        let end = "-----END "
+        let dashes = "-----"
         guard first.hasPrefix(begin), first.hasSuffix(dashes), first.utf8.count > begin.utf8.count + dashes.utf8.count else {
             throw .invalid("the first line is not -----BEGIN ...-----")
         }
@@ -96,7 +98,9 @@ struct DERReader {
     /// Reads one element with `tag` and returns a reader over its contents.
     mutating func element(_ tag: UInt8, _ what: String) throws(RSAKeyError) -> DERReader {
         guard index < end else { throw .invalid("\(what) is missing") }
-        guard bytes[index] == tag else { throw .invalid("\(what): expected tag 0x\(String(tag, radix: 16)), found 0x\(String(bytes[index], radix: 16))") }
+        guard bytes[index] == tag else {
+            throw .invalid("\(what): expected tag 0x\(String(tag, radix: 16)), found 0x\(String(bytes[index], radix: 16))")
+        }
         index += 1
         guard index < end else { throw .invalid("\(what): no length") }
         let first = bytes[index]

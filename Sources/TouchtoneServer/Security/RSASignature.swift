@@ -66,7 +66,8 @@ public enum SignatureCheck {
         guard signature.count == key.byteCount else { return false }
         // RSAVP1: s < n, then m = s^e mod n (power refuses s >= n).
         guard let message = key.modulus.power(BigUInt(bigEndianBytes: signature), exponent: key.exponent),
-              let encoded = message.bigEndianBytes(count: key.byteCount) else { return false }
+            let encoded = message.bigEndianBytes(count: key.byteCount)
+        else { return false }
         guard let expected = encodedMessage(digest: SHA256.hash(body), length: key.byteCount) else { return false }
         return constantTimeEqual(encoded, expected)
     }

@@ -22,14 +22,16 @@ extension EventLoop {
         for finished in done {
             switch finished.reply {
             case .answer(let answer, let record):
-                send(core.router.complete(answer, record: record), to: finished.owner.connectionID,
-                     startedAt: finished.owner.startedAt, now: now)
+                send(
+                    core.router.complete(answer, record: record), to: finished.owner.connectionID,
+                    startedAt: finished.owner.startedAt, now: now)
             case .lookup(let pending, _):
                 runLookup(pending, for: finished.owner.connectionID, startedAt: finished.owner.startedAt)
             case .refused(let error):
                 // Never: a push is decoded before its session work starts.
-                send(core.router.refusal(.badPush, "bad push: \(error.description)"), to: finished.owner.connectionID,
-                     startedAt: finished.owner.startedAt, now: now)
+                send(
+                    core.router.refusal(.badPush, "bad push: \(error.description)"), to: finished.owner.connectionID,
+                    startedAt: finished.owner.startedAt, now: now)
             }
         }
     }

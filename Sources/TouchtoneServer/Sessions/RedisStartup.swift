@@ -1,8 +1,9 @@
 import Touchtone
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What start-up makes sure of before serving on Redis: it answers, it is recent enough,
@@ -24,10 +25,13 @@ enum RedisStartup {
                     url: settings.url, settings: settings.link)
                 switch (results[0], results[1], results[2]) {
                 case (.success, .success, .success(let reply)):
-                    guard let sha = reply.string, sha.utf8.count == 40 else { throw RedisError(.protocolViolation, "SCRIPT LOAD: no SHA-1", mayHaveRun: true) }
+                    guard let sha = reply.string, sha.utf8.count == 40 else {
+                        throw RedisError(.protocolViolation, "SCRIPT LOAD: no SHA-1", mayHaveRun: true)
+                    }
                     return sha
                 case (.success, .failure(let error), _) where error.kind == .server:
-                    throw ServerError.sessionStore("session store \(settings.url) does not know GETDEL: it needs Redis 6.2 or later, or Valkey")
+                    throw ServerError.sessionStore(
+                        "session store \(settings.url) does not know GETDEL: it needs Redis 6.2 or later, or Valkey")
                 case (.failure(let error), _, _), (_, .failure(let error), _), (_, _, .failure(let error)):
                     // A wrong password or database will not get better by waiting.
                     if error.kind == .authenticationFailed || error.kind == .handshakeFailed {

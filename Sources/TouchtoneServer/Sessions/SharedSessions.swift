@@ -13,7 +13,9 @@ final class SharedSessions: @unchecked Sendable {
     }
 
     /// Nil for the memory store; else waits for Redis (``RedisStartup``) and connects one link per loop.
-    static func prepare(_ choice: SessionStoreChoice, engine: Engine, loopCount: Int, logger: EventLogger) throws(ServerError) -> SharedSessions? {
+    static func prepare(_ choice: SessionStoreChoice, engine: Engine, loopCount: Int, logger: EventLogger) throws(ServerError)
+        -> SharedSessions?
+    {
         guard case .redis(let settings) = choice else { return nil }
         let sha = try RedisStartup.prepare(settings)
         var sessions: [RedisSessions] = []

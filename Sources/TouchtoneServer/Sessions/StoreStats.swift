@@ -4,7 +4,9 @@ import Touchtone
 /// What one loop counts about its session store link, for `/metrics`.
 struct StoreCounts: Sendable {
     /// Upper bounds of the round-trip histogram, in microseconds.
-    static let roundTripBucketsMicroseconds: [Int] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 250_000, 1_000_000, 5_000_000]
+    static let roundTripBucketsMicroseconds: [Int] = [
+        50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 250_000, 1_000_000, 5_000_000,
+    ]
 
     var roundTripCounts = [Int](repeating: 0, count: StoreCounts.roundTripBucketsMicroseconds.count + 1)
     var roundTripSumMicroseconds = 0
@@ -50,15 +52,16 @@ final class StoreStats: Sendable {
     }
 
     func count(_ error: RedisError) {
-        let kind: String = switch error.kind {
-        case .timedOut: "timeout"
-        case .connectFailed, .connectionLost, .stopped: "connection"
-        case .overloaded: "overloaded"
-        case .authenticationFailed, .handshakeFailed: "auth"
-        case .loading, .readOnly: "unavailable"
-        case .protocolViolation: "protocol"
-        case .noScript, .server: "server"
-        }
+        let kind: String =
+            switch error.kind {
+            case .timedOut: "timeout"
+            case .connectFailed, .connectionLost, .stopped: "connection"
+            case .overloaded: "overloaded"
+            case .authenticationFailed, .handshakeFailed: "auth"
+            case .loading, .readOnly: "unavailable"
+            case .protocolViolation: "protocol"
+            case .noScript, .server: "server"
+            }
         counts.withLock { $0.errorsByKind[kind, default: 0] += 1 }
     }
 

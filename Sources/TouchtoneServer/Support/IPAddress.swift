@@ -40,7 +40,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text = [CChar](repeating: 0, count: 64)
         let b = bytes
-        let n = b.withUnsafeBufferPointer { bp in text.withUnsafeMutableBufferPointer { ctt_format_address(bp.baseAddress, $0.baseAddress, 64) } }
+        let n = b.withUnsafeBufferPointer { bp in
+            text.withUnsafeMutableBufferPointer { ctt_format_address(bp.baseAddress, $0.baseAddress, 64) }
+        }
         guard n > 0 else { return "?" }
         return String(decoding: text.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 import CTouchtoneSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failed system call: what was attempted and the `errno` text.

@@ -91,7 +91,10 @@ extension GrammarCheck {
         do {
             return try AbsoluteURL(value)
         } catch {
-            report(path, "\(MiniXML.quoted(value, limit: 80)) is not an absolute http(s) URL: \(reason(error, after: " is not an absolute http(s) URL: "))")
+            report(
+                path,
+                "\(MiniXML.quoted(value, limit: 80)) is not an absolute http(s) URL: \(reason(error, after: " is not an absolute http(s) URL: "))"
+            )
             return nil
         }
     }

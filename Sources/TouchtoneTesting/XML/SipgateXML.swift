@@ -204,8 +204,9 @@ struct GrammarCheck {
         }
         if plays.count > 1 { report(path, "\(plays.count) Play elements, at most 1") }
         guard valid, let onData, plays.count <= 1, !plays.contains(where: { $0 == nil }) else { return nil }
-        return try? Gather(onData: onData, maxDigits: (maxDigits ?? nil) ?? 1, timeoutMilliseconds: (timeout ?? nil) ?? 2000,
-                           play: plays.first ?? nil)
+        return try? Gather(
+            onData: onData, maxDigits: (maxDigits ?? nil) ?? 1, timeoutMilliseconds: (timeout ?? nil) ?? 2000,
+            play: plays.first ?? nil)
     }
 
     /// `<Dial callerId="…" anonymous="true|false">` with 1 to 5 Number or one Voicemail.

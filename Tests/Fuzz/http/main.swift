@@ -46,7 +46,9 @@ func parse(_ bytes: [UInt8], cuts: [Int], limits: HTTPParserLimits) -> Outcome {
 
 func check(_ request: HTTPRequest, within limits: HTTPParserLimits) {
     if request.body.count > limits.maxBodyBytes { fatalError("body of \(request.body.count) bytes over the limit \(limits.maxBodyBytes)") }
-    if request.headers.count > limits.maxHeaderCount { fatalError("\(request.headers.count) header fields over the limit \(limits.maxHeaderCount)") }
+    if request.headers.count > limits.maxHeaderCount {
+        fatalError("\(request.headers.count) header fields over the limit \(limits.maxHeaderCount)")
+    }
     // Method and target are ASCII, so their UTF-8 length is their length on the wire.
     if request.method.utf8.count + request.target.utf8.count > limits.maxHeaderBytes { fatalError("request line over the head limit") }
     if request.method.isEmpty || !request.target.hasPrefix("/") && request.target != "*" { fatalError("bad method or target accepted") }

@@ -24,7 +24,8 @@ func decodeResult(_ body: some Collection<UInt8>, _ limits: PushLimits) -> Resul
 func values(_ event: WebhookEvent) -> [String] {
     switch event {
     case .newCall(let e):
-        return [e.callId.rawValue, e.from, e.to] + e.users + e.userIds + e.fullUserIds + [e.diversion, e.origCallId, e.xcid].compactMap { $0 }
+        return [e.callId.rawValue, e.from, e.to] + e.users + e.userIds + e.fullUserIds
+            + [e.diversion, e.origCallId, e.xcid].compactMap { $0 }
     case .answer(let e):
         return [e.callId.rawValue] + [e.user, e.userId, e.fullUserId].compactMap { $0 } + values(e.details)
     case .hangup(let e):
@@ -58,8 +59,11 @@ func check(_ result: Result<WebhookEvent, PushDecodingError>, body: [UInt8], lim
 
 /// An error's description goes into a log line as it is: one line, no control characters.
 func checkLogSafe(_ error: PushDecodingError) {
-    for scalar in error.description.unicodeScalars where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-        || scalar == "\u{2028}" || scalar == "\u{2029}" || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+    for scalar in error.description.unicodeScalars
+    where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        || scalar == "\u{2028}" || scalar == "\u{2029}" || (0x202A...0x202E).contains(scalar.value)
+        || (0x2066...0x2069).contains(scalar.value)
+    {
         fatalError("error description with U+\(String(scalar.value, radix: 16)): \(error.description.debugDescription)")
     }
 }

@@ -65,9 +65,18 @@ func check(_ reply: RESPReply, within limits: RESPParserLimits, depth: Int) {
 /// `reply` written back as RESP2.
 func write(_ reply: RESPReply, into out: inout [UInt8]) {
     switch reply {
-    case .simpleString(let text): out.appendLiteral("+"); out.appendUTF8(text); out.appendLiteral("\r\n")
-    case .error(let text): out.appendLiteral("-"); out.appendUTF8(text); out.appendLiteral("\r\n")
-    case .integer(let value): out.appendLiteral(":"); out.appendDecimal(value); out.appendLiteral("\r\n")
+    case .simpleString(let text):
+        out.appendLiteral("+")
+        out.appendUTF8(text)
+        out.appendLiteral("\r\n")
+    case .error(let text):
+        out.appendLiteral("-")
+        out.appendUTF8(text)
+        out.appendLiteral("\r\n")
+    case .integer(let value):
+        out.appendLiteral(":")
+        out.appendDecimal(value)
+        out.appendLiteral("\r\n")
     case .bulkString(let bytes): bytes.appendBulkString(to: &out)
     case .null: out.appendLiteral("$-1\r\n")
     case .array(let elements):
@@ -86,8 +95,9 @@ func checkCommand(_ bytes: [UInt8]) {
     command.append(bytes.count - 1000)
     let encoded = command.encoded
     if encoded.count != command.encodedByteCount { fatalError("encodedByteCount \(command.encodedByteCount) != \(encoded.count)") }
-    let expected = RESPReply.array([.bulkString(Array("FUZZ".utf8))] + pieces.map { .bulkString($0) }
-        + [.bulkString(Array(String(bytes.count - 1000).utf8))])
+    let expected = RESPReply.array(
+        [.bulkString(Array("FUZZ".utf8))] + pieces.map { .bulkString($0) }
+            + [.bulkString(Array(String(bytes.count - 1000).utf8))])
     let read = parse(encoded, cuts: [], limits: RESPParserLimits(maxBulkLength: .max, maxArrayElements: .max, maxReplyBytes: .max))
     if read.replies != [expected] || read.failure != nil || read.partial { fatalError("a command did not read back as its arguments") }
 }

@@ -19,7 +19,8 @@ let sipgateKey: RSAPublicKey = {
 
 /// The one body sipgate's published example signature is for (signature/signed-body.txt).
 let signedBody = Array(
-    "callId=&direction=in&event=newCall&from=4912354678&fullUserId%5B%5D%5B0%5D=123456789&originalCallId=&to=49999999&user%5B%5D%5B0%5D=TestUser&userId%5B%5D%5B0%5D=123456789&xcid=".utf8)
+    "callId=&direction=in&event=newCall&from=4912354678&fullUserId%5B%5D%5B0%5D=123456789&originalCallId=&to=49999999&user%5B%5D%5B0%5D=TestUser&userId%5B%5D%5B0%5D=123456789&xcid="
+        .utf8)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -74,7 +75,9 @@ func rawSignature(_ bytes: [UInt8]) {
 
 func pem(_ bytes: [UInt8]) {
     guard let key = try? RSAPublicKey(pem: String(decoding: bytes, as: UTF8.self)) else { return }
-    if key.bitCount < RSAPublicKey.minimumBitCount || key.bitCount > RSAPublicKey.maximumBitCount || key.exponent < 3 || key.exponent & 1 == 0 {
+    if key.bitCount < RSAPublicKey.minimumBitCount || key.bitCount > RSAPublicKey.maximumBitCount || key.exponent < 3
+        || key.exponent & 1 == 0
+    {
         fatalError("key of \(key.bitCount) bits, exponent \(key.exponent) accepted")
     }
     _ = SignatureCheck.verify(body: bytes, signature: [UInt8](repeating: 0x5A, count: key.byteCount), key: key)
@@ -91,8 +94,12 @@ func der(_ bytes: [UInt8]) {
         let key = numbers.flatMap { reader.isAtEnd ? try? RSAPublicKey(modulus: $0.modulus, exponent: $0.exponent) : nil }
         let pem = "-----BEGIN \(label)-----\n\(armoured)\n-----END \(label)-----\n"
         let fromPEM = armoured.utf8.count <= PEM.maxLength - 64 ? try? RSAPublicKey(pem: pem) : key
-        if (key == nil) != (fromPEM == nil) || key.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0) != fromPEM.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0) {
-            fatalError("\(label): DER read \(key.map { "\($0.bitCount) bits" } ?? "nothing"), PEM read \(fromPEM.map { "\($0.bitCount) bits" } ?? "nothing")")
+        if (key == nil) != (fromPEM == nil)
+            || key.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0) != fromPEM.map({ ($0.bitCount, $0.exponent) }) ?? (0, 0)
+        {
+            fatalError(
+                "\(label): DER read \(key.map { "\($0.bitCount) bits" } ?? "nothing"), PEM read \(fromPEM.map { "\($0.bitCount) bits" } ?? "nothing")"
+            )
         }
         if let key { _ = SignatureCheck.verify(body: bytes, signature: [UInt8](repeating: 0xA5, count: key.byteCount), key: key) }
     }

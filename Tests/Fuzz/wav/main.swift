@@ -36,7 +36,9 @@ func checkComposedName(_ bytes: [UInt8]) {
 
 func checkJoined(_ bytes: [UInt8]) {
     // Pieces of even length cut at the input's own zero bytes, as recordings of 16-bit samples are.
-    let pieces = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(ComposedPrompt.maxParts).map { $0.prefix($0.count & ~1) }
+    let pieces = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(ComposedPrompt.maxParts).map {
+        $0.prefix($0.count & ~1)
+    }
     let total = pieces.reduce(0) { $0 + $1.count }
     let joined = ComposedPrompt.wav(joining: pieces)
     guard let format = try? WAVFormat(bytes: joined) else { fatalError("a joined WAV does not read") }
