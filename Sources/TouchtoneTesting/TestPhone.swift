@@ -42,7 +42,13 @@ public final class TestPhone: Sendable {
     public static let publicURL = "https://touchtone.test"
 
     /// A phone for the flows of `routes`, checked like `touchtone serve` checks them.
-    /// - Parameter prompts: where prompts are checked (`AudioFolder(path: "Audio")`); `nil` skips the check.
+    /// - Parameters:
+    ///   - routes: the routing table to call.
+    ///   - clock: the time the calls see; it moves only when a test moves it.
+    ///   - prompts: where prompts are checked (`AudioFolder(path: "Audio")`); `nil` skips the check.
+    ///   - coverage: where the states and edges the calls take are counted (share one between phones).
+    ///   - store: the sessions of the calls.
+    ///   - transport: makes how pushes reach the engine (in process by default; `LiveTransport` for a real server).
     public init(
         routes: RoutingTable, clock: ManualClock = ManualClock(TestPhone.defaultStart), prompts: (any PromptCatalog)? = nil,
         coverage: FlowCoverage = FlowCoverage(), store: InMemorySessionStore = InMemorySessionStore(),

@@ -344,7 +344,10 @@ public final class Engine: Sendable {
     /// Each is adopted (``adopt(_:)``): a session of another flow version continues in the
     /// same state when it can and starts its flow again when it cannot; `flows` (the state
     /// file's header) names the states of the versions that saved them.
-    /// - Parameter noting: told what adopting each session of another flow version did.
+    /// - Parameters:
+    ///   - sessions: the sessions read back.
+    ///   - flows: the state names of the flow versions that saved them.
+    ///   - noting: told what adopting each session of another flow version did.
     public func restore(
         _ sessions: [Session], flows: [SessionFile.FlowStates] = [],
         noting: (CallID, String) -> Void = { _, _ in }

@@ -37,6 +37,7 @@ public struct Lookup<S: FlowState, Outcome: LookupOutcome>: Sendable {
     public let definition: LookupDefinition<S>
 
     /// - Parameters:
+    ///   - state: the state that runs the look-up.
     ///   - outcomes: the enum of the look-up's results.
     ///   - deadline: how long the work may take (default 3 s, at most 8 s).
     ///   - fallback: where the call goes when the work throws or is late.

@@ -120,7 +120,7 @@ public struct ParsedArguments<Options: Sendable>: Sendable {
     public var options: Options
     /// The positional arguments, in order.
     public var arguments: [String]
-    /// `-h` or `--help` was given: print ``OptionTable/help(footer:)`` and do nothing else.
+    /// `-h` or `--help` was given: print ``OptionTable/help(footer:program:)`` and do nothing else.
     public var wantsHelp: Bool
 }
 

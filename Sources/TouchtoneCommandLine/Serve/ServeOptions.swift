@@ -54,7 +54,7 @@ public struct ServeOptions: Sendable {
     public var logFormat: LogFormat = .text
     /// `--flows`.
     public var flows: FlowSelection = .all
-    /// `--threads`: event loops; 0 means ``FlowServer/defaultLoopCount(cores:)``.
+    /// `--threads`: event loops; 0 means `FlowServer.defaultLoopCount(cores:)`.
     public var threads = 0
     /// The limit and timeout flags.
     public var limits = ServerLimits()

@@ -28,6 +28,8 @@ public final class AudioLibrary: Sendable {
 
     /// - Parameters:
     ///   - directory: the folder holding the prompts (`Audio`).
+    ///   - maxCachedBytes: how many bytes of prompts are kept in memory at most.
+    ///   - maxFileBytes: files larger than this are not served.
     ///   - preload: read every servable file now, so that requests never touch the disk.
     public init(directory: String?, maxCachedBytes: Int = 64 << 20, maxFileBytes: Int = 16 << 20, preload: Bool = true) {
         self.directory = directory

@@ -50,7 +50,10 @@ public final class FlowServer: Sendable {
     private let restoredCount = Atomic<Int>(0)
     private let stopAsked = Atomic<Bool>(false)
 
+    /// A server of `engine`'s flows; it listens once ``start()`` is called.
     /// - Parameters:
+    ///   - configuration: where to listen, limits, authentication and the session store.
+    ///   - engine: the flows and their calls.
     ///   - audio: the prompts under `/audio/`; none by default.
     ///   - logger: where push lines go; standard output in text by default.
     public init(

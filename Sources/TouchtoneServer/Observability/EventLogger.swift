@@ -14,7 +14,7 @@ public enum LogFormat: String, Sendable, Hashable, CaseIterable {
 ///
 /// Lines are collected in memory and written by ``flush()``, which each event loop calls
 /// after a batch of requests, so logging costs one `write` per batch, not per line.
-/// Lines hold what ``EventRecord`` holds (digits already masked), never credentials.
+/// Lines hold what an `EventRecord` holds (digits already masked), never credentials.
 public final class EventLogger: Sendable {
     /// Text, JSON or nothing.
     public let format: LogFormat
@@ -29,7 +29,9 @@ public final class EventLogger: Sendable {
         var timePrefix: [UInt8] = []
     }
 
-    /// - Parameter sink: where finished lines go; standard output by default.
+    /// - Parameters:
+    ///   - format: text, JSON or nothing.
+    ///   - sink: where finished lines go; standard output by default.
     public init(format: LogFormat = .text, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.format = format
         self.sink = sink ?? { writeAll(fd: 1, $0) }

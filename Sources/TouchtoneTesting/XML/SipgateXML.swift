@@ -1,6 +1,6 @@
 import Touchtone
 
-/// Reads a sipgate.io XML answer back into a ``Response``, checking it against sipgate's
+/// Reads a sipgate.io XML answer back into a `Response`, checking it against sipgate's
 /// grammar (`response.xsd`) on the way, without `xmllint` or any XML library.
 ///
 /// The flow-testing kit uses it to hold every answer a flow produces to the grammar, and to
@@ -27,9 +27,9 @@ import Touchtone
 /// - `xs:positiveInteger` allows a leading `+` and leading zeros (`"+007"` is 7), so they are
 ///   accepted; Touchtone's renderer never writes them. Values above `Int.max` are refused,
 ///   as `xmllint` refuses them too.
-/// - URLs are held to ``AbsoluteURL``, which checks the schema's `https?://[^\s]+` plus what
+/// - URLs are held to `AbsoluteURL`, which checks the schema's `https?://[^\s]+` plus what
 ///   an `anyURI` validator checks (a host, a numeric port, `%` escapes); it is stricter than
-///   the schema in refusing URLs over ``AbsoluteURL/maxLength`` bytes and non-ASCII white
+///   the schema in refusing URLs over `AbsoluteURL.maxLength` bytes and non-ASCII white
 ///   space or control characters.
 /// - Elements of empty content (`Hangup`, `Reject`, `Voicemail`) may hold comments but no
 ///   text at all, not even white space, as the schema says (and `xmllint` agrees).
