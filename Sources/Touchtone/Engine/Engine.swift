@@ -18,12 +18,16 @@ import Synchronization
 /// or lost in a restart without a state file) is counted and answered with `Hangup`
 /// (`dtmf`) or an empty `Response` (`answer`, `hangup`).
 public final class Engine: Sendable {
+    /// Where the engine keeps each call's session between pushes.
     public let store: any SessionStore
     /// The same store when it is the in-memory one: calls through it are direct (and
     /// specialised), not through the protocol's generic witness, on the per-push path.
     private let memoryStore: InMemorySessionStore?
+    /// Gives the engine the time of each push, for session activity, expiry and time-of-day rules.
     public let clock: any WallClock
+    /// The settings the engine was made with (public URL, prompts, hook runner, tracing).
     public let settings: EngineSettings
+    /// The routes new calls are matched against, in order; the first match picks the flow.
     public let routes: RoutingTable
     /// The compiled flows, in routing-table order, then the versions kept for calls in
     /// progress (``RoutingTable/keeping(_:)``).
@@ -158,7 +162,9 @@ public final class Engine: Sendable {
 
     /// What a push needs: an answer at once, or work on its call's session.
     public enum Plan: Sendable {
+        /// Answer the push with this, without touching any session (a bad push, an unrouted call).
         case reply(EngineReply)
+        /// Run this work on the call's session in the store, then answer with what it returns.
         case work(SessionWork)
     }
 

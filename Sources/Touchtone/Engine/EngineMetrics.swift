@@ -2,7 +2,9 @@ import Synchronization
 
 /// Counters an engine keeps, for `/metrics`.
 public struct EngineCounters: Sendable, Hashable {
+    /// Pushes handled, by their `event` field; a push that did not decode is not counted.
     public var eventsByType: [EventName: Int] = [:]
+    /// Answers given, by their final verb (`gather`, `dial`, `voicemail`, `reject`, `hangup`, `play`, `empty`).
     public var answersByVerb: [String: Int] = [:]
     /// `dtmf`, `answer` or `hangup` for a call with no session (unknown or expired).
     public var unknownCallEvents = 0
@@ -10,9 +12,13 @@ public struct EngineCounters: Sendable, Hashable {
     public var refusedFull = 0
     /// New calls no route matched.
     public var unrouted = 0
+    /// Idle sessions removed by ``Engine/sweep()``.
     public var expiredSessions = 0
+    /// Call hooks that threw an error.
     public var hookFailures = 0
+    /// Look-ups that passed their deadline; the call went on to the look-up's fallback.
     public var lookupTimeouts = 0
+    /// Look-ups whose work threw an error; the call went on to the look-up's fallback.
     public var lookupFailures = 0
     /// Pushes delivered again (or late) and answered from the kept answer without changing the call.
     public var repeatedPushes = 0

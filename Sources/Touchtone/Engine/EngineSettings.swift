@@ -15,6 +15,8 @@ public struct EngineSettings: Sendable {
     /// ``RoutingTable/keeping(_:)``): by default `menu-changed` when the prompts have it.
     public var menuChangedPrompt: MenuChangedPrompt
 
+    /// Settings for the server at `publicURL`. By default prompts are served under `audio`, not checked at start-up,
+    /// hooks run in detached tasks, edges are not traced, and `menu-changed` is played when recorded.
     public init(
         publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
         hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,

@@ -8,10 +8,12 @@ public struct EventRecord: Sendable, Hashable {
     /// fields; a copy that changes gets a box of its own.
     private var storage: Storage
 
+    /// The call the push was about; nil for an empty record.
     public var callId: CallID? {
         get { storage.callId }
         set { unique().callId = newValue }
     }
+    /// The push's `event` field (`newCall`, `dtmf`, `answer` or `hangup`); nil for an empty record.
     public var event: EventName? {
         get { storage.event }
         set { unique().event = newValue }
@@ -127,12 +129,14 @@ public struct EventRecord: Sendable, Hashable {
         return compiledFlow.stateName(state)
     }
 
+    /// Whether two records say the same: compares what a log line shows, with states by name.
     public static func == (lhs: EventRecord, rhs: EventRecord) -> Bool {
         lhs.callId == rhs.callId && lhs.event == rhs.event && lhs.flow == rhs.flow && lhs.stateBefore == rhs.stateBefore
             && lhs.stateAfter == rhs.stateAfter && lhs.answerVerb == rhs.answerVerb && lhs.digits == rhs.digits
             && lhs.note == rhs.note && lhs.trace == rhs.trace
     }
 
+    /// Hashes what ``==(_:_:)`` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(callId)
         hasher.combine(event)

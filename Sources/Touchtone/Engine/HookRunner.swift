@@ -1,11 +1,14 @@
 /// Runs call hooks (``Flow/onAnswer(_:)``, ``Flow/onHangup(_:)``).
 public protocol HookRunner: Sendable {
+    /// Starts `work` (all the hooks of one call event, in order) and returns without waiting for it.
     func run(_ work: @escaping @Sendable () async -> Void)
 }
 
 /// Runs each hook in a detached task, so a slow hook never holds up an answer.
 public struct DetachedHookRunner: HookRunner {
+    /// A runner with nothing to set up; the engine's default.
     public init() {}
+    /// Starts `work` in a new detached task and returns at once.
     public func run(_ work: @escaping @Sendable () async -> Void) {
         Task.detached { await work() }
     }
@@ -24,8 +27,10 @@ public struct DetachedHookRunner: HookRunner {
 public final class CollectingHookRunner: HookRunner {
     private let tasks = Lock<[Task<Void, Never>]>([])
 
+    /// A runner with no hooks started yet.
     public init() {}
 
+    /// Starts `work` in a new task and keeps the task for ``drain()``.
     public func run(_ work: @escaping @Sendable () async -> Void) {
         let task = Task { await work() }
         tasks.withLock { $0.append(task) }

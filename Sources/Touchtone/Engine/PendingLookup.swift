@@ -30,6 +30,7 @@ public final class PendingLookup: Sendable {
     public var state: String { compiledFlow.stateName(request.state) }
     /// What the look-up sees of the call.
     public var context: CallContext { request.context }
+    /// How long the look-up's work may take, from when ``run()`` or ``ending()`` starts it.
     public var deadline: Duration { request.node.deadline }
     /// The names of the look-up's outcomes, in the order of its outcome enum.
     public var outcomes: [String] { request.node.outcomes.map(\.name) }

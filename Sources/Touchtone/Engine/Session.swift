@@ -29,6 +29,7 @@ public struct Session: Sendable, Hashable, Codable {
     /// its callback URLs. A push carrying it advances the call; one carrying an older turn
     /// is a repeat, answered with ``lastAnswer`` (see ``PushAddress``).
     public var turn: UInt32
+    /// When a push last moved the call on (starts as ``startedAt``); a store expires the session once this is older than its idle timeout.
     public var lastActivity: Date
     /// The answer of ``turn``, for a repeat of the push that led to it; nil while a look-up
     /// decides it.
@@ -40,6 +41,7 @@ public struct Session: Sendable, Hashable, Codable {
     public var variables: Variables
     /// The flow's version when the session started.
     public var flowVersion: Int
+    /// When the engine made the session, on the call's `newCall` push.
     public var startedAt: Date
     /// The call as sipgate described it in `newCall`.
     public var call: CallData
@@ -56,6 +58,7 @@ public struct Session: Sendable, Hashable, Codable {
         }
     }
 
+    /// A session at its first push: no counts, variables, trail or answer yet, turn 0, last active at `startedAt`.
     public init(
         callId: CallID, flow: String, flowVersion: Int, state: UInt16, phase: Phase = .idle,
         call: CallData, startedAt: Date
@@ -99,11 +102,15 @@ public struct Session: Sendable, Hashable, Codable {
 
 /// The call data of `newCall` that flows may branch on.
 public struct CallData: Sendable, Hashable, Codable {
+    /// The calling number (digits without `+`) or `anonymous`.
     public var from: String
+    /// The called number.
     public var to: String
+    /// The originally dialled number when the call was diverted before it reached sipgate.io.
     public var diversion: String?
     /// Almost every call has one user: kept without an array of its own.
     private var storedUsers: StoredUsers
+    /// Whether the call comes into the sipgate account or goes out of it.
     public var direction: Direction
 
     fileprivate enum StoredUsers: Sendable, Hashable {
@@ -134,6 +141,7 @@ public struct CallData: Sendable, Hashable, Codable {
         set { storedUsers = StoredUsers(newValue) }
     }
 
+    /// Call data from its parts; without `users` or `diversion` the call has none.
     public init(from: String, to: String, direction: Direction, users: [String] = [], diversion: String? = nil) {
         self.from = from
         self.to = to
@@ -142,6 +150,7 @@ public struct CallData: Sendable, Hashable, Codable {
         self.direction = direction
     }
 
+    /// The call data of a `newCall` push: its numbers, direction, users and diversion.
     public init(_ event: NewCallEvent) {
         self.init(from: event.from, to: event.to, direction: event.direction, users: event.users, diversion: event.diversion)
     }
@@ -153,10 +162,12 @@ public struct CallData: Sendable, Hashable, Codable {
 /// Holds up to ``capacity`` state indices; pushing more forgets the oldest. Phone menus
 /// are shallow, and keeping this inline keeps a session free of extra allocations.
 public struct MenuTrail: Sendable, Hashable, Codable {
+    /// The most states a trail remembers: 4, each a 16-bit index in one 64-bit word.
     public static let capacity = 4
     private(set) var packed: UInt64 = 0
     private(set) var depth: UInt8 = 0
 
+    /// An empty trail.
     public init() {}
 
     init(packed: UInt64, depth: UInt8) {
@@ -164,11 +175,14 @@ public struct MenuTrail: Sendable, Hashable, Codable {
         self.depth = depth
     }
 
+    /// A trail of `states`, oldest first; only the last ``capacity`` of them are kept.
     public init(_ states: [UInt16]) {
         for s in states { push(s) }
     }
 
+    /// Whether no menu is remembered: "back" then leads to the flow's main menu (or its start).
     public var isEmpty: Bool { depth == 0 }
+    /// How many states the trail remembers, from 0 to ``capacity``.
     public var count: Int { Int(depth) }
 
     /// The state indices, oldest first.
@@ -179,11 +193,13 @@ public struct MenuTrail: Sendable, Hashable, Codable {
         UInt16(truncatingIfNeeded: packed >> (16 * UInt64(Int(depth) - 1 - position)))
     }
 
+    /// Remembers `state` as the newest; when the trail is full, the oldest is forgotten.
     public mutating func push(_ state: UInt16) {
         packed = (packed << 16) | UInt64(state)
         depth = min(depth + 1, UInt8(MenuTrail.capacity))
     }
 
+    /// Removes and returns the newest state (the menu "back" leads to); nil when the trail is empty.
     public mutating func pop() -> UInt16? {
         guard depth > 0 else { return nil }
         let top = UInt16(truncatingIfNeeded: packed)
@@ -195,15 +211,18 @@ public struct MenuTrail: Sendable, Hashable, Codable {
     /// The oldest state remembered (the main menu when the trail did not overflow).
     public var first: UInt16? { depth == 0 ? nil : UInt16(truncatingIfNeeded: packed >> (16 * UInt64(depth - 1))) }
 
+    /// Forgets every state, as when the caller goes back to the main menu.
     public mutating func removeAll() {
         packed = 0
         depth = 0
     }
 
+    /// Decodes the trail from its list of states, oldest first.
     public init(from decoder: any Decoder) throws {
         self.init(try decoder.singleValueContainer().decode([UInt16].self))
     }
 
+    /// Encodes the trail as its list of states, oldest first.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(states)
@@ -215,24 +234,33 @@ public struct MenuTrail: Sendable, Hashable, Codable {
 /// Sensitive values (PINs) are kept for the flow to use but never written to logs,
 /// transcripts or the state file.
 public struct Variables: Sendable, Hashable, Codable {
+    /// One named value and whether it must stay out of logs and the state file.
     public struct Entry: Sendable, Hashable, Codable {
+        /// The name the flow stores and reads the value under, unique within a call.
         public var name: String
+        /// The value, as text (the digits the caller pressed, or what a look-up set).
         public var value: String
+        /// Whether the value is secret (a PIN): used by the flow, never logged or saved.
         public var sensitive: Bool
     }
 
+    /// Every value, in the order the names were first set.
     public private(set) var entries: [Entry] = []
 
+    /// No values.
     public init() {}
 
+    /// The value stored under `name`, or nil when there is none.
     public subscript(name: String) -> String? {
         entries.first { $0.name == name }?.value
     }
 
+    /// Whether the value under `name` is marked sensitive; false when there is none.
     public func isSensitive(_ name: String) -> Bool {
         entries.first { $0.name == name }?.sensitive ?? false
     }
 
+    /// Stores `value` under `name`, replacing an earlier value in its place or adding it at the end.
     public mutating func set(_ name: String, to value: String, sensitive: Bool = false) {
         if let i = entries.firstIndex(where: { $0.name == name }) {
             entries[i] = Entry(name: name, value: value, sensitive: sensitive)
@@ -241,12 +269,15 @@ public struct Variables: Sendable, Hashable, Codable {
         }
     }
 
+    /// Removes the value under `name`, if there is one.
     public mutating func remove(_ name: String) {
         entries.removeAll { $0.name == name }
     }
 
+    /// Whether no value is stored.
     public var isEmpty: Bool { entries.isEmpty }
 
+    /// Decodes the values from their list of entries.
     public init(from decoder: any Decoder) throws {
         entries = try decoder.singleValueContainer().decode([Entry].self)
     }

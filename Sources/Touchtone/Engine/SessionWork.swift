@@ -27,7 +27,9 @@ public struct SessionWork: Sendable {
         case take
     }
 
+    /// The call whose session the push works on: the key to read and write in the store.
     public let callId: CallID
+    /// Whether to create, update or remove the call's session in the store.
     public let access: Access
     let operation: Operation
     let engine: Engine

@@ -103,6 +103,7 @@ extension Response: FieldValue {
 
     static func readJSON(from line: inout JSONLineReader) -> Response? { line.string().flatMap(Response.init(base64:)) }
 
+    /// Decodes a kept answer from the base64 of its compact binary form.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         guard let response = Response(base64: try container.decode(String.self)) else {
@@ -111,6 +112,7 @@ extension Response: FieldValue {
         self = response
     }
 
+    /// Encodes the answer as the base64 of its compact binary form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(base64)

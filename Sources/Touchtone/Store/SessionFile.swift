@@ -31,6 +31,8 @@ public enum SessionFile {
         /// Problems past this many are counted in ``SessionFileContents/skippedLines`` only.
         public var maxReportedProblems: Int
 
+        /// Limits for reading; the defaults (64 KiB lines, a million sessions, 1 GiB files, 100 reported problems)
+        /// suit any real state file.
         public init(
             maxLineBytes: Int = 64 * 1024, maxSessions: Int = 1_000_000,
             maxFileBytes: Int = 1 << 30, maxReportedProblems: Int = 100
@@ -46,13 +48,16 @@ public enum SessionFile {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// 1-based; line 1 is the header.
         public var line: Int
+        /// What was wrong with the line, e.g. `missing field 'callId'`.
         public var reason: String
 
+        /// A problem with line `line` (1-based).
         public init(line: Int, reason: String) {
             self.line = line
             self.reason = reason
         }
 
+        /// The line number and the reason, as `line 3: missing field 'callId'`.
         public var description: String { "line \(line): \(reason)" }
     }
 
@@ -232,10 +237,14 @@ public enum SessionFile {
     /// A flow version's states in order, written in the header so that a build serving
     /// another version can find a saved session's state by name (see ``Engine/adopt(_:)``).
     public struct FlowStates: Sendable, Hashable, Codable {
+        /// The flow's name in the routing table.
         public var name: String
+        /// The flow version these states belong to.
         public var version: Int
+        /// The names of the version's states, in the order of its state enum: a session's `state` indexes it.
         public var states: [String]
 
+        /// The states of version `version` of flow `name`.
         public init(name: String, version: Int, states: [String]) {
             self.name = name
             self.version = version
@@ -331,6 +340,7 @@ public struct SessionFileContents: Sendable, Hashable {
     /// The states of the flow versions that wrote the file, from its header.
     public var flows: [SessionFile.FlowStates]
 
+    /// Contents as given; by default those of an empty file (no sessions, problems or flows).
     public init(
         sessions: [Session] = [], problems: [SessionFile.Problem] = [], skippedLines: Int = 0,
         flows: [SessionFile.FlowStates] = []
@@ -357,9 +367,12 @@ public enum SessionFileError: Error, Hashable, CustomStringConvertible {
     case notASessionFile(path: String, reason: String)
     /// The file is larger than ``SessionFile/Limits/maxFileBytes``.
     case tooLarge(path: String, bytes: Int, limit: Int)
+    /// The file exists but could not be read (permissions, an I/O error); `reason` is the system's error.
     case unreadable(path: String, reason: String)
+    /// The file could not be written (a missing folder, permissions, a full disk); `reason` is the system's error.
     case unwritable(path: String, reason: String)
 
+    /// The error in one line, starting with the file's path.
     public var description: String {
         switch self {
         case .unsupportedVersion(let path, let found, let supported):

@@ -34,6 +34,7 @@ public protocol SessionStore: Sendable {
 
 /// What ``SessionStore/insert(_:)`` did.
 public enum InsertOutcome: Sendable, Hashable {
+    /// The session was added: the call had none and the store had room.
     case inserted
     /// A session for this callId exists already; it is returned unchanged.
     case exists(Session)
@@ -50,6 +51,7 @@ public struct SweepReport: Sendable, Hashable {
     /// True when this call finished a pass over the whole store.
     public var completedPass: Bool
 
+    /// A report as given; by default that of a sweep that found nothing.
     public init(expired: [Session] = [], examined: Int = 0, completedPass: Bool = false) {
         self.expired = expired
         self.examined = examined

@@ -19,6 +19,8 @@ public struct StoredSession: Sendable {
         case built(Response)
     }
 
+    /// A session read back, with its state's and trail's names when the store kept them; its last answer is
+    /// taken from `session.lastAnswer`.
     public init(session: Session, stateName: String? = nil, trailNames: [String]? = nil) {
         self.session = session
         self.stateName = stateName
