@@ -30,6 +30,7 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
     /// True once the session is gone (hang-up, expiry).
     public var ended: Bool
 
+    /// A state with the given fields; the defaults are those of a call that has not started.
     public init(
         state: String = "", noInputs: Int = 0, wrongKeys: Int = 0, variables: [String: String] = [:],
         trail: [String] = [], answered: Bool = false, finished: Bool = false, ended: Bool = false
@@ -74,5 +75,6 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
         ]
     }
 
+    /// All fields on one line, as `CallState(state: "mainMenu", noInputs: 0, ...)`.
     public var description: String { "CallState(" + lines.joined(separator: ", ") + ")" }
 }

@@ -13,6 +13,7 @@ import Touchtone
 public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
     /// Prompt names in the order played (the file name without `.wav`).
     public var prompts: [String]
+    /// What happens after the prompts: a wait for keys, a transfer, voicemail, a reject, a hang-up, or nothing.
     public var then: Next
 
     /// What happens after the prompts.
@@ -21,13 +22,17 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         case waitsForKeys(digits: Int, timeout: Duration)
         /// A `Dial` to numbers.
         case dial(numbers: [String], callerId: String?, anonymous: Bool?)
+        /// A `Dial` to voicemail: the caller can leave a message.
         case voicemail
+        /// A `Reject`: the caller hears a busy signal (`.busy`) or the call is refused (`.rejected`).
         case reject(RejectReason)
+        /// A `Hangup`: the call ends.
         case hangup
         /// No final verb: sipgate carries on as if there were no push (the call rings).
         case carriesOn
     }
 
+    /// An expectation from its parts; the static builders (``prompts(_:waitingFor:timeout:)`` and others) read better in tests.
     public init(prompts: [String], then: Next) {
         self.prompts = prompts
         self.then = then

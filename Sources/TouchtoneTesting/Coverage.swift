@@ -18,6 +18,7 @@ public final class FlowCoverage: Sendable {
 
     private let seen = Lock(Seen())
 
+    /// An empty recorder: nothing covered yet.
     public init() {}
 
     func record(flow: String, state: UInt16?, edges: [TakenEdge]) {
@@ -48,18 +49,25 @@ public final class FlowCoverage: Sendable {
 
 /// How much of a flow simulated calls exercised, and what they never reached.
 public struct CoverageReport: Sendable, Hashable, CustomStringConvertible {
+    /// The name of the flow the report is about.
     public let flow: String
+    /// How many states the flow defines.
     public let states: Int
+    /// How many of those states at least one call entered.
     public let statesCovered: Int
+    /// How many edges (transitions between states) the flow has.
     public let edges: Int
+    /// How many of those edges at least one call took.
     public let edgesCovered: Int
     /// States no call entered.
     public let missingStates: [String]
     /// Edges no call took, as `from -[label]-> to`.
     public let missingEdges: [String]
 
+    /// True when every state was entered and every edge taken.
     public var isComplete: Bool { missingStates.isEmpty && missingEdges.isEmpty }
 
+    /// A summary line (`hotline: 5 of 6 states, 7 of 9 edges`), then one line per state or edge not covered.
     public var description: String {
         var lines = ["\(flow): \(statesCovered) of \(states) states, \(edgesCovered) of \(edges) edges"]
         if !missingStates.isEmpty { lines.append("never entered: " + missingStates.joined(separator: ", ")) }

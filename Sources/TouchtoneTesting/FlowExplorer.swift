@@ -15,10 +15,15 @@ import Touchtone
 public struct FlowExplorer: Sendable {
     /// A call to place at the start of a walk.
     public struct Caller: Sendable {
+        /// The calling number (digits without `+`), or `anonymous`.
         public var from: String
+        /// The called number (routes can pick a flow by it).
         public var to: String
+        /// Whether sipgate reports the call as incoming (`.incoming`) or outgoing (`.outgoing`).
         public var direction: Direction
+        /// sipgate's `user[]`: the users receiving (incoming) or placing (outgoing) the call, in order.
         public var users: [String]
+        /// A caller; the defaults are a mobile number calling a landline, incoming, for user `Alice`.
         public init(
             from: String = "4915112345678", to: String = "4921100000", direction: Direction = .incoming, users: [String] = ["Alice"]
         ) {
@@ -29,7 +34,9 @@ public struct FlowExplorer: Sendable {
         }
     }
 
+    /// The routing table whose flows are walked.
     public var routes: RoutingTable
+    /// The calls each walk starts with; every route they reach is explored.
     public var callers: [Caller]
     /// Each walk runs at each of these instants (opening hours, holidays).
     public var times: [Date]
@@ -40,6 +47,7 @@ public struct FlowExplorer: Sendable {
     /// A bound on distinct call situations, so exploration always ends.
     public var maxSituations: Int
 
+    /// An explorer of `routes`; by default one caller, at ``TestPhone/defaultStart``, 12 keys deep, at most 50,000 situations.
     public init(
         routes: RoutingTable, callers: [Caller] = [Caller()], times: [Date] = [TestPhone.defaultStart],
         inputs: [String: [String]] = [:], maxDepth: Int = 12, maxSituations: Int = 50_000
@@ -83,6 +91,7 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
     /// Everything wrong, one line each.
     public var problems: [String] = []
 
+    /// A summary line of what was explored, the states reached per flow, then one `problem:` line per problem.
     public var description: String {
         var lines = ["explored \(situations) situations with \(pushes) pushes; \(answers.count) distinct answers"]
         for (flow, states) in statesReached.sorted(by: { $0.key < $1.key }) {

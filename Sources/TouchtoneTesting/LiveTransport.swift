@@ -14,6 +14,7 @@ import TouchtoneServer
 /// Look-ups run for real on a live server (stubs apply in memory only), and coverage and
 /// masking of sensitive digits in transcripts need the in-memory engine's records.
 public final class LiveTransport: CallTransport {
+    /// The TCP port on 127.0.0.1 the pushes go to (the one the started server got, for ``init(serving:)``).
     public let port: Int
     private let server: FlowServer?
 

@@ -8,9 +8,13 @@ import Touchtone
 /// mode (the default) a change that was not stated fails the test with a diff at the
 /// test's own line.
 public final class SimulatedCall: Sendable {
+    /// sipgate's `callId` of this call, the same in every push of it (`test-call-1`, ... unless the test chose one).
     public let callId: CallID
+    /// The calling number the call was placed from.
     public let from: String
+    /// The called number the call was placed to.
     public let to: String
+    /// Whether the call was placed as incoming or outgoing.
     public let direction: Direction
     let phone: TestPhone
     let transcriptLines = Lock<[String]>([])

@@ -19,8 +19,11 @@ import Touchtone
 /// }
 /// ```
 public final class TestPhone: Sendable {
+    /// The engine the calls go to, with the phone's routing table, clock and session store.
     public let engine: Engine
+    /// The time the calls see; it moves only with ``advanceClock(by:)``, ``setClock(to:in:sourceLocation:)`` or the clock itself.
     public let clock: ManualClock
+    /// Where the states and edges taken by this phone's calls are counted.
     public let coverage: FlowCoverage
     let transport: any CallTransport
     let hooks: CollectingHookRunner
@@ -196,14 +199,19 @@ public final class TestPhone: Sendable {
 
 /// Whether every step must state all it changes.
 public enum Exhaustivity: Sendable, Hashable {
+    /// Every step must state what the caller hears and every change of the call's state (the default).
     case on
+    /// A step checks only what it states; unstated changes pass.
     case off
 }
 
 /// A failed expectation of a flow test.
 public struct TestFailure: Sendable, CustomStringConvertible {
+    /// What went wrong, with a diff where there is one.
     public let message: String
+    /// Where the failing step is in the test (file, line and column).
     public let sourceLocation: SourceLocation
+    /// The failure's message, as the test report shows it.
     public var description: String { message }
 }
 

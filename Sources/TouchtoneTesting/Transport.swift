@@ -23,6 +23,7 @@ public struct Delivery: Sendable {
     /// What the answer's callback URLs name (flow and turn): where sipgate sends the next push.
     public var next: PushAddress
 
+    /// A delivery from its parts; no problems and an empty next address by default.
     public init(
         status: Int, xml: String, record: EventRecord?, response: Response?, problems: [String] = [],
         next: PushAddress = PushAddress()
@@ -53,7 +54,9 @@ public enum LookupStub: Sendable {
 
 /// The stubs of a phone, by look-up state name; look-ups without a stub run for real.
 public struct LookupStubs: Sendable {
+    /// The stub of each look-up, keyed by the name of the state that runs it.
     public var byState: [String: LookupStub] = [:]
+    /// No stubs: every look-up runs for real.
     public init() {}
 
     /// The look-up's answer, as stubbed or run for real, and what is wrong with its stub.
@@ -82,7 +85,9 @@ public struct LookupStubs: Sendable {
 
 /// Delivers pushes straight to an engine, in memory: no sockets, no sipgate.
 public struct EngineTransport: CallTransport {
+    /// The engine that answers the pushes.
     public let engine: Engine
+    /// A transport that hands every push to `engine`, in process.
     public init(engine: Engine) { self.engine = engine }
 
     public func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery {
@@ -140,6 +145,7 @@ extension WebhookEvent {
 
 /// `application/x-www-form-urlencoded` escaping as sipgate does it: `+` for space, `%XX` else.
 public enum FormEncoding {
+    /// `text` escaped for a form field name or value: letters, digits and `-_.*` stay, space becomes `+`, other bytes `%XX`.
     public static func escape(_ text: String) -> String {
         var out: [UInt8] = []
         for byte in text.utf8 {

@@ -11,6 +11,7 @@ import Touchtone
 public enum ReferenceFlow {
     /// The states of the reference flow.
     public enum State: String, FlowState {
+        /// The flow's only state: plays `welcome`; 1 transfers to 4915799912345, 2 goes to voicemail, three misses hang up.
         case menu
     }
 

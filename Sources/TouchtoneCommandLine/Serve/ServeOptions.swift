@@ -10,7 +10,11 @@ import TouchtoneServer
 /// ```
 public struct ServeOptions: Sendable {
     /// Whether pushes must carry a valid `X-Sipgate-Signature`.
-    public enum SignatureMode: String, Sendable, Hashable, CaseIterable { case off, verify }
+    public enum SignatureMode: String, Sendable, Hashable, CaseIterable {
+        /// `off` (the default) accepts pushes without checking a signature; `verify` refuses a push whose
+        /// `X-Sipgate-Signature` is missing or does not match its body (RSA, sipgate's key or `--signature-key`).
+        case off, verify
+    }
 
     /// Which flows to serve.
     public enum FlowSelection: String, Sendable, Hashable, CaseIterable {
@@ -34,7 +38,7 @@ public struct ServeOptions: Sendable {
     public var maxSessions = 1_000_000
     /// `--basic-auth`: credentials pushes and `/metrics` need.
     public var basicAuth: BasicCredentials?
-    /// `--signature`.
+    /// `--signature`: whether pushes must carry a valid sipgate signature (`.off` by default).
     public var signature: SignatureMode = .off
     /// `--signature-key`: a PEM file; `nil` means sipgate's published push key.
     public var signatureKeyFile: String?

@@ -26,6 +26,8 @@ public final class AudioLibrary: Sendable {
     public let maxFileBytes: Int
     private let cache: Lock<(files: [String: File], bytes: Int)>
 
+    /// A library of the prompts in `directory`, with 64 MiB cached at most and files over 16 MiB refused by default.
+    ///
     /// - Parameters:
     ///   - directory: the folder holding the prompts (`Audio`).
     ///   - maxCachedBytes: how many bytes of prompts are kept in memory at most.

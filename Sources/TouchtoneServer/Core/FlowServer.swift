@@ -295,9 +295,13 @@ public final class FlowServer: Sendable {
 
 /// Why a server could not start.
 public enum ServerError: Error, Sendable, CustomStringConvertible {
+    /// ``FlowServer/start()`` was called on a server that was started before: a server starts at most once.
     case alreadyStarted
+    /// The server could not bind or listen on `host:port` (in use, not an address of this machine, no permission).
     case listen(host: String, port: Int, SystemError)
+    /// A system call failed while setting up the event loops or starting their threads.
     case system(SystemError)
+    /// The state file at `path` could not be restored (unreadable, too large, not a session file); `reason` says why.
     case stateFile(path: String, reason: String)
     /// The session store cannot be used (unreachable past the start-up wait, refusing the
     /// password, too old); one line saying why.

@@ -29,6 +29,8 @@ public final class EventLogger: Sendable {
         var timePrefix: [UInt8] = []
     }
 
+    /// A logger writing lines in `format`, to standard output unless `sink` takes them.
+    ///
     /// - Parameters:
     ///   - format: text, JSON or nothing.
     ///   - sink: where finished lines go; standard output by default.

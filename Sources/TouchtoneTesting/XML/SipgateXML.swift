@@ -78,10 +78,13 @@ public enum SipgateXML {
 /// Why an answer is not one sipgate accepts: every problem found, each a readable line
 /// that names where it is (see ``SipgateXML``).
 public struct SipgateXMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Every problem found, one readable line each, naming where in the answer it is.
     public var problems: [String]
 
+    /// An error listing `problems`.
     public init(problems: [String]) { self.problems = problems }
 
+    /// The problems, one per line.
     public var description: String { problems.joined(separator: "\n") }
 }
 
