@@ -4,9 +4,13 @@ import FoundationEssentials
 ///
 /// sipgate plays only WAV, mono, 16-bit PCM, 8000 Hz; anything else is heard as silence.
 public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
+    /// The `fmt ` chunk's format code: 1 is PCM, the only one sipgate plays.
     public var audioFormat: UInt16
+    /// Number of channels; sipgate needs 1 (mono).
     public var channels: UInt16
+    /// Samples per second, in Hz; sipgate needs 8000.
     public var sampleRate: UInt32
+    /// Bits per sample; sipgate needs 16.
     public var bitsPerSample: UInt16
     /// Bytes of sample data.
     public var dataBytes: Int
@@ -24,6 +28,7 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
         return bytesPerSecond > 0 ? Double(dataBytes) / bytesPerSecond : 0
     }
 
+    /// One line, e.g. "PCM, mono, 16-bit, 8000 Hz, 16000 bytes of audio".
     public var description: String {
         let kind = audioFormat == 1 ? "PCM" : "format \(audioFormat)"
         return
@@ -70,7 +75,9 @@ public struct WAVFormat: Sendable, Hashable, CustomStringConvertible {
 
 /// Why a file is not a usable WAV.
 public enum WAVError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The bytes are not a WAV file sipgate could read; the text says why, e.g. "no data chunk".
     case notWAV(String)
+    /// The reason, e.g. "not a RIFF/WAVE file".
     public var description: String {
         switch self {
         case .notWAV(let reason): reason
@@ -86,12 +93,15 @@ public protocol PromptCatalog: Sendable {
 
 /// The prompts of a folder such as `Audio/`: `NAME.wav` for prompt `NAME`.
 public struct AudioFolder: PromptCatalog {
+    /// The folder in which prompt `NAME` is the file `NAME.wav`.
     public let path: String
     /// Files larger than this are refused (a phone prompt is seconds long).
     public static let maxFileBytes = 16 * 1024 * 1024
 
+    /// The prompts in the folder at `path`; a relative path starts at the working directory.
     public init(path: String) { self.path = path }
 
+    /// `nil` when `NAME.wav` is in the folder, at most ``maxFileBytes`` long and playable by sipgate; else what is wrong.
     public func problem(with prompt: Prompt) -> String? {
         guard AudioFolder.isValidName(prompt.name) else {
             return "prompt name \"\(prompt.name)\" may only use letters, digits, '.', '_' and '-'"

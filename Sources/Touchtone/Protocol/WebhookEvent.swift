@@ -8,9 +8,13 @@
 /// // .dtmf(DTMFEvent(callId: "42", digits: "1"))
 /// ```
 public enum WebhookEvent: Sendable, Hashable {
+    /// A call begins: the first push of every call (a forwarded or transferred call arrives as a new one).
     case newCall(NewCallEvent)
+    /// Someone answered the call; sent only to a response's `onAnswer` URL.
     case answer(AnswerEvent)
+    /// The call ended; sent only to a response's `onHangup` URL.
     case hangup(HangupEvent)
+    /// The keys the caller typed after a `Gather`, sent to its `onData` URL.
     case dtmf(DTMFEvent)
 
     /// The call this event belongs to.
@@ -36,6 +40,7 @@ public enum WebhookEvent: Sendable, Hashable {
 
 /// The four event names of the `event` field.
 public enum EventName: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The `event` value of the matching ``WebhookEvent`` case; the raw value is that exact text.
     case newCall, answer, hangup, dtmf
 }
 
@@ -52,7 +57,9 @@ public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, Expr
     /// The packed or plain form; which one depends on the string alone.
     let storage: CompactCallID
 
+    /// A callId from its text, taken as it is (the push decoder is what checks the length).
     public init(_ rawValue: String) { storage = CompactCallID(rawValue) }
+    /// A callId from a literal, taken as ``init(_:)`` takes it.
     public init(stringLiteral value: String) { self.init(value) }
     /// The callId's valid UTF-8 bytes, packed without building a `String` when they are hex.
     init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) { storage = CompactCallID(validUTF8: bytes) }
@@ -73,12 +80,17 @@ public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, Expr
         case .string(var text): text.withUTF8 { out.append(contentsOf: $0) }
         }
     }
+    /// The callId as sipgate sent it (``rawValue``).
     public var description: String { rawValue }
 
+    /// The same call when the UTF-8 bytes are the same, packed or not.
     public static func == (lhs: CallID, rhs: CallID) -> Bool { lhs.storage.isSameKey(as: rhs.storage) }
+    /// Hashes the bytes `==` compares, so equal callIds hash alike whether packed or not.
     public func hash(into hasher: inout Hasher) { storage.combine(into: &hasher) }
 
+    /// Decoded from its text, as ``init(_:)`` takes it.
     public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    /// Encoded as its text (``rawValue``).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)
@@ -87,17 +99,21 @@ public struct CallID: Sendable, Hashable, Codable, CustomStringConvertible, Expr
 
 /// Whether the call comes into the sipgate account or goes out of it.
 public enum Direction: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The call comes in to the sipgate account (`direction=in`).
     case incoming = "in"
+    /// A sipgate user places the call (`direction=out`).
     case outgoing = "out"
 }
 
 /// The fields of a `newCall` push.
 public struct NewCallEvent: Sendable, Hashable {
+    /// The call this push starts; every later push of the call carries the same id.
     public var callId: CallID
     /// The calling number (digits without `+`) or `anonymous`.
     public var from: String
     /// The called number.
     public var to: String
+    /// Whether the call comes in to the account or goes out of it.
     public var direction: Direction
     /// `user[]`: the users receiving (in) or placing (out) the call, in order.
     public var users: [String]
@@ -107,9 +123,12 @@ public struct NewCallEvent: Sendable, Hashable {
     public var fullUserIds: [String]
     /// The originally dialled number when the call was diverted before it reached sipgate.io.
     public var diversion: String?
+    /// `origCallId`: the callId of the first call when this one comes from transferring or forwarding it; nil when not sent.
     public var origCallId: String?
+    /// `xcid`: another call identifier sipgate sends but does not document; kept as sent, nil when not sent.
     public var xcid: String?
 
+    /// A `newCall` event from its fields, as the decoder builds it; the user lists default to empty, the rest to nil.
     public init(
         callId: CallID, from: String, to: String, direction: Direction,
         users: [String] = [], userIds: [String] = [], fullUserIds: [String] = [],
@@ -141,12 +160,15 @@ public struct CallDetails: Sendable, Hashable {
     public var from: String?
     /// The called number.
     public var to: String?
+    /// Whether the call comes in to the account or goes out of it; nil when the push left it out.
     public var direction: Direction?
     /// The number that answered the call.
     public var answeringNumber: String?
     /// The originally dialled number when the call was diverted before it reached sipgate.io.
     public var diversion: String?
+    /// `origCallId`: the callId of the first call when this one comes from transferring or forwarding it; nil when not sent.
     public var origCallId: String?
+    /// `xcid`: another call identifier sipgate sends but does not document; kept as sent, nil when not sent.
     public var xcid: String?
 }
 
@@ -172,16 +194,20 @@ extension CallDetailsCarrying {
 /// `event.from` is `event.details.from`.
 public struct AnswerEvent: CallDetailsCarrying, Sendable, Hashable {
     // No initializer here, for the reason given at `CallDetails`: the public one is below.
+    /// The call that was answered.
     public var callId: CallID
     /// The user who answered; empty when voicemail or a queue answered.
     public var user: String?
+    /// `userId` of the user who answered, e.g. `w0`; nil when not sent.
     public var userId: String?
+    /// `fullUserId` of the user who answered, e.g. `1234567w0`; nil when not sent.
     public var fullUserId: String?
     /// The fields `answer` shares with `hangup`.
     public var details: CallDetails
 }
 
 extension AnswerEvent {
+    /// An `answer` event from its fields; those it shares with `hangup` go into ``details``. All but `callId` default to nil.
     public init(
         callId: CallID, user: String? = nil, userId: String? = nil, fullUserId: String? = nil,
         from: String? = nil, to: String? = nil, direction: Direction? = nil,
@@ -197,9 +223,21 @@ extension AnswerEvent {
 
 /// Why a call ended, as listed in API.md, with room for causes sipgate adds later.
 public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Why the call ended: one of the seven causes sipgate documents, each explained below.
+    ///
+    /// - `normalClearing`: one of the parties hung up after the call was established.
+    /// - `busy`: the called party was busy.
+    /// - `cancel`: the caller hung up before the called party picked up.
+    /// - `noAnswer`: the called party rejected the call (e.g. through a do-not-disturb setting).
+    /// - `congestion`: the called party could not be reached.
+    /// - `notFound`: the called number does not exist or the called party is offline.
+    /// - `forwarded`: the call was forwarded to another party, where it arrives again as a new call
+    ///   (a call that rings out to voicemail ends like this).
     case normalClearing, busy, cancel, noAnswer, congestion, notFound, forwarded
+    /// A cause sipgate does not document (yet), with its text as sent: a new cause never fails a push.
     case unknown(String)
 
+    /// The cause named `rawValue`, e.g. `busy`; any name not in the list becomes ``unknown(_:)``.
     public init(rawValue: String) {
         switch rawValue {
         case "normalClearing": self = .normalClearing
@@ -213,6 +251,7 @@ public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The cause as sipgate spells it in the `cause` field, e.g. `normalClearing`.
     public var rawValue: String {
         switch self {
         case .normalClearing: "normalClearing"
@@ -226,12 +265,15 @@ public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The cause as sipgate spells it (``rawValue``).
     public var description: String { rawValue }
 
+    /// Decoded from its text, as ``init(rawValue:)`` reads it.
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
     }
 
+    /// Encoded as its text (``rawValue``).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)
@@ -244,13 +286,16 @@ public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
 /// `event.from` is `event.details.from`.
 public struct HangupEvent: CallDetailsCarrying, Sendable, Hashable {
     // No initializer here, for the reason given at `CallDetails`: the public one is below.
+    /// The call that ended.
     public var callId: CallID
+    /// Why the call ended, as sipgate reports it in the `cause` field.
     public var cause: HangupCause
     /// The fields `hangup` shares with `answer`.
     public var details: CallDetails
 }
 
 extension HangupEvent {
+    /// A `hangup` event from its fields; those it shares with `answer` go into ``details``. All but `callId` and `cause` default to nil.
     public init(
         callId: CallID, cause: HangupCause, from: String? = nil, to: String? = nil, direction: Direction? = nil,
         answeringNumber: String? = nil, diversion: String? = nil, origCallId: String? = nil, xcid: String? = nil
@@ -265,13 +310,17 @@ extension HangupEvent {
 
 /// The fields of a `dtmf` push: what the caller typed after a `Gather`.
 public struct DTMFEvent: Sendable, Hashable {
+    /// The call whose caller typed the keys.
     public var callId: CallID
     /// The keys pressed, in order, leading zeros kept (`0-9`, `*`, `#`, `A-D`).
     /// Empty when the caller pressed nothing (also when sipgate left the field out).
     public var digits: String
+    /// `origCallId`: the callId of the first call when this one comes from transferring or forwarding it; nil when not sent.
     public var origCallId: String?
+    /// `xcid`: another call identifier sipgate sends but does not document; kept as sent, nil when not sent.
     public var xcid: String?
 
+    /// A `dtmf` event from its fields; empty `digits` means the caller pressed nothing.
     public init(callId: CallID, digits: String, origCallId: String? = nil, xcid: String? = nil) {
         self.callId = callId
         self.digits = digits

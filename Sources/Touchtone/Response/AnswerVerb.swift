@@ -1,5 +1,7 @@
 /// The verb that ends an answer, for logs and metrics.
 public enum AnswerVerb: String, Sendable, CaseIterable {
+    /// How the answer ends; the raw value is the name. `gather`, `dial` (to numbers), `voicemail` (a `Dial` to voicemail),
+    /// `reject` and `hangup` name the final verb; `play` is plays without one, `empty` an empty `<Response/>`.
     case gather, dial, voicemail, reject, hangup, play, empty
 
     init(_ response: Response) {

@@ -7,10 +7,12 @@
 /// case .answer(let answer, _): send(answer.xmlBytes)   // ... onData="https://ivr.example.com/?f=main&amp;t=3" ...
 /// ```
 public struct PushAnswer: Sendable, Hashable {
+    /// The answer to send; its callback URLs get ``turn`` when that is set.
     public let response: Response
     /// The turn in the callback URLs; nil writes none.
     public let turn: UInt32?
 
+    /// An answer to send; a `turn` (none by default) is written into each of its callback URLs as `t=`.
     public init(_ response: Response, turn: UInt32? = nil) {
         self.response = response
         self.turn = turn

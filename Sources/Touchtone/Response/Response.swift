@@ -46,6 +46,7 @@ public struct Response: Sendable, Hashable {
     /// Which shared box this answer is: copies of one prepared answer have the same.
     var identity: ObjectIdentifier { ObjectIdentifier(storage) }
 
+    /// An answer from its parts; each defaults to nothing, and all four left out make the empty `<Response/>`.
     public init(onAnswer: AbsoluteURL? = nil, onHangup: AbsoluteURL? = nil, plays: [Play] = [], then final: FinalVerb? = nil) {
         storage = Storage(onAnswer: onAnswer, onHangup: onHangup, plays: plays, final: final)
     }
@@ -87,12 +88,13 @@ public struct Response: Sendable, Hashable {
         }
     }
 
-    // Equal when the answers are: whether one was rendered in advance does not matter.
+    /// Equal when the answers are: whether one was rendered in advance does not matter.
     public static func == (lhs: Response, rhs: Response) -> Bool {
         lhs.storage === rhs.storage
             || (lhs.onAnswer == rhs.onAnswer && lhs.onHangup == rhs.onHangup && lhs.plays == rhs.plays && lhs.final == rhs.final)
     }
 
+    /// Hashes the parts `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(onAnswer)
         hasher.combine(onHangup)
@@ -103,9 +105,13 @@ public struct Response: Sendable, Hashable {
 
 /// The one verb that ends a response.
 public enum FinalVerb: Sendable, Hashable {
+    /// Collect keys, after an optional prompt, and POST them to the gather's `onData` URL.
     case gather(Gather)
+    /// Send the call on to other numbers or to voicemail.
     case dial(Dial)
+    /// Refuse the call, or let the caller hear busy, without answering it.
     case reject(RejectReason)
+    /// End the call.
     case hangup
 }
 
@@ -119,7 +125,9 @@ public enum RejectReason: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// `Play`: one sound file (WAV, mono, 16-bit PCM, 8 kHz) from an absolute URL.
 public struct Play: Sendable, Hashable {
+    /// Where sipgate fetches the WAV file (mono, 16-bit PCM, 8 kHz; any other format plays as silence).
     public var url: AbsoluteURL
+    /// Plays the file at `url`.
     public init(_ url: AbsoluteURL) { self.url = url }
 }
 
@@ -128,6 +136,7 @@ public struct Play: Sendable, Hashable {
 /// sipgate knows no finish key and no inter-digit timeout: the push comes after
 /// `maxDigits` keys or `timeout` milliseconds of silence after the prompt ended.
 public struct Gather: Sendable, Hashable {
+    /// Where sipgate POSTs the `dtmf` event with the keys pressed.
     public let onData: AbsoluteURL
     /// At least 1.
     public let maxDigits: Int
@@ -136,6 +145,8 @@ public struct Gather: Sendable, Hashable {
     /// The prompt; the first key stops it.
     public let play: Play?
 
+    /// A gather; throws ``ResponseError/invalid(_:)`` when `maxDigits` or `timeoutMilliseconds` is below 1.
+    /// The defaults, 1 key and 2000 ms, are sipgate's own; no `play` means no prompt.
     public init(onData: AbsoluteURL, maxDigits: Int = 1, timeoutMilliseconds: Int = 2000, play: Play? = nil) throws(ResponseError) {
         guard maxDigits >= 1 else { throw .invalid("Gather maxDigits must be at least 1, not \(maxDigits)") }
         guard timeoutMilliseconds >= 1 else {
@@ -150,12 +161,15 @@ public struct Gather: Sendable, Hashable {
 
 /// `Dial`: send the call to 1 to 5 numbers at once, or to voicemail.
 public struct Dial: Sendable, Hashable {
+    /// Where a `Dial` sends the call.
     public enum Target: Sendable, Hashable {
         /// 1 to 5 E.164 numbers, rung at once.
         case numbers([E164Number])
+        /// To voicemail (`<Voicemail/>`); the feature has to be booked at sipgate.
         case voicemail
     }
 
+    /// The numbers to ring, or voicemail.
     public let target: Target
     /// The number the called party sees.
     public let callerId: E164Number?
@@ -165,6 +179,8 @@ public struct Dial: Sendable, Hashable {
     /// The most numbers sipgate rings at once.
     public static let maxNumbers = 5
 
+    /// A dial; throws ``ResponseError/invalid(_:)`` for an empty list or more than ``maxNumbers`` numbers.
+    /// `callerId` and `anonymous` default to nil, which leaves the account settings.
     public init(_ target: Target, callerId: E164Number? = nil, anonymous: Bool? = nil) throws(ResponseError) {
         if case .numbers(let numbers) = target {
             guard !numbers.isEmpty else { throw .invalid("Dial needs at least one number") }
@@ -191,8 +207,10 @@ public struct Dial: Sendable, Hashable {
 ///
 /// sipgate writes numbers without `+`; both are accepted and the text is kept as given.
 public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The number as given, with its `+` if it had one.
     public let digits: String
 
+    /// The number `text`, kept as given; throws ``ResponseError/invalid(_:)`` unless ``isValid(_:)`` accepts it.
     public init(_ text: String) throws(ResponseError) {
         guard E164Number.isValid(text) else {
             throw .invalid("\"\(text.prefix(40))\" is not an E.164 number (2 to 15 digits, the first not 0, optionally after a '+')")
@@ -210,6 +228,7 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
         return utf8.allSatisfy(ASCII.isDigit)
     }
 
+    /// The number as given (``digits``).
     public var description: String { digits }
 
     /// Decoded from its text, checked as ``init(_:)`` checks it.
@@ -227,6 +246,7 @@ public struct E164Number: Sendable, Hashable, Codable, CustomStringConvertible {
 /// a numeric port, well-formed `%` escapes, `[ ]` only around an IPv6 host, at most one `#`.
 /// Non-ASCII text is allowed and written as UTF-8.
 public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The URL exactly as given.
     public let text: String
 
     /// The longest URL accepted, in UTF-8 bytes; sipgate's own limits are not documented, so this is generous.
@@ -331,6 +351,7 @@ public struct AbsoluteURL: Sendable, Hashable, Codable, CustomStringConvertible 
         return try AbsoluteURL(base + "/" + tail)
     }
 
+    /// The URL as given (``text``).
     public var description: String { text }
 
     /// Decoded from its text, checked as ``init(_:)`` checks it.
@@ -351,7 +372,9 @@ private func checkedText<Value>(from decoder: any Decoder, _ make: (String) thro
 
 /// A part of a ``Response`` that sipgate would not accept.
 public enum ResponseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A value sipgate would not accept; the text quotes it and says what is wrong.
     case invalid(String)
+    /// The text of ``invalid(_:)``.
     public var description: String {
         switch self {
         case .invalid(let reason): reason
@@ -361,6 +384,7 @@ public enum ResponseError: Error, Sendable, Hashable, CustomStringConvertible {
 
 // Printed and dumped with its parts, as before they moved into a shared box.
 extension Response: CustomReflectable {
+    /// The parts `onAnswer`, `onHangup`, `plays` and `final`, for `print` and `dump`.
     public var customMirror: Mirror {
         Mirror(
             self,

@@ -110,6 +110,7 @@ public struct HolidayCalendar: Sendable, Hashable, CustomStringConvertible {
         lhs.merging(rhs)
     }
 
+    /// The calendar's name, e.g. "German public holidays".
     public var description: String { name }
 
     /// Easter Sunday in the Gregorian calendar (anonymous Gregorian computus,
@@ -155,21 +156,37 @@ public struct HolidayCalendar: Sendable, Hashable, CustomStringConvertible {
 
     /// A German state (Bundesland), for its additional public holidays.
     public enum GermanState: String, Sendable, Hashable, CaseIterable {
+        /// Baden-Württemberg (`BW`).
         case badenWuerttemberg = "BW"
+        /// Bavaria (Bayern, `BY`).
         case bavaria = "BY"
+        /// Berlin (`BE`).
         case berlin = "BE"
+        /// Brandenburg (`BB`).
         case brandenburg = "BB"
+        /// Bremen (`HB`).
         case bremen = "HB"
+        /// Hamburg (`HH`).
         case hamburg = "HH"
+        /// Hesse (Hessen, `HE`).
         case hesse = "HE"
+        /// Mecklenburg-Vorpommern (`MV`).
         case mecklenburgVorpommern = "MV"
+        /// Lower Saxony (Niedersachsen, `NI`).
         case lowerSaxony = "NI"
+        /// North Rhine-Westphalia (Nordrhein-Westfalen, `NW`).
         case northRhineWestphalia = "NW"
+        /// Rhineland-Palatinate (Rheinland-Pfalz, `RP`).
         case rhinelandPalatinate = "RP"
+        /// Saarland (`SL`).
         case saarland = "SL"
+        /// Saxony (Sachsen, `SN`).
         case saxony = "SN"
+        /// Saxony-Anhalt (Sachsen-Anhalt, `ST`).
         case saxonyAnhalt = "ST"
+        /// Schleswig-Holstein (`SH`).
         case schleswigHolstein = "SH"
+        /// Thuringia (Thüringen, `TH`).
         case thuringia = "TH"
     }
 

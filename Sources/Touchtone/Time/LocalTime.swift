@@ -2,7 +2,9 @@ import FoundationEssentials
 
 /// A day of the week, ordered Monday first (ISO 8601), so `.monday ... .friday` is a range.
 public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    /// Monday, the first day of the week (raw value 1).
     case monday = 1
+    /// The rest of the week in order: raw values 2 (Tuesday) to 7 (Sunday).
     case tuesday, wednesday, thursday, friday, saturday, sunday
 
     /// Monday to Friday.
@@ -10,6 +12,7 @@ public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomSt
     /// Saturday and Sunday.
     public static let weekend: ClosedRange<Weekday> = .saturday ... .sunday
 
+    /// Earlier in the week, Monday first.
     public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The weekday `n` days later; wraps around the week (Sunday + 1 is Monday).
@@ -31,6 +34,7 @@ public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomSt
         }
     }
 
+    /// The three-letter abbreviation, e.g. "Mon".
     public var description: String { abbreviation }
 
     /// The weekday of a day count since 1970-01-01 (a Thursday).
@@ -46,11 +50,13 @@ public struct TimeValueError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong with it.
     public let reason: String
 
+    /// An error for `input` (shortened to 40 characters) rejected for `reason`.
     public init(input: String, reason: String) {
         self.input = input.count > 40 ? String(input.prefix(40)) + "..." : input
         self.reason = reason
     }
 
+    /// The input and the reason in one line: `invalid value "INPUT": REASON`.
     public var description: String { "invalid value \"\(input)\": \(reason)" }
 }
 
@@ -113,6 +119,7 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
         minute = minutes % 60
     }
 
+    /// Earlier in the day.
     public static func < (lhs: TimeOfDay, rhs: TimeOfDay) -> Bool {
         lhs.minutesSinceMidnight < rhs.minutesSinceMidnight
     }
@@ -201,6 +208,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         CalendarDay(daysSinceEpoch: daysSinceEpoch + count)
     }
 
+    /// Earlier on the calendar.
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

@@ -12,6 +12,7 @@ public enum OpeningStatus: Sendable, Hashable, CustomStringConvertible {
     /// True only for ``open``.
     public var isOpen: Bool { self == .open }
 
+    /// "open", "closed", or "closed (NAME)" on a holiday or special closing day.
     public var description: String {
         switch self {
         case .open: "open"
@@ -87,10 +88,15 @@ public struct Closed: Sendable {
 /// and `for` inside the block.
 @resultBuilder
 public enum OpeningHoursBuilder: ListBuilder {
+    /// The block collects opening rules.
     public typealias Item = OpeningRule
+    /// An ``Open`` line: one rule.
     public static func buildExpression(_ open: Open) -> [OpeningRule] { [open.rule] }
+    /// A ``Closed`` line: one rule.
     public static func buildExpression(_ closed: Closed) -> [OpeningRule] { [closed.rule] }
+    /// Rules made elsewhere, e.g. by a helper marked `@OpeningHoursBuilder`, taken as they are.
     public static func buildExpression(_ rules: [OpeningRule]) -> [OpeningRule] { rules }
+    /// An empty block: no rules, so never open.
     public static func buildBlock() -> [OpeningRule] { [] }
 }
 

@@ -108,12 +108,15 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
         return LocalTime(localSeconds: seconds + offset, utcOffset: offset)
     }
 
+    /// The identifier, e.g. "Europe/Berlin".
     public var description: String { identifier }
 
+    /// The same zone when identifier and POSIX rule are the same.
     public static func == (lhs: Zone, rhs: Zone) -> Bool {
         lhs.identifier == rhs.identifier && lhs.posixRule == rhs.posixRule
     }
 
+    /// Hashes the identifier and rule `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(identifier)
         hasher.combine(posixRule)
@@ -266,6 +269,7 @@ public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The identifier and what went wrong, in one line.
     public var description: String {
         let detail: String
         switch reason {
