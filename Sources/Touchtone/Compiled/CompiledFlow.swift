@@ -4,12 +4,16 @@ import FoundationEssentials
 ///
 /// Built by ``RoutingTable`` compilation; you meet it in diagrams, coverage and tests.
 public final class CompiledFlow: Sendable {
+    /// The flow's name.
     public let name: String
+    /// The flow's version (``Flow/version``).
     public let version: Int
     /// State names in the order of the state enum's `allCases`; a session's `state` indexes it.
     public let stateNames: [String]
     let nodes: [Node]
+    /// The index of the state a new call begins in.
     public let start: UInt16
+    /// The index of the state ``Step/mainMenu`` leads to; `nil` when the flow has no menu, and the start state is used.
     public let mainMenu: UInt16?
     let maxSilencesInARow: Int
     let hooks: CallHooks

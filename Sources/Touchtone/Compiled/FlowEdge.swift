@@ -1,5 +1,6 @@
 /// One edge of a compiled flow: from a state, on an input or branch, to a state or an action.
 public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
+    /// The index of the state the edge leaves (see ``CompiledFlow/stateName(_:)``).
     public let from: UInt16
     /// `key 1`, `no input`, `wrong key`, `attempts exhausted`, `when closed`, `otherwise`, `timeout`, ...
     public let label: EdgeLabel
@@ -7,6 +8,7 @@ public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
     public let target: String
     /// The state the edge enters, when it enters one.
     public let targetState: UInt16?
+    /// `from -[label]-> target`, with `from` as a state index.
     public var description: String { "\(from) -[\(label)]-> \(target)" }
 }
 
@@ -42,9 +44,12 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
     case next
     /// A look-up finished with a result.
     case lookupResult(String)
+    /// A look-up passed its deadline: off to its fallback.
     case lookupTimeout
+    /// A look-up's work threw: off to its fallback.
     case lookupFailure
 
+    /// The label as diagrams and reports show it: `key 1`, `no input`, `when closed`, ...
     public var description: String {
         switch self {
         case .key(let k): "key \(k)"
@@ -70,8 +75,11 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
 
 /// An edge a call took: from a state, on a label.
 public struct TakenEdge: Sendable, Hashable {
+    /// The index of the state the call left or stayed in.
     public let from: UInt16
+    /// What made the call take the edge.
     public let label: EdgeLabel
+    /// The edge taken from state `from` on `label`.
     public init(from: UInt16, label: EdgeLabel) {
         self.from = from
         self.label = label

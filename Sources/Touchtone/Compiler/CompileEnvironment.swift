@@ -9,6 +9,7 @@ public struct CompileEnvironment: Sendable {
     /// Checks that prompts exist and play on sipgate; `nil` skips the check.
     public var prompts: (any PromptCatalog)?
 
+    /// An environment serving prompts from `publicURL` + `audioPath`, checking them against `prompts` when given.
     public init(publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil) {
         self.publicURL = publicURL
         self.audioPath = audioPath

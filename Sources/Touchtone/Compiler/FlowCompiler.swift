@@ -2,12 +2,14 @@ import FoundationEssentials
 
 /// A flow of any state type, as the routing table holds it.
 public protocol FlowDefinition: Sendable {
+    /// The flow's name, as routes, sessions and callback URLs know it.
     var name: String { get }
     /// Checks the flow and builds its state machine; lists every problem found.
     func compile(in environment: CompileEnvironment) -> (CompiledFlow, [FlowProblem])
 }
 
 extension Flow: FlowDefinition {
+    /// Checks the flow and builds its state machine; lists every problem found.
     public func compile(in environment: CompileEnvironment) -> (CompiledFlow, [FlowProblem]) {
         var compiler = FlowCompiler(flow: self, environment: environment)
         return compiler.run()

@@ -17,27 +17,42 @@
 /// sipgate's `Gather` has no finish key: Touchtone asks for one key more than `digits`
 /// allows and strips the finish key, so `1234#` and (after the timeout) `12#` both arrive.
 public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
+    /// The state this collection defines.
     public let state: S
     /// The variable that holds the digits once they are valid.
     public let variable: String
+    /// How many digits a valid input has (`4...4` for a 4-digit PIN), the finish key not counted.
     public let digits: ClosedRange<Int>
+    /// What the caller hears on the first turn.
     public var prompt: Prompts
+    /// What later turns play instead of ``prompt`` (set with ``reprompts(_:)``); the last one repeats.
     public var reprompts: [Prompts] = []
+    /// Where the call goes once valid digits are collected (and confirmed, with ``confirm(readBack:ask:)``).
     public let next: Step<S>
+    /// The key that ends input early, stripped from the value; `nil` (the default) for none.
     public var finishKey: Character?
+    /// Whether the digits are kept out of logs, transcripts and the state file (set with ``sensitive(_:)``).
     public var isSensitive = false
+    /// The extra check valid digits must pass (set with ``validate(_:_:)``); `nil` for none.
     public var validator: Validator?
+    /// The read-back the caller confirms with 1 (set with ``confirm(readBack:ask:)``); `nil` for none.
     public var confirmation: Confirmation?
+    /// What a silence does (the body's ``NoInput``); `nil` plays no message before the next turn.
     public var noInput: NoInput<S>?
     /// What input that is too short, too long or not valid does.
     public var wrongKey: WrongKey<S>?
+    /// How long to wait for the first key after the prompt (default 8 seconds).
     public var timeout: Duration = .seconds(8)
+    /// Turns in all (the first one included) before ``whenExhausted`` (default 3).
     public var maxAttempts: Int = 3
+    /// Where the call goes after the last failed turn (hang up unless ``attempts(_:then:)`` says otherwise).
     public var whenExhausted: Step<S> = .hangup
 
     /// A named check of the collected digits.
     public struct Validator: Sendable {
+        /// A short description of the check, such as `not an obvious PIN`.
         public let label: String
+        /// Whether the digits are acceptable; it sees only digits of a valid length, finish key stripped.
         public let isValid: @Sendable (String) -> Bool
     }
 
@@ -49,6 +64,8 @@ public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
         public let ask: Prompts
     }
 
+    /// A collection in `state` that stores the digits in `variable`, then goes to `next`; its body
+    /// may give ``NoInput`` and ``WrongKey``.
     public init(
         _ state: S, into variable: String, digits: ClosedRange<Int>, prompt: Prompts, next: Step<S>,
         @CollectBuilder<S> onFailure handlers: () -> [FailedTurnHandler<S>] = { [] }
@@ -77,11 +94,13 @@ public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
         with { $0.confirmation = Confirmation(readBack: readBack, ask: ask) }
     }
 
+    /// Unavailable: write ``WrongKey`` in the collection's body instead.
     @available(
         *, unavailable, message: "write WrongKey(play: ...) in the collection's body: Collect(...) { WrongKey(play: \"pin-invalid\") }"
     )
     public func onInvalid(play message: Prompts) -> Self { self }
 
+    /// Unavailable: write ``NoInput`` in the collection's body instead.
     @available(*, unavailable, message: "write NoInput(...) in the collection's body: Collect(...) { NoInput(play: \"no-input\") }")
     public func onNoInput(_ handler: NoInput<S>) -> Self { self }
 
@@ -106,8 +125,12 @@ public struct Collect<S: FlowState>: Sendable, Modifiable, HandlesFailedTurns {
 /// Builds a collection's body from ``NoInput`` and ``WrongKey`` (both optional).
 @resultBuilder
 public enum CollectBuilder<S: FlowState>: ListBuilder {
+    /// The failed-turn handlers of the collection.
     public typealias Item = FailedTurnHandler<S>
+    /// Adds what a silence does.
     public static func buildExpression(_ handler: NoInput<S>) -> [Item] { [.noInput(handler)] }
+    /// Adds what input that is not valid does.
     public static func buildExpression(_ handler: WrongKey<S>) -> [Item] { [.wrongKey(handler)] }
+    /// An empty body: no handlers.
     public static func buildBlock() -> [Item] { [] }
 }

@@ -2,12 +2,16 @@ import FoundationEssentials
 
 /// What a branch may look at: the call, what it collected, and the time.
 public struct CallContext: Sendable {
+    /// The call's id, as sipgate gave it.
     public let callId: CallID
+    /// The numbers, users, direction and diversion of the call, from its `newCall`.
     public let call: CallData
+    /// What the call collected or look-ups set so far, sensitive values included.
     public let variables: Variables
     /// The time of the event being handled (from the engine's clock).
     public let now: Date
 
+    /// A context for a call at time `now`, e.g. to test a condition or run a look-up's work in a test.
     public init(callId: CallID, call: CallData, variables: Variables = Variables(), now: Date) {
         self.callId = callId
         self.call = call
@@ -29,23 +33,29 @@ public struct CallContext: Sendable {
 /// When(.custom("VIP caller") { $0[variable: "tier"] == "gold" }, .go(.vip))
 /// ```
 public struct Condition: Sendable, CustomStringConvertible {
+    /// What the condition tests, in a few words: diagrams, coverage reports and edge labels (`when ...`) show it.
     public let label: String
     /// Whether the condition looks at the clock (a time branch) or only at the call.
     public let kind: Kind
+    /// Returns whether the condition holds for a call.
     public let test: @Sendable (CallContext) -> Bool
 
     /// What a condition looks at.
     public enum Kind: Sendable, Hashable {
+        /// It looks only at the call: its numbers, users, direction and variables.
         case callData
+        /// It looks at the clock (opening hours, holidays); diagrams draw its branches dashed.
         case time
     }
 
+    /// A condition labelled `label` that holds when `test` returns true; say `kind: .time` when it looks at ``CallContext/now``.
     public init(_ label: String, kind: Kind = .callData, _ test: @escaping @Sendable (CallContext) -> Bool) {
         self.label = label
         self.kind = kind
         self.test = test
     }
 
+    /// The condition's label.
     public var description: String { label }
 
     /// Any test you write, with a label for diagrams.

@@ -16,23 +16,28 @@
 /// A flow is a value; ``RoutingTable`` decides which calls it answers, and the engine
 /// compiles it at start-up, refusing it with every problem listed if it cannot work.
 public struct Flow<S: FlowState>: Sendable, Modifiable {
+    /// The flow's name, as sessions, callback URLs (`?f=name`) and logs know it; with ``version``, it tells flows apart.
     public let name: String
     /// Bump it when states change meaning. A call that began on another version continues
     /// in the state of the same name, or starts the flow again (see ``RoutingTable/keeping(_:)``).
     public let version: Int
+    /// The state a new call begins in.
     public let start: S
+    /// The states the body defines, in the order written.
     public let definitions: [StateDefinition<S>]
     /// Where ``Step/mainMenu`` leads; the first ``Menu`` when not set.
     public var mainMenu: S?
     /// Silences in a row, across states, after which the call is ended (a safety net
     /// against menus that send each other silent callers for ever).
     public var maxSilencesInARow: Int = 8
+    /// Code run when a call of this flow is answered or ends; add to it with ``onAnswer(_:)`` and ``onHangup(_:)``.
     public var hooks = CallHooks()
     /// What a call in progress gets when its session cannot be read or written in time (the
     /// shared session store is unreachable): a transfer to fixed numbers, voicemail
     /// (the default), a rejection or a hang-up.
     public var whenSessionsUnreachable: Step<S> = .voicemail
 
+    /// Creates a flow named `name` over the states of `states`, beginning in `start`, with the states its body defines.
     public init(_ name: String, version: Int = 1, states: S.Type, start: S, @FlowBuilder<S> _ body: () -> [StateDefinition<S>]) {
         self.name = name
         self.version = version
@@ -76,12 +81,18 @@ public struct Flow<S: FlowState>: Sendable, Modifiable {
 
 /// One state of a flow, as written in its body.
 public enum StateDefinition<S: FlowState>: Sendable {
+    /// A ``Menu``.
     case menu(Menu<S>)
+    /// A ``Collect``.
     case collect(Collect<S>)
+    /// An ``Announce``.
     case announce(Announce<S>)
+    /// A ``Decide``.
     case decide(Decide<S>)
+    /// A ``Lookup``, with its outcome type erased.
     case lookup(LookupDefinition<S>)
 
+    /// The state this definition defines.
     public var state: S {
         switch self {
         case .menu(let d): d.state
@@ -96,13 +107,20 @@ public enum StateDefinition<S: FlowState>: Sendable {
 /// Builds a flow's body from ``Menu``, ``Collect``, ``Announce``, ``Decide`` and ``Lookup``.
 @resultBuilder
 public enum FlowBuilder<S: FlowState>: ListBuilder {
+    /// The states of the flow.
     public typealias Item = StateDefinition<S>
+    /// Adds a menu state.
     public static func buildExpression(_ d: Menu<S>) -> [Item] { [.menu(d)] }
+    /// Adds a digit-collection state.
     public static func buildExpression(_ d: Collect<S>) -> [Item] { [.collect(d)] }
+    /// Adds an announcement state.
     public static func buildExpression(_ d: Announce<S>) -> [Item] { [.announce(d)] }
+    /// Adds a branching state.
     public static func buildExpression(_ d: Decide<S>) -> [Item] { [.decide(d)] }
+    /// Adds a look-up state.
     public static func buildExpression<Outcome>(_ d: Lookup<S, Outcome>) -> [Item] { [.lookup(d.definition)] }
 
+    /// Unavailable: a flow with an empty body does not compile.
     @available(*, unavailable, message: "A flow needs at least one state")
     public static func buildBlock() -> [StateDefinition<S>] { [] }
 }

@@ -11,9 +11,13 @@ public protocol FlowState: CaseIterable, Hashable, Sendable, RawRepresentable wh
 ///
 /// Write it as a string literal: `"main-menu"` plays `Audio/main-menu.wav`.
 public struct Prompt: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The file name in `Audio/`, without `.wav` (`main-menu`).
     public let name: String
+    /// The prompt that plays `Audio/NAME.wav`.
     public init(_ name: String) { self.name = name }
+    /// The prompt named by a string literal: `"main-menu"`.
     public init(stringLiteral value: String) { self.name = value }
+    /// The prompt's name.
     public var description: String { name }
 }
 
@@ -30,15 +34,21 @@ public struct Prompts: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
         /// The digits of a collected variable, one recording per key (`digit-4`, `digit-1`, ...).
         case digits(of: String)
 
+        /// A recorded prompt named by a string literal.
         public init(stringLiteral value: String) { self = .file(Prompt(value)) }
     }
 
+    /// The prompts and read-outs, in the order they play.
     public var parts: [Part]
 
+    /// A turn that plays `parts` in order.
     public init(_ parts: [Part]) { self.parts = parts }
+    /// One recorded prompt, named by a string literal.
     public init(stringLiteral value: String) { parts = [.file(Prompt(value))] }
+    /// Several parts, written as an array literal.
     public init(arrayLiteral elements: Part...) { parts = elements }
 
+    /// Whether there is nothing to play (a flow refuses an empty prompt where one is needed).
     public var isEmpty: Bool { parts.isEmpty }
 
     /// The recorded prompts this turn may play (read-outs name their key recordings).
@@ -51,6 +61,7 @@ public struct Prompts: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
         }
     }
 
+    /// The parts separated by commas, read-outs as `<variable>`.
     public var description: String {
         parts.map { part in
             switch part {

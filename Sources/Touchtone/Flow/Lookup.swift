@@ -36,6 +36,8 @@ public struct Lookup<S: FlowState, Outcome: LookupOutcome>: Sendable {
     /// The look-up with its outcome type erased, as the flow holds it.
     public let definition: LookupDefinition<S>
 
+    /// A look-up in `state` whose `work` returns one of `outcomes`, each leading where `next` says.
+    ///
     /// - Parameters:
     ///   - state: the state that runs the look-up.
     ///   - outcomes: the enum of the look-up's results.
@@ -65,9 +67,12 @@ public enum LookupDeadline {
 
 /// What a ``Lookup`` found: one of its outcomes, and variables for later steps.
 public struct LookupResult<Outcome: LookupOutcome>: Sendable {
+    /// Which of the look-up's outcomes it is; the look-up's `then` says where it leads.
     public let outcome: Outcome
+    /// Variables to set for later steps (conditions, transfers to `.variable`, read-outs), by name.
     public let variables: [String: String]
 
+    /// A result: `outcome`, setting `variables` for later steps.
     public init(_ outcome: Outcome, setting variables: [String: String] = [:]) {
         self.outcome = outcome
         self.variables = variables
@@ -77,8 +82,11 @@ public struct LookupResult<Outcome: LookupOutcome>: Sendable {
 /// A ``Lookup`` as its flow holds it: the outcomes named by their raw values, so that the
 /// compiler and the engine need no generics.
 public struct LookupDefinition<S: FlowState>: Sendable {
+    /// The state that runs the look-up.
     public let state: S
+    /// How long the work may take before the call goes to ``fallback``.
     public let deadline: Duration
+    /// Where the call goes when the work throws or passes its deadline.
     public let fallback: Step<S>
     /// Each outcome's name and where it leads, in the order of the outcome enum.
     public let outcomes: [(name: String, step: Step<S>)]
@@ -91,10 +99,12 @@ public struct LookupDefinition<S: FlowState>: Sendable {
 public struct ErasedLookupResult: Sendable {
     /// The outcome's name (its raw value).
     public let outcome: String
+    /// Variables to set for later steps, by name.
     public let variables: [String: String]
     /// The outcome's enum; `nil` for a result made by name.
     let outcomeType: ObjectIdentifier?
 
+    /// The result `result`, its outcome named by its raw value.
     public init<Outcome: LookupOutcome>(_ result: LookupResult<Outcome>) {
         outcome = result.outcome.rawValue
         variables = result.variables

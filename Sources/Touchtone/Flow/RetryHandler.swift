@@ -15,9 +15,13 @@
 /// }
 /// ```
 public struct RetryHandler<S: FlowState, Failure: RetryFailure>: Sendable {
+    /// Played after the failed turn, before the next turn's prompt; `nil` plays nothing.
     public let message: Prompts?
+    /// How many failures of this kind in the state send the call to ``then``; `nil`: only the state's attempts count.
     public let limit: Int?
+    /// Where the call goes at ``limit``; `nil`: where the state's attempts lead when used up.
     public let then: Step<S>?
+    /// A handler that plays `message` and, after `limit` such failures in the state, goes to `then`.
     public init(play message: Prompts? = nil, limit: Int? = nil, then: Step<S>? = nil) {
         self.message = message
         self.limit = limit
@@ -45,7 +49,9 @@ public typealias WrongKey<S: FlowState> = RetryHandler<S, UnknownKeys>
 
 /// A ``NoInput`` or a ``WrongKey``, as the body of a ``Menu`` or a ``Collect`` gives it.
 public enum FailedTurnHandler<S: FlowState>: Sendable {
+    /// What a silence does.
     case noInput(NoInput<S>)
+    /// What a wrong key (or, in a ``Collect``, input that is not valid) does.
     case wrongKey(WrongKey<S>)
 }
 

@@ -10,15 +10,18 @@
 /// Routes are tried in order; the first that matches a `newCall` wins. A call no route
 /// matches gets an empty answer: it rings as if Touchtone were not there.
 public struct RoutingTable: Sendable {
+    /// The routes, tried in order for each new call.
     public let routes: [Route]
     /// Earlier versions of routed flows, kept for the calls that started on them: no new
     /// call is routed to them (see ``keeping(_:)``).
     public private(set) var kept: [any FlowDefinition] = []
 
+    /// A table of the routes its body lists, in order.
     public init(@RouteBuilder _ routes: () -> [Route]) {
         self.routes = routes()
     }
 
+    /// A table of `routes`, in order.
     public init(routes: [Route]) {
         self.routes = routes
     }
@@ -60,9 +63,12 @@ public struct Route: Sendable, CustomStringConvertible {
         case any
     }
 
+    /// Which calls this route takes.
     public let match: Match
+    /// The flow that answers those calls.
     public let flow: any FlowDefinition
 
+    /// A route sending calls that fit `match` to `flow`.
     public init(match: Match, flow: any FlowDefinition) {
         self.match = match
         self.flow = flow
@@ -95,6 +101,7 @@ public struct Route: Sendable, CustomStringConvertible {
         number.hasPrefix("+") ? String(number.dropFirst()) : number
     }
 
+    /// The match and the flow's name: `to 4921100000 -> hotline`.
     public var description: String {
         switch match {
         case .any: "default -> \(flow.name)"
@@ -107,7 +114,10 @@ public struct Route: Sendable, CustomStringConvertible {
 /// Builds a ``RoutingTable`` from ``Route``s.
 @resultBuilder
 public enum RouteBuilder: ListBuilder {
+    /// The routes of the table.
     public typealias Item = Route
+    /// Adds a route.
     public static func buildExpression(_ route: Route) -> [Route] { [route] }
+    /// An empty table: every call rings as if Touchtone were not there.
     public static func buildBlock() -> [Route] { [] }
 }

@@ -41,6 +41,7 @@ public struct Transfer: Sendable {
         /// Chosen by the first user of the call (`user[]`), with a default.
         case perUser([String: String], default: String?)
 
+        /// The number, or what it is taken from in angle brackets (`<dialled number>`, `<variable>`).
         public var description: String {
             switch self {
             case .fixed(let n): n
@@ -51,10 +52,14 @@ public struct Transfer: Sendable {
         }
     }
 
+    /// The numbers rung at once (1 to 5); when one taken from the call is not E.164, the call is rejected.
     public var numbers: [Number]
+    /// The number the called party sees; `nil` leaves it to sipgate.
     public var callerId: Number?
+    /// `true` hides the caller's number, `false` shows it, `nil` (the default) leaves the account setting.
     public var anonymous: Bool?
 
+    /// A transfer ringing `numbers` at once, with an optional caller id and anonymity.
     public init(numbers: [Number], callerId: Number? = nil, anonymous: Bool? = nil) {
         self.numbers = numbers
         self.callerId = callerId
@@ -63,6 +68,7 @@ public struct Transfer: Sendable {
 }
 
 extension Step: CustomStringConvertible {
+    /// The step in words: the state's name, `dial 49...`, `voicemail`, `reject (busy)`, `hang up`, ...
     public var description: String {
         switch self {
         case .go(let s): s.rawValue
