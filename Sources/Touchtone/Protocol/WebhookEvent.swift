@@ -8,7 +8,7 @@
 /// // .dtmf(DTMFEvent(callId: "42", digits: "1"))
 /// ```
 public enum WebhookEvent: Sendable, Hashable {
-    /// A call begins: the first push of every call (a forwarded or transferred call arrives as a new one).
+    /// A call begins: the first push of every call, answered with the flow's first step.(a forwarded or transferred call arrives as a new one).
     case newCall(NewCallEvent)
     /// Someone answered the call; sent only to a response's `onAnswer` URL.
     case answer(AnswerEvent)
@@ -40,8 +40,14 @@ public enum WebhookEvent: Sendable, Hashable {
 
 /// The four event names of the `event` field.
 public enum EventName: String, Sendable, Hashable, CaseIterable, Codable {
-    /// The `event` value of the matching ``WebhookEvent`` case; the raw value is that exact text.
-    case newCall, answer, hangup, dtmf
+    /// A call begins: the first push of every call, answered with the flow's first step.
+    case newCall
+    /// The other party answered the call (pushed when an answer set `onAnswer`).
+    case answer
+    /// The call ended (pushed when an answer set `onHangup`).
+    case hangup
+    /// The caller pressed the keys a `Gather` asked for (pushed to its `onData` URL).
+    case dtmf
 }
 
 /// sipgate's opaque call identifier: 1 to ``PushLimits/maxCallIdLength`` bytes.
@@ -223,17 +229,21 @@ extension AnswerEvent {
 
 /// Why a call ended, as listed in API.md, with room for causes sipgate adds later.
 public enum HangupCause: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Why the call ended: one of the seven causes sipgate documents, each explained below.
-    ///
-    /// - `normalClearing`: one of the parties hung up after the call was established.
-    /// - `busy`: the called party was busy.
-    /// - `cancel`: the caller hung up before the called party picked up.
-    /// - `noAnswer`: the called party rejected the call (e.g. through a do-not-disturb setting).
-    /// - `congestion`: the called party could not be reached.
-    /// - `notFound`: the called number does not exist or the called party is offline.
-    /// - `forwarded`: the call was forwarded to another party, where it arrives again as a new call
-    ///   (a call that rings out to voicemail ends like this).
-    case normalClearing, busy, cancel, noAnswer, congestion, notFound, forwarded
+    /// One of the parties hung up after the call was established.
+    case normalClearing
+    /// The called party was busy.
+    case busy
+    /// The caller hung up before the called party picked up.
+    case cancel
+    /// The called party rejected the call (e.g. through a do-not-disturb setting).
+    case noAnswer
+    /// The called party could not be reached.
+    case congestion
+    /// The called number does not exist or the called party is offline.
+    case notFound
+    /// The call was forwarded to another party, where it arrives again as a new call (a call
+    /// that rings out to voicemail ends like this).
+    case forwarded
     /// A cause sipgate does not document (yet), with its text as sent: a new cause never fails a push.
     case unknown(String)
 

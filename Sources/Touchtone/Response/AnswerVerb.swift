@@ -1,8 +1,19 @@
 /// The verb that ends an answer, for logs and metrics.
 public enum AnswerVerb: String, Sendable, CaseIterable {
-    /// How the answer ends; the raw value is the name. `gather`, `dial` (to numbers), `voicemail` (a `Dial` to voicemail),
-    /// `reject` and `hangup` name the final verb; `play` is plays without one, `empty` an empty `<Response/>`.
-    case gather, dial, voicemail, reject, hangup, play, empty
+    /// Ends with a `Gather`: the call waits for keys.
+    case gather
+    /// Ends with a `Dial` to numbers: a transfer.
+    case dial
+    /// Ends with a `Dial` to voicemail.
+    case voicemail
+    /// Ends with a `Reject`.
+    case reject
+    /// Ends with a `Hangup`.
+    case hangup
+    /// Plays prompts and has no final verb.
+    case play
+    /// The empty `<Response/>`.
+    case empty
 
     init(_ response: Response) {
         switch response.final {

@@ -4,8 +4,18 @@ import FoundationEssentials
 public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Monday, the first day of the week (raw value 1).
     case monday = 1
-    /// The rest of the week in order: raw values 2 (Tuesday) to 7 (Sunday).
-    case tuesday, wednesday, thursday, friday, saturday, sunday
+    /// Tuesday (raw value 2).
+    case tuesday
+    /// Wednesday (raw value 3).
+    case wednesday
+    /// Thursday (raw value 4).
+    case thursday
+    /// Friday (raw value 5).
+    case friday
+    /// Saturday (raw value 6).
+    case saturday
+    /// Sunday, the last day of the week (raw value 7).
+    case sunday
 
     /// Monday to Friday.
     public static let workdays: ClosedRange<Weekday> = .monday ... .friday

@@ -11,9 +11,11 @@ import TouchtoneServer
 public struct ServeOptions: Sendable {
     /// Whether pushes must carry a valid `X-Sipgate-Signature`.
     public enum SignatureMode: String, Sendable, Hashable, CaseIterable {
-        /// `off` (the default) accepts pushes without checking a signature; `verify` refuses a push whose
-        /// `X-Sipgate-Signature` is missing or does not match its body (RSA, sipgate's key or `--signature-key`).
-        case off, verify
+        /// Pushes are accepted without checking a signature (the default).
+        case off
+        /// A push whose `X-Sipgate-Signature` is missing or does not match its body is refused
+        /// (RSA, sipgate's key or `--signature-key`).
+        case verify
     }
 
     /// Which flows to serve.
