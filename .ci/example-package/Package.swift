@@ -5,7 +5,7 @@ let package = Package(
     name: "my-ivr",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../touchtone")  // or .package(url: "<the repository's URL>", from: "0.1.0")
+        .package(path: "../touchtone")  // or .package(url: "<the repository's URL>", branch: "main")
     ],
     targets: [
         // Your flows and routing table.

@@ -151,6 +151,42 @@ func lineFlowV3() -> Flow<LineV3> {
         }
     }
 
+    /// A menu-changed recording that is there but does not play is refused, by the engine
+    /// and by `check`, never skipped in silence.
+    @Test func anUnplayableMenuChangedRecordingIsAProblem() throws {
+        struct BadRecording: PromptCatalog {
+            func problem(with prompt: Prompt) -> String? {
+                prompt.name == "menu-changed" ? "prompt menu-changed: Audio/menu-changed.wav is not a WAV file" : nil
+            }
+            func isRecorded(_ prompt: Prompt) -> Bool { true }
+        }
+        let routes = RoutingTable { Route.default(lineFlowV3()) }
+        let expected = [
+            "settings: the menu-changed prompt: prompt menu-changed: Audio/menu-changed.wav is not a WAV file (or set menuChangedPrompt to .none)"
+        ]
+        let settings = EngineSettings(publicURL: try AbsoluteURL(testBase), prompts: BadRecording())
+        do {
+            _ = try Engine(routes: routes, store: InMemorySessionStore(), clock: clock, settings: settings)
+            Issue.record("an engine with an unplayable menu-changed recording started")
+        } catch {
+            #expect(error.problems.map(\.description) == expected)
+        }
+        let environment = CompileEnvironment(publicURL: try AbsoluteURL(testBase), prompts: BadRecording())
+        #expect(Engine.check(routes, environment: environment).map(\.description) == expected)
+    }
+
+    /// `check` finds what the engine refuses at start in kept versions too.
+    @Test func checkLooksAtTheKeptVersions() throws {
+        let environment = CompileEnvironment(publicURL: try AbsoluteURL(testBase))
+        let twice = RoutingTable { Route.default(lineFlow(version: 1)) }.keeping(lineFlow(version: 1))
+        #expect(
+            Engine.check(twice, environment: environment).map(\.description) == [
+                "line: version 1 is served twice: a kept version must be an earlier one"
+            ])
+        let fine = RoutingTable { Route.default(lineFlowV3()) }.keeping(lineFlow(version: 1))
+        #expect(Engine.check(fine, environment: environment).isEmpty)
+    }
+
     @Test func aFlowNoLongerServedStartsTheRoutedOne() throws {
         enum Other: String, FlowState { case menu }
         let other = Flow("other", states: Other.self, start: .menu) {

@@ -89,6 +89,14 @@ public enum WAVError: Error, Sendable, Hashable, CustomStringConvertible {
 public protocol PromptCatalog: Sendable {
     /// `nil` when the prompt is there and playable, else the problem.
     func problem(with prompt: Prompt) -> String?
+    /// Whether the prompt is there at all, playable or not (a recording that is optional
+    /// is left out when missing, but an unplayable one is a problem).
+    func isRecorded(_ prompt: Prompt) -> Bool
+}
+
+extension PromptCatalog {
+    /// Whether the prompt is there: by default, whether it is there and playable.
+    public func isRecorded(_ prompt: Prompt) -> Bool { problem(with: prompt) == nil }
 }
 
 /// The prompts of a folder such as `Audio/`: `NAME.wav` for prompt `NAME`.
@@ -100,6 +108,11 @@ public struct AudioFolder: PromptCatalog {
 
     /// The prompts in the folder at `path`; a relative path starts at the working directory.
     public init(path: String) { self.path = path }
+
+    /// Whether `NAME.wav` is in the folder, playable or not.
+    public func isRecorded(_ prompt: Prompt) -> Bool {
+        AudioFolder.isValidName(prompt.name) && FileManager.default.fileExists(atPath: path + "/" + prompt.name + ".wav")
+    }
 
     /// `nil` when `NAME.wav` is in the folder, at most ``maxFileBytes`` long and playable by sipgate; else what is wrong.
     public func problem(with prompt: Prompt) -> String? {

@@ -44,41 +44,9 @@ public final class Engine: Sendable {
         throws(FlowProblems)
     {
         let environment = CompileEnvironment(publicURL: settings.publicURL, audioPath: settings.audioPath, prompts: settings.prompts)
-        var problems: [FlowProblem] = []
-        var flows: [CompiledFlow] = []
-        for definition in routes.flows + routes.kept {
-            let (compiled, found) = definition.compile(in: environment)
-            problems += found
-            if flows.contains(where: { $0.name == compiled.name && $0.version == compiled.version }) {
-                problems.append(
-                    FlowProblem(
-                        flow: compiled.name, message: "version \(compiled.version) is served twice: a kept version must be an earlier one"))
-            }
-            flows.append(compiled)
-        }
-        if routes.routes.isEmpty { problems.append(FlowProblem(flow: "routes", message: "the routing table has no routes")) }
-        var flowNames: [UInt32: String] = [:]
-        for flow in flows {
-            let id = FlowID.of(flow.name)
-            if let other = flowNames[id], other != flow.name {
-                problems.append(
-                    FlowProblem(flow: flow.name, message: "its name and \(other)'s share a flow id in the session store: rename one"))
-            }
-            flowNames[id] = flow.name
-        }
-        var menuChanged: Play?
-        switch settings.menuChangedPrompt {
-        case .always(let prompt):
-            if let problem = settings.prompts?.problem(with: prompt) {
-                problems.append(
-                    FlowProblem(flow: "settings", message: "the menu-changed prompt: \(problem) (or set menuChangedPrompt to .none)"))
-            }
-            menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
-        case .ifRecorded(let prompt) where settings.prompts?.problem(with: prompt) == nil:
-            menuChanged = (try? environment.promptURL(prompt)).map(Play.init)
-        case .ifRecorded, .none:
-            break
-        }
+        let (flows, flowNames, compileProblems) = Self.compileAll(routes, environment: environment)
+        let (menuChanged, promptProblem) = Self.menuChangedAnnouncement(settings.menuChangedPrompt, environment: environment)
+        let problems = compileProblems + (promptProblem.map { [$0] } ?? [])
         guard problems.isEmpty else { throw FlowProblems(problems) }
         self.routes = routes
         self.store = store
@@ -91,11 +59,6 @@ public final class Engine: Sendable {
             CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges, menuChanged: menuChanged)
         }
         self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
-    }
-
-    /// Checks every flow of `routes` without building an engine; an empty list means all is well.
-    public static func check(_ routes: RoutingTable, environment: CompileEnvironment) -> [FlowProblem] {
-        routes.flows.flatMap { $0.compile(in: environment).1 }
     }
 
     // MARK: Handling pushes

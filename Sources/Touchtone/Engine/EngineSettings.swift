@@ -14,13 +14,15 @@ public struct EngineSettings: Sendable {
     /// Played before a flow starts again for a call whose state a deploy removed (see
     /// ``RoutingTable/keeping(_:)``): by default `menu-changed` when the prompts have it.
     public var menuChangedPrompt: MenuChangedPrompt
+    /// `menu-changed` when it is recorded: what ``menuChangedPrompt`` is unless set.
+    public static let defaultMenuChangedPrompt = MenuChangedPrompt.ifRecorded("menu-changed")
 
     /// Settings for the server at `publicURL`. By default prompts are served under `audio`, not checked at start-up,
     /// hooks run in detached tasks, edges are not traced, and `menu-changed` is played when recorded.
     public init(
         publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
         hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
-        menuChangedPrompt: MenuChangedPrompt = .ifRecorded("menu-changed")
+        menuChangedPrompt: MenuChangedPrompt = EngineSettings.defaultMenuChangedPrompt
     ) {
         self.publicURL = publicURL
         self.audioPath = audioPath
@@ -39,7 +41,8 @@ public struct EngineSettings: Sendable {
 /// ```
 public enum MenuChangedPrompt: Sendable, Hashable {
     /// This prompt when the prompts have it, else none: a package without the recording
-    /// still starts (Touchtone's own `Audio/` has `menu-changed.wav`).
+    /// still starts (Touchtone's own `Audio/` has `menu-changed.wav`). A recording that is
+    /// there but does not play is a problem; with no prompt catalog, it is played unchecked.
     case ifRecorded(Prompt)
     /// This prompt; the engine refuses to start when the prompts lack it.
     case always(Prompt)

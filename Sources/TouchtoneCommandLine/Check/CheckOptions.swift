@@ -7,7 +7,7 @@ struct CheckOptions: Sendable {
     static let table = OptionTable(
         command: "touchtone check",
         about: """
-            Checks what touchtone serve needs: every flow of the routing table compiles (states, keys,
+            Checks what `serve` needs: every flow of the routing table compiles (states, keys,
             transfers, ways out, loops), every prompt a flow plays is in the audio folder as WAV
             8 kHz mono 16-bit PCM with some audio, every other WAV file there plays on sipgate too,
             and every route's numbers are E.164 and reachable. Prints each problem with its flow
