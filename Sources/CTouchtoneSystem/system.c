@@ -9,19 +9,52 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
+#endif
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifndef MSG_NOSIGNAL
+/* No MSG_NOSIGNAL (Darwin): the process ignores SIGPIPE instead (ctt_ignore_sigpipe, serve). */
+#define MSG_NOSIGNAL 0
+#endif
+#if !defined(TCP_KEEPIDLE) && defined(TCP_KEEPALIVE)
+#define TCP_KEEPIDLE TCP_KEEPALIVE
+#endif
+
+/* A socket of `type`, non-blocking and close-on-exec in one call where the system can. */
+static int socket_nonblocking(int domain, int type, int protocol, int nonblocking) {
+#ifdef __linux__
+  return socket(domain, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), protocol);
+#else
+  int fd = socket(domain, type, protocol);
+  if (fd < 0) return fd;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (nonblocking) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+#endif
+}
+
+#ifdef __linux__
 const uint32_t CTT_EV_IN = EPOLLIN;
 const uint32_t CTT_EV_OUT = EPOLLOUT;
 const uint32_t CTT_EV_ERR = EPOLLERR;
 const uint32_t CTT_EV_HUP = EPOLLHUP;
 const uint32_t CTT_EV_RDHUP = EPOLLRDHUP;
+#else
+const uint32_t CTT_EV_IN = 0x001;
+const uint32_t CTT_EV_OUT = 0x004;
+const uint32_t CTT_EV_ERR = 0x008;
+const uint32_t CTT_EV_HUP = 0x010;
+const uint32_t CTT_EV_RDHUP = 0x2000;
+#endif
+
+#ifdef __linux__
 
 int ctt_epoll_create(void) {
   int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -63,6 +96,15 @@ int ctt_eventfd_drain(int fd) {
   uint64_t value;
   return read(fd, &value, sizeof value) < 0 ? -errno : 0;
 }
+#else
+/* epoll and eventfd are Linux's: elsewhere the poll(2) backend and a wake pipe serve. */
+int ctt_epoll_create(void) { return -ENOSYS; }
+int ctt_epoll_ctl(int epfd, ctt_epoll_op op, int fd, uint32_t events, uint64_t token) { return -ENOSYS; }
+int ctt_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms) { return -ENOSYS; }
+int ctt_eventfd(void) { return -ENOSYS; }
+int ctt_eventfd_signal(int fd) { return -ENOSYS; }
+int ctt_eventfd_drain(int fd) { return -ENOSYS; }
+#endif
 
 int ctt_listen_tcp(const char *host, int port, int backlog, ctt_listen_mode mode) {
   struct addrinfo hints, *res = NULL;
@@ -76,7 +118,7 @@ int ctt_listen_tcp(const char *host, int port, int backlog, ctt_listen_mode mode
   if (gai != 0) return -(1000 - gai);
   int last_error = EADDRNOTAVAIL;
   for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = socket_nonblocking(ai->ai_family, ai->ai_socktype, ai->ai_protocol, 1);
     if (fd < 0) { last_error = errno; continue; }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -89,7 +131,7 @@ int ctt_listen_tcp(const char *host, int port, int backlog, ctt_listen_mode mode
         continue;
       }
       close(fd);
-      fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      fd = socket_nonblocking(ai->ai_family, ai->ai_socktype, ai->ai_protocol, 1);
       if (fd < 0) { last_error = errno; continue; }
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     }
@@ -129,8 +171,15 @@ int ctt_accept(int listen_fd, uint8_t *addr16) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   memset(&ss, 0, sizeof ss);
+#ifdef __linux__
   int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return -errno;
+#else
+  int fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
+  if (fd < 0) return -errno;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+#endif
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   to_addr16(&ss, addr16);
@@ -148,7 +197,7 @@ int ctt_connect_tcp(const char *host, int port, int timeout_ms) {
   if (getaddrinfo(host, service, &hints, &res) != 0) return -EINVAL;
   int result = -ECONNREFUSED;
   for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = socket_nonblocking(ai->ai_family, ai->ai_socktype, ai->ai_protocol, 0);
     if (fd < 0) { result = -errno; continue; }
     ctt_set_timeouts(fd, timeout_ms);
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
@@ -202,7 +251,7 @@ int ctt_connect_nonblocking(const uint8_t *addr16, int port, int *in_progress) {
     memcpy(&v6->sin6_addr, addr16, 16);
     len = sizeof *v6;
   }
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket_nonblocking(ss.ss_family, SOCK_STREAM, 0, 1);
   if (fd < 0) return -errno;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -316,24 +365,131 @@ int ctt_set_timeouts(int fd, int timeout_ms) {
   return 0;
 }
 
-int ctt_signalfd_term(void) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -EINVAL;
-  int fd = signalfd(-1, &set, SFD_CLOEXEC);
-  return fd < 0 ? -errno : fd;
-}
-
-int ctt_signalfd_wait(int fd) {
-  struct signalfd_siginfo info;
-  for (;;) {
-    ssize_t n = read(fd, &info, sizeof info);
-    if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 ? -errno : -EIO;
-  }
-}
-
 void ctt_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+/* The poll(2) backend. */
+struct ctt_pollset {
+  struct pollfd *fds;
+  uint64_t *tokens;
+  int count;
+  int capacity;
+  int next; /* where the next wait starts reporting, so no descriptor starves */
+};
+
+ctt_pollset *ctt_pollset_create(void) {
+  ctt_pollset *set = calloc(1, sizeof *set);
+  return set;
+}
+
+void ctt_pollset_free(ctt_pollset *set) {
+  if (!set) return;
+  free(set->fds);
+  free(set->tokens);
+  free(set);
+}
+
+static short to_poll_events(uint32_t events) {
+  short out = 0;
+  if (events & CTT_EV_IN) out |= POLLIN;
+  if (events & CTT_EV_OUT) out |= POLLOUT;
+  return out;
+}
+
+static uint32_t from_poll_events(short revents) {
+  uint32_t out = 0;
+  if (revents & POLLIN) out |= CTT_EV_IN;
+  if (revents & POLLOUT) out |= CTT_EV_OUT;
+  if (revents & (POLLERR | POLLNVAL)) out |= CTT_EV_ERR;
+  if (revents & POLLHUP) out |= CTT_EV_HUP;
+  return out;
+}
+
+static int pollset_find(const ctt_pollset *set, int fd) {
+  for (int i = 0; i < set->count; i++) {
+    if (set->fds[i].fd == fd) return i;
+  }
+  return -1;
+}
+
+int ctt_pollset_ctl(ctt_pollset *set, ctt_epoll_op op, int fd, uint32_t events, uint64_t token) {
+  int i = pollset_find(set, fd);
+  switch (op) {
+  case CTT_EPOLL_ADD:
+    if (i < 0) {
+      if (set->count == set->capacity) {
+        int capacity = set->capacity ? set->capacity * 2 : 64;
+        struct pollfd *fds = realloc(set->fds, (size_t)capacity * sizeof *fds);
+        if (!fds) return -ENOMEM;
+        set->fds = fds;
+        uint64_t *tokens = realloc(set->tokens, (size_t)capacity * sizeof *tokens);
+        if (!tokens) return -ENOMEM;
+        set->tokens = tokens;
+        set->capacity = capacity;
+      }
+      i = set->count++;
+    }
+    set->fds[i].fd = fd;
+    set->fds[i].events = to_poll_events(events);
+    set->fds[i].revents = 0;
+    set->tokens[i] = token;
+    return 0;
+  case CTT_EPOLL_MODIFY:
+    if (i < 0) return -ENOENT;
+    set->fds[i].events = to_poll_events(events);
+    set->tokens[i] = token;
+    return 0;
+  case CTT_EPOLL_REMOVE:
+    if (i < 0 || set->tokens[i] != token) return -ENOENT;
+    set->count--;
+    set->fds[i] = set->fds[set->count];
+    set->tokens[i] = set->tokens[set->count];
+    return 0;
+  }
+  return -EINVAL;
+}
+
+int ctt_pollset_wait(ctt_pollset *set, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms) {
+  int ready = poll(set->fds, (nfds_t)set->count, timeout_ms);
+  if (ready < 0) return -errno;
+  int n = 0;
+  int count = set->count;
+  int start = count ? set->next % count : 0;
+  for (int k = 0; k < count && n < max_events && ready > 0; k++) {
+    int i = (start + k) % count;
+    short revents = set->fds[i].revents;
+    if (!revents) continue;
+    ready--;
+    tokens[n] = set->tokens[i];
+    events[n] = from_poll_events(revents);
+    n++;
+    set->next = i + 1;
+  }
+  return n;
+}
+
+int ctt_wake_pipe(int *fds) {
+  if (pipe(fds) < 0) return -errno;
+  for (int i = 0; i < 2; i++) {
+    int flags = fcntl(fds[i], F_GETFL);
+    if (flags < 0 || fcntl(fds[i], F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+      int error = errno;
+      close(fds[0]);
+      close(fds[1]);
+      return -error;
+    }
+  }
+  return 0;
+}
+
+int ctt_wake_signal(int fd) {
+  uint64_t one = 1;
+  if (write(fd, &one, sizeof one) < 0 && errno != EAGAIN) return -errno;
+  return 0;
+}
+
+int ctt_wake_drain(int fd) {
+  uint64_t buffer[8];
+  while (read(fd, buffer, sizeof buffer) > 0) {
+  }
+  return errno == EAGAIN ? 0 : -errno;
+}

@@ -127,11 +127,19 @@ struct ServeOptionsTests {
         #expect((try? parse(["--port", "1"], environment: ["TOUCHTONE_PORT": "x"]))?.port == 1)
     }
 
+    @Test func theEventBackendIsChosenByFlagOrVariable() throws {
+        #expect(try parse([]).serverConfiguration().eventBackend == EventBackend.standard(environment: [:]))
+        #expect(try parse(["--event-backend", "poll"]).serverConfiguration().eventBackend == .poll)
+        #expect(try parse([], environment: ["TOUCHTONE_EVENT_BACKEND": "poll"]).eventBackend == .poll)
+        #expect(try parse(["--event-backend", "epoll"], environment: ["TOUCHTONE_EVENT_BACKEND": "poll"]).eventBackend == .epoll)
+        #expect(throws: UsageError.self) { try parse(["--event-backend", "kqueue"]) }
+    }
+
     @Test func helpListsEveryFlagAndVariable() throws {
         #expect(try ServeOptions.table.parse(["-h"]).wantsHelp)
         #expect(try ServeOptions.table.parse(["--help", "--port", "nonsense"]).wantsHelp)
         let help = ServeOptions.table.help()
-        #expect(ServeOptions.table.options.count == 24)
+        #expect(ServeOptions.table.options.count == 25)
         for option in ServeOptions.table.options {
             #expect(help.contains("  --\(option.name) \(option.placeholder ?? "")\n"), "\(option.name)")
             let variable = try #require(ServeOptions.table.environmentVariable(of: option))

@@ -157,9 +157,9 @@ struct RedisLinkTests {
     @Test func theLinkRunsInsideAnotherEpollSet() throws {
         let server = try RedisTestServer()
         let link = try RedisLink(url: server.url(), settings: Self.settings())
-        let epoll = try Epoll()
+        let epoll = try Poller(.epoll)
         try epoll.add(link.pollFD, .readable, token: 99)
-        var ready = Epoll.ReadyList()
+        var ready = Poller.ReadyList()
         link.send(RESPCommand("ECHO", "through the loop"), token: 5, now: Self.now)
         var completions: [RedisCompletion] = []
         let limit = Self.now + 5_000_000_000

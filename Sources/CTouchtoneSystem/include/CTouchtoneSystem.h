@@ -2,7 +2,9 @@
 #define CTOUCHTONE_SYSTEM_H
 /* System calls and constants Glibc's Swift overlay does not export well:
    epoll (its event struct is packed), eventfd, accept4, SO_REUSEPORT listeners,
-   MSG_NOSIGNAL sends. Every function returns -errno on failure unless noted. */
+   MSG_NOSIGNAL sends, and a poll(2) set used like epoll. Every function returns -errno on
+   failure unless noted. Linux-only calls sit behind __linux__: elsewhere the epoll and
+   eventfd functions return -ENOSYS and the poll(2) backend serves. */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +27,26 @@ typedef enum __attribute__((enum_extensibility(closed))) {
 int ctt_epoll_ctl(int epfd, ctt_epoll_op op, int fd, uint32_t events, uint64_t token);
 /* Waits for events; fills tokens[i] and events[i]; returns the count or -errno. */
 int ctt_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms);
+
+/* The portable event backend: a set of descriptors waited on with poll(2), used like an
+   epoll instance (level-triggered; a token per descriptor; readiness as CTT_EV_* bits).
+   Unlike epoll, a descriptor that is closed must be removed first; ADD of a descriptor
+   already in the set replaces its entry, and REMOVE removes it only when the token matches
+   (so a number reused by a new socket is not taken away from its new owner). */
+typedef struct ctt_pollset ctt_pollset;
+ctt_pollset *ctt_pollset_create(void);
+void ctt_pollset_free(ctt_pollset *set);
+int ctt_pollset_ctl(ctt_pollset *set, ctt_epoll_op op, int fd, uint32_t events, uint64_t token);
+int ctt_pollset_wait(ctt_pollset *set, uint64_t *tokens, uint32_t *events, int max_events, int timeout_ms);
+
+/* A non-blocking, close-on-exec pipe for waking a poll(2) loop: fds[0] to watch, fds[1] to
+   signal. Returns 0 or -errno. */
+int ctt_wake_pipe(int *fds);
+/* Signals a wake descriptor (an eventfd or the write end of a wake pipe); a full pipe is
+   already signalled. Returns 0 or -errno. */
+int ctt_wake_signal(int fd);
+/* Reads a wake descriptor empty. Returns 0 or -errno. */
+int ctt_wake_drain(int fd);
 
 /* A non-blocking, close-on-exec eventfd. */
 int ctt_eventfd(void);
@@ -96,11 +118,6 @@ int ctt_cpu_count(void);
 /* Sets SO_RCVTIMEO and SO_SNDTIMEO (for blocking test clients). */
 int ctt_set_timeouts(int fd, int timeout_ms);
 
-/* Blocks SIGTERM and SIGINT in the calling thread (and threads it creates later) and
-   returns a signalfd that reads them, or -errno. */
-int ctt_signalfd_term(void);
-/* Waits until the signalfd reports a signal; returns its number or -errno. */
-int ctt_signalfd_wait(int fd);
 /* Blocks SIGPIPE for the process's threads created after this call. */
 void ctt_ignore_sigpipe(void);
 

@@ -95,6 +95,7 @@ enum ServeCommand: TableCommand {
         let callbacks = maskedURL(options.effectivePublicURL(boundPort: port).text)
         lines.append("callback URL (enter it in sipgate.io as incoming and outgoing URL): \(callbacks)")
         lines.append("prompts: \(audio.listNames().count) WAV files from \(options.audioDirectory)/")
+        if options.eventBackend != .epoll { lines.append("event backend: \(options.eventBackend.rawValue)") }
         if options.basicAuth != nil { lines.append("basic auth: on") }
         if options.signature == .verify { lines.append("signature check: on") }
         if !options.allowedAddresses.isEmpty {

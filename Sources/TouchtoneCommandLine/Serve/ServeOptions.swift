@@ -60,6 +60,8 @@ public struct ServeOptions: Sendable {
     public var logFormat: LogFormat = .text
     /// `--flows`.
     public var flows: FlowSelection = .all
+    /// `--event-backend`: what the event loops wait with.
+    public var eventBackend: EventBackend = .standard(environment: [:])
     /// `--threads`: event loops; 0 means `FlowServer.defaultLoopCount(cores:)`.
     public var threads = 0
     /// The limit and timeout flags.
@@ -108,6 +110,9 @@ public struct ServeOptions: Sendable {
             .value("log-format", .choice, at: \.logFormat, help: "one line per push"),
             .value("flows", .choice, at: \.flows, help: "all: the routing table; reference: the benchmark's reference flow"),
             .value(
+                "event-backend", .choice, at: \.eventBackend, help: "what the event loops wait with (poll is portable, epoll faster)",
+                defaultText: "epoll on Linux, poll elsewhere"),
+            .value(
                 "threads", .integer(0...256), at: \.threads, help: "event loops",
                 defaultText: "one per core less one, at least 1"),
             .value(
@@ -146,6 +151,7 @@ public struct ServeOptions: Sendable {
         configuration.host = host
         configuration.port = port
         configuration.loopCount = threads
+        configuration.eventBackend = eventBackend
         configuration.limits = limits
         configuration.basicAuth = basicAuth
         configuration.allowedAddresses = allowedAddresses

@@ -18,7 +18,7 @@ final class EventLoop: @unchecked Sendable {
     // `inbox` and `stopRequested`, which are synchronised.
     private static let listenerToken: UInt64 = 0
     private static let wakeToken: UInt64 = 1
-    private static let storeToken: UInt64 = 2
+    static let storeToken: UInt64 = 2
     private static let readChunk = 64 * 1024
     /// Connections accepted per wake-up at most, so a flood of them cannot starve the open ones.
     private static let acceptBatch = 64
@@ -27,8 +27,13 @@ final class EventLoop: @unchecked Sendable {
     let core: ServerCore
     /// The sessions in Redis, over this loop's own connection; nil with the memory store.
     let sessions: RedisSessions?
-    private let epoll: Epoll
-    private let wakeFD: Int32
+    let poller: Poller
+    /// Watched for wake-ups: an eventfd (epoll), or a pipe's read end (poll).
+    private let wakeWatchFD: Int32
+    /// Written to wake the loop: the same eventfd, or the pipe's write end.
+    private let wakeSignalFD: Int32
+    /// The Redis link's socket as the poll backend watches it (epoll watches the link's own set).
+    var watchedStoreSocket: (fd: Int32, interest: Interest) = (-1, [])
     private var listenFD: Int32
     private let inbox = Lock<[LookupCompletion]>([])
     private let stopRequested = Atomic<Bool>(false)
@@ -64,23 +69,33 @@ final class EventLoop: @unchecked Sendable {
         // zero (no lingering, say) is no reason to tick faster.
         let timeouts = [limits.requestTimeout, limits.idleTimeout, limits.lingerTimeout].map(\.nanoseconds).filter { $0 > 0 }
         tickInterval = min(max((timeouts.min() ?? .max) / 4, 5_000_000), 250_000_000)
-        let epoll = try Epoll()
-        let wake = ctt_eventfd()
-        guard wake >= 0 else { throw SystemError("eventfd", code: -wake) }
+        let poller = try Poller(core.configuration.eventBackend)
+        var wake: [Int32] = [-1, -1]
+        if poller.backend == .epoll {
+            let fd = ctt_eventfd()
+            guard fd >= 0 else { throw SystemError("eventfd", code: -fd) }
+            wake = [fd, fd]
+        } else {
+            let rc = wake.withUnsafeMutableBufferPointer { ctt_wake_pipe($0.baseAddress) }
+            guard rc == 0 else { throw SystemError("pipe", code: -rc) }
+        }
         do {
-            try epoll.add(listenFD, .readable, token: Self.listenerToken)
-            try epoll.add(wake, .readable, token: Self.wakeToken)
-            if let sessions { try epoll.add(sessions.link.pollFD, .readable, token: Self.storeToken) }
+            try poller.add(listenFD, .readable, token: Self.listenerToken)
+            try poller.add(wake[0], .readable, token: Self.wakeToken)
+            if let sessions, poller.backend == .epoll { try poller.add(sessions.link.pollFD, .readable, token: Self.storeToken) }
         } catch {
-            ctt_close(wake)
+            ctt_close(wake[0])
+            if wake[1] != wake[0] { ctt_close(wake[1]) }
             throw error
         }
-        self.epoll = epoll
-        wakeFD = wake
+        self.poller = poller
+        wakeWatchFD = wake[0]
+        wakeSignalFD = wake[1]
     }
 
     deinit {
-        ctt_close(wakeFD)
+        ctt_close(wakeWatchFD)
+        if wakeSignalFD != wakeWatchFD { ctt_close(wakeSignalFD) }
     }
 
     // MARK: - Cross-thread entry points
@@ -88,13 +103,13 @@ final class EventLoop: @unchecked Sendable {
     /// Asks the loop to stop accepting, finish what is in flight and return from ``run()``.
     func requestStop() {
         stopRequested.store(true, ordering: .releasing)
-        _ = ctt_eventfd_signal(wakeFD)
+        _ = ctt_wake_signal(wakeSignalFD)
     }
 
     /// Hands a finished look-up back to the loop.
     func deliver(_ completion: LookupCompletion) {
         inbox.withLock { $0.append(completion) }
-        _ = ctt_eventfd_signal(wakeFD)
+        _ = ctt_wake_signal(wakeSignalFD)
     }
 
     /// The finished look-ups handed back since the last call.
@@ -118,14 +133,15 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs until stopped and every connection is closed.
     func run() {
-        var ready = Epoll.ReadyList()
+        var ready = Poller.ReadyList()
         let start = Clock.monotonicNanoseconds()
         nextTick = start + tickInterval
         nextSweep = start + core.configuration.sweepInterval.nanoseconds
         while true {
             if stopRequested.load(ordering: .acquiring) && !stopping { beginStopping() }
             if stopping && connections.isEmpty && (workIsDone || Clock.monotonicNanoseconds() >= stopDeadline) { break }
-            let n = epoll.wait(into: &ready, timeoutMilliseconds: waitTimeout())
+            watchStoreSocket()
+            let n = poller.wait(into: &ready, timeoutMilliseconds: waitTimeout())
             if n < 0 {
                 if -n == EINTR { continue }
                 core.logger.notice("epoll_wait failed", [("error", SystemError("epoll_wait", code: -n).description)])
@@ -138,8 +154,10 @@ final class EventLoop: @unchecked Sendable {
                 case Self.listenerToken:
                     acceptConnections(now: now)
                 case Self.wakeToken:
-                    _ = ctt_eventfd_drain(wakeFD)
+                    _ = ctt_wake_drain(wakeWatchFD)
                     drainInbox(now: now)
+                case Self.storeToken where poller.backend == .poll:
+                    sessions?.link.handleSocketEvents(events, now: now)
                 case Self.storeToken:
                     sessions?.link.handleEvents(now: now)
                 default:
@@ -190,7 +208,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func closeListener() {
         guard listenFD >= 0 else { return }
-        epoll.remove(listenFD)
+        poller.remove(listenFD, token: Self.listenerToken)
         ctt_close(listenFD)
         listenFD = -1
     }
@@ -205,7 +223,7 @@ final class EventLoop: @unchecked Sendable {
                 if -fd == EMFILE || -fd == ENFILE || -fd == ENOBUFS || -fd == ENOMEM {
                     // Out of descriptors: the level-triggered listener would wake us at once,
                     // again and again. Stop listening until the next timer tick.
-                    epoll.remove(listenFD)
+                    poller.remove(listenFD, token: Self.listenerToken)
                     listenerPaused = true
                     core.logger.notice("accept paused", [("error", SystemError("accept", code: -fd).description)])
                 }
@@ -223,7 +241,7 @@ final class EventLoop: @unchecked Sendable {
                 connection: Connection(parserLimits: parserLimits, limits: connectionLimits, now: now))
             nextID += 1
             do {
-                try epoll.add(fd, .readable, token: handle.id)
+                try poller.add(fd, .readable, token: handle.id)
             } catch {
                 core.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 ctt_close(fd)
@@ -283,7 +301,7 @@ final class EventLoop: @unchecked Sendable {
             case .wait(let interest):
                 if interest != handle.registered {
                     do {
-                        try epoll.modify(handle.fd, interest, token: handle.id)
+                        try poller.modify(handle.fd, interest, token: handle.id)
                         handle.registered = interest
                     } catch {
                         close(handle)
@@ -359,7 +377,7 @@ final class EventLoop: @unchecked Sendable {
         guard handle.isOpen else { return }
         handle.isOpen = false
         connections.removeValue(forKey: handle.id)
-        epoll.remove(handle.fd)
+        poller.remove(handle.fd, token: handle.id)
         ctt_close(handle.fd)
         core.openConnections.wrappingSubtract(1, ordering: .relaxed)
     }
@@ -367,7 +385,7 @@ final class EventLoop: @unchecked Sendable {
     private func checkTimeouts(now: UInt64) {
         if listenerPaused && listenFD >= 0 && !stopping {
             listenerPaused = false
-            try? epoll.add(listenFD, .readable, token: Self.listenerToken)
+            try? poller.add(listenFD, .readable, token: Self.listenerToken)
         }
         for handle in Array(connections.values) {
             perform(handle.connection.timerFired(now: now), on: handle, now: now)

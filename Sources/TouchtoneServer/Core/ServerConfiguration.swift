@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Touchtone
 
 /// Limits and timeouts that bound what one client can make the server hold or wait for.
@@ -88,6 +89,9 @@ public struct ServerConfiguration: Sendable {
     public var stateFile: String?
     /// Where sessions live: in this process (default) or in Redis, shared by every instance.
     package var sessionStore: SessionStoreChoice = .memory
+    /// What the event loops wait with: epoll on Linux, `poll(2)` elsewhere, unless
+    /// `TOUCHTONE_EVENT_BACKEND` says otherwise (`--event-backend`).
+    public var eventBackend: EventBackend = .standard(environment: ProcessInfo.processInfo.environment)
     /// How often idle sessions are swept (each sweep looks at a slice of the store).
     public var sweepInterval: Duration = .milliseconds(250)
 

@@ -81,14 +81,25 @@ extension RedisLink {
         return link.roundTrip(commands)
     }
 
-    /// Waits in `poll` until ``pollFD`` is readable or `deadline`, then handles what came
-    /// and the timers due.
+    /// Waits in `poll` until the socket is ready for what it waits for or `deadline` (with
+    /// no socket, until `deadline`), then handles what came and the timers due.
     private func waitForEvents(until deadline: UInt64, now: UInt64) {
-        var entry = pollfd(fd: pollFD, events: Int16(POLLIN), revents: 0)
+        let fd = socketFD
+        var events: Int16 = 0
+        if socketInterest.contains(.readable) { events |= Int16(POLLIN) }
+        if socketInterest.contains(.writable) { events |= Int16(POLLOUT) }
+        var entry = pollfd(fd: fd, events: events, revents: 0)
         let milliseconds = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 1000)) : 0
-        let ready = poll(&entry, 1, milliseconds)
+        let ready = fd >= 0 ? poll(&entry, 1, milliseconds) : poll(nil, 0, milliseconds)
         let after = Clock.monotonicNanoseconds()
-        if ready > 0 { handleEvents(now: after) }
+        if ready > 0 {
+            var interest: Interest = []
+            if entry.revents & Int16(POLLIN) != 0 { interest.insert(.readable) }
+            if entry.revents & Int16(POLLOUT) != 0 { interest.insert(.writable) }
+            if entry.revents & Int16(POLLERR | POLLNVAL) != 0 { interest.insert(.error) }
+            if entry.revents & Int16(POLLHUP) != 0 { interest.insert(.hangUp) }
+            handleSocketEvents(interest, now: after)
+        }
         if let due = nextDeadline, after >= due { timerFired(now: after) }
     }
 

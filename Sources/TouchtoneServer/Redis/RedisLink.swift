@@ -58,11 +58,16 @@ final class RedisLink {
         self.url = url
         self.settings = settings
         addresses = try Self.resolve(url.host)
-        let poll = ctt_epoll_create()
-        guard poll >= 0 else {
-            throw RedisError(.connectFailed, SystemError("epoll_create1", code: -poll).description, mayHaveRun: false)
-        }
-        pollFD = poll
+        #if os(Linux)
+            let poll = ctt_epoll_create()
+            guard poll >= 0 else {
+                throw RedisError(.connectFailed, SystemError("epoll_create1", code: -poll).description, mayHaveRun: false)
+            }
+            pollFD = poll
+        #else
+            // No epoll: a loop watches ``socketFD`` itself and hands its events over.
+            pollFD = -1
+        #endif
         // Each link its own jitter, so that the loops of many servers do not retry in step.
         connection = RedisConnection(url: url, settings: settings, now: now, seed: UInt64.random(in: .min ... .max))
         perform(connection.timerFired(now: now), now: now)
@@ -70,7 +75,7 @@ final class RedisLink {
 
     deinit {
         if socket >= 0 { ctt_close(socket) }
-        ctt_close(pollFD)
+        if pollFD >= 0 { ctt_close(pollFD) }
     }
 
     private static func resolve(_ host: String) throws(RedisError) -> [IPAddress] {
@@ -106,8 +111,16 @@ final class RedisLink {
         perform(connection.flush(now: now), now: now)
     }
 
+    /// Handles `events` of ``socketFD``, for a loop that watches the socket itself (the
+    /// `poll(2)` backend) instead of ``pollFD``.
+    func handleSocketEvents(_ events: Interest, now: UInt64) {
+        guard socket >= 0 else { return }
+        handleSocket(events, now: now)
+    }
+
     /// Handles what is ready on the socket (call it when ``pollFD`` is readable).
     func handleEvents(now: UInt64) {
+        guard pollFD >= 0 else { return }
         let count = readyTokens.withUnsafeMutableBufferPointer { tokens in
             readyEvents.withUnsafeMutableBufferPointer { events in
                 ctt_epoll_wait(pollFD, tokens.baseAddress, events.baseAddress, Int32(tokens.count), 0)
@@ -142,6 +155,11 @@ final class RedisLink {
         flushOwed = false
         perform(connection.stop(now: now), now: now)
     }
+
+    /// The socket to the server, or -1 between connections (for a loop that watches it
+    /// directly instead of ``pollFD``), and what it waits for.
+    var socketFD: Int32 { socket }
+    var socketInterest: Interest { registered }
 
     /// Whether commands go out as they come (connected and logged in).
     var isReady: Bool { connection.isReady }
@@ -182,8 +200,10 @@ final class RedisLink {
             _ = ctt_set_keepalive(fd, keepalive.idleSeconds, keepalive.intervalSeconds, keepalive.probes)
         }
         registered = inProgress != 0 ? .writable : .readable
-        let rc = ctt_epoll_ctl(pollFD, .CTT_EPOLL_ADD, fd, registered.rawValue, socketGeneration)
-        guard rc == 0 else { return connection.connectFailed(Self.reason(-rc), now: now) }
+        if pollFD >= 0 {
+            let rc = ctt_epoll_ctl(pollFD, .CTT_EPOLL_ADD, fd, registered.rawValue, socketGeneration)
+            guard rc == 0 else { return connection.connectFailed(Self.reason(-rc), now: now) }
+        }
         connectPending = inProgress != 0
         return connectPending ? connection.connectInProgress(now: now) : connection.connected(now: now)
     }
@@ -230,7 +250,7 @@ final class RedisLink {
 
     private func register(_ interest: Interest) {
         guard socket >= 0, interest != registered else { return }
-        if ctt_epoll_ctl(pollFD, .CTT_EPOLL_MODIFY, socket, interest.rawValue, socketGeneration) == 0 {
+        if pollFD < 0 || ctt_epoll_ctl(pollFD, .CTT_EPOLL_MODIFY, socket, interest.rawValue, socketGeneration) == 0 {
             registered = interest
         }
     }
@@ -238,7 +258,7 @@ final class RedisLink {
     private func closeSocket() {
         connectPending = false
         guard socket >= 0 else { return }
-        _ = ctt_epoll_ctl(pollFD, .CTT_EPOLL_REMOVE, socket, 0, 0)
+        if pollFD >= 0 { _ = ctt_epoll_ctl(pollFD, .CTT_EPOLL_REMOVE, socket, 0, 0) }
         ctt_close(socket)
         socket = -1
         registered = []

@@ -35,4 +35,18 @@ extension EventLoop {
             }
         }
     }
+
+    /// With the poll backend, the Redis link's socket is watched directly (a `poll(2)` set
+    /// cannot hold another set): it follows the link's socket and interest before each wait.
+    func watchStoreSocket() {
+        guard poller.backend == .poll, let link = sessions?.link else { return }
+        let current = (fd: link.socketFD, interest: link.socketInterest)
+        guard current.fd != watchedStoreSocket.fd || current.interest != watchedStoreSocket.interest else { return }
+        if watchedStoreSocket.fd >= 0 && watchedStoreSocket.fd != current.fd {
+            poller.remove(watchedStoreSocket.fd, token: Self.storeToken)
+        }
+        // Adding a descriptor the set holds replaces its entry.
+        if current.fd >= 0 { try? poller.add(current.fd, current.interest, token: Self.storeToken) }
+        watchedStoreSocket = current
+    }
 }
