@@ -3,6 +3,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The `touchtone` command line: `serve`, `check`, `graph` and `call` for a routing table.

@@ -5,6 +5,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The four commands run in process on the reference flow: what each writes, and its status.

@@ -6,6 +6,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 // The curl bodies of API.md, as sipgate (and the README) send them.

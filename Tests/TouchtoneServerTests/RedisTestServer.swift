@@ -6,6 +6,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// A `redis-server` of a test's own: on a free port of 127.0.0.1, with a temporary

@@ -7,6 +7,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 // What the tests of sessions shared through a real redis-server (SharedSessionTests,

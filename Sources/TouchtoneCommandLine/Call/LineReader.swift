@@ -1,5 +1,7 @@
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Lines from a file descriptor, bounded: a line longer than the limit is skipped, not kept.

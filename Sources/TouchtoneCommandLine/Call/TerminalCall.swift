@@ -3,6 +3,8 @@ import TouchtoneServer
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// One call between the engine and the terminal.

@@ -4,6 +4,8 @@ import TouchtoneServer
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// `touchtone serve`: runs the flow server until SIGTERM or SIGINT.

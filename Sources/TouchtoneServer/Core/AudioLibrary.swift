@@ -2,6 +2,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The prompts served under `/audio/`: WAV files of one folder, read once and kept in memory.

@@ -5,6 +5,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The flow server: answers sipgate pushes over HTTP/1.1 with the engine's XML.

@@ -3,6 +3,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 // Blocking use of a link: for start-up checks, tools and tests. NOT FOR THE REQUEST PATH:

@@ -3,6 +3,8 @@ import Touchtone
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// One connection to Redis for one event loop: the driver of a ``RedisConnection`` over a

@@ -2,6 +2,8 @@ import CTouchtoneSystem
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// A failed system call: what was attempted and the `errno` text.
