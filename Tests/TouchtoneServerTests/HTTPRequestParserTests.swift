@@ -1,4 +1,5 @@
 import Testing
+import Touchtone
 
 @testable import TouchtoneServer
 
@@ -194,22 +195,10 @@ struct HTTPRequestParserTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so fuzz runs are repeatable.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("HTTP request parser under hostile input")
 struct HTTPRequestParserFuzzTests {
     @Test func mutatedRequestsNeverTrapAndStayBounded() {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         let seeds = [
             Array(pushRequest.utf8),
             Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n".utf8),

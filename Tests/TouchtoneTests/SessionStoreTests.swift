@@ -454,7 +454,7 @@ private struct BodyFailure: Error, Equatable {}
     @Test func hexCallIdsOfEveryLengthPackAndSpellBackExactly() {
         // The packer takes eight digits at a time and the rest one by one: every length,
         // both cases and a bad byte at every position must come out as they went in.
-        var generator = SplitMix64(state: 7)
+        var generator = SplitMix64(seed: 7)
         let upper = Array("0123456789ABCDEF".utf8)
         let lower = Array("0123456789abcdef".utf8)
         for length in 1...CompactCallID.PackedHex.maxDigits {

@@ -30,20 +30,23 @@ public struct PushAddress: Sendable, Hashable {
     /// parameters are ignored; a malformed `f` or `t` reads as absent, never as an error:
     /// the push itself is still answered.
     public init(query: some Collection<UInt8>) {
-        self.init()
-        let bytes = Array(query)
-        bytes.withUnsafeBufferPointer { buffer in
-            var scanner = FormScanner(buffer, maxFields: 16)
-            while let pair = try? scanner.next() {
-                let key = UnsafeBufferPointer(rebasing: buffer[pair.key])
-                let value = UnsafeBufferPointer(rebasing: buffer[pair.value])
-                if key.count == 1, key[0] == UInt8(ascii: "t") {
-                    turn = Self.turn(value)
-                } else if key.count == 1, key[0] == UInt8(ascii: "f") {
-                    flow = try? FormDecoding.string(value, isEscaped: pair.valueIsEscaped, field: "f", maxBytes: Self.maxFlowBytes)
-                }
+        // A request target's bytes are contiguous: read in place, copy only what is not.
+        self = query.withContiguousStorageIfAvailable(Self.read) ?? Array(query).withUnsafeBufferPointer(Self.read)
+    }
+
+    private static func read(_ buffer: UnsafeBufferPointer<UInt8>) -> PushAddress {
+        var address = PushAddress()
+        var scanner = FormScanner(buffer, maxFields: 16)
+        while let pair = try? scanner.next() {
+            let key = UnsafeBufferPointer(rebasing: buffer[pair.key])
+            let value = UnsafeBufferPointer(rebasing: buffer[pair.value])
+            if key.count == 1, key[0] == UInt8(ascii: "t") {
+                address.turn = turn(value)
+            } else if key.count == 1, key[0] == UInt8(ascii: "f") {
+                address.flow = try? FormDecoding.string(value, isEscaped: pair.valueIsEscaped, field: "f", maxBytes: maxFlowBytes)
             }
         }
+        return address
     }
 
     /// Decimal digits of a `UInt32`, nothing else.

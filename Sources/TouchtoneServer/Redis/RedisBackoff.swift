@@ -1,3 +1,5 @@
+import Touchtone
+
 /// The waits between connection attempts: exponential with jitter. The n-th wait after
 /// consecutive failures is drawn from `[d/2, d]` with `d = min(first * 2^(n-1), max)`: it
 /// grows quickly to the maximum, and links that failed together spread their retries.
@@ -38,23 +40,5 @@ struct RedisBackoff {
     /// A connection worked: the next failure starts from the first wait again.
     mutating func reset() {
         failures = 0
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64): enough for
-/// jitter, and deterministic in tests.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    /// A generator whose sequence follows from `seed`.
-    init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
