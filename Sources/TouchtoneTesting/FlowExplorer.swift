@@ -67,7 +67,7 @@ public struct FlowExplorer: Sendable {
             let clock = ManualClock(time)
             let engine = try Engine(
                 routes: routes, store: InMemorySessionStore(maxSessions: maxSituations * 40 + 1000), clock: clock,
-                settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL), tracesEdges: true))
+                settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL)))
             var walk = Walk(explorer: self, engine: engine, report: report)
             for caller in callers { await walk.start(caller) }
             await walk.expandAll()

@@ -65,7 +65,7 @@ public final class TestPhone: Sendable {
             routes: routes, store: store, clock: clock,
             settings: EngineSettings(
                 publicURL: try AbsoluteURL(TestPhone.publicURL), prompts: prompts,
-                hookRunner: hooks, tracesEdges: true))
+                hookRunner: hooks))
         self.transport = transport?(engine) ?? EngineTransport(engine: engine)
     }
 

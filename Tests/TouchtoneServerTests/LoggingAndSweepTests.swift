@@ -150,7 +150,15 @@ enum JSONSerializationFree {
         var text: String
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let s = try? c.decode(String.self) { text = s } else { text = String(try c.decode(Int.self)) }
+            if let s = try? c.decode(String.self) {
+                text = s
+            } else if let flag = try? c.decode(Bool.self) {
+                text = String(flag)
+            } else if let edges = try? c.decode([[String]].self) {
+                text = edges.map { $0.joined(separator: " ") }.joined(separator: "; ")
+            } else {
+                text = String(try c.decode(Int.self))
+            }
         }
     }
 }
@@ -193,12 +201,25 @@ extension EventLogger {
         if let callId = record.callId { fields.append(("callId", .string(callId.rawValue))) }
         if let event = record.event { fields.append(("event", .string(event.rawValue))) }
         if let flow = record.flow { fields.append(("flow", .string(flow))) }
+        if let version = record.flowVersion { fields.append(("version", .number(version))) }
         if record.stateBefore != nil || record.stateAfter != nil {
             fields.append(("state", .string("\(record.stateBefore ?? "none")->\(record.stateAfter ?? "none")")))
         }
         fields.append(("verb", .string(record.verb)))
         if let digits = record.digits { fields.append(("digits", .string(digits))) }
         if let note = record.note { fields.append(("note", .string(note))) }
+        if let variant = record.variant { fields.append(("variant", .string(variant))) }
+        if record.started { fields.append(("started", .flag)) }
+        if !record.edges.isEmpty, let flow = record.flowGraph { fields.append(("edges", .edges(record.edges, flow))) }
+        if let waited = record.waitedMilliseconds { fields.append(("waitedMs", .number(waited))) }
+        if let state = record.lookupState, let milliseconds = record.lookupMilliseconds {
+            fields.append(("lookupState", .string(state)))
+            fields.append(("lookupMs", .number(milliseconds)))
+        }
+        if let ending = record.ending, let state = record.endingState {
+            fields.append(("ending", .string(ending.rawValue)))
+            fields.append(("endingState", .string(state)))
+        }
         if status != 200 { fields.append(("status", .number(status))) }
         fields.append(("us", .number(microseconds)))
         return fields

@@ -68,7 +68,7 @@ import Testing
                 "shop.loop1: loops without waiting for the caller: loop1 -> loop2 -> loop1",
             ])
         self.flow = flow
-        machine = CallMachine(flow: flow, environment: environment, tracing: true)
+        machine = CallMachine(flow: flow, environment: environment)
     }
 
     func newSession() -> Session {
@@ -128,7 +128,7 @@ import Testing
         #expect(response.rendered == nil)
         #expect(response.onAnswer == flow.callbacks && response.onHangup == flow.callbacks)
         #expect(state(session) == "menu" && session.phase == .awaitingKeys)
-        #expect(first.trace == [TakenEdge(from: 0, label: .next)])
+        #expect(flow.taken(first.edges) == [TakenEdge(from: 0, label: .next)])
         // The menu alone, as a repeated turn after a wrong key would be, is the prepared one.
         let gather = try #require(flow.nodes[1].menuWait?.turn(0).prepared)
         #expect(response.final == gather.verb)
@@ -146,7 +146,7 @@ import Testing
             return
         }
         #expect(dial.target == .voicemail)
-        #expect(exhausted.trace == [TakenEdge(from: 1, label: .attemptsExhausted)])
+        #expect(flow.taken(exhausted.edges) == [TakenEdge(from: 1, label: .attemptsExhausted)])
     }
 
     @Test func aCollectionsWrongKeyLimitLeadsWhereItsHandlerSays() {
@@ -156,10 +156,10 @@ import Testing
         #expect(machine.expectsSensitiveKeys(session))
         let invalid = machine.receive(digits: "12", &session, now: now)
         #expect(heard(answer(invalid)) == ["pin-invalid", "enter-pin"])
-        #expect(invalid.trace == [TakenEdge(from: 2, label: .invalid)])
+        #expect(flow.taken(invalid.edges) == [TakenEdge(from: 2, label: .invalid)])
         let limit = machine.receive(digits: "1", &session, now: now)
         #expect(answer(limit).final == .reject(.busy))
-        #expect(limit.trace == [TakenEdge(from: 2, label: .wrongKeyLimit)])
+        #expect(flow.taken(limit.edges) == [TakenEdge(from: 2, label: .wrongKeyLimit)])
         #expect(!machine.expectsSensitiveKeys(session))
     }
 
@@ -181,7 +181,7 @@ import Testing
         let confirmed = machine.receive(digits: "1", &session, now: now)
         #expect(heard(answer(confirmed)) == ["thanks"])
         #expect(answer(confirmed).final == .hangup)
-        #expect(confirmed.trace.map(\.label) == [.confirmed, .next])
+        #expect(flow.taken(confirmed.edges).map(\.label) == [.confirmed, .next])
     }
 
     // MARK: Look-ups
@@ -208,7 +208,7 @@ import Testing
             prefix: request.prefix, &session, now: now)
         #expect(heard(done.next) == ["please-wait", "thanks"])
         #expect(done.next.final == .hangup)
-        #expect(done.trace.map(\.label) == [.lookupResult("ok"), .next])
+        #expect(flow.taken(done.edges).map(\.label) == [.lookupResult("ok"), .next])
         #expect(session.variables.entries.map(\.name) == ["tier", "a", "b"])
     }
 
@@ -217,7 +217,7 @@ import Testing
         _ = machine.receive(digits: "2", &session, now: now)
         let result = machine.resume(.finished(ErasedLookupResult(outcome: "maybe", setting: ["x": "1"])), prefix: [], &session, now: now)
         #expect(result.note == "look-up result maybe is not one of its outcomes")
-        #expect(result.trace.first?.label == .lookupFailure)
+        #expect(flow.taken(result.edges).first?.label == .lookupFailure)
         #expect(state(session) == "menu" && session.variables["x"] == nil)
     }
 
@@ -242,7 +242,7 @@ import Testing
             _ = machine.receive(digits: "2", &session, now: now)
             let result = machine.resume(ending, prefix: [], &session, now: now)
             #expect(result.note == note)
-            #expect(result.trace.first?.label == label)
+            #expect(flow.taken(result.edges).first?.label == label)
             #expect(heard(result.next) == ["menu"])
             #expect(result.next.rendered != nil)  // nothing before the menu: its prepared answer
         }

@@ -26,6 +26,14 @@ public final class CompiledFlow: Sendable {
     /// Every answer prepared in advance, numbered: a session kept outside the process names
     /// its last answer by number when it is one of these.
     let prepared: PreparedAnswers
+    /// Every edge of the flow, state by state in state order, each state's in the order of
+    /// `Node.edges(from:)`: diagrams, coverage, exploration, logs and metrics all number
+    /// edges by their place here.
+    public let edges: [FlowEdge]
+    /// Where each state's edges begin in ``edges``; one more entry than states.
+    private let firstEdge: [Int]
+    /// The flow's A/B splits: each one's state and the variable it keeps its share in.
+    let splits: [(state: UInt16, variable: String)]
 
     init(
         name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
@@ -43,6 +51,48 @@ public final class CompiledFlow: Sendable {
         self.endings = FixedEndings(callbacks: callbacks)
         self.whenSessionsUnreachable = PreparedVerb(whenSessionsUnreachable, callbacks: callbacks)
         self.prepared = PreparedAnswers(nodes: nodes, endings: endings)
+        (self.edges, self.firstEdge) = Self.edges(of: nodes, stateNames: stateNames, entered: mainMenu ?? start)
+        self.splits = nodes.enumerated().compactMap { index, node in
+            if case .split(let split) = node { (UInt16(index), split.variable) } else { nil }
+        }
+    }
+
+    /// The index in ``edges`` of the edge from `state` on `label`; nil when the state has no such edge.
+    func edgeIndex(from state: UInt16, _ label: EdgeLabel) -> UInt16? {
+        guard Int(state) + 1 < firstEdge.count else { return nil }
+        for index in firstEdge[Int(state)]..<firstEdge[Int(state) + 1] where edges[index].label == label {
+            return UInt16(truncatingIfNeeded: index)
+        }
+        return nil
+    }
+
+    /// The edges of `trail` as taken edges: from a state, on a label.
+    public func taken(_ trail: EdgeTrail) -> [TakenEdge] {
+        trail.compactMap { Int($0) < edges.count ? TakenEdge(from: edges[Int($0)].from, label: edges[Int($0)].label) : nil }
+    }
+
+    private static func edges(of nodes: [Node], stateNames: [String], entered mainMenu: UInt16) -> ([FlowEdge], [Int]) {
+        var edges: [FlowEdge] = []
+        var first: [Int] = []
+        func name(_ state: UInt16) -> String { Int(state) < stateNames.count ? stateNames[Int(state)] : "#\(state)" }
+        for (index, node) in nodes.enumerated() {
+            first.append(edges.count)
+            let from = UInt16(index)
+            for (label, target) in node.edges(from: from) {
+                let state: UInt16? =
+                    switch target {
+                    case .go(let s): s
+                    case .mainMenu: mainMenu
+                    default: nil
+                    }
+                edges.append(
+                    FlowEdge(
+                        from: from, label: label, target: target.description(naming: name), targetState: state,
+                        destination: state.map(name) ?? target.destination))
+            }
+        }
+        first.append(edges.count)
+        return (edges, first)
     }
 
     /// The index of the state named `name`.
@@ -53,19 +103,6 @@ public final class CompiledFlow: Sendable {
     /// The name of state `index` (or `#index` when out of range).
     public func stateName(_ index: UInt16) -> String {
         Int(index) < stateNames.count ? stateNames[Int(index)] : "#\(index)"
-    }
-
-    /// Every edge of the flow, for diagrams, coverage and exploration.
-    public var edges: [FlowEdge] {
-        var result: [FlowEdge] = []
-        for (index, node) in nodes.enumerated() {
-            let from = UInt16(index)
-            for (label, target) in node.edges(from: from) {
-                result.append(
-                    FlowEdge(from: from, label: label, target: target.description(in: self), targetState: target.stateIndex(in: self)))
-            }
-        }
-        return result
     }
 
     /// What kind of state `index` is: `menu`, `collect`, `announce`, `decide`, `lookup` or `undefined`.

@@ -1,7 +1,7 @@
 /// A compiled flow drawn as a diagram: Mermaid (`flowchart TD`) or Graphviz DOT.
 ///
 /// States are nodes shaped by kind (menu: rectangle, collect: parallelogram, announce:
-/// rounded, decide: diamond, lookup: cylinder); actions that end the flow's part in the call
+/// rounded, decide: diamond, lookup: cylinder, split: trapezoid); actions that end the flow's part in the call
 /// (dial, voicemail, reject, hang up) are terminal nodes (Mermaid: stadium, DOT: double
 /// octagon), each drawn once; `back` (to the menu the caller came from) is a hexagon. Edges carry what
 /// takes them: keys, no input, wrong key, attempts exhausted, branches, look-up results,
@@ -46,7 +46,7 @@ public enum FlowDiagram {
     // MARK: The graph both formats draw
 
     enum Shape {
-        case menu, collect, announce, decide, lookup, back, action
+        case menu, collect, announce, decide, lookup, split, back, action
 
         /// How each format draws the shape: Mermaid's brackets around the quoted label, and
         /// DOT's attributes.
@@ -57,6 +57,7 @@ public enum FlowDiagram {
             case .announce: (("(", ")"), "shape=box, style=rounded")
             case .decide: (("{", "}"), "shape=diamond")
             case .lookup: (("[(", ")]"), "shape=cylinder")
+            case .split: (("[/", "\\]"), "shape=trapezium")
             case .back: (("{{", "}}"), "shape=hexagon")
             case .action: (("([", "])"), "shape=doubleoctagon")
             }
@@ -96,6 +97,7 @@ public enum FlowDiagram {
                 case .announce: shape = .announce
                 case .decide: shape = .decide
                 case .lookup: shape = .lookup
+                case .split: shape = .split
                 case .undefined: continue
                 }
                 nodes.append(Node(id: "s\(index)", label: flow.stateName(from), shape: shape))

@@ -8,6 +8,9 @@ public struct FlowEdge: Sendable, Hashable, CustomStringConvertible {
     public let target: String
     /// The state the edge enters, when it enters one.
     public let targetState: UInt16?
+    /// Where the edge goes as logs and metrics name it: the state's name, or `transfer`,
+    /// `voicemail`, `reject`, `hangup` or `back`.
+    public let destination: String
     /// `from -[label]-> target`, with `from` as a state index.
     public var description: String { "\(from) -[\(label)]-> \(target)" }
 }
@@ -48,6 +51,8 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
     case lookupTimeout
     /// A look-up's work threw: off to its fallback.
     case lookupFailure
+    /// A ``Split`` gave the call this share (its name and percentage).
+    case share(String, percent: Int)
 
     /// The label as diagrams and reports show it: `key 1`, `no input`, `when closed`, ...
     public var description: String {
@@ -69,6 +74,7 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
         case .lookupResult(let name): "result \(name)"
         case .lookupTimeout: "deadline passed"
         case .lookupFailure: "look-up failed"
+        case .share(let name, let percent): "share \(name) (\(percent)%)"
         }
     }
 }

@@ -5,6 +5,7 @@ enum Node: Sendable {
     case announce(AnnounceNode)
     case decide(DecideNode)
     case lookup(LookupNode)
+    case split(SplitNode)
     case undefined
 
     var kind: String {
@@ -14,6 +15,7 @@ enum Node: Sendable {
         case .announce: "announce"
         case .decide: "decide"
         case .lookup: "lookup"
+        case .split: "split"
         case .undefined: "undefined"
         }
     }
@@ -51,6 +53,8 @@ enum Node: Sendable {
             return d.branches.map { (.branch($0.condition.label), $0.target) } + [(.otherwise, d.otherwise)]
         case .lookup(let l):
             return l.outcomes.map { (.lookupResult($0.name), $0.target) } + [(.lookupTimeout, l.fallback), (.lookupFailure, l.fallback)]
+        case .split(let s):
+            return s.shares.map { (.share($0.name, percent: $0.percent), $0.target) }
         case .undefined:
             return []
         }
@@ -183,5 +187,73 @@ final class LookupNode: Sendable {
         self.outcomes = outcomes
         self.outcomeType = definition.outcomeType
         self.work = definition.work
+    }
+}
+
+/// A compiled ``Split``: its shares with their cumulative bounds out of 100, and what
+/// keeps a caller in one share.
+final class SplitNode: Sendable {
+    struct CompiledShare: Sendable {
+        let name: String
+        let percent: Int
+        let target: Target
+    }
+
+    /// The variable a split keeps its share in is this prefix and the state's name.
+    static let variablePrefix = "split."
+
+    let key: SplitKey
+    let shares: [CompiledShare]
+    /// `split.` and the state's name.
+    let variable: String
+    /// FNV-1a over the flow's and the state's names: two splits share callers out
+    /// independently of each other.
+    private let salt: UInt64
+
+    init(key: SplitKey, shares: [CompiledShare], flow: String, state: String) {
+        self.key = key
+        self.shares = shares
+        self.variable = SplitNode.variablePrefix + state
+        var hash = FNV1a()
+        hash.add(flow.utf8)
+        hash.add(0)
+        hash.add(state.utf8)
+        hash.add(0)
+        self.salt = hash.value
+    }
+
+    /// The share a call gets: the one its variable names already, else the one its caller's
+    /// number (or its call id) falls into. Stable across processes and builds: the hash is
+    /// FNV-1a, not Swift's seeded `Hasher`.
+    func share(for context: CallContext) -> Int {
+        if let kept = context.variables[variable], let index = shares.firstIndex(where: { $0.name == kept }) { return index }
+        var hash = FNV1a(salt)
+        let from = context.call.from
+        if key == .caller, !from.isEmpty, from != "anonymous" {
+            hash.add(from.utf8)
+        } else {
+            hash.add(context.callId.rawValue.utf8)
+        }
+        var bucket = Int(hash.value % 100)
+        for (index, share) in shares.enumerated() {
+            if bucket < share.percent { return index }
+            bucket -= share.percent
+        }
+        return shares.count - 1
+    }
+}
+
+/// The 64-bit FNV-1a hash: small, fast for short keys, and the same everywhere.
+struct FNV1a {
+    private(set) var value: UInt64
+
+    init(_ start: UInt64 = 0xcbf2_9ce4_8422_2325) { value = start }
+
+    mutating func add(_ byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0100_0000_01b3
+    }
+
+    mutating func add(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { add(byte) }
     }
 }

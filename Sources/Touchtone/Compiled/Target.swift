@@ -8,15 +8,31 @@ enum Target: Sendable {
     case back
     case mainMenu
 
-    func description(in flow: CompiledFlow) -> String {
+    func description(in flow: CompiledFlow) -> String { description(naming: flow.stateName) }
+
+    /// The target in words, states named by `name`.
+    func description(naming name: (UInt16) -> String) -> String {
         switch self {
-        case .go(let s): flow.stateName(s)
+        case .go(let s): name(s)
         case .dial(let spec): "dial " + spec.numbers.map(\.description).joined(separator: ", ")
         case .voicemail: "voicemail"
         case .reject(let r): "reject (\(r.rawValue))"
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        }
+    }
+
+    /// What an action target is in logs and metrics: `transfer`, `voicemail`, `reject`,
+    /// `hangup`, `back` (never a number: a transfer's numbers stay out of metric labels).
+    var destination: String {
+        switch self {
+        case .dial: "transfer"
+        case .voicemail: "voicemail"
+        case .reject: "reject"
+        case .hangup: "hangup"
+        case .back: "back"
+        case .go, .mainMenu: "state"
         }
     }
 

@@ -130,7 +130,23 @@ struct FlowCompiler<S: FlowState> {
                 DecideNode(branches: decide.branches.map { ($0.condition, target($0.step)) }, otherwise: target(decide.otherwise)))
         case .lookup(let lookup):
             return .lookup(compile(lookup))
+        case .split(let split):
+            return .split(compile(split))
         }
+    }
+
+    /// A split's shares: each 1 to 100 percent, named apart, adding up to 100.
+    mutating func compile(_ split: Split<S>) -> SplitNode {
+        var names = Set<String>()
+        for share in split.shares {
+            if !(1...100).contains(share.percent) { problem("share \(share.name) is \(share.percent)%: a share is 1 to 100 percent") }
+            if share.name.isEmpty { problem("a share needs a name") }
+            if !names.insert(share.name).inserted { problem("two shares are named \(share.name): name them apart with `named:`") }
+        }
+        let total = split.shares.reduce(0) { $0 + $1.percent }
+        if total != 100 { problem("the shares add up to \(total)%, not 100%") }
+        let shares = split.shares.map { SplitNode.CompiledShare(name: $0.name, percent: $0.percent, target: target($0.step)) }
+        return SplitNode(key: split.key, shares: shares, flow: flow.name, state: split.state.rawValue)
     }
 
     mutating func compile(_ menu: Menu<S>) -> MenuNode {

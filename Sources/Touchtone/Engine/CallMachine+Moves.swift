@@ -71,6 +71,12 @@ extension CallMachine {
                 target = decide.otherwise
             }
             follow(target, &session, now: now, into: &out, hops: hops)
+        case .split(let split):
+            let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
+            let share = split.shares[split.share(for: context)]
+            session.variables.set(split.variable, to: share.name)
+            out.took(.share(share.name, percent: share.percent), from: state)
+            follow(share.target, &session, now: now, into: &out, hops: hops)
         case .lookup(let node):
             session.phase = .awaitingLookup
             out.end(inLookup: state, node)

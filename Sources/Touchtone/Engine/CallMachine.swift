@@ -16,8 +16,6 @@ final class CallMachine: Sendable {
     let flow: CompiledFlow
     /// Where composed prompts (read-outs, several recordings in one turn) are built.
     let environment: CompileEnvironment
-    /// Records the edges each step takes (for coverage in tests).
-    let tracing: Bool
     /// `digit-0` ... `digit-9`, `digit-star`, `digit-hash` plays, for read-outs.
     let keyPlays: [UInt8: (prompt: Prompt, play: Play)]
     /// Played when the flow starts again because a deploy removed the call's state.
@@ -26,10 +24,9 @@ final class CallMachine: Sendable {
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
 
-    init(flow: CompiledFlow, environment: CompileEnvironment, tracing: Bool = false, menuChanged: Play? = nil) {
+    init(flow: CompiledFlow, environment: CompileEnvironment, menuChanged: Play? = nil) {
         self.flow = flow
         self.environment = environment
-        self.tracing = tracing
         self.menuChanged = menuChanged
         var plays: [UInt8: (prompt: Prompt, play: Play)] = [:]
         for key in "0123456789*#".utf8 {
@@ -44,23 +41,25 @@ final class CallMachine: Sendable {
 
     /// A new call: enter the start state.
     func start(_ session: inout Session, now: Date) -> StepResult<Next> {
-        var out = StepOutput(tracing: tracing)
+        var out = StepOutput(flow: flow)
         enter(flow.start, &session, now: now, into: &out, hops: 0)
-        return result(out, session, now: now)
+        return result(out, session, now: now, wasFinished: false)
     }
 
     /// A `dtmf` push: the caller pressed `digits` (empty: nothing, the gather timed out).
     func receive(digits: String, _ session: inout Session, now: Date) -> StepResult<Next> {
-        var out = StepOutput(tracing: tracing)
+        var out = StepOutput(flow: flow)
+        let wasFinished = session.phase == .finished
         receive(digits, &session, now: now, into: &out)
-        return result(out, session, now: now)
+        return result(out, session, now: now, wasFinished: wasFinished)
     }
 
     /// The look-up the call waits in has ended; `prefix` was to be played before its result.
     /// The answer cannot wait a second time: a look-up that leads straight to another ends
     /// the call.
     func resume(_ ending: LookupEnding, prefix: [Play], _ session: inout Session, now: Date) -> StepResult<Response> {
-        var out = StepOutput(tracing: tracing, playing: prefix)
+        var out = StepOutput(flow: flow, playing: prefix)
+        let wasFinished = session.phase == .finished
         if case .lookup(let node) = node(of: session), session.phase == .awaitingLookup {
             resume(ending, in: node, &session, now: now, into: &out)
         } else {
@@ -70,7 +69,9 @@ final class CallMachine: Sendable {
             out.note = "a look-up led to another look-up"
             end(with: flow.endings.hangup, &session, into: &out)
         }
-        return StepResult(next: out.answer(callbacks: flow.callbacks) ?? .empty, note: out.note, trace: out.trace)
+        return StepResult(
+            next: out.answer(callbacks: flow.callbacks) ?? .empty, note: out.note, edges: out.edges,
+            ended: !wasFinished && session.phase == .finished)
     }
 
     /// The look-up the call waits in, started again for a repeat of the push that reached
@@ -92,7 +93,7 @@ final class CallMachine: Sendable {
         case .collect(let collect): wait = collect.wait
         default: return nil
         }
-        var out = StepOutput(tracing: false)
+        var out = StepOutput(flow: flow)
         turn(wait, attempt: Int(session.noInputCount) + Int(session.wrongKeyCount), session, into: &out)
         return out.answer(callbacks: flow.callbacks)
     }
@@ -174,7 +175,7 @@ final class CallMachine: Sendable {
     }
 
     /// The step's result: its answer, or the look-up it reached with what the work may see.
-    private func result(_ out: StepOutput, _ session: Session, now: Date) -> StepResult<Next> {
+    private func result(_ out: StepOutput, _ session: Session, now: Date, wasFinished: Bool) -> StepResult<Next> {
         let next: Next
         if case .lookup(let state, let node) = out.ending {
             let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
@@ -182,6 +183,6 @@ final class CallMachine: Sendable {
         } else {
             next = .answer(out.answer(callbacks: flow.callbacks) ?? .empty)
         }
-        return StepResult(next: next, note: out.note, trace: out.trace)
+        return StepResult(next: next, note: out.note, edges: out.edges, ended: !wasFinished && session.phase == .finished)
     }
 }

@@ -42,8 +42,8 @@ extension Engine {
         enum Kind {
             /// The session names a flow this engine does not serve.
             case notServed(String)
-            /// The push advanced the call.
-            case advanced(StepResult<CallMachine.Next>, before: UInt16, masked: Bool)
+            /// The push advanced the call, after it had waited `waited` milliseconds in `before`.
+            case advanced(StepResult<CallMachine.Next>, before: UInt16, masked: Bool, waited: Int, variant: String?)
             /// A repeat (or a stale push), answered with the kept answer.
             case repeated(Response, TurnCheck)
             /// A repeat while the look-up that decides the answer runs: it runs again.
@@ -83,10 +83,12 @@ extension Engine {
         let before = session.state
         let masked = machine.expectsSensitiveKeys(session)
         let result = machine.receive(digits: event.digits, &session, now: now)
+        let waited = EventRecord.milliseconds(from: session.lastActivity, to: now)
         session.lastActivity = now
         session.turn = max(session.turn, address.turn ?? 0) &+ 1
         keep(result.next, in: &session)
-        return KeysOutcome(kind: .advanced(result, before: before, masked: masked), flow: flow, state: session.state, turn: session.turn)
+        let kind = KeysOutcome.Kind.advanced(result, before: before, masked: masked, waited: waited, variant: flow.variant(of: session))
+        return KeysOutcome(kind: kind, flow: flow, state: session.state, turn: session.turn)
     }
 
     /// The answer of a step, kept with the session for a repeat; none while a look-up decides it.
@@ -106,10 +108,13 @@ extension Engine {
             return SessionWorkResult(
                 reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false,
                 effects: SessionEffects(tallies: .unknownCall))
-        case .advanced(let result, let before, let masked):
-            let record = EventRecord(
+        case .advanced(let result, let before, let masked, let waited, let variant):
+            var record = EventRecord(
                 callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
-                digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, trace: result.trace)
+                digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, edges: result.edges)
+            record.waitedMilliseconds = waited
+            record.variant = variant
+            if case .answer(let response) = result.next { record.noteEnding(result.ended, answer: response, at: outcome.state) }
             return SessionWorkResult(
                 reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
         case .repeated(let kept, let check):
@@ -204,7 +209,7 @@ extension Engine {
     // MARK: hangup
 
     /// The call ended; `session` was removed from the store.
-    func hungUp(_ event: HangupEvent, _ session: Session) -> SessionWorkResult {
+    func hungUp(_ event: HangupEvent, _ session: Session, now: Date) -> SessionWorkResult {
         guard let machine = machine(for: session) else {
             var record = EventRecord(callId: event.callId, event: .hangup, note: event.cause.rawValue)
             record.unloadedFlow = session.flow
@@ -215,7 +220,10 @@ extension Engine {
         if !flow.hooks.onHangup.isEmpty {
             effects.hooks = HookCall(flow.hooks.onHangup, hookInfo(session, flow, answeredBy: nil, cause: event.cause))
         }
-        let record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
+        var record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
+        record.noteWaited(since: session.lastActivity, now: now)
+        record.noteEndingWithoutFlow(.callerHangup, session)
+        record.variant = flow.variant(of: session)
         return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: effects)
     }
 
@@ -245,7 +253,11 @@ extension Engine {
         session.lastAnswer = result.next
         record.after = session.state
         record.note = result.note ?? record.note
-        record.trace += result.trace
+        record.edges.append(contentsOf: result.edges)
+        record.lookupStateIndex = pending.request.state
+        record.lookupMilliseconds = EventRecord.milliseconds(from: pending.request.context.now, to: now)
+        record.variant = machine.flow.variant(of: session)
+        record.noteEnding(result.ended, answer: result.next, at: session.state)
         return SessionWorkResult(
             reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)
     }

@@ -25,7 +25,7 @@ public final class Engine: Sendable {
     private let memoryStore: InMemorySessionStore?
     /// Gives the engine the time of each push, for session activity, expiry and time-of-day rules.
     public let clock: any WallClock
-    /// The settings the engine was made with (public URL, prompts, hook runner, tracing).
+    /// The settings the engine was made with (public URL, prompts, hook runner).
     public let settings: EngineSettings
     /// The routes new calls are matched against, in order; the first match picks the flow.
     public let routes: RoutingTable
@@ -38,6 +38,8 @@ public final class Engine: Sendable {
     /// The name of each flow by its ``FlowID``, for sessions kept in a shared store.
     let flowNames: [UInt32: String]
     let metrics = EngineMetrics()
+    /// Calls through each flow's graph, for `/metrics`: counted by whoever logs the records.
+    package let traffic: FlowTraffic
 
     /// Compiles every flow of `routes`; throws every problem of every flow at once.
     public init(routes: RoutingTable, store: any SessionStore, clock: any WallClock = SystemClock(), settings: EngineSettings)
@@ -55,8 +57,9 @@ public final class Engine: Sendable {
         self.settings = settings
         self.flows = flows
         self.flowNames = flowNames
+        self.traffic = FlowTraffic(flows: flows)
         self.machines = flows.map {
-            CallMachine(flow: $0, environment: environment, tracing: settings.tracesEdges, menuChanged: menuChanged)
+            CallMachine(flow: $0, environment: environment, menuChanged: menuChanged)
         }
         self.routeMachines = routes.routes.map { route in (route, flows.firstIndex { $0.name == route.flow.name } ?? 0) }
     }
@@ -92,7 +95,7 @@ public final class Engine: Sendable {
             }
         case .hangup(let e):
             if let session = memoryStore?.remove(e.callId) ?? store.remove(e.callId) {
-                result = hungUp(e, session)
+                result = hungUp(e, session, now: now)
             } else {
                 result = withoutSession(.hangup(e))
             }
@@ -204,8 +207,11 @@ public final class Engine: Sendable {
         var session = Session(
             callId: event.callId, flow: flow.name, flowVersion: flow.version, state: flow.start, call: call, startedAt: now)
         let step = machine.start(&session, now: now)
-        let record = EventRecord(
-            callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, trace: step.trace)
+        var record = EventRecord(
+            callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, edges: step.edges)
+        record.started = true
+        record.variant = flow.variant(of: session)
+        if case .answer(let response) = step.next { record.noteEnding(step.ended, answer: response, at: session.state) }
         keep(step.next, in: &session)
         let created = reply(step.next, flow: flow, turn: session.turn, record: record)
         return StartedCall(session: session, reply: created)
@@ -301,12 +307,24 @@ public final class Engine: Sendable {
 
     // MARK: Housekeeping
 
-    /// Removes idle sessions (a slice of the store per call); run it regularly.
+    /// Removes idle sessions (a slice of the store per call); run it regularly. Returns how many expired.
+    ///
+    /// - Parameter reporting: given the record of each expired call its flow had not ended
+    ///   (``EventRecord/ending`` `.expired`), for the log and `/metrics`.
     @discardableResult
-    public func sweep() -> Int {
-        let expired = store.sweep(now: clock.now()).expired.count
-        if expired > 0 { metrics.expired.add(expired) }
-        return expired
+    public func sweep(reporting: (EventRecord) -> Void = { _ in }) -> Int {
+        let now = clock.now()
+        let expired = store.sweep(now: now).expired
+        if !expired.isEmpty { metrics.expired.add(expired.count) }
+        for session in expired where session.phase != .finished {
+            guard let flow = machine(for: session)?.flow else { continue }
+            var record = EventRecord(callId: session.callId, event: nil, flow: flow, before: session.state, note: "expired")
+            record.noteWaited(since: session.lastActivity, now: now)
+            record.noteEndingWithoutFlow(.expired, session)
+            record.variant = flow.variant(of: session)
+            reporting(record)
+        }
+        return expired.count
     }
 
     /// Puts saved sessions back (after a restart); returns how many were restored.

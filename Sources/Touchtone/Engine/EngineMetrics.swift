@@ -53,12 +53,14 @@ final class EngineMetrics: Sendable {
 }
 
 /// A relaxed atomic count: metrics need no ordering with anything else.
-final class Counter: Sendable {
+package final class Counter: Sendable {
     private let count = Atomic<Int>(0)
 
-    func add(_ amount: Int = 1) { count.add(amount, ordering: .relaxed) }
+    package init() {}
 
-    var value: Int { count.load(ordering: .relaxed) }
+    package func add(_ amount: Int = 1) { count.add(amount, ordering: .relaxed) }
+
+    package var value: Int { count.load(ordering: .relaxed) }
 }
 
 /// One ``Counter`` per case of `Key`.

@@ -9,8 +9,6 @@ public struct EngineSettings: Sendable {
     public var prompts: (any PromptCatalog)?
     /// Runs call hooks; by default each in its own task, off the caller's thread.
     public var hookRunner: any HookRunner
-    /// Records in each ``EventRecord`` the edges the call took (for flow coverage in tests).
-    public var tracesEdges: Bool
     /// Played before a flow starts again for a call whose state a deploy removed (see
     /// ``RoutingTable/keeping(_:)``): by default `menu-changed` when the prompts have it.
     public var menuChangedPrompt: MenuChangedPrompt
@@ -18,17 +16,16 @@ public struct EngineSettings: Sendable {
     public static let defaultMenuChangedPrompt = MenuChangedPrompt.ifRecorded("menu-changed")
 
     /// Settings for the server at `publicURL`. By default prompts are served under `audio`, not checked at start-up,
-    /// hooks run in detached tasks, edges are not traced, and `menu-changed` is played when recorded.
+    /// hooks run in detached tasks, and `menu-changed` is played when recorded.
     public init(
         publicURL: AbsoluteURL, audioPath: String = "audio", prompts: (any PromptCatalog)? = nil,
-        hookRunner: any HookRunner = DetachedHookRunner(), tracesEdges: Bool = false,
+        hookRunner: any HookRunner = DetachedHookRunner(),
         menuChangedPrompt: MenuChangedPrompt = EngineSettings.defaultMenuChangedPrompt
     ) {
         self.publicURL = publicURL
         self.audioPath = audioPath
         self.prompts = prompts
         self.hookRunner = hookRunner
-        self.tracesEdges = tracesEdges
         self.menuChangedPrompt = menuChangedPrompt
     }
 }

@@ -51,10 +51,46 @@ public struct EventRecord: Sendable, Hashable {
         get { storage.note }
         set { unique().note = newValue }
     }
-    /// The edges the call took, when the engine traces them (``EngineSettings/tracesEdges``).
-    public var trace: [TakenEdge] {
-        get { storage.trace }
-        _modify { yield &unique().trace }
+    /// The edges the push took, as indices into the flow's ``CompiledFlow/edges``.
+    public var edges: EdgeTrail {
+        get { storage.edges }
+        _modify { yield &unique().edges }
+    }
+    /// The edges the push took, from a state on a label: what coverage counts.
+    public var trace: [TakenEdge] { compiledFlow?.taken(edges) ?? [] }
+    /// Whether this push started a call in its flow (a first `newCall`, not a repeat).
+    public var started: Bool {
+        get { storage.started }
+        set { unique().started = newValue }
+    }
+    /// How the call ended at this push, if it did; ``endingState`` says where.
+    public var ending: CallEnding? {
+        get { storage.ending }
+        set { unique().ending = newValue }
+    }
+    var endingStateIndex: UInt16? {
+        get { storage.endingState }
+        set { unique().endingState = newValue }
+    }
+    /// How long the call had been in ``stateBefore`` when this push came, in milliseconds
+    /// (`dtmf` and `hangup` pushes, and expiries).
+    public var waitedMilliseconds: Int? {
+        get { storage.waitedMilliseconds }
+        set { unique().waitedMilliseconds = newValue }
+    }
+    var lookupStateIndex: UInt16? {
+        get { storage.lookupState }
+        set { unique().lookupState = newValue }
+    }
+    /// How long the look-up this push waited for took, in milliseconds; ``lookupState`` names it.
+    public var lookupMilliseconds: Int? {
+        get { storage.lookupMilliseconds }
+        set { unique().lookupMilliseconds = newValue }
+    }
+    /// The A/B shares the call is in: `splitState=share`, several joined by `,`; nil outside splits.
+    public var variant: String? {
+        get { storage.variant }
+        set { unique().variant = newValue }
     }
 
     /// An empty record: no call, no flow, an empty answer.
@@ -64,11 +100,11 @@ public struct EventRecord: Sendable, Hashable {
 
     init(
         callId: CallID?, event: EventName?, flow: CompiledFlow? = nil, before: UInt16? = nil, after: UInt16? = nil,
-        digits: String? = nil, note: String? = nil, trace: [TakenEdge] = []
+        digits: String? = nil, note: String? = nil, edges: EdgeTrail = EdgeTrail()
     ) {
         storage = Storage(
             callId: callId, event: event, compiledFlow: flow, before: before, after: after, digits: digits,
-            note: note, trace: trace)
+            note: note, edges: edges)
     }
 
     /// The box, made this value's own before a change.
@@ -89,11 +125,18 @@ public struct EventRecord: Sendable, Hashable {
         @exclusivity(unchecked) var answerVerb = AnswerVerb.empty
         @exclusivity(unchecked) var digits: String?
         @exclusivity(unchecked) var note: String?
-        @exclusivity(unchecked) var trace: [TakenEdge]
+        @exclusivity(unchecked) var edges: EdgeTrail
+        @exclusivity(unchecked) var started = false
+        @exclusivity(unchecked) var ending: CallEnding?
+        @exclusivity(unchecked) var endingState: UInt16?
+        @exclusivity(unchecked) var waitedMilliseconds: Int?
+        @exclusivity(unchecked) var lookupState: UInt16?
+        @exclusivity(unchecked) var lookupMilliseconds: Int?
+        @exclusivity(unchecked) var variant: String?
 
         init(
             callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
-            digits: String?, note: String?, trace: [TakenEdge]
+            digits: String?, note: String?, edges: EdgeTrail
         ) {
             self.callId = callId
             self.event = event
@@ -102,21 +145,36 @@ public struct EventRecord: Sendable, Hashable {
             self.after = after
             self.digits = digits
             self.note = note
-            self.trace = trace
+            self.edges = edges
         }
 
         func copy() -> Storage {
             let copy = Storage(
                 callId: callId, event: event, compiledFlow: compiledFlow, before: before, after: after,
-                digits: digits, note: note, trace: trace)
+                digits: digits, note: note, edges: edges)
             copy.unloadedFlow = unloadedFlow
             copy.answerVerb = answerVerb
+            copy.started = started
+            copy.ending = ending
+            copy.endingState = endingState
+            copy.waitedMilliseconds = waitedMilliseconds
+            copy.lookupState = lookupState
+            copy.lookupMilliseconds = lookupMilliseconds
+            copy.variant = variant
             return copy
         }
     }
 
     /// The flow's name in the routing table.
     public var flow: String? { compiledFlow?.name ?? unloadedFlow }
+    /// The flow's version, when this engine has the flow.
+    public var flowVersion: Int? { compiledFlow?.version }
+    /// The flow as compiled, when this engine has it: its ``CompiledFlow/edges`` are what ``edges`` number.
+    public var flowGraph: CompiledFlow? { compiledFlow }
+    /// Where the call was when it ended (see ``ending``).
+    public var endingState: String? { name(of: endingStateIndex) }
+    /// The look-up state of ``lookupMilliseconds``.
+    public var lookupState: String? { name(of: lookupStateIndex) }
     /// The state the push found the call in.
     public var stateBefore: String? { name(of: before) }
     /// The state the push left the call in.
@@ -133,7 +191,9 @@ public struct EventRecord: Sendable, Hashable {
     public static func == (lhs: EventRecord, rhs: EventRecord) -> Bool {
         lhs.callId == rhs.callId && lhs.event == rhs.event && lhs.flow == rhs.flow && lhs.stateBefore == rhs.stateBefore
             && lhs.stateAfter == rhs.stateAfter && lhs.answerVerb == rhs.answerVerb && lhs.digits == rhs.digits
-            && lhs.note == rhs.note && lhs.trace == rhs.trace
+            && lhs.note == rhs.note && lhs.trace == rhs.trace && lhs.started == rhs.started && lhs.ending == rhs.ending
+            && lhs.endingState == rhs.endingState && lhs.waitedMilliseconds == rhs.waitedMilliseconds
+            && lhs.lookupState == rhs.lookupState && lhs.lookupMilliseconds == rhs.lookupMilliseconds && lhs.variant == rhs.variant
     }
 
     /// Hashes what ``==(_:_:)`` compares.
@@ -147,8 +207,26 @@ public struct EventRecord: Sendable, Hashable {
         hasher.combine(digits)
         hasher.combine(note)
         hasher.combine(trace)
+        hasher.combine(ending)
+        hasher.combine(variant)
     }
 
     /// Shown for digits a flow marked sensitive.
     public static let maskedDigits = "****"
+}
+
+/// How a call ended, as logs, `/metrics` and `touchtone report` name it.
+public enum CallEnding: String, Sendable, Hashable, CaseIterable {
+    /// The flow transferred the call (`Dial` to numbers).
+    case transfer
+    /// The flow sent the call to voicemail.
+    case voicemail
+    /// The flow rejected the call (busy or rejected).
+    case reject
+    /// The flow hung up.
+    case hangup
+    /// The caller hung up while the flow still had them.
+    case callerHangup = "caller-hangup"
+    /// The session expired without a `hangup` (memory store only: Redis expires keys silently).
+    case expired
 }

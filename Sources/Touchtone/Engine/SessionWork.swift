@@ -58,7 +58,7 @@ public struct SessionWork: Sendable {
         case .newCall(let plan): engine.repeatedNewCall(plan.event, created: plan.created, session, now: now)
         case .keys(let event, let address): engine.keysResult(event, address, engine.keysOutcome(event, address, &session, now: now))
         case .answered(let event): engine.answeredResult(event, engine.answeredOutcome(event, &session, now: now))
-        case .hangup(let event): engine.hungUp(event, session)
+        case .hangup(let event): engine.hungUp(event, session, now: now)
         case .resume(let pending, let ending): engine.resume(pending, ending, &session, now: now)
         }
     }

@@ -10,8 +10,10 @@ struct StepResult<Next> {
     var next: Next
     /// A short note for the log (`look-up still running`, `3 silences in a row`).
     var note: String?
-    /// The edges the step took, when the machine traces them; empty otherwise.
-    var trace: [TakenEdge]
+    /// The edges the step took.
+    var edges: EdgeTrail
+    /// Whether the step ended the flow's part in the call (a transfer, voicemail, reject or hang-up went out).
+    var ended = false
 }
 
 extension CallMachine {
@@ -63,16 +65,17 @@ struct StepOutput {
     private(set) var plays: [Play]
     private(set) var ending = Ending.nothing
     var note: String?
-    private(set) var trace: [TakenEdge] = []
-    private let tracing: Bool
+    private(set) var edges = EdgeTrail()
+    /// The flow whose edges are recorded: one reference.
+    private let flow: CompiledFlow
 
-    init(tracing: Bool, playing prefix: [Play] = []) {
-        self.tracing = tracing
+    init(flow: CompiledFlow, playing prefix: [Play] = []) {
+        self.flow = flow
         self.plays = prefix
     }
 
     mutating func took(_ label: EdgeLabel, from state: UInt16) {
-        if tracing { trace.append(TakenEdge(from: state, label: label)) }
+        if let edge = flow.edgeIndex(from: state, label) { edges.append(edge) }
     }
 
     mutating func play(_ play: Play) { plays.append(play) }

@@ -91,6 +91,8 @@ public enum StateDefinition<S: FlowState>: Sendable {
     case decide(Decide<S>)
     /// A ``Lookup``, with its outcome type erased.
     case lookup(LookupDefinition<S>)
+    /// A ``Split``.
+    case split(Split<S>)
 
     /// The state this definition defines.
     public var state: S {
@@ -100,11 +102,12 @@ public enum StateDefinition<S: FlowState>: Sendable {
         case .announce(let d): d.state
         case .decide(let d): d.state
         case .lookup(let d): d.state
+        case .split(let d): d.state
         }
     }
 }
 
-/// Builds a flow's body from ``Menu``, ``Collect``, ``Announce``, ``Decide`` and ``Lookup``.
+/// Builds a flow's body from ``Menu``, ``Collect``, ``Announce``, ``Decide``, ``Lookup`` and ``Split``.
 @resultBuilder
 public enum FlowBuilder<S: FlowState>: ListBuilder {
     /// The states of the flow.
@@ -119,6 +122,8 @@ public enum FlowBuilder<S: FlowState>: ListBuilder {
     public static func buildExpression(_ d: Decide<S>) -> [Item] { [.decide(d)] }
     /// Adds a look-up state.
     public static func buildExpression<Outcome>(_ d: Lookup<S, Outcome>) -> [Item] { [.lookup(d.definition)] }
+    /// Adds an A/B split.
+    public static func buildExpression(_ d: Split<S>) -> [Item] { [.split(d)] }
 
     /// Unavailable: a flow with an empty body does not compile.
     @available(*, unavailable, message: "A flow needs at least one state")

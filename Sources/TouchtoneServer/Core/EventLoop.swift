@@ -189,7 +189,8 @@ final class EventLoop: @unchecked Sendable {
             nextTick = now + tickInterval
         }
         if index == 0 && now >= nextSweep {
-            _ = core.engine.sweep()
+            let core = self.core
+            core.engine.sweep { core.accountExpiry($0) }
             nextSweep = now + core.configuration.sweepInterval.nanoseconds
         }
     }

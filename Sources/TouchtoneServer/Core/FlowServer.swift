@@ -175,6 +175,7 @@ public final class FlowServer: Sendable {
                     liveSessions: shared == nil ? engine.store.count : nil,
                     openConnections: core.openConnections.load(ordering: .relaxed))
                 if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
+                text += PrometheusText.renderFlows(engine.traffic)
                 return text
             }, trouble: { shared?.isUp == false ? "session store \(storeAddress) unreachable" : nil })
         let core = ServerCore(

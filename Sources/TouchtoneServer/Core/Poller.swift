@@ -1,4 +1,5 @@
 import CTouchtoneSystem
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -41,7 +41,7 @@ final class ServerCore: Sendable {
     }
 
     /// Counts and logs one answer of loop `loop`: every answer the server makes passes here
-    /// once, so the counters and the log cannot disagree.
+    /// once, so the counters (flow traffic included) and the log cannot disagree.
     /// - Parameters:
     ///   - path: the request's path, when a request was read.
     ///   - microseconds: from the complete request to its answer (pushes only).
@@ -50,6 +50,7 @@ final class ServerCore: Sendable {
         switch answer.kind {
         case .push(let record):
             logger.event(record, microseconds: microseconds)
+            engine.traffic.count(record)
         case .refused(let refusal, let detail):
             guard refusal.isLogged else { return }
             var fields: [(StaticString, String)] = [("status", String(refusal.status.code)), ("reason", refusal.label), ("detail", detail)]
@@ -59,5 +60,11 @@ final class ServerCore: Sendable {
         case .served:
             break
         }
+    }
+
+    /// Logs and counts a call whose session expired before its flow ended it.
+    func accountExpiry(_ record: EventRecord) {
+        logger.expired(record)
+        engine.traffic.count(record)
     }
 }

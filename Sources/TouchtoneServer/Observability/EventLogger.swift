@@ -49,14 +49,26 @@ public final class EventLogger: Sendable {
             if let callId = record.callId { line.field("callId", callId: callId) }
             if let event = record.event { line.field("event", event.rawValue) }
             if let flow = record.flow { line.field("flow", flow) }
+            if let version = record.flowVersion { line.field("version", number: version) }
             if record.stateBefore != nil || record.stateAfter != nil {
                 line.field("state", record.stateBefore ?? "none", "->", record.stateAfter ?? "none")
             }
             line.field("verb", record.verb)
             if let digits = record.digits { line.field("digits", digits) }
             if let note = record.note { line.field("note", note) }
+            line.traffic(record)
             if status != 200 { line.field("status", number: status) }
             line.field("us", number: microseconds)
+        }
+    }
+
+    /// Logs a call whose session expired before its flow ended it (kind `expired`).
+    public func expired(_ record: EventRecord) {
+        write(kind: "expired") { line in
+            if let callId = record.callId { line.field("callId", callId: callId) }
+            if let flow = record.flow { line.field("flow", flow) }
+            if let version = record.flowVersion { line.field("version", number: version) }
+            line.traffic(record)
         }
     }
 
@@ -79,6 +91,10 @@ public final class EventLogger: Sendable {
     enum LogValue {
         case string(String)
         case number(Int)
+        /// `true`.
+        case flag
+        /// A push's edges, named from its flow.
+        case edges(EdgeTrail, CompiledFlow)
     }
 
     /// Writes one line of `kind` with `fields`, in order, with the same writer as ``event(_:microseconds:status:)``.
@@ -88,6 +104,8 @@ public final class EventLogger: Sendable {
                 switch value {
                 case .string(let text): line.field(key, text)
                 case .number(let number): line.field(key, number: number)
+                case .flag: line.flag(key)
+                case .edges(let trail, let flow): line.edges(key, trail, of: flow)
                 }
             }
         }
@@ -237,6 +255,57 @@ extension EventLogger {
             if format == .json { out.append(UInt8(ascii: "\"")) }
             callId.appendUTF8(to: &out)
             if format == .json { out.append(UInt8(ascii: "\"")) }
+        }
+
+        /// What a record says about the call's way through its flow, for `touchtone report`:
+        /// `variant`, `started`, `edges`, `waitedMs`, `lookupState`, `lookupMs`, `ending`, `endingState`.
+        mutating func traffic(_ record: EventRecord) {
+            if let variant = record.variant { field("variant", variant) }
+            if record.started { flag("started") }
+            if !record.edges.isEmpty, let flow = record.flowGraph { edges("edges", record.edges, of: flow) }
+            if let waited = record.waitedMilliseconds { field("waitedMs", number: waited) }
+            if let state = record.lookupState, let milliseconds = record.lookupMilliseconds {
+                field("lookupState", state)
+                field("lookupMs", number: milliseconds)
+            }
+            if let ending = record.ending, let state = record.endingState {
+                field("ending", ending.rawValue)
+                field("endingState", state)
+            }
+        }
+
+        /// `name=true`, or `"name":true`.
+        mutating func flag(_ name: StaticString) {
+            key(name)
+            out.appendLiteral("true")
+        }
+
+        /// `[["from","via","to"],...]` in JSON; `"from -[via]-> to; ..."` in text.
+        mutating func edges(_ name: StaticString, _ trail: EdgeTrail, of flow: CompiledFlow) {
+            key(name)
+            if format == .json {
+                out.append(UInt8(ascii: "["))
+                for (position, index) in trail.enumerated() where Int(index) < flow.edges.count {
+                    let edge = flow.edges[Int(index)]
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(UInt8(ascii: "["))
+                    out.appendJSONString(flow.stateName(edge.from), escapingDelete: true)
+                    out.append(UInt8(ascii: ","))
+                    out.appendJSONString(edge.label.description, escapingDelete: true)
+                    out.append(UInt8(ascii: ","))
+                    out.appendJSONString(edge.destination, escapingDelete: true)
+                    out.append(UInt8(ascii: "]"))
+                }
+                out.append(UInt8(ascii: "]"))
+                return
+            }
+            var text = ""
+            for (position, index) in trail.enumerated() where Int(index) < flow.edges.count {
+                let edge = flow.edges[Int(index)]
+                if position > 0 { text += "; " }
+                text += flow.stateName(edge.from) + " -[" + edge.label.description + "]-> " + edge.destination
+            }
+            self.text(text)
         }
 
         mutating func end() {

@@ -66,18 +66,7 @@ enum PrometheusText {
             family(name, type, help)
             out += "\(name) \(value)\n"
         }
-        func label(_ value: String) -> String {
-            var escaped = ""
-            for c in value {
-                switch c {
-                case "\\": escaped += "\\\\"
-                case "\"": escaped += "\\\""
-                case "\n": escaped += "\\n"
-                default: escaped.append(c)
-                }
-            }
-            return escaped
-        }
+        func label(_ value: String) -> String { escaped(value) }
         // Sessions in a shared store are counted there (Redis: `DBSIZE`), not by one instance.
         if let liveSessions { single("touchtone_sessions_live", "gauge", "Calls with a live session.", liveSessions) }
         single("touchtone_connections_open", "gauge", "Open client connections.", openConnections)
