@@ -69,7 +69,10 @@ public struct FlowExplorer: Sendable {
                 routes: routes, store: InMemorySessionStore(maxSessions: maxSituations * 40 + 1000), clock: clock,
                 settings: EngineSettings(publicURL: try AbsoluteURL(TestPhone.publicURL)))
             var walk = Walk(explorer: self, engine: engine, report: report)
-            for caller in callers { await walk.start(caller) }
+            for caller in callers {
+                await walk.start(caller)
+                await walk.startInEveryShare(caller)
+            }
             await walk.expandAll()
             walk.checkEndings()
             report = walk.report
@@ -126,8 +129,26 @@ private struct Walk {
         return CallID("explore-\(nextId)")
     }
 
-    mutating func start(_ caller: FlowExplorer.Caller) async {
-        let id = newId()
+    /// Calls from `caller` once more for every share of every A/B split, each call's
+    /// number (or id) chosen so that the split gives it that share.
+    mutating func startInEveryShare(_ caller: FlowExplorer.Caller) async {
+        for flow in engine.flows {
+            for (state, shares) in flow.splitShares {
+                for share in shares {
+                    let id = newId()
+                    guard let landing = flow.call(landingIn: share, atSplit: state, from: caller.from, callId: id.rawValue) else {
+                        continue
+                    }
+                    var forced = caller
+                    forced.from = landing.from
+                    await start(forced, id: CallID(landing.callId))
+                }
+            }
+        }
+    }
+
+    mutating func start(_ caller: FlowExplorer.Caller, id given: CallID? = nil) async {
+        let id = given ?? newId()
         let event = WebhookEvent.newCall(
             NewCallEvent(callId: id, from: caller.from, to: caller.to, direction: caller.direction, users: caller.users))
         await deliver(event, id: id, depth: 0, path: "call from \(caller.from) to \(caller.to)", parent: nil)

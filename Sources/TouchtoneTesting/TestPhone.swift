@@ -165,19 +165,33 @@ public final class TestPhone: Sendable {
     // MARK: Calls
 
     /// Places a call (sipgate's `newCall`) and checks what the caller hears first.
+    ///
+    /// With `forcing`, the call's number (or id) is chosen so that the A/B split gives it
+    /// that share (see ``ForcedShare``).
     @discardableResult
     public func call(
         from: String = "4915112345678", to: String = "4921100000", direction: Direction = .incoming,
-        users: [String] = ["Alice"], diversion: String? = nil, callId: String? = nil,
+        users: [String] = ["Alice"], diversion: String? = nil, callId: String? = nil, forcing: ForcedShare? = nil,
         hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async -> SimulatedCall {
-        let id =
+        var from = from
+        var id =
             callId
             ?? mutable.withLock { state in
                 defer { state.nextCall += 1 }
                 return "test-call-\(state.nextCall)"
             }
+        if let forcing {
+            let landing = engine.flows.lazy.compactMap {
+                $0.call(landingIn: forcing.share, atSplit: forcing.split, from: from, callId: id)
+            }.first
+            guard let landing else {
+                fail("no flow has a split \(forcing.split) with a share \(forcing.share)", at: sourceLocation)
+                return SimulatedCall(phone: self, callId: CallID(id), from: from, to: to, direction: direction)
+            }
+            (from, id) = landing
+        }
         let call = SimulatedCall(phone: self, callId: CallID(id), from: from, to: to, direction: direction)
         let event = WebhookEvent.newCall(
             NewCallEvent(

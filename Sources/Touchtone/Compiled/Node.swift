@@ -227,13 +227,17 @@ final class SplitNode: Sendable {
     /// FNV-1a, not Swift's seeded `Hasher`.
     func share(for context: CallContext) -> Int {
         if let kept = context.variables[variable], let index = shares.firstIndex(where: { $0.name == kept }) { return index }
-        var hash = FNV1a(salt)
         let from = context.call.from
-        if key == .caller, !from.isEmpty, from != "anonymous" {
-            hash.add(from.utf8)
-        } else {
-            hash.add(context.callId.rawValue.utf8)
-        }
+        return share(forKey: key == .caller && SplitNode.isNumber(from) ? from : context.callId.rawValue)
+    }
+
+    /// Whether a calling number can key a split: anonymous callers all look alike.
+    static func isNumber(_ from: String) -> Bool { !from.isEmpty && from != "anonymous" }
+
+    /// The share of a call whose key (calling number or call id) is `key`.
+    func share(forKey key: String) -> Int {
+        var hash = FNV1a(salt)
+        hash.add(key.utf8)
         var bucket = Int(hash.value % 100)
         for (index, share) in shares.enumerated() {
             if bucket < share.percent { return index }
