@@ -7,7 +7,7 @@ package final class FlowTraffic: Sendable {
     /// One set of counts per flow version the engine has (routed and kept).
     package let flows: [FlowCounts]
 
-    init(flows: [CompiledFlow]) {
+    package init(flows: [CompiledFlow]) {
         self.flows = flows.map(FlowCounts.init)
     }
 
