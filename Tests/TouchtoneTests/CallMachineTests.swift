@@ -153,14 +153,14 @@ import Testing
         var session = inMenu()
         _ = machine.receive(digits: "1", &session, now: now)
         #expect(state(session) == "pin")
-        #expect(machine.expectsSensitiveKeys(session))
+        #expect(machine.expectsSensitiveKeys(state: session.state, phase: session.phase))
         let invalid = machine.receive(digits: "12", &session, now: now)
         #expect(heard(answer(invalid)) == ["pin-invalid", "enter-pin"])
         #expect(flow.taken(invalid.edges) == [TakenEdge(from: 2, label: .invalid)])
         let limit = machine.receive(digits: "1", &session, now: now)
         #expect(answer(limit).final == .reject(.busy))
         #expect(flow.taken(limit.edges) == [TakenEdge(from: 2, label: .wrongKeyLimit)])
-        #expect(!machine.expectsSensitiveKeys(session))
+        #expect(!machine.expectsSensitiveKeys(state: session.state, phase: session.phase))
     }
 
     @Test func aReadBackIsConfirmedWithOneAndAskedAgainOtherwise() {

@@ -32,6 +32,10 @@ public final class CompiledFlow: Sendable {
     public let edges: [FlowEdge]
     /// Where each state's edges begin in ``edges``; one more entry than states.
     private let firstEdge: [Int]
+    /// The labels of ``edges``, apart: a step finds its edge by label without copying edges.
+    private let edgeLabels: [EdgeLabel]
+    /// Each label's kind, to pass over edges of other kinds without comparing their texts.
+    private let edgeKinds: [UInt8]
     /// The flow's A/B splits: each one's state and the variable it keeps its share in.
     let splits: [(state: UInt16, variable: String)]
 
@@ -52,6 +56,8 @@ public final class CompiledFlow: Sendable {
         self.whenSessionsUnreachable = PreparedVerb(whenSessionsUnreachable, callbacks: callbacks)
         self.prepared = PreparedAnswers(nodes: nodes, endings: endings)
         (self.edges, self.firstEdge) = Self.edges(of: nodes, stateNames: stateNames, entered: mainMenu ?? start)
+        self.edgeLabels = edges.map(\.label)
+        self.edgeKinds = edges.map(\.label.kind)
         self.splits = nodes.enumerated().compactMap { index, node in
             if case .split(let split) = node { (UInt16(index), split.variable) } else { nil }
         }
@@ -60,7 +66,9 @@ public final class CompiledFlow: Sendable {
     /// The index in ``edges`` of the edge from `state` on `label`; nil when the state has no such edge.
     func edgeIndex(from state: UInt16, _ label: EdgeLabel) -> UInt16? {
         guard Int(state) + 1 < firstEdge.count else { return nil }
-        for index in firstEdge[Int(state)]..<firstEdge[Int(state) + 1] where edges[index].label == label {
+        let kind = label.kind
+        for index in firstEdge[Int(state)]..<firstEdge[Int(state) + 1] where edgeKinds[index] == kind {
+            if label.hasText && edgeLabels[index] != label { continue }
             return UInt16(truncatingIfNeeded: index)
         }
         return nil

@@ -79,6 +79,40 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension EdgeLabel {
+    /// Which case the label is, as a number: one compare tells most labels apart.
+    var kind: UInt8 {
+        switch self {
+        case .key: 0
+        case .noInput: 1
+        case .noInputLimit: 2
+        case .wrongKey: 3
+        case .wrongKeyLimit: 4
+        case .attemptsExhausted: 5
+        case .valid: 6
+        case .invalid: 7
+        case .readBack: 8
+        case .confirmed: 9
+        case .notConfirmed: 10
+        case .branch: 11
+        case .otherwise: 12
+        case .next: 13
+        case .lookupResult: 14
+        case .lookupTimeout: 15
+        case .lookupFailure: 16
+        case .share: 17
+        }
+    }
+
+    /// Whether labels of this kind differ by a text (a key, a branch, a result, a share).
+    var hasText: Bool {
+        switch self {
+        case .key, .branch, .lookupResult, .share: true
+        default: false
+        }
+    }
+}
+
 /// An edge a call took: from a state, on a label.
 public struct TakenEdge: Sendable, Hashable {
     /// The index of the state the call left or stayed in.

@@ -99,9 +99,9 @@ final class CallMachine: Sendable {
     }
 
     /// Whether the keys a push brings now are sensitive (a PIN): they are masked in logs.
-    func expectsSensitiveKeys(_ session: Session) -> Bool {
-        if case .collect(let node) = node(of: session), node.sensitive, session.phase == .awaitingKeys { return true }
-        return false
+    func expectsSensitiveKeys(state: UInt16, phase: Session.Phase) -> Bool {
+        guard phase == .awaitingKeys, Int(state) < flow.nodes.count, case .collect(let node) = flow.nodes[Int(state)] else { return false }
+        return node.sensitive
     }
 
     // MARK: Steps

@@ -42,8 +42,8 @@ extension Engine {
         enum Kind {
             /// The session names a flow this engine does not serve.
             case notServed(String)
-            /// The push advanced the call, after it had waited `waited` milliseconds in `before`.
-            case advanced(StepResult<CallMachine.Next>, before: UInt16, masked: Bool, waited: Int, variant: String?)
+            /// The push advanced the call.
+            case advanced(StepResult<CallMachine.Next>, before: UInt16, masked: Bool)
             /// A repeat (or a stale push), answered with the kept answer.
             case repeated(Response, TurnCheck)
             /// A repeat while the look-up that decides the answer runs: it runs again.
@@ -55,6 +55,10 @@ extension Engine {
         /// The call's state and turn after the push.
         var state: UInt16
         var turn: UInt32
+        /// How long the call had waited in the state the push found it in, in milliseconds.
+        var waited = 0
+        /// The call's A/B shares after the push.
+        var variant: String?
     }
 
     /// Applies a `dtmf` push to its session (under the call's lock).
@@ -81,14 +85,15 @@ extension Engine {
             }
         }
         let before = session.state
-        let masked = machine.expectsSensitiveKeys(session)
+        let masked = machine.expectsSensitiveKeys(state: session.state, phase: session.phase)
         let result = machine.receive(digits: event.digits, &session, now: now)
         let waited = EventRecord.milliseconds(from: session.lastActivity, to: now)
         session.lastActivity = now
         session.turn = max(session.turn, address.turn ?? 0) &+ 1
         keep(result.next, in: &session)
-        let kind = KeysOutcome.Kind.advanced(result, before: before, masked: masked, waited: waited, variant: flow.variant(of: session))
-        return KeysOutcome(kind: kind, flow: flow, state: session.state, turn: session.turn)
+        return KeysOutcome(
+            kind: .advanced(result, before: before, masked: masked), flow: flow, state: session.state, turn: session.turn, waited: waited,
+            variant: flow.variant(of: session.variables))
     }
 
     /// The answer of a step, kept with the session for a repeat; none while a look-up decides it.
@@ -108,13 +113,13 @@ extension Engine {
             return SessionWorkResult(
                 reply: answer(PushAnswer(Response(then: .hangup)), consume record), changed: false,
                 effects: SessionEffects(tallies: .unknownCall))
-        case .advanced(let result, let before, let masked, let waited, let variant):
+        case .advanced(let result, let before, let masked):
             var record = EventRecord(
                 callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
                 digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, edges: result.edges)
-            record.waitedMilliseconds = waited
-            record.variant = variant
-            if case .answer(let response) = result.next { record.noteEnding(result.ended, answer: response, at: outcome.state) }
+            record.waitedMilliseconds = outcome.waited
+            record.variant = outcome.variant
+            if result.ended, case .answer(let response) = result.next { record.noteEnding(answer: response, at: outcome.state) }
             return SessionWorkResult(
                 reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
         case .repeated(let kept, let check):
@@ -222,8 +227,8 @@ extension Engine {
         }
         var record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
         record.noteWaited(since: session.lastActivity, now: now)
-        record.noteEndingWithoutFlow(.callerHangup, session)
-        record.variant = flow.variant(of: session)
+        record.noteEndingWithoutFlow(.callerHangup, phase: session.phase, state: session.state)
+        record.variant = flow.variant(of: session.variables)
         return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: effects)
     }
 
@@ -256,8 +261,8 @@ extension Engine {
         record.edges.append(contentsOf: result.edges)
         record.lookupStateIndex = pending.request.state
         record.lookupMilliseconds = EventRecord.milliseconds(from: pending.request.context.now, to: now)
-        record.variant = machine.flow.variant(of: session)
-        record.noteEnding(result.ended, answer: result.next, at: session.state)
+        record.variant = machine.flow.variant(of: session.variables)
+        if result.ended { record.noteEnding(answer: result.next, at: session.state) }
         return SessionWorkResult(
             reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)
     }

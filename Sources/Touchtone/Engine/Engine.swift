@@ -182,8 +182,12 @@ public final class Engine: Sendable {
 
     /// The machine of the session's flow version; the routed version of its flow when this
     /// engine does not serve that version (a session from a store shared with other builds).
+    @inline(__always)
     func machine(for session: Session) -> CallMachine? {
-        machines.first { $0.flow.name == session.flow && $0.flow.version == session.flowVersion } ?? machine(named: session.flow)
+        // The closure captures the name and version, not the session (which it would copy).
+        let name = session.flow
+        let version = session.flowVersion
+        return machines.first { $0.flow.name == name && $0.flow.version == version } ?? machine(named: name)
     }
 
     /// The flow `name` at `version`, or its routed version when `version` is nil.
@@ -210,10 +214,10 @@ public final class Engine: Sendable {
         var record = EventRecord(
             callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, edges: step.edges)
         record.started = true
-        record.variant = flow.variant(of: session)
-        if case .answer(let response) = step.next { record.noteEnding(step.ended, answer: response, at: session.state) }
+        record.variant = flow.variant(of: session.variables)
+        if step.ended, case .answer(let response) = step.next { record.noteEnding(answer: response, at: session.state) }
         keep(step.next, in: &session)
-        let created = reply(step.next, flow: flow, turn: session.turn, record: record)
+        let created = reply(step.next, flow: flow, turn: session.turn, record: consume record)
         return StartedCall(session: session, reply: created)
     }
 
@@ -320,8 +324,8 @@ public final class Engine: Sendable {
             guard let flow = machine(for: session)?.flow else { continue }
             var record = EventRecord(callId: session.callId, event: nil, flow: flow, before: session.state, note: "expired")
             record.noteWaited(since: session.lastActivity, now: now)
-            record.noteEndingWithoutFlow(.expired, session)
-            record.variant = flow.variant(of: session)
+            record.noteEndingWithoutFlow(.expired, phase: session.phase, state: session.state)
+            record.variant = flow.variant(of: session.variables)
             reporting(record)
         }
         return expired.count

@@ -4,20 +4,20 @@ import FoundationEssentials
 // call ended, how long it waited, its look-up's time and its A/B shares. The log line and
 // `/metrics` count from these fields, so the two cannot disagree.
 extension EventRecord {
-    /// Notes the end of the flow's part in the call when the step ended it: how (from the
+    /// Notes the end of the flow's part in the call, by a step that ended it: how (from the
     /// answer's verb) and in which state.
-    mutating func noteEnding(_ ended: Bool, answer: Response?, at state: UInt16) {
-        guard ended, let answer, let how = CallEnding(AnswerVerb(answer)) else { return }
+    mutating func noteEnding(answer: Response, at state: UInt16) {
+        guard let how = CallEnding(answer.verb) else { return }
         ending = how
         endingStateIndex = state
     }
 
     /// Notes that the call ended without the flow ending it (the caller hung up, or the
-    /// session expired) in `session`'s state, unless the flow had ended it already.
-    mutating func noteEndingWithoutFlow(_ how: CallEnding, _ session: Session) {
-        guard session.phase != .finished else { return }
+    /// session expired) in `state`, unless the flow had ended it already (`phase`).
+    mutating func noteEndingWithoutFlow(_ how: CallEnding, phase: Session.Phase, state: UInt16) {
+        guard phase != .finished else { return }
         ending = how
-        endingStateIndex = session.state
+        endingStateIndex = state
     }
 
     /// Notes how long the call had been waiting since its last push.
@@ -46,13 +46,18 @@ extension CallEnding {
 }
 
 extension CompiledFlow {
-    /// The A/B shares `session` is in, as a record's ``EventRecord/variant`` says them
-    /// (`entry=mainMenu`); nil when the flow has no split or the call met none yet.
-    func variant(of session: Session) -> String? {
-        guard !splits.isEmpty else { return nil }
+    /// The A/B shares a call with `variables` is in, as a record's ``EventRecord/variant``
+    /// says them (`entry=mainMenu`); nil when the flow has no split or the call met none yet.
+    /// Takes the variables, not the session: a session passed here would be copied.
+    @inline(__always)
+    func variant(of variables: Variables) -> String? {
+        splits.isEmpty ? nil : variant(in: variables)
+    }
+
+    private func variant(in variables: Variables) -> String? {
         var text: String?
         for split in splits {
-            guard let share = session.variables[split.variable] else { continue }
+            guard let share = variables[split.variable] else { continue }
             let part = stateName(split.state) + "=" + share
             text = text.map { $0 + "," + part } ?? part
         }

@@ -75,7 +75,9 @@ struct StepOutput {
     }
 
     mutating func took(_ label: EdgeLabel, from state: UInt16) {
-        if let edge = flow.edgeIndex(from: state, label) { edges.append(edge) }
+        guard let edge = flow.edgeIndex(from: state, label) else { return }
+        edges.append(edge)
+        if edges.isTruncated && note == nil { note = "more than \(EdgeTrail.capacity) edges in one push: the rest are not counted" }
     }
 
     mutating func play(_ play: Play) { plays.append(play) }
