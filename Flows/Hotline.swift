@@ -2,7 +2,7 @@ import Touchtone
 
 /// The states of the support hotline.
 public enum Hotline: String, FlowState {
-    case entry, welcome, mainMenu, supportMenu
+    case entry, welcome, menuSplit, mainMenu, quickMenu, supportMenu
     case sales, technical, orders, billing, operatorDesk
     case afterHours, holiday
 }
@@ -17,23 +17,34 @@ public let hotlineHours = OpeningHours(zone: "Europe/Berlin") {
 /// Callers who get a busy signal instead of the menu.
 public let blockedCallers: Set<String> = ["4915100000666", "4930999999999"]
 
-/// The support hotline: opening hours, a main menu (sales, support, billing, operator),
-/// a support sub-menu with back and main-menu keys, escalating re-prompts, after-hours
-/// and holiday announcements that end in voicemail, and a block list.
+/// The support hotline: opening hours, an A/B split between the main menu (sales, support,
+/// billing, operator) and a shorter quick menu (sales, support, operator), a support
+/// sub-menu with back and main-menu keys, escalating re-prompts, after-hours and holiday
+/// announcements that end in voicemail, and a block list.
 ///
 /// ```
 /// entry -> blocked? reject busy | holiday? holiday | closed? afterHours | welcome
-/// welcome -> mainMenu: 1 sales, 2 supportMenu, 3 billing, 0 operator
-/// supportMenu: 1 technical, 2 orders, 8 back, 9 main menu
+/// welcome -> menuSplit: 50% mainMenu, 50% quickMenu (by calling number)
+/// mainMenu: 1 sales, 2 supportMenu, 3 billing, 0 operator
+/// quickMenu: 1 sales, 2 supportMenu, 0 operator
+/// supportMenu: 1 technical, 2 orders, 8 back, 9 main menu (the caller's share of the split)
 /// ```
-public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .entry) {
+///
+/// Version 2: version 1 had no split and no quick menu (``hotlineVersion1``).
+public let hotline = Flow("hotline", version: 2, states: Hotline.self, start: .entry) {
     Decide(.entry) {
         When(.from(blockedCallers), .reject(.busy))
         When(.holiday(hotlineHours), .go(.holiday))
         When(.closed(hotlineHours), .go(.afterHours))
         Otherwise(.go(.welcome))
     }
-    Announce(.welcome, play: "welcome", then: .go(.mainMenu))
+    Announce(.welcome, play: "welcome", then: .go(.menuSplit))
+    // Does a shorter menu get callers to a desk sooner? The same caller always gets the
+    // same menu; log lines (`variant`) and /metrics tell the two apart.
+    Split(.menuSplit, by: .caller) {
+        Share(50, .go(.mainMenu))
+        Share(50, .go(.quickMenu))
+    }
     Menu(.mainMenu, prompt: "main-menu") {
         Key("1", .go(.sales))
         Key("2", .go(.supportMenu))
@@ -43,6 +54,16 @@ public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .e
         WrongKey(play: "invalid-option")
     }
     .reprompts("main-menu-short", "main-menu-last")
+    .attempts(3, then: .go(.operatorDesk))
+    // No billing key: billing questions reach the operator.
+    Menu(.quickMenu, prompt: "quick-menu") {
+        Key("1", .go(.sales))
+        Key("2", .go(.supportMenu))
+        Key("0", .go(.operatorDesk))
+        NoInput(play: "no-input")
+        WrongKey(play: "invalid-option")
+    }
+    .reprompts("quick-menu", "quick-menu-last")
     .attempts(3, then: .go(.operatorDesk))
     Menu(.supportMenu, prompt: "support-menu") {
         Key("1", .go(.technical))
@@ -63,3 +84,6 @@ public let hotline = Flow("hotline", version: 1, states: Hotline.self, start: .e
     Announce(.afterHours, play: "after-hours", then: .voicemail)
     Announce(.holiday, play: "holiday", then: .voicemail)
 }
+// "Main menu" (and "back" with nothing to go back to) is the split: it keeps the caller's
+// share, so a caller of the quick menu is not sent to the long one.
+.mainMenu(.menuSplit)

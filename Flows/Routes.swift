@@ -7,9 +7,13 @@ import Touchtone
 /// call). Calls to 4921100000 reach the support hotline, calls to 4921100001 the account
 /// line (with the demo accounts of ``InMemoryAccountDirectory/demo``), and every other
 /// call gets the hotline as well.
+///
+/// Version 1 of the hotline is kept for the calls that began on it before version 2 (the
+/// A/B split) was deployed: they go on exactly as they began. No new call reaches it.
 public let routes = RoutingTable {
     Route(direction: .outgoing, flow: outgoingGuard)
     Route(to: "4921100000", flow: hotline)
     Route(to: "4921100001", flow: accountLine(directory: InMemoryAccountDirectory.demo))
     Route.default(hotline)
 }
+.keeping(hotlineVersion1)  // until the calls begun before the deploy of version 2 have ended

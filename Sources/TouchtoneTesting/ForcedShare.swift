@@ -1,9 +1,9 @@
 import Touchtone
 
-/// The share of an A/B ``Split`` a test call must get.
+/// The share of an A/B `Split` a test call must get.
 ///
 /// ```swift
-/// let call = await phone.call(forcing: .share("shortMenu", of: Hotline.State.entry), hears: "short-menu")
+/// let call = await phone.call(forcing: .share("quickMenu", of: Hotline.menuSplit), hears: .prompts("welcome", "quick-menu"))
 /// ```
 ///
 /// The phone picks the call's number (for a split by caller) or its id (by call) so that the

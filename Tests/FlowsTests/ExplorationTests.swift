@@ -29,6 +29,8 @@ import TouchtoneTesting
         let report = try await explorer.run()
         #expect(report.problems == [], "\(report)")
         #expect(report.statesReached["hotline"]?.count == Hotline.allCases.count, "\(report)")
+        // Both shares of the A/B split: the explorer walks each of them.
+        #expect(report.statesReached["hotline"]?.isSuperset(of: ["mainMenu", "quickMenu"]) == true, "\(report)")
         // Exploration answers look-ups by outcome name, without the variables a real look-up
         // sets, so the overdrawn read-out (overdrawn = yes) is left to AccountLineTests.
         #expect(

@@ -17,10 +17,23 @@ func hotlinePhone() throws -> TestPhone {
     try TestPhone(routes: routes, prompts: audioFolder, coverage: hotlineCoverage)
 }
 
+/// The variable the hotline's A/B split keeps a caller's share in: `split.menuSplit`.
+let menuSplit = Split<Hotline>.variable(for: .menuSplit)
+
+extension ForcedShare {
+    /// A call the hotline's split gives today's main menu.
+    static let mainMenu = ForcedShare.share("mainMenu", of: Hotline.menuSplit)
+    /// A call the hotline's split gives the shorter quick menu.
+    static let quickMenu = ForcedShare.share("quickMenu", of: Hotline.menuSplit)
+}
+
 @Suite struct HotlineTests {
     @Test func callersReachSupportAndGoBack() async throws {
         let phone = try hotlinePhone()
-        let call = await phone.call(hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
+        let call = await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
+            $0.state = "mainMenu"
+            $0.variables = [menuSplit: "mainMenu"]
+        }
         await call.press("2", hears: .prompts("support-menu")) {
             $0.state = "supportMenu"
             $0.trail = ["mainMenu"]
@@ -52,7 +65,10 @@ func hotlinePhone() throws -> TestPhone {
 
     @Test func silenceAndWrongKeysEscalateToTheOperator() async throws {
         let phone = try hotlinePhone()
-        let call = await phone.call(hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
+        let call = await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
+            $0.state = "mainMenu"
+            $0.variables = [menuSplit: "mainMenu"]
+        }
         await call.silence(hears: .prompts("no-input", "main-menu-short")) { $0.noInputs = 1 }
         await call.press("7", hears: .prompts("invalid-option", "main-menu-last")) { $0.wrongKeys = 1 }
         await call.silence(hears: .dial("4921199999999", after: "connecting-operator")) {
@@ -82,13 +98,13 @@ func hotlinePhone() throws -> TestPhone {
             ("0", .dial("4921199999999", after: "connecting-operator")),
         ]
         for (key, expected) in desks {
-            let call = await phone.call()
+            let call = await phone.call(forcing: .mainMenu)
             await call.press(key, hears: expected)
         }
-        let support = await phone.call()
+        let support = await phone.call(forcing: .mainMenu)
         await support.press("2")
         await support.press("2", hears: .dial("4915799912350", after: "connecting"))
-        let lost = await phone.call()
+        let lost = await phone.call(forcing: .mainMenu)
         await lost.press("2")
         await lost.silence(hears: .prompts("no-input", "support-menu-short"))
         await lost.press("5", hears: .prompts("invalid-option", "support-menu-short"))
@@ -123,7 +139,10 @@ func hotlinePhone() throws -> TestPhone {
             $0.finished = true
         }
         phone.setClock(to: "2026-12-01 08:00")
-        await phone.call(hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
+        await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
+            $0.state = "mainMenu"
+            $0.variables = [menuSplit: "mainMenu"]
+        }
     }
 
     @Test func blockedCallersHearBusy() async throws {
@@ -137,12 +156,12 @@ func hotlinePhone() throws -> TestPhone {
     @Test func theHotlineFlowIsFullyCovered() async throws {
         let phone = try hotlinePhone()
         phone.exhaustivity = .off
-        // Paths the scenario tests above do not take.
-        let sales = await phone.call()
+        // Paths the scenario tests do not take.
+        let sales = await phone.call(forcing: .mainMenu)
         await sales.press("1")
-        let billing = await phone.call()
+        let billing = await phone.call(forcing: .mainMenu)
         await billing.press("3")
-        let supportSilent = await phone.call()
+        let supportSilent = await phone.call(forcing: .mainMenu)
         await supportSilent.press("2")
         await supportSilent.silence()
         await supportSilent.press("7")
@@ -152,6 +171,11 @@ func hotlinePhone() throws -> TestPhone {
         try await everyMainMenuKeyLeadsToItsDesk()
         try await afterHoursAndHolidaysGoToVoicemail()
         try await blockedCallersHearBusy()
+        let quickMenu = QuickMenuTests()
+        try await quickMenu.everyQuickMenuKeyLeadsToItsDesk()
+        try await quickMenu.silenceAndWrongKeysInTheQuickMenuEscalateToTheOperator()
+        try await quickMenu.threeWrongKeysInTheQuickMenuReachTheOperator()
+        try await quickMenu.threeSilencesInTheQuickMenuReachTheOperator()
         phone.expectFullCoverage(of: "hotline")
     }
 }

@@ -90,12 +90,16 @@ func outgoingGuardPhone() throws -> TestPhone {
     @Test func incomingCallsNeverMeetTheGuard() async throws {
         let phone = try outgoingGuardPhone()
         phone.exhaustivity = .off
-        await phone.call(to: "4921100000", direction: .incoming, hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
+        await phone.call(to: "4921100000", direction: .incoming, forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
+            $0.state = "mainMenu"
+        }
         await phone.call(
             to: accountLineNumber, direction: .incoming,
             hears: .prompts("account-welcome", "enter-pin", waitingFor: 5, timeout: .seconds(8))
         ) { $0.state = "pin" }
-        await phone.call(to: "4990012345", direction: .incoming, hears: .prompts("welcome", "main-menu")) { $0.state = "mainMenu" }
+        await phone.call(to: "4990012345", direction: .incoming, forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
+            $0.state = "mainMenu"
+        }
         // Outgoing calls to the account line's number are guarded like any other.
         await phone.call(to: accountLineNumber, direction: .outgoing, hears: .dial(accountLineNumber, callerId: "4921100010")) {
             $0.state = "check"

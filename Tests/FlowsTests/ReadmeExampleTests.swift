@@ -6,10 +6,11 @@ import TouchtoneTesting
 @Test func readmeExample_supportIsTwoKeysAway() async throws {
     let phone = try TestPhone(routes: routes, prompts: AudioFolder(path: "Audio"))
     let call = await phone.call(
-        from: "4915112345678", to: "4921100000",
+        to: "4921100000", forcing: .share("mainMenu", of: Hotline.menuSplit),
         hears: .prompts("welcome", "main-menu")
     ) {
         $0.state = "mainMenu"
+        $0.variables = ["split.menuSplit": "mainMenu"]
     }
     await call.silence(hears: .prompts("no-input", "main-menu-short")) {
         $0.noInputs = 1

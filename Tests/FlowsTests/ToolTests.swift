@@ -135,15 +135,17 @@ struct ToolTests {
                             start((" ")) --> s0
                             s0{"entry"}
                             s1("welcome")
-                            s2["mainMenu"]
-                            s3["supportMenu"]
-                            s4("sales")
-                            s5("technical")
-                            s6("orders")
-                            s7("billing")
-                            s8("operatorDesk")
-                            s9("afterHours")
-                            s10("holiday")
+                            s2[/"menuSplit"\\]
+                            s3["mainMenu"]
+                            s4["quickMenu"]
+                            s5["supportMenu"]
+                            s6("sales")
+                            s7("technical")
+                            s8("orders")
+                            s9("billing")
+                            s10("operatorDesk")
+                            s11("afterHours")
+                            s12("holiday")
                             a0(["reject (busy)"])
                             a1{{"back"}}
                             a2(["dial 4915799912345, 4915799912346"])
@@ -153,31 +155,39 @@ struct ToolTests {
                             a6(["dial 4921199999999"])
                             a7(["voicemail"])
                             s0 -->|"when from 4915100000666, 4930999999999"| a0
-                            s0 -.->|"when holiday"| s10
-                            s0 -.->|"when closed"| s9
+                            s0 -.->|"when holiday"| s12
+                            s0 -.->|"when closed"| s11
                             s0 -->|"otherwise"| s1
                             s1 -->|"next"| s2
-                            s2 -->|"key 1"| s4
-                            s2 -->|"key 2"| s3
-                            s2 -->|"key 3"| s7
-                            s2 -->|"key 0"| s8
-                            s2 -->|"no input"| s2
-                            s2 -->|"wrong key"| s2
-                            s2 -->|"attempts exhausted"| s8
-                            s3 -->|"key 1"| s5
-                            s3 -->|"key 2"| s6
-                            s3 -->|"key 8"| a1
-                            s3 -->|"key 9"| s2
+                            s2 -->|"share mainMenu (50%)"| s3
+                            s2 -->|"share quickMenu (50%)"| s4
+                            s3 -->|"key 1"| s6
+                            s3 -->|"key 2"| s5
+                            s3 -->|"key 3"| s9
+                            s3 -->|"key 0"| s10
                             s3 -->|"no input"| s3
                             s3 -->|"wrong key"| s3
-                            s3 -->|"attempts exhausted"| s8
-                            s4 -->|"next"| a2
-                            s5 -->|"next"| a3
-                            s6 -->|"next"| a4
-                            s7 -->|"next"| a5
-                            s8 -->|"next"| a6
-                            s9 -->|"next"| a7
-                            s10 -->|"next"| a7
+                            s3 -->|"attempts exhausted"| s10
+                            s4 -->|"key 1"| s6
+                            s4 -->|"key 2"| s5
+                            s4 -->|"key 0"| s10
+                            s4 -->|"no input"| s4
+                            s4 -->|"wrong key"| s4
+                            s4 -->|"attempts exhausted"| s10
+                            s5 -->|"key 1"| s7
+                            s5 -->|"key 2"| s8
+                            s5 -->|"key 8"| a1
+                            s5 -->|"key 9"| s2
+                            s5 -->|"no input"| s5
+                            s5 -->|"wrong key"| s5
+                            s5 -->|"attempts exhausted"| s10
+                            s6 -->|"next"| a2
+                            s7 -->|"next"| a3
+                            s8 -->|"next"| a4
+                            s9 -->|"next"| a5
+                            s10 -->|"next"| a6
+                            s11 -->|"next"| a7
+                            s12 -->|"next"| a7
 
                         """, errors: ""))
     }
@@ -194,8 +204,8 @@ struct ToolTests {
                     s0 [label="entry", shape=diamond];
 
                 """), "\(run)")
-        #expect(run.output.contains("    s0 -> s9 [label=\"when closed\", style=dashed];\n"), "\(run)")
-        #expect(run.output.hasSuffix("    s10 -> a7 [label=\"next\"];\n}\n"), "\(run)")
+        #expect(run.output.contains("    s0 -> s11 [label=\"when closed\", style=dashed];\n"), "\(run)")
+        #expect(run.output.hasSuffix("    s12 -> a7 [label=\"next\"];\n}\n"), "\(run)")
     }
 
     @Test func graphOfAnUnknownFlowNamesTheFlowsThereAre() throws {
@@ -227,6 +237,7 @@ struct ToolTests {
 
     // MARK: call
 
+    // The default caller, 4915112345678, gets the quick menu of the hotline's A/B split.
     @Test func aScriptedCallThroughAPipe() throws {
         #expect(
             try ToolBinary.run(["call", "hotline", "--at", "2026-12-01 10:00"], input: "2\n\n1\n")
@@ -236,8 +247,8 @@ struct ToolTests {
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
                         < Welcome to the Touchtone support hotline.
-                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-                          [mainMenu: waiting for 1 key, 5 s]
+                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                          [quickMenu: waiting for 1 key, 5 s]
                         > 2
                         < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
                           [supportMenu: waiting for 1 key, 5 s]
@@ -288,8 +299,8 @@ struct ToolTests {
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
                         < Welcome to the Touchtone support hotline.
-                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-                          [mainMenu: waiting for 1 key, 5 s]
+                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                          [quickMenu: waiting for 1 key, 5 s]
                         > x\\u{001B}[2J
                           (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
                         > (a line of more than 256 bytes)
@@ -309,8 +320,8 @@ struct ToolTests {
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
                         < Welcome to the Touchtone support hotline.
-                        < For sales, press 1. For support, press 2. For billing, press 3. To speak to an operator, press 0.
-                          [mainMenu: waiting for 1 key, 5 s]
+                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                          [quickMenu: waiting for 1 key, 5 s]
                         > 2
                         < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
                           [supportMenu: waiting for 1 key, 5 s]

@@ -12,7 +12,7 @@ public struct EngineCounters: Sendable, Hashable {
     public var refusedFull = 0
     /// New calls no route matched.
     public var unrouted = 0
-    /// Idle sessions removed by ``Engine/sweep()``.
+    /// Idle sessions removed by ``Engine/sweep(reporting:)``.
     public var expiredSessions = 0
     /// Call hooks that threw an error.
     public var hookFailures = 0
