@@ -121,10 +121,7 @@ import Testing
         #expect(names.intern("mainMenu") == a)
         #expect(names.name(names.intern("state4321")) == "state4321")
         #expect(names.intern("caller-hangup") == NameTable.Known.callerHangup)
-        #expect(names.traits(names.intern("no input (limit)")) == .silence)
-        #expect(names.traits(names.intern("invalid input")) == .wrongKey)
-        #expect(names.traits(names.intern("result known")) == .lookupOutcome)
-        #expect(names.traits(names.intern("share short (50%)")) == .share)
-        #expect(names.traits(names.intern("back")) == .action)
+        let labels = ["no input (limit)", "invalid input", "result known", "share short (50%)", "back", "key 1"].map { names.intern($0) }
+        #expect(labels.map(names.traits) == [.silence, .wrongKey, .lookupOutcome, .share, .action, []])
     }
 }

@@ -6,6 +6,9 @@
 /// ReportNumbers.duration(4_210)          // "4.2 s"
 /// ```
 enum ReportNumbers {
+    /// `1 call`, `7 calls`.
+    static func calls(_ count: Int) -> String { count == 1 ? "1 call" : "\(count) calls" }
+
     /// `part` of `whole` with one decimal: `33.3%`; `-` when `whole` is 0.
     static func percent(_ part: Int, of whole: Int) -> String {
         whole == 0 ? "-" : percent(Double(part) / Double(whole))
