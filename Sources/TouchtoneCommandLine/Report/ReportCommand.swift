@@ -26,19 +26,20 @@ enum ReportCommand: TableCommand {
     }
 
     /// The report of the logs at `paths` (standard input for none or `-`); `nil` after saying
-    /// on standard error which one could not be read. Lines not understood are mentioned there too.
-    static func read(_ paths: [String], filter: LogFilter, _ invocation: Invocation) -> TrafficReport? {
+    /// on standard error which one could not be read. Lines not understood are mentioned there
+    /// too, as messages of `command`.
+    static func read(_ paths: [String], filter: LogFilter, command: String = name, _ invocation: Invocation) -> TrafficReport? {
         var logs = LogTally(filter: filter)
         do throws(LogTallyError) {
             for path in paths.isEmpty ? ["-"] : paths { try logs.read(path: path, input: invocation.streams.input) }
         } catch {
-            invocation.streams.printError("\(invocation.program) \(name): \(error)")
+            invocation.streams.printError("\(invocation.program) \(command): \(error)")
             return nil
         }
         let lines = logs.tally.lines
         if lines.notUnderstood > 0 {
             invocation.streams.printError(
-                "\(invocation.program) \(name): \(lines.notUnderstood) line(s) not understood, skipped (first: \(lines.firstNotUnderstood ?? "?"))"
+                "\(invocation.program) \(command): \(lines.notUnderstood) line(s) not understood, skipped (first: \(lines.firstNotUnderstood ?? "?"))"
             )
         }
         return TrafficReport(tally: logs.tally, names: logs.parser.names, routes: invocation.routes)
