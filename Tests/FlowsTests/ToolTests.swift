@@ -355,15 +355,16 @@ struct ToolTests {
     }
 
     @Test func everyToolHasHelp() throws {
-        for command in ["check", "graph", "call"] {
+        for command in ["check", "graph", "call", "report"] {
             let run = try ToolBinary.run([command, "--help"])
             #expect(run.status == 0 && run.errors.isEmpty && run.output.hasPrefix("USAGE: touchtone \(command)"), "\(run)")
         }
         let overview = try ToolBinary.run(["--help"])
         for line in [
-            "  check  check the flows, their prompts and the routes; exit 1 on problems",
-            "  graph  print a flow as a diagram (Mermaid or Graphviz DOT)",
-            "  call   place a call to a flow in the terminal: type keys, hear prompt texts",
+            "  check   check the flows, their prompts and the routes; exit 1 on problems",
+            "  graph   print a flow as a diagram (Mermaid or Graphviz DOT)",
+            "  call    place a call to a flow in the terminal: type keys, hear prompt texts",
+            "  report  summarize the JSON log per flow: endings, states, drop-offs, look-ups, A/B variants",
         ] {
             #expect(overview.output.contains(line + "\n"), "\(overview)")
         }

@@ -4,7 +4,7 @@ import Touchtone
 /// with `--traffic LOG`, with the calls of a JSON log (Mermaid edge counts, or an SVG).
 enum GraphCommand: TableCommand {
     static let name = "graph"
-    static let summary = "print a flow as a diagram (Mermaid or Graphviz DOT), with a log's traffic if asked"
+    static let summary = "print a flow as a diagram (Mermaid or Graphviz DOT)"
     static var table: OptionTable<GraphOptions> { GraphOptions.table }
 
     static func helpFooter(routes: RoutingTable) -> String? { flowsFooter(routes) }
