@@ -114,6 +114,19 @@ import Touchtone
         #expect(mermaid.contains("class s1 marked"))
     }
 
+    @Test func backToAMenuIsAVisit() throws {
+        let line = #"{"time":"2026-12-06T14:00:00Z","kind":"push","flow":"gone","version":1,"#
+        let text = [
+            line + #""state":"none->a","started":true}"#,
+            line + #""state":"a->b","edges":[["a","key 1","b"]]}"#,
+            line + #""state":"b->a","edges":[["b","key 8","back"]]}"#,
+            line + #""state":"a->a","edges":[["a","key 2","x"],["x","next","back"]]}"#,
+        ].joined(separator: "\n")
+        let gone = try #require(report(text).flows.first)
+        // a: started there, then back from b and back from x.
+        #expect(gone.states.map { "\($0.name):\($0.visits)" } == ["a:3", "b:1", "x:1"])
+    }
+
     @Test func flowsAndVersionsTheRoutingTableDoesNotHave() throws {
         let text = [
             ReportLogs.desk("00:01", #""started":true,"edges":[["entry","otherwise","menu"]]"#).replacing(

@@ -54,7 +54,7 @@ struct FlowTraffic {
 struct StateTraffic {
     /// The state's name.
     let name: String
-    /// Calls that entered it: from another state, or by starting in it.
+    /// Calls that entered it: from another state, by starting in it, or back from a sub-menu.
     let visits: Int
     /// Calls that ended in it, by how.
     let endings: EndingCounts

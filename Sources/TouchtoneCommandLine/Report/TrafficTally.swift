@@ -81,21 +81,22 @@ struct EndingCounts: Hashable, Sendable {
 final class FlowTally {
     let key: TrafficTally.FlowKey
     /// `started` lines.
-    var calls = 0
-    var endings = EndingCounts()
+    // A tally counts on one thread; unchecked exclusivity spares a dynamic check per count.
+    @exclusivity(unchecked) var calls = 0
+    @exclusivity(unchecked) var endings = EndingCounts()
     /// States by name number, and the order they were first seen in.
-    private(set) var states: [Int32: StateTally] = [:]
-    private(set) var stateOrder: [Int32] = []
+    @exclusivity(unchecked) private(set) var states: [Int32: StateTally] = [:]
+    @exclusivity(unchecked) private(set) var stateOrder: [Int32] = []
     /// Edges taken, by from, via and to.
-    var edges: [EdgeKey: Int] = [:]
+    @exclusivity(unchecked) var edges: [EdgeKey: Int] = [:]
     /// Look-up durations by look-up state.
-    var lookups: [Int32: LatencyHistogram] = [:]
+    @exclusivity(unchecked) var lookups: [Int32: LatencyHistogram] = [:]
     /// Split edges taken (`share NAME (P%)`), by from and via.
-    var splits: [EdgeKey: Int] = [:]
+    @exclusivity(unchecked) var splits: [EdgeKey: Int] = [:]
     /// Endings by the `variant` text of their line.
-    var variantEndings: [Int32: EndingCounts] = [:]
+    @exclusivity(unchecked) var variantEndings: [Int32: EndingCounts] = [:]
     /// Caller hang-ups by `variant` text and state.
-    var variantHangups: [VariantState: Int] = [:]
+    @exclusivity(unchecked) var variantHangups: [VariantState: Int] = [:]
 
     /// An edge by its names' numbers (`to` is unused, -1, for split counts).
     struct EdgeKey: Hashable {
@@ -134,7 +135,11 @@ final class FlowTally {
             let (from, via, to) = line.edge(i)
             _ = state(from)
             edges[EdgeKey(from: from, via: via, to: to), default: 0] += 1
-            if to != from && !names.traits(to).contains(.action) { state(to).visits += 1 }
+            if to != from && !names.traits(to).contains(.action) {
+                state(to).visits += 1
+            } else if to == NameTable.Known.back && i == line.edgeCount - 1 && line.stateAfter >= 0 && line.stateAfter != from {
+                state(line.stateAfter).visits += 1  // back to the menu the line ends in
+            }
             if names.traits(via).contains(.share) { splits[EdgeKey(from: from, via: via, to: -1), default: 0] += 1 }
         }
         if let waited = line.waitedMs, line.stateBefore >= 0 { state(line.stateBefore).waited.record(waited) }
@@ -155,10 +160,11 @@ final class FlowTally {
 
 /// One state's counts.
 final class StateTally {
-    /// Calls that entered the state (from another state, or by starting in it).
-    var visits = 0
+    /// Calls that entered the state: from another state, by starting in it, or back from a
+    /// sub-menu (a last edge to `back`, and the line's `state` ends here).
+    @exclusivity(unchecked) var visits = 0
     /// Calls that ended while in the state, by how.
-    var endings = EndingCounts()
+    @exclusivity(unchecked) var endings = EndingCounts()
     /// `waitedMs` of lines that found the call in the state.
-    var waited = LatencyHistogram()
+    @exclusivity(unchecked) var waited = LatencyHistogram()
 }
