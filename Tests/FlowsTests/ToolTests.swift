@@ -216,11 +216,19 @@ struct ToolTests {
 
                         """))
         #expect(
+            try ToolBinary.run(["graph", "hotline", "--format", "png"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone graph: --format must be mermaid, dot or svg, not 'png' (see touchtone graph --help)
+
+                        """))
+        #expect(
             try ToolBinary.run(["graph", "hotline", "--format", "svg"])
                 == .init(
                     status: 2, output: "",
                     errors: """
-                        touchtone graph: --format must be mermaid or dot, not 'svg' (see touchtone graph --help)
+                        touchtone graph: --format svg needs --traffic LOG (see touchtone graph --help)
 
                         """))
     }
