@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "TouchtoneTests", dependencies: ["Touchtone"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TouchtoneTestingTests", dependencies: ["TouchtoneTesting", "Touchtone"], exclude: ["Golden"]),
         .testTarget(name: "TouchtoneServerTests", dependencies: ["TouchtoneServer", "Touchtone", "TouchtoneTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TouchtoneCommandLineTests", dependencies: ["TouchtoneCommandLine", "TouchtoneServer", "Touchtone"]),
+        .testTarget(name: "TouchtoneCommandLineTests", dependencies: ["TouchtoneCommandLine", "TouchtoneServer", "Touchtone", "TouchtoneTesting"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "TouchtoneTesting", "Touchtone", "TouchtoneCommandLine"]),
     ],
     swiftLanguageModes: [.v6]

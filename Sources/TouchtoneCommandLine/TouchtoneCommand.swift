@@ -7,7 +7,7 @@ import Touchtone
     import Darwin
 #endif
 
-/// The `touchtone` command line: `serve`, `check`, `graph` and `call` for a routing table.
+/// The `touchtone` command line: `serve`, `check`, `graph`, `call` and `report` for a routing table.
 ///
 /// A package's `main.swift` is one line:
 ///
@@ -22,7 +22,7 @@ public enum TouchtoneCommand {
 
     /// The standard commands, in the order `touchtone --help` lists them.
     public static let subcommands: [Subcommand] = [
-        ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand,
+        ServeCommand.subcommand, CheckCommand.subcommand, GraphCommand.subcommand, CallCommand.subcommand, ReportCommand.subcommand,
     ]
 
     /// Runs the command line of this process for `routes` and exits with its status.

@@ -226,11 +226,19 @@ struct ToolTests {
 
                         """))
         #expect(
+            try ToolBinary.run(["graph", "hotline", "--format", "png"])
+                == .init(
+                    status: 2, output: "",
+                    errors: """
+                        touchtone graph: --format must be mermaid, dot or svg, not 'png' (see touchtone graph --help)
+
+                        """))
+        #expect(
             try ToolBinary.run(["graph", "hotline", "--format", "svg"])
                 == .init(
                     status: 2, output: "",
                     errors: """
-                        touchtone graph: --format must be mermaid or dot, not 'svg' (see touchtone graph --help)
+                        touchtone graph: --format svg needs --traffic LOG (see touchtone graph --help)
 
                         """))
     }
@@ -366,15 +374,16 @@ struct ToolTests {
     }
 
     @Test func everyToolHasHelp() throws {
-        for command in ["check", "graph", "call"] {
+        for command in ["check", "graph", "call", "report"] {
             let run = try ToolBinary.run([command, "--help"])
             #expect(run.status == 0 && run.errors.isEmpty && run.output.hasPrefix("USAGE: touchtone \(command)"), "\(run)")
         }
         let overview = try ToolBinary.run(["--help"])
         for line in [
-            "  check  check the flows, their prompts and the routes; exit 1 on problems",
-            "  graph  print a flow as a diagram (Mermaid or Graphviz DOT)",
-            "  call   place a call to a flow in the terminal: type keys, hear prompt texts",
+            "  check   check the flows, their prompts and the routes; exit 1 on problems",
+            "  graph   print a flow as a diagram (Mermaid or Graphviz DOT)",
+            "  call    place a call to a flow in the terminal: type keys, hear prompt texts",
+            "  report  summarize the JSON log per flow: endings, states, drop-offs, look-ups, A/B variants",
         ] {
             #expect(overview.output.contains(line + "\n"), "\(overview)")
         }

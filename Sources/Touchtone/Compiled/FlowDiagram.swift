@@ -16,16 +16,56 @@
 public enum FlowDiagram {
     /// The flow as a Mermaid `flowchart TD`.
     public static func mermaid(_ flow: CompiledFlow) -> String {
+        mermaid(flow, traffic: Traffic())
+    }
+
+    /// The flow as a Mermaid `flowchart TD`, with `traffic`'s notes after edge and state
+    /// labels and its marked states highlighted (a `classDef`). With an empty `traffic` it is
+    /// ``mermaid(_:)``, byte for byte.
+    ///
+    /// ```swift
+    /// // Edge 5 of the hotline is the main menu's key 1; state 2 is the main menu.
+    /// let traffic = FlowDiagram.Traffic(edgeNotes: [5: "120 (34%)"], stateNotes: [2: "⚠ 23% hang up"], marked: [2])
+    /// print(FlowDiagram.mermaid(hotline, traffic: traffic))
+    /// // s2["mainMenu ⚠ 23% hang up"] ... s2 -->|"key 1 · 120 (34%)"| s4 ... class s2 marked
+    /// ```
+    public static func mermaid(_ flow: CompiledFlow, traffic: Traffic) -> String {
         let graph = Graph(flow)
         var lines = ["flowchart TD", "    start((\" \")) --> \(graph.startID)"]
         for node in graph.nodes {
             let (open, close) = node.shape.drawing.mermaid
-            lines.append("    \(node.id)\(open)\"\(mermaidEscaped(node.label))\"\(close)")
+            let note = node.state.flatMap { traffic.stateNotes[$0] }.map { " " + $0 } ?? ""
+            lines.append("    \(node.id)\(open)\"\(mermaidEscaped(node.label + note))\"\(close)")
         }
-        for edge in graph.edges {
-            lines.append("    \(edge.from) \(edge.dashed ? "-.->" : "-->")|\"\(mermaidEscaped(edge.label))\"| \(edge.to)")
+        for (index, edge) in graph.edges.enumerated() {
+            let note = traffic.edgeNotes[index].map { " · " + $0 } ?? ""
+            lines.append("    \(edge.from) \(edge.dashed ? "-.->" : "-->")|\"\(mermaidEscaped(edge.label + note))\"| \(edge.to)")
+        }
+        let marked = graph.nodes.filter { node in node.state.map { traffic.marked.contains($0) } ?? false }
+        if !marked.isEmpty {
+            lines.append("    classDef marked fill:#fdecea,stroke:#c62828,stroke-width:2px,color:#000")
+            lines.append("    class \(marked.map(\.id).joined(separator: ",")) marked")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What a diagram shows besides the flow: text after edge and state labels (calls per
+    /// edge, say), and states to highlight.
+    public struct Traffic: Sendable, Hashable {
+        /// Text after the label of an edge, by its index in ``CompiledFlow/edges`` (the order
+        /// the diagram draws them in): `key 1 · NOTE`.
+        public var edgeNotes: [Int: String]
+        /// Text after the name of a state, by state index: `mainMenu NOTE`.
+        public var stateNotes: [UInt16: String]
+        /// The states drawn highlighted, by state index.
+        public var marked: Set<UInt16>
+
+        /// Notes and marks; empty by default (the plain diagram).
+        public init(edgeNotes: [Int: String] = [:], stateNotes: [UInt16: String] = [:], marked: Set<UInt16> = []) {
+            self.edgeNotes = edgeNotes
+            self.stateNotes = stateNotes
+            self.marked = marked
+        }
     }
 
     /// The flow as a Graphviz `digraph` (`dot -Tsvg`).
@@ -68,6 +108,8 @@ public enum FlowDiagram {
         let id: String
         let label: String
         let shape: Shape
+        /// The state the node draws; `nil` for actions.
+        var state: UInt16? = nil
     }
 
     struct Edge {
@@ -100,7 +142,7 @@ public enum FlowDiagram {
                 case .split: shape = .split
                 case .undefined: continue
                 }
-                nodes.append(Node(id: "s\(index)", label: flow.stateName(from), shape: shape))
+                nodes.append(Node(id: "s\(index)", label: flow.stateName(from), shape: shape, state: from))
                 var timeBranches = Set<Int>()
                 if case .decide(let decide) = node {
                     for (position, branch) in decide.branches.enumerated() where branch.condition.kind == .time {

@@ -67,7 +67,7 @@ public struct OptionTable<Options: Sendable>: Sendable {
         if scanned.flags.contains("help") {
             return ParsedArguments(options: defaults, arguments: scanned.positional, wantsHelp: true)
         }
-        if scanned.positional.count > self.arguments.count {
+        if scanned.positional.count > self.arguments.count && !(self.arguments.last?.isRepeatable ?? false) {
             throw UsageError("unexpected argument \(UsageError.quoted(scanned.positional[self.arguments.count]))")
         }
         var parsed = defaults
@@ -126,13 +126,16 @@ public struct ParsedArguments<Options: Sendable>: Sendable {
 
 /// A positional argument of a command, for `--help` (`<flow>`).
 public struct CommandArgument: Sendable {
-    /// As `--help` shows it: `<flow>`.
+    /// As `--help` shows it: `<flow>`, `[<file>...]`.
     public var name: String
     /// What it is, one line.
     public var help: String
-    /// An argument called `name`.
-    public init(_ name: String, help: String) {
+    /// Takes any number of values (only the last argument may): `touchtone report a.log b.log`.
+    public var isRepeatable: Bool
+    /// An argument called `name`; `repeatable` when the last argument takes any number of values.
+    public init(_ name: String, help: String, repeatable: Bool = false) {
         self.name = name
         self.help = help
+        self.isRepeatable = repeatable
     }
 }
