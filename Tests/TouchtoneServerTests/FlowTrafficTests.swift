@@ -140,7 +140,7 @@ struct FlowTrafficTests {
         let line = try JSONSerializationFree.decode(String(logs.text.dropLast()))
         #expect(line["kind"] == "expired" && line["flow"] == "line" && line["version"] == "1")
         #expect(line["ending"] == "expired" && line["endingState"] == "menu" && line["waitedMs"] == "61000")
-        let traffic = FlowTraffic(flows: engine.flows)
+        let traffic = TrafficCounters(flows: engine.flows)
         traffic.count(record)
         #expect(traffic.flows.first?.endings.values.reduce(0, +) == 1)
     }

@@ -39,7 +39,7 @@ public final class Engine: Sendable {
     let flowNames: [UInt32: String]
     let metrics = EngineMetrics()
     /// Calls through each flow's graph, for `/metrics`: counted by whoever logs the records.
-    package let traffic: FlowTraffic
+    package let traffic: TrafficCounters
 
     /// Compiles every flow of `routes`; throws every problem of every flow at once.
     public init(routes: RoutingTable, store: any SessionStore, clock: any WallClock = SystemClock(), settings: EngineSettings)
@@ -57,7 +57,7 @@ public final class Engine: Sendable {
         self.settings = settings
         self.flows = flows
         self.flowNames = flowNames
-        self.traffic = FlowTraffic(flows: flows)
+        self.traffic = TrafficCounters(flows: flows)
         self.machines = flows.map {
             CallMachine(flow: $0, environment: environment, menuChanged: menuChanged)
         }

@@ -3,7 +3,7 @@ import Touchtone
 /// The per-flow families of `/metrics`: calls, edges, endings and look-ups, labelled only
 /// by what the flow's graph names (flow, version, states, edge labels, endings, A/B shares).
 extension PrometheusText {
-    static func renderFlows(_ traffic: FlowTraffic) -> String {
+    static func renderFlows(_ traffic: TrafficCounters) -> String {
         var out = ""
         out += "# HELP touchtone_flow_calls_total Calls that started in a flow.\n# TYPE touchtone_flow_calls_total counter\n"
         for counts in traffic.flows {
@@ -25,7 +25,7 @@ extension PrometheusText {
     }
 
     /// Where and how calls ended; only pairs that happened are listed.
-    private static func endings(_ traffic: FlowTraffic) -> String {
+    private static func endings(_ traffic: TrafficCounters) -> String {
         var out = "# HELP touchtone_flow_endings_total Calls that ended, by the state they were in, how, and their A/B share.\n"
         out += "# TYPE touchtone_flow_endings_total counter\n"
         for counts in traffic.flows {
@@ -44,11 +44,11 @@ extension PrometheusText {
     }
 
     /// How long look-ups took, per look-up state (their outcomes are the look-up states' edges).
-    private static func lookups(_ traffic: FlowTraffic) -> String {
+    private static func lookups(_ traffic: TrafficCounters) -> String {
         let name = "touchtone_flow_lookup_duration_seconds"
         var out = "# HELP \(name) How long a look-up state's look-ups took, from the push that reached it to its result.\n"
         out += "# TYPE \(name) histogram\n"
-        let bounds = FlowCounts.LookupTimes.bucketsMilliseconds
+        let bounds = FlowCounters.LookupTimes.bucketsMilliseconds
         for counts in traffic.flows {
             let flow = counts.flow
             for (state, times) in counts.lookups.sorted(by: { $0.key < $1.key }) {

@@ -3,12 +3,12 @@
 ///
 /// Bounded by the flows' graphs: states, edges, endings and A/B shares are finite, and no
 /// call id, number or digit is ever a key.
-package final class FlowTraffic: Sendable {
+package final class TrafficCounters: Sendable {
     /// One set of counts per flow version the engine has (routed and kept).
-    package let flows: [FlowCounts]
+    package let flows: [FlowCounters]
 
     package init(flows: [CompiledFlow]) {
-        self.flows = flows.map(FlowCounts.init)
+        self.flows = flows.map(FlowCounters.init)
     }
 
     /// Counts what `record` says: a call started, edges taken, an ending, a look-up's time.
@@ -20,7 +20,7 @@ package final class FlowTraffic: Sendable {
 }
 
 /// The counts of one flow version.
-package final class FlowCounts: Sendable {
+package final class FlowCounters: Sendable {
     /// The flow counted.
     package let flow: CompiledFlow
     /// Calls that started in the flow.
