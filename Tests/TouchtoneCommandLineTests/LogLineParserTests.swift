@@ -66,7 +66,7 @@ import Testing
     @Test(arguments: [
         #"{"time":"2026-12-06T14:03:12.345Z","kind":"push","flow":"f""#, #"{"time":"2026-12-06T14:03"#, #"{"#, #"{"flow":"#,
         #"{"flow":"f",}"#, #"{"flow" "f"}"#, #"{"flow":"f"} x"#, #"{"a":tru}"#, #"{"a":01}"#, #"{"a":-}"#, #"{"a":1.}"#,
-        #"[1,2]"#, #""push""#, "garbage", "12:00 hello", "\u{FEFF}{}",
+        #"[1,2]"#, #""push""#, "\u{FEFF}{}",
     ])
     func brokenLinesAreNotUnderstood(_ line: String) {
         #expect(LogLineParser().parse(line) == .notUnderstood)
@@ -83,6 +83,10 @@ import Testing
         #expect(parser.parse("2026-12-06T14:00:00.000Z push callId=a1 event=dtmf flow=hotline verb=gather us=12") == .other)
         #expect(parser.parse(#"{"time":"2026-12-06T14:00:00.000Z","kind":"push","callId":"x","note":"unknown call"}"#) == .other)
         #expect(parser.parse(#"{"some":"other program"}"#) == .other)
+        // Not JSON at all: the server's banner, another program's output.
+        #expect(parser.parse("touchtone 0.1.0 listening on http://127.0.0.1:3000") == .other)
+        #expect(parser.parse("garbage") == .other)
+        #expect(parser.parse("12:00 hello") == .other)
     }
 
     @Test func blankLinesAndLineEnds() {

@@ -67,9 +67,10 @@ enum LineVerdict: Equatable {
     /// A push or expiry line of a flow, with its fields in the parser's ``LogLine``.
     case traffic
     /// A line of another kind (`"kind":"server"`), a push without a flow (an unknown call),
-    /// or a line of the text log format: counted, skipped.
+    /// or a line that is not JSON at all (the server's start-up banner, the text log format):
+    /// counted, skipped.
     case other
-    /// Not a JSON object, cut off, too long, or a push or expiry line with a field of the
-    /// wrong type: counted, and the first one is named.
+    /// A JSON line that is cut off, too long or broken, or a push or expiry line with a field
+    /// of the wrong type: counted, and the first one is named.
     case notUnderstood
 }

@@ -37,28 +37,20 @@ final class LogLineParser {
         var cursor = JSONCursor(bytes: bytes, scratch: scratch)
         cursor.skipSpace()
         if cursor.isAtEnd { return .blank }
-        guard cursor.next == UInt8(ascii: "{") else { return Self.isTextLogLine(bytes) ? .other : .notUnderstood }
+        guard cursor.next == UInt8(ascii: "{") else {
+            // JSON that is not an object, or an object behind a byte-order mark, is a broken
+            // log line; a line that is not JSON at all (the server's start-up banner, the
+            // text log format, another program's output) belongs to another log.
+            let first = cursor.next
+            let jsonLike = first == UInt8(ascii: "[") || first == UInt8(ascii: "\"") || first == 0xEF
+            return jsonLike ? .notUnderstood : .other
+        }
         guard object(&cursor) else { return .notUnderstood }
         cursor.skipSpace()
         guard cursor.isAtEnd else { return .notUnderstood }
         guard line.kind != .other else { return .other }
         guard !line.hasWrongType, line.time != nil else { return .notUnderstood }
         return line.flow < 0 ? .other : .traffic
-    }
-
-    /// A line of the text format: it starts with a time (`2026-12-06T14:03:12.345Z push ...`).
-    static func isTextLogLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 11 else { return false }
-        for (i, byte) in bytes.prefix(11).enumerated() {
-            let expected: Bool =
-                switch i {
-                case 4, 7: byte == UInt8(ascii: "-")
-                case 10: byte == UInt8(ascii: "T")
-                default: ASCIIDigit.value(byte) != nil
-                }
-            if !expected { return false }
-        }
-        return true
     }
 
     /// The object at the cursor, field by field.
