@@ -1,0 +1,145 @@
+import FoundationEssentials
+import Testing
+import Touchtone
+import TouchtoneServer
+import TouchtoneTesting
+
+@testable import TouchtoneCommandLine
+
+private enum Trial: String, FlowState {
+    case split, long, short, bye
+}
+
+/// Callers split 50/50 between two menus; 1 transfers, 2 says goodbye and hangs up.
+private let trial = Flow("trial", version: 3, states: Trial.self, start: .split) {
+    Split(.split, by: .caller) {
+        Share(50, .go(.long))
+        Share(50, .go(.short))
+    }
+    Menu(.long, prompt: "long-menu") {
+        Key("1", .transfer(to: "4915799912345"))
+        Key("2", .go(.bye))
+    }
+    .attempts(2, then: .go(.bye))
+    Menu(.short, prompt: "short-menu") {
+        Key("1", .transfer(to: "4915799912345"))
+        Key("2", .go(.bye))
+    }
+    Announce(.bye, play: "goodbye", then: .hangup)
+}
+
+/// Calls with known paths over HTTP to a real server logging JSON: `/metrics`, the report
+/// read from the log, and the paths themselves must all say the same.
+@Suite("The report and /metrics agree")
+struct ReportAgreesWithMetricsTests {
+    /// A caller's keys (`""` is silence) and whether they hang up at the end.
+    struct Path {
+        var share: String
+        var keys: [String]
+        var hangsUp: Bool
+    }
+
+    static let paths: [Path] = [
+        Path(share: "long", keys: ["1"], hangsUp: false),  // transfer from long
+        Path(share: "long", keys: ["2"], hangsUp: false),  // bye, hang-up
+        Path(share: "long", keys: ["9", ""], hangsUp: false),  // wrong key, silence: attempts -> bye
+        Path(share: "long", keys: [], hangsUp: true),  // caller hangs up in long
+        Path(share: "short", keys: ["1"], hangsUp: false),  // transfer from short
+        Path(share: "short", keys: [], hangsUp: true),  // caller hangs up in short
+        Path(share: "short", keys: ["9"], hangsUp: true),  // wrong key, then hangs up in short
+    ]
+
+    @Test func theReportFromTheLogAndTheMetricsCountTheKnownPaths() async throws {
+        let routes = RoutingTable { Route.default(trial) }
+        let log = Lock<[UInt8]>([])
+        let engine = try Engine(
+            routes: routes, store: InMemorySessionStore(), settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = FlowServer(
+            configuration: configuration, engine: engine, logger: EventLogger(format: .json) { bytes in log.withLock { $0 += bytes } })
+        let port = try server.start()
+        let transport = LiveTransport(port: port)
+        let (compiled, _) = trial.compile(in: CompileEnvironment(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
+        for (number, path) in Self.paths.enumerated() {
+            let landing = try #require(
+                compiled.call(landingIn: path.share, atSplit: "split", from: "4915100000000", callId: "agree-\(number)"))
+            let id = CallID(landing.callId)
+            var next = await transport.deliver(
+                .newCall(NewCallEvent(callId: id, from: landing.from, to: "4921100000", direction: .incoming)), address: PushAddress(),
+                lookups: LookupStubs()
+            ).next
+            for key in path.keys {
+                next = await transport.deliver(.dtmf(DTMFEvent(callId: id, digits: key)), address: next, lookups: LookupStubs()).next
+            }
+            if path.hangsUp {
+                _ = await transport.deliver(.hangup(HangupEvent(callId: id, cause: .normalClearing)), address: next, lookups: LookupStubs())
+            }
+        }
+        let metrics = server.metricsText()
+        await server.shutdownAndWait()
+
+        // What the paths say, worked out by hand.
+        let edges: [String: Int] = [
+            "split|share long (50%)|long": 4, "split|share short (50%)|short": 3,
+            "long|key 1|transfer": 1, "long|key 2|bye": 1, "long|wrong key|long": 1, "long|attempts exhausted|bye": 1,
+            "short|key 1|transfer": 1, "short|wrong key|short": 1, "bye|next|hangup": 2,
+        ]
+        let endings: [String: Int] = [
+            "long|transfer": 1, "bye|hangup": 2, "long|caller-hangup": 1, "short|transfer": 1, "short|caller-hangup": 2,
+        ]
+
+        // /metrics.
+        let labels = "flow=\"trial\",version=\"3\""
+        #expect(metrics.contains("touchtone_flow_calls_total{\(labels)} 7\n"))
+        var metricEdges: [String: Int] = [:]
+        var metricEndings: [String: Int] = [:]
+        for line in metrics.split(separator: "\n") where line.hasPrefix("touchtone_flow_") && line.contains(labels) {
+            let fields = Self.labels(of: line)
+            guard let count = Int(line.split(separator: " ").last ?? "") else { continue }
+            if line.hasPrefix("touchtone_flow_edges_total"), count > 0 {
+                metricEdges["\(fields["from"]!)|\(fields["via"]!)|\(fields["to"]!)"] = count
+            }
+            if line.hasPrefix("touchtone_flow_endings_total") {
+                metricEndings["\(fields["state"]!)|\(fields["how"]!)", default: 0] += count
+            }
+        }
+        #expect(metricEdges == edges)
+        #expect(metricEndings == endings)
+
+        // The report, read from the log.
+        var tally = LogTally(filter: LogFilter())
+        tally.read(text: String(decoding: log.withLock { $0 }, as: UTF8.self), name: "server.log")
+        let report = TrafficReport(tally: tally.tally, names: tally.parser.names, routes: routes)
+        #expect(report.lines.notUnderstood == 0)
+        let flow = try #require(report.flows.first { $0.name == "trial" && $0.version == 3 })
+        #expect(flow.calls == 7)
+        var reportEdges: [String: Int] = [:]
+        var reportEndings: [String: Int] = [:]
+        let kinds = ["transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired"]
+        for state in flow.states {
+            for edge in state.edges where edge.count > 0 { reportEdges["\(state.name)|\(edge.via)|\(edge.to)"] = edge.count }
+            for (index, kind) in kinds.enumerated() where state.endings[index] > 0 {
+                reportEndings["\(state.name)|\(kind)"] = state.endings[index]
+            }
+        }
+        #expect(reportEdges == edges)
+        #expect(reportEndings == endings)
+        let split = try #require(flow.splits.first)
+        #expect(split.variants.map(\.share) == ["long", "short"])
+        #expect(split.variants.map(\.calls) == [4, 3])
+    }
+
+    /// `name="value"` pairs of a metric line's labels.
+    static func labels(of line: Substring) -> [String: String] {
+        guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return [:] }
+        var result: [String: String] = [:]
+        for pair in line[line.index(after: open)..<close].split(separator: "\",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            result[String(parts[0])] = String(parts[1].filter { $0 != "\"" })
+        }
+        return result
+    }
+}
