@@ -132,4 +132,38 @@ struct SplitTests {
         #expect(mermaid.contains("|\"share short (30%)\"|"))
         #expect(FlowDiagram.dot(compiled).contains("shape=trapezium"))
     }
+
+    @Test func twoSplitsInOneCallAreBothNamed() throws {
+        enum Two: String, FlowState { case first, second, a, b }
+        let flow = Flow("two", states: Two.self, start: .first) {
+            Split(.first, by: .call) {
+                Share(50, .go(.second), named: "x")
+                Share(50, .go(.second), named: "y")
+            }
+            Split(.second, by: .call) {
+                Share(50, .go(.a))
+                Share(50, .go(.b))
+            }
+            Menu(.a, prompt: "m") { Key("1", .hangup) }
+            Menu(.b, prompt: "m") { Key("1", .hangup) }
+        }
+        let engine = try makeEngine(RoutingTable { Route.default(flow) })
+        var seen = Set<String>()
+        for number in 0..<60 {
+            let (_, record) = answerOf(engine, newCall(CallID("two-\(number)")))
+            seen.insert(record.variant ?? "none")
+        }
+        #expect(seen == ["first=x,second=a", "first=x,second=b", "first=y,second=a", "first=y,second=b"])
+    }
+
+    @Test func aSplitOfMoreThan15SharesIsRefused() {
+        enum Many: String, FlowState { case split, end }
+        let flow = Flow("many", states: Many.self, start: .split) {
+            Split(.split) {
+                for share in 0..<20 { Share(5, .go(.end), named: "s\(share)") }
+            }
+            Menu(.end, prompt: "m") { Key("1", .hangup) }
+        }
+        #expect(flow.compile(in: environment).1.map(\.description).contains { $0.contains("a split has at most 15 shares, not 20") })
+    }
 }

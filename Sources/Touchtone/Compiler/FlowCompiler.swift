@@ -81,6 +81,9 @@ struct FlowCompiler<S: FlowState> {
         let compiled = finished(nodes: nodes, start: start, mainMenu: mainMenu)
         checkUnreachableStep()
         checkGraph(compiled, defined: defined)
+        if compiled.splits.count > CompiledFlow.maxSplits {
+            problem("a flow has at most \(CompiledFlow.maxSplits) splits, not \(compiled.splits.count)")
+        }
         return (compiled, problems)
     }
 
@@ -142,6 +145,9 @@ struct FlowCompiler<S: FlowState> {
             if !(1...100).contains(share.percent) { problem("share \(share.name) is \(share.percent)%: a share is 1 to 100 percent") }
             if share.name.isEmpty { problem("a share needs a name") }
             if !names.insert(share.name).inserted { problem("two shares are named \(share.name): name them apart with `named:`") }
+        }
+        if split.shares.count > CompiledFlow.maxShares {
+            problem("a split has at most \(CompiledFlow.maxShares) shares, not \(split.shares.count)")
         }
         let total = split.shares.reduce(0) { $0 + $1.percent }
         if total != 100 { problem("the shares add up to \(total)%, not 100%") }

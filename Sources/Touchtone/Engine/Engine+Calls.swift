@@ -58,7 +58,7 @@ extension Engine {
         /// How long the call had waited in the state the push found it in, in milliseconds.
         var waited = 0
         /// The call's A/B shares after the push.
-        var variant: String?
+        var variant: UInt32 = 0
     }
 
     /// Applies a `dtmf` push to its session (under the call's lock).
@@ -93,7 +93,7 @@ extension Engine {
         keep(result.next, in: &session)
         return KeysOutcome(
             kind: .advanced(result, before: before, masked: masked), flow: flow, state: session.state, turn: session.turn, waited: waited,
-            variant: flow.variant(of: session.variables))
+            variant: flow.variantCode(of: session.variables))
     }
 
     /// The answer of a step, kept with the session for a repeat; none while a look-up decides it.
@@ -118,7 +118,7 @@ extension Engine {
                 callId: event.callId, event: .dtmf, flow: outcome.flow, before: before, after: outcome.state,
                 digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, edges: result.edges)
             record.waitedMilliseconds = outcome.waited
-            record.variant = outcome.variant
+            record.variantCode = outcome.variant
             if result.ended, case .answer(let response) = result.next { record.noteEnding(answer: response, at: outcome.state) }
             return SessionWorkResult(
                 reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
@@ -228,7 +228,7 @@ extension Engine {
         var record = EventRecord(callId: event.callId, event: .hangup, flow: flow, before: session.state, note: event.cause.rawValue)
         record.noteWaited(since: session.lastActivity, now: now)
         record.noteEndingWithoutFlow(.callerHangup, phase: session.phase, state: session.state)
-        record.variant = flow.variant(of: session.variables)
+        record.variantCode = flow.variantCode(of: session.variables)
         return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: effects)
     }
 
@@ -261,7 +261,7 @@ extension Engine {
         record.edges.append(contentsOf: result.edges)
         record.lookupStateIndex = pending.request.state
         record.lookupMilliseconds = EventRecord.milliseconds(from: pending.request.context.now, to: now)
-        record.variant = machine.flow.variant(of: session.variables)
+        record.variantCode = machine.flow.variantCode(of: session.variables)
         if result.ended { record.noteEnding(answer: result.next, at: session.state) }
         return SessionWorkResult(
             reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)

@@ -214,7 +214,7 @@ public final class Engine: Sendable {
         var record = EventRecord(
             callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, edges: step.edges)
         record.started = true
-        record.variant = flow.variant(of: session.variables)
+        record.variantCode = flow.variantCode(of: session.variables)
         if step.ended, case .answer(let response) = step.next { record.noteEnding(answer: response, at: session.state) }
         keep(step.next, in: &session)
         let created = reply(step.next, flow: flow, turn: session.turn, record: consume record)
@@ -325,7 +325,7 @@ public final class Engine: Sendable {
             var record = EventRecord(callId: session.callId, event: nil, flow: flow, before: session.state, note: "expired")
             record.noteWaited(since: session.lastActivity, now: now)
             record.noteEndingWithoutFlow(.expired, phase: session.phase, state: session.state)
-            record.variant = flow.variant(of: session.variables)
+            record.variantCode = flow.variantCode(of: session.variables)
             reporting(record)
         }
         return expired.count

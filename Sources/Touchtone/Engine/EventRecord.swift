@@ -72,6 +72,12 @@ public struct EventRecord: Sendable, Hashable {
         get { storage.endingState }
         set { unique().endingState = newValue }
     }
+    /// Sets ``ending`` and where it happened in one change.
+    mutating func setEnding(_ how: CallEnding, at state: UInt16) {
+        let storage = unique()
+        storage.ending = how
+        storage.endingState = state
+    }
     /// How long the call had been in ``stateBefore`` when this push came, in milliseconds
     /// (`dtmf` and `hangup` pushes, and expiries).
     public var waitedMilliseconds: Int? {
@@ -87,11 +93,13 @@ public struct EventRecord: Sendable, Hashable {
         get { storage.lookupMilliseconds }
         set { unique().lookupMilliseconds = newValue }
     }
-    /// The A/B shares the call is in: `splitState=share`, several joined by `,`; nil outside splits.
-    public var variant: String? {
-        get { storage.variant }
-        set { unique().variant = newValue }
+    /// The A/B shares the call is in, a share per split (see ``CompiledFlow/variantCode(of:)``); 0 outside splits.
+    var variantCode: UInt32 {
+        get { storage.variantCode }
+        set { unique().variantCode = newValue }
     }
+    /// The A/B shares the call is in: `splitState=share`, several joined by `,`; nil outside splits.
+    public var variant: String? { variantCode == 0 ? nil : compiledFlow?.variantText(variantCode) }
 
     /// An empty record: no call, no flow, an empty answer.
     public init() {
@@ -132,7 +140,7 @@ public struct EventRecord: Sendable, Hashable {
         @exclusivity(unchecked) var waitedMilliseconds: Int?
         @exclusivity(unchecked) var lookupState: UInt16?
         @exclusivity(unchecked) var lookupMilliseconds: Int?
-        @exclusivity(unchecked) var variant: String?
+        @exclusivity(unchecked) var variantCode: UInt32 = 0
 
         init(
             callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
@@ -160,7 +168,7 @@ public struct EventRecord: Sendable, Hashable {
             copy.waitedMilliseconds = waitedMilliseconds
             copy.lookupState = lookupState
             copy.lookupMilliseconds = lookupMilliseconds
-            copy.variant = variant
+            copy.variantCode = variantCode
             return copy
         }
     }

@@ -41,8 +41,8 @@ package final class FlowCounters: Sendable {
         package var state: UInt16
         /// How.
         package var how: CallEnding
-        /// The record's ``EventRecord/variant``, empty outside splits.
-        package var variant: String
+        /// The record's variant code (see ``EventRecord/variant``), 0 outside splits.
+        package var variant: UInt32
     }
 
     /// How long one look-up state's look-ups took, as a histogram.
@@ -74,7 +74,7 @@ package final class FlowCounters: Sendable {
         if record.started { calls.add() }
         for edge in record.edges where Int(edge) < edges.count { edges[Int(edge)].add() }
         let ending = record.ending.flatMap { how in
-            record.endingStateIndex.map { EndingKey(state: $0, how: how, variant: record.variant ?? "") }
+            record.endingStateIndex.map { EndingKey(state: $0, how: how, variant: record.variantCode) }
         }
         let lookup = record.lookupStateIndex.flatMap { state in record.lookupMilliseconds.map { (state, $0) } }
         guard ending != nil || lookup != nil else { return }

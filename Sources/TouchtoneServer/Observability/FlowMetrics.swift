@@ -36,7 +36,7 @@ extension PrometheusText {
             for (key, count) in sorted {
                 let labels =
                     "\(flowLabels(flow)),state=\"\(escaped(flow.stateName(key.state)))\",how=\"\(key.how.rawValue)\","
-                    + "variant=\"\(escaped(key.variant))\""
+                    + "variant=\"\(escaped(flow.variantText(key.variant) ?? ""))\""
                 out += "touchtone_flow_endings_total{\(labels)} \(count)\n"
             }
         }
