@@ -143,3 +143,27 @@ import Touchtone
         #expect(gone.diagramNote == "no diagram: the routing table has no flow named gone")
     }
 }
+
+/// A call that passes its split twice (back through the main menu) is one call of its variant.
+@Suite struct SplitReentryTests {
+    @Test func aCallPassingItsSplitAgainCountsOnce() throws {
+        let t = "\"time\":\"2026-12-06T10:00:00.000Z\",\"kind\":\"push\",\"flow\":\"ab\",\"version\":1"
+        let log = """
+            {\(t),"callId":"1","event":"newCall","state":"none->a","started":true,"variant":"s=a","edges":[["s","share a (50%)","a"]]}
+            {\(t),"callId":"1","event":"dtmf","state":"a->a","variant":"s=a","edges":[["a","key 9","s"],["s","share a (50%)","a"]]}
+            {\(t),"callId":"1","event":"hangup","state":"a->none","variant":"s=a","ending":"caller-hangup","endingState":"a"}
+            {\(t),"callId":"2","event":"newCall","state":"none->b","started":true,"variant":"s=b","edges":[["s","share b (50%)","b"]]}
+            {\(t),"callId":"2","event":"dtmf","state":"b->b","variant":"s=b","edges":[["b","key 1","transfer"]],"ending":"transfer","endingState":"b"}
+            {\(t),"callId":"3","event":"newCall","state":"none->b","started":true,"variant":"s=b","edges":[["s","share b (50%)","b"]]}
+            """
+        var logs = LogTally(filter: LogFilter())
+        logs.read(text: log)
+        let report = TrafficReport(tally: logs.tally, names: logs.parser.names, routes: reportRoutes)
+        let split = try #require(report.flows.first { $0.name == "ab" }?.splits.first)
+        #expect(split.state == "s")
+        #expect(split.variants.map(\.share) == ["a", "b"])
+        // Call 1 took the split's edge twice; call 3 has not ended: counted where it ends.
+        #expect(split.variants.map(\.calls) == [1, 1])
+        #expect(split.variants.map(\.completionRate) == [0, 1])
+    }
+}

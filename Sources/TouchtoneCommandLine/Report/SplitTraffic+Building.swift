@@ -1,15 +1,20 @@
 extension SplitTraffic {
-    /// The splits of `tally`: calls per variant from the split edges (`[state, "share NAME
-    /// (P%)", to]`, one call per edge), endings and hang-ups per variant from the `variant`
-    /// of ending lines (`state=NAME`, several joined by `,`: each counts for its variant).
+    /// The splits of `tally`: the variants from the split edges (`[state, "share NAME (P%)",
+    /// to]`), and per variant the calls that ended in it, how, and where callers hung up, from
+    /// the `variant` of ending lines (`state=NAME`, several joined by `,`: each counts for its
+    /// variant). Calls are counted at their ending, once each: a call that passes its split
+    /// again (back through the main menu) takes the split's edge again but keeps its share.
     static func splits(of tally: FlowTally, names: NameTable, stateOrder: [String]) -> [SplitTraffic] {
         var variants: [Variant: Counts] = [:]
-        for (key, count) in tally.splits {
+        for (key, _) in tally.splits {
             let variant = Variant(state: names.name(key.from), share: shareName(names.name(key.via)))
-            variants[variant, default: Counts()].calls += count
+            variants[variant] = variants[variant] ?? Counts()
         }
         for (text, endings) in tally.variantEndings {
-            for variant in Variant.all(in: names.name(text)) { variants[variant, default: Counts()].endings.add(endings) }
+            for variant in Variant.all(in: names.name(text)) {
+                variants[variant, default: Counts()].endings.add(endings)
+                variants[variant, default: Counts()].calls += endings.total
+            }
         }
         for (key, count) in tally.variantHangups {
             let state = names.name(key.state)

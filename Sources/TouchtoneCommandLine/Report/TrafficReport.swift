@@ -123,7 +123,7 @@ struct SplitTraffic {
 struct VariantTraffic {
     /// The share's name (`short` of `share short (50%)`).
     let share: String
-    /// Calls that took the share's edge.
+    /// Calls that ended in the variant (each once, however often it passed the split).
     let calls: Int
     /// How the variant's calls ended.
     let endings: EndingCounts
