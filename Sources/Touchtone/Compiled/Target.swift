@@ -7,6 +7,8 @@ enum Target: Sendable {
     case hangup
     case back
     case mainMenu
+    /// On to another flow (ends this flow's part in the call).
+    case handOff(HandOff)
 
     func description(in flow: CompiledFlow) -> String { description(naming: flow.stateName) }
 
@@ -20,6 +22,7 @@ enum Target: Sendable {
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        case .handOff(let handOff): handOff.description
         }
     }
 
@@ -32,6 +35,7 @@ enum Target: Sendable {
         case .reject: "reject"
         case .hangup: "hangup"
         case .back: "back"
+        case .handOff: "handoff"
         case .go, .mainMenu: "state"
         }
     }
@@ -47,7 +51,7 @@ enum Target: Sendable {
     /// True for actions that end the flow's part in the call.
     var isFinal: Bool {
         switch self {
-        case .dial, .voicemail, .reject, .hangup: true
+        case .dial, .voicemail, .reject, .hangup, .handOff: true
         case .go, .back, .mainMenu: false
         }
     }

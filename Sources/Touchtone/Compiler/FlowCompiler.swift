@@ -100,7 +100,7 @@ struct FlowCompiler<S: FlowState> {
         case .transfer(let transfer): Self.fixedDial(transfer).map(FinalVerb.dial) ?? .dial(.voicemail)
         case .reject(let reason): .reject(reason)
         case .hangup: .hangup
-        case .voicemail, .go, .back, .mainMenu: .dial(.voicemail)
+        case .voicemail, .go, .back, .mainMenu, .handOff: .dial(.voicemail)
         }
     }
 
@@ -112,7 +112,7 @@ struct FlowCompiler<S: FlowState> {
             }
         case .voicemail, .reject, .hangup:
             break
-        case .go, .back, .mainMenu:
+        case .go, .back, .mainMenu, .handOff:
             problem(
                 "whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then"
             )
@@ -272,6 +272,9 @@ struct FlowCompiler<S: FlowState> {
         case .hangup: return .hangup
         case .back: return .back
         case .mainMenu: return .mainMenu
+        case .handOff(let handOff):
+            if handOff.flow == flow.name { problem("hands off to its own flow \(flow.name): use .go instead") }
+            return .handOff(handOff)
         }
     }
 
