@@ -141,11 +141,7 @@ public final class SimulatedCall: Sendable {
         case .answer, .hangup: break
         }
 
-        // A push that handed the call on covers edges of each flow it passed.
-        for each in (record.map { $0.handedFrom + [$0] } ?? []) {
-            guard let flowName = each.flow, let flow = phone.flow(named: flowName) else { continue }
-            phone.coverage.record(flow: flowName, state: each.stateAfter.flatMap { flow.stateIndex(named: $0) }, edges: each.trace)
-        }
+        if let record { cover(record) }
 
         let exhaustive = phone.exhaustivity == .on
         if let expected {
@@ -181,6 +177,15 @@ public final class SimulatedCall: Sendable {
         }
         current.withLock { $0 = (actual, heard, delivery.xml) }
         return heard
+    }
+
+    /// Counts the push's edges and states for coverage; a push that handed the call on
+    /// covers those of each flow it passed.
+    private func cover(_ record: EventRecord) {
+        for each in record.handedFrom + [record] {
+            guard let flowName = each.flow, let flow = phone.flow(named: flowName) else { continue }
+            phone.coverage.record(flow: flowName, state: each.stateAfter.flatMap { flow.stateIndex(named: $0) }, edges: each.trace)
+        }
     }
 
     private func snapshot(after before: CallState) -> CallState {
