@@ -7,6 +7,8 @@ enum Target: Sendable {
     case hangup
     case back
     case mainMenu
+    /// The call's language becomes the code, then the call goes on to the target.
+    indirect case language(String, then: Target)
 
     func description(in flow: CompiledFlow) -> String { description(naming: flow.stateName) }
 
@@ -20,6 +22,7 @@ enum Target: Sendable {
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        case .language(let code, let then): "language \(code), then " + then.description(naming: name)
         }
     }
 
@@ -33,6 +36,7 @@ enum Target: Sendable {
         case .hangup: "hangup"
         case .back: "back"
         case .go, .mainMenu: "state"
+        case .language(_, let then): then.destination
         }
     }
 
@@ -40,6 +44,7 @@ enum Target: Sendable {
         switch self {
         case .go(let s): s
         case .mainMenu: flow.mainMenu ?? flow.start
+        case .language(_, let then): then.stateIndex(in: flow)
         default: nil
         }
     }
@@ -49,6 +54,7 @@ enum Target: Sendable {
         switch self {
         case .dial, .voicemail, .reject, .hangup: true
         case .go, .back, .mainMenu: false
+        case .language(_, let then): then.isFinal
         }
     }
 }

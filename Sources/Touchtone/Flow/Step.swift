@@ -21,6 +21,8 @@ public enum Step<S: FlowState>: Sendable {
     case back
     /// Back to the flow's main menu.
     case mainMenu
+    /// The call hears the flow's prompts in language `code` from now on, then goes on with `then`.
+    indirect case language(String, then: Step<S>)
 
     /// Ring `numbers` (E.164, up to 5) at once.
     public static func transfer(to numbers: String..., callerId: String? = nil, anonymous: Bool? = nil) -> Step {
@@ -80,6 +82,7 @@ extension Step: CustomStringConvertible {
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        case .language(let code, let then): "language \(code), then \(then)"
         }
     }
 }
