@@ -145,7 +145,7 @@ public final class SimulatedCall: Sendable {
 
         let exhaustive = phone.exhaustivity == .on
         if let expected {
-            if expected != heard {
+            if !expected.matches(heard) {
                 phone.fail(
                     """
                     the caller heard something else (- expected, + actual):

@@ -36,14 +36,15 @@ enum CallCommand: TableCommand {
         }
         let to = options.to ?? firstNumber(routedTo: definition.name, in: invocation.routes) ?? defaultTo
         var call = TerminalCall(
-            engine: engine, texts: PromptTexts(file: options.audioDirectory + "/prompts.txt"), showsXML: options.xml,
+            engine: engine, texts: PromptTexts(folder: options.audioDirectory), showsXML: options.xml,
             streams: invocation.streams, input: LineReader(fd: invocation.streams.input))
+        let from = options.from ?? options.language.flatMap(Language.exampleCaller(speaking:)) ?? "4915112345678"
         let local = Zone.berlin.localTime(at: clock.now())
         call.say(
-            "\(definition.name): call from \(options.from) to \(to) (\(options.direction.rawValue)), "
+            "\(definition.name): call from \(from) to \(to) (\(options.direction.rawValue)), "
                 + "\(local.weekday) \(local.calendarDay) \(local.timeOfDay) Europe/Berlin")
         call.say("type keys and return; an empty line is silence, hangup hangs up")
-        call.run(NewCallEvent(callId: callId, from: options.from, to: to, direction: options.direction))
+        call.run(NewCallEvent(callId: callId, from: from, to: to, direction: options.direction))
         runBlocking { await hooks.drain() }
         return 0
     }
