@@ -29,12 +29,16 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
     public var finished: Bool
     /// True once the session is gone (hang-up, expiry).
     public var ended: Bool
+    /// The flow a hand-off moved the call to (``Step/handOff(to:at:)``); nil while the call is
+    /// in the flow it started in.
+    public var handedTo: String?
 
     /// A state with the given fields; the defaults are those of a call that has not started.
     public init(
         state: String = "", noInputs: Int = 0, wrongKeys: Int = 0, variables: [String: String] = [:],
-        trail: [String] = [], answered: Bool = false, finished: Bool = false, ended: Bool = false
+        trail: [String] = [], answered: Bool = false, finished: Bool = false, ended: Bool = false, handedTo: String? = nil
     ) {
+        self.handedTo = handedTo
         self.state = state
         self.noInputs = noInputs
         self.wrongKeys = wrongKeys
@@ -45,8 +49,9 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
         self.ended = ended
     }
 
-    /// The state of a session in `flow`.
-    init(_ session: Session, flow: CompiledFlow) {
+    /// The state of a session in `flow`, for a call that started in the flow named `first`.
+    init(_ session: Session, flow: CompiledFlow, startedIn first: String?) {
+        handedTo = first == nil || first == flow.name ? nil : flow.name
         state = flow.stateName(session.state)
         noInputs = Int(session.noInputCount)
         wrongKeys = Int(session.wrongKeyCount)
@@ -61,18 +66,19 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
 
     /// One `field: value` line per field, for diffs.
     public var lines: [String] {
-        [
+        let pairs = variables.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \($0.value.debugDescription)" }
+        var lines: [String] = [
             "state: \(state.debugDescription)",
             "noInputs: \(noInputs)",
             "wrongKeys: \(wrongKeys)",
-            "variables: ["
-                + variables.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \($0.value.debugDescription)" }.joined(
-                    separator: ", ") + "]",
+            "variables: [" + pairs.joined(separator: ", ") + "]",
             "trail: [" + trail.map(\.debugDescription).joined(separator: ", ") + "]",
             "answered: \(answered)",
             "finished: \(finished)",
             "ended: \(ended)",
         ]
+        if let handedTo { lines.append("handedTo: \(handedTo.debugDescription)") }
+        return lines
     }
 
     /// All fields on one line, as `CallState(state: "mainMenu", noInputs: 0, ...)`.

@@ -179,6 +179,7 @@ private struct Walk {
 
     /// Records every state the call passed through, announcements and branches included.
     mutating func passed(_ record: EventRecord) {
+        for left in record.handedFrom { passed(left) }
         guard let name = record.flow, let flow = engine.flows.first(where: { $0.name == name }) else { return }
         for edge in record.trace { report.statesReached[name, default: []].insert(flow.stateName(edge.from)) }
     }

@@ -19,6 +19,8 @@ public final class SimulatedCall: Sendable {
     let phone: TestPhone
     let transcriptLines = Lock<[String]>([])
     private let current = Lock<(state: CallState, heard: CallerHears?, xml: String)>((CallState(), nil, ""))
+    /// The flow the call started in, once known: a hand-off shows as ``CallState/handedTo``.
+    private let startedIn = Lock<String?>(nil)
     /// The last push with the address it went to, and the address the last answer named.
     private let pushes = Lock<(last: (event: WebhookEvent, address: PushAddress, caller: String?)?, next: PushAddress)>(
         (nil, PushAddress()))
@@ -139,8 +141,10 @@ public final class SimulatedCall: Sendable {
         case .answer, .hangup: break
         }
 
-        if let record, let flowName = record.flow, let flow = phone.flow(named: flowName) {
-            phone.coverage.record(flow: flowName, state: record.stateAfter.flatMap { flow.stateIndex(named: $0) }, edges: record.trace)
+        // A push that handed the call on covers edges of each flow it passed.
+        for each in (record.map { $0.handedFrom + [$0] } ?? []) {
+            guard let flowName = each.flow, let flow = phone.flow(named: flowName) else { continue }
+            phone.coverage.record(flow: flowName, state: each.stateAfter.flatMap { flow.stateIndex(named: $0) }, edges: each.trace)
         }
 
         let exhaustive = phone.exhaustivity == .on
@@ -185,7 +189,11 @@ public final class SimulatedCall: Sendable {
             gone.ended = true
             return gone
         }
-        return CallState(session, flow: flow)
+        let first = startedIn.withLock { first in
+            if first == nil { first = session.flow }
+            return first
+        }
+        return CallState(session, flow: flow, startedIn: first)
     }
 
     // MARK: Transcripts

@@ -124,3 +124,55 @@ let orders = Flow("orders", states: Orders.self, start: .entry) {
     }
     phone.expectFullCoverage(of: "orders")
 }
+
+// README.md's "A reusable piece of flow", verbatim: PIN entry written once, used by two flows.
+
+/// PIN entry for any flow: four digits, kept out of logs, three tries, then `failed`.
+@FlowBuilder<S>
+func pinEntry<S: FlowState>(_ state: S, then next: Step<S>, failed: Step<S>) -> [StateDefinition<S>] {
+    Collect(state, into: "pin", digits: 4...4, prompt: "enter-pin", next: next) {
+        WrongKey(play: "pin-invalid")
+    }
+    .sensitive()
+    .attempts(3, then: failed)
+}
+
+enum Voicemail: String, FlowState { case pin, messages }
+enum Billing: String, FlowState { case menu, pin, invoices }
+
+let voicemailBox = Flow("voicemail-box", states: Voicemail.self, start: .pin) {
+    pinEntry(.pin, then: .go(.messages), failed: .hangup)
+    Announce(.messages, play: "goodbye", then: .voicemail)
+}
+
+let billingLine = Flow("billing-line", states: Billing.self, start: .menu) {
+    Menu(.menu, prompt: "account-menu") {
+        Key("1", .go(.pin))
+        Key("2", .handOff(to: "voicemail-box"))  // on to the other flow, same call
+    }
+    pinEntry(.pin, then: .go(.invoices), failed: .go(.menu))
+    Announce(.invoices, play: "balance-is", then: .hangup)
+}
+
+@Test func readmeExample_onePinEntryServesTwoFlowsAndTheCallMovesBetweenThem() async throws {
+    let phone = try TestPhone(
+        routes: RoutingTable {
+            Route(to: "4921100005", flow: voicemailBox)
+            Route.default(billingLine)
+        }, prompts: AudioFolder(path: "Audio"))
+    let call = await phone.call(hears: .prompts("account-menu")) { $0.state = "menu" }
+    await call.press("2", hears: .prompts("enter-pin", waitingFor: 4, timeout: .seconds(8))) {
+        $0.state = "pin"
+        $0.handedTo = "voicemail-box"
+    }
+    await call.press("12", hears: .prompts("pin-invalid", "enter-pin", waitingFor: 4, timeout: .seconds(8))) { $0.wrongKeys = 1 }
+    await call.press("2580", hears: .voicemail(after: "goodbye")) {
+        $0.state = "messages"
+        $0.wrongKeys = 0
+        $0.variables = ["pin": "2580"]
+        $0.finished = true
+    }
+    // Coverage follows the call into the other flow: the PIN's edges count for voicemail-box.
+    #expect(phone.coverageReport(of: "voicemail-box")?.missingEdges.contains { $0.contains("invalid input") } == false)
+    #expect(phone.coverageReport(of: "billing-line")?.missingEdges.contains { $0.contains("key 2") } == false)
+}

@@ -27,7 +27,8 @@ import Touchtone
         #expect(report.flows.map(\.title) == ["desk version 2", "reference version 1"])  // routing-table order
         let desk = try desk(report)
         #expect(desk.calls == 7)
-        #expect(desk.endings.counts == [1, 3, 0, 0, 1, 1, 0])  // transfer, voicemail, reject, hangup, caller-hangup, expired, other
+        // transfer, voicemail, reject, hangup, caller-hangup, expired, handoff, other
+        #expect(desk.endings.counts == [1, 3, 0, 0, 1, 1, 0, 0])
         #expect(desk.noEndingSeen == 1)
         let reference = try #require(report.flows.last)
         #expect(reference.calls == 1 && reference.noEndingSeen == 1 && reference.state(named: "menu")?.visits == 1)
@@ -42,7 +43,7 @@ import Touchtone
         let menu = try #require(desk.state(named: "menu"))
         #expect(menu.edges.map { "\($0.via):\($0.count)" } == ["key 1:2", "key 2:1", "no input:1", "wrong key:1"])
         #expect(menu.edgesOut == 5 && menu.silences == 1 && menu.wrongKeys == 1)
-        #expect(menu.callerHangups == 1 && menu.endings.counts == [0, 1, 0, 0, 1, 1, 0])
+        #expect(menu.callerHangups == 1 && menu.endings.counts == [0, 1, 0, 0, 1, 1, 0, 0])
         #expect(abs((menu.hangupShare ?? 0) - 1.0 / 6) < 1e-9 && !menu.isMarked)
         #expect(desk.state(named: "closed")?.edges.map(\.to) == ["voicemail"])
     }
@@ -78,7 +79,7 @@ import Touchtone
         // 14:03:04, is not (until is exclusive).
         #expect(window.lines.counted == 6 && window.lines.outsideWindow == 11)
         let desk = try desk(window)
-        #expect(desk.calls == 3 && desk.endings.counts == [0, 1, 0, 0, 1, 0, 0] && desk.noEndingSeen == 1)
+        #expect(desk.calls == 3 && desk.endings.counts == [0, 1, 0, 0, 1, 0, 0, 0] && desk.noEndingSeen == 1)
         let flow = report(ReportLogs.sevenCalls, filter: LogFilter(flow: "reference"))
         #expect(flow.flows.map(\.name) == ["reference"] && flow.lines.otherFlows == 16 && flow.lines.counted == 1)
     }
@@ -89,7 +90,7 @@ import Touchtone
         let entry = try #require(desk.splits.first).variants
         #expect(entry.map(\.share) == ["a", "b"])
         #expect(entry.map(\.calls) == [2, 2])
-        #expect(entry[0].endings.counts == [0, 1, 0, 0, 1, 0, 0] && entry[1].endings.counts == [1, 0, 0, 0, 1, 0, 0])
+        #expect(entry[0].endings.counts == [0, 1, 0, 0, 1, 0, 0, 0] && entry[1].endings.counts == [1, 0, 0, 0, 1, 0, 0, 0])
         #expect(entry.map(\.completionRate) == [0.5, 0.5] && entry.map(\.dropOffRate) == [0.5, 0.5])
         #expect(entry.map { $0.hangups.map { "\($0.state):\($0.count)" } } == [["menu:1"], ["menu:1"]])
         let menu = try #require(desk.splits.last).variants

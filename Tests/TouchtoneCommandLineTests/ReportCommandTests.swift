@@ -111,7 +111,10 @@ import Touchtone
         #expect(report.lines.read == 28 && report.lines.notUnderstood == 1 && report.lines.firstNotUnderstood == "-:20")
         let desk = try #require(report.flows.first)
         #expect(desk.flow == "desk" && desk.version == 2 && desk.diagramVersion == 2 && desk.calls == 11 && desk.noEndingSeen == 1)
-        #expect(desk.endings == ["transfer": 2, "voicemail": 4, "reject": 0, "hangup": 0, "caller-hangup": 3, "expired": 1, "other": 0])
+        #expect(
+            desk.endings == [
+                "transfer": 2, "voicemail": 4, "reject": 0, "hangup": 0, "caller-hangup": 3, "expired": 1, "handoff": 0, "other": 0,
+            ])
         let menu = try #require(desk.states.first { $0.state == "menu" })
         #expect(menu.visits == 10 && menu.callerHangups == 3 && menu.exits == 7 && menu.hangupShare == 0.3 && !menu.marked)
         #expect(menu.silenceRate == 0.1429 && menu.wrongKeyRate == 0.1429)

@@ -104,7 +104,7 @@ struct FlowCompiler<S: FlowState> {
         case .transfer(let transfer): Self.fixedDial(transfer).map(FinalVerb.dial) ?? .dial(.voicemail)
         case .reject(let reason): .reject(reason)
         case .hangup: .hangup
-        case .voicemail, .go, .back, .mainMenu, .language: .dial(.voicemail)
+        case .voicemail, .go, .back, .mainMenu, .language, .handOff: .dial(.voicemail)
         }
     }
 
@@ -116,7 +116,7 @@ struct FlowCompiler<S: FlowState> {
             }
         case .voicemail, .reject, .hangup:
             break
-        case .go, .back, .mainMenu, .language:
+        case .go, .back, .mainMenu, .language, .handOff:
             problem(
                 "whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then"
             )
@@ -282,6 +282,9 @@ struct FlowCompiler<S: FlowState> {
             }
             if case .language = then { problem("a language step leads straight to another language step") }
             return .language(code, then: target(then))
+        case .handOff(let handOff):
+            if handOff.flow == flow.name { problem("hands off to its own flow \(flow.name): use .go instead") }
+            return .handOff(handOff)
         }
     }
 

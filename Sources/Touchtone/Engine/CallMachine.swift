@@ -58,6 +58,16 @@ final class CallMachine: Sendable {
         return result(out, session, now: now, wasFinished: false)
     }
 
+    /// A call handed over from another flow: enter `state` (the start when nil), after `prefix`,
+    /// in the call's language when this flow speaks it (the hand-off keeps the variable), else
+    /// in this flow's default.
+    func enter(handedOver state: UInt16?, _ session: inout Session, now: Date, playing prefix: [Play]) -> StepResult<Next> {
+        var out = StepOutput(flow: flow, playing: prefix)
+        speaker(for: session).enter(state ?? flow.start, &session, now: now, into: &out, hops: 0)
+        settleLanguage(&session, now: now, into: &out)
+        return result(out, session, now: now, wasFinished: false)
+    }
+
     /// A `dtmf` push: the caller pressed `digits` (empty: nothing, the gather timed out).
     func receive(digits: String, _ session: inout Session, now: Date) -> StepResult<Next> {
         var out = StepOutput(flow: flow)
@@ -85,7 +95,7 @@ final class CallMachine: Sendable {
         }
         return StepResult(
             next: out.answer(callbacks: flow.callbacks) ?? .empty, note: out.note, edges: out.edges,
-            ended: !wasFinished && session.phase == .finished)
+            ended: !wasFinished && session.phase == .finished, handOff: out.handOffRequest)
     }
 
     /// The look-up the call waits in, started again for a repeat of the push that reached
@@ -201,6 +211,8 @@ final class CallMachine: Sendable {
         } else {
             next = .answer(out.answer(callbacks: flow.callbacks) ?? .empty)
         }
-        return StepResult(next: next, note: out.note, edges: out.edges, ended: !wasFinished && session.phase == .finished)
+        return StepResult(
+            next: next, note: out.note, edges: out.edges, ended: !wasFinished && session.phase == .finished,
+            handOff: out.handOffRequest)
     }
 }

@@ -48,6 +48,9 @@ extension Engine {
             case repeated(Response, TurnCheck)
             /// A repeat while the look-up that decides the answer runs: it runs again.
             case rejoined(LookupRequest, TurnCheck)
+            /// The push handed the call to another flow (`flow` is that flow): its record, made
+            /// under the lock, and what the other flow answers.
+            case handedOver(EventRecord, CallMachine.Next)
         }
 
         var kind: Kind
@@ -88,6 +91,19 @@ extension Engine {
         let masked = machine.expectsSensitiveKeys(state: session.state, phase: session.phase)
         let result = machine.receive(digits: event.digits, &session, now: now)
         let waited = EventRecord.milliseconds(from: session.lastActivity, to: now)
+        if let request = result.handOff {
+            var record = EventRecord(
+                callId: event.callId, event: .dtmf, flow: flow, before: before, after: session.state,
+                digits: masked ? EventRecord.maskedDigits : event.digits, note: result.note, edges: result.edges)
+            record.waitedMilliseconds = waited
+            record.variantCode = flow.variantCode(of: session.variables)
+            let over = followHandOff(request, from: machine, record: record, &session, event: .dtmf, now: now)
+            session.lastActivity = now
+            session.turn = max(session.turn, address.turn ?? 0) &+ 1
+            keep(over.step.next, in: &session)
+            return KeysOutcome(
+                kind: .handedOver(over.record, over.step.next), flow: over.machine.flow, state: session.state, turn: session.turn)
+        }
         session.lastActivity = now
         session.turn = max(session.turn, address.turn ?? 0) &+ 1
         keep(result.next, in: &session)
@@ -127,6 +143,8 @@ extension Engine {
             return SessionWorkResult(
                 reply: answer(PushAnswer(kept, turn: outcome.turn), consume record), changed: false,
                 effects: SessionEffects(tallies: .repeatedPush))
+        case .handedOver(let record, let next):
+            return SessionWorkResult(reply: reply(next, flow: outcome.flow!, turn: outcome.turn, record: record), changed: true)
         case .rejoined(let request, let check):
             var record = repeatRecord(event, address, outcome, check)
             record.note = (record.note ?? "") + ": look-up started again"
@@ -262,6 +280,23 @@ extension Engine {
         record.lookupStateIndex = pending.request.state
         record.lookupMilliseconds = EventRecord.milliseconds(from: pending.request.context.now, to: now)
         record.variantCode = machine.flow.variantCode(of: session.variables)
+        if let request = result.handOff {
+            let over = followHandOff(request, from: machine, record: record, &session, event: record.event ?? .dtmf, now: now)
+            var handed = over.record
+            let response: Response
+            switch over.step.next {
+            case .answer(let next):
+                response = next
+            case .lookup:
+                // The push waited for one look-up already: it cannot wait for another.
+                response = Response(onAnswer: over.machine.flow.callbacks, onHangup: over.machine.flow.callbacks, then: .hangup)
+                session.phase = .finished
+                handed.note = "a look-up led to another look-up"
+                handed.setEnding(.hangup, at: session.state)
+            }
+            session.lastAnswer = response
+            return SessionWorkResult(reply: answer(PushAnswer(response, turn: session.turn), handed), changed: true, effects: effects)
+        }
         if result.ended { record.noteEnding(answer: result.next, at: session.state) }
         return SessionWorkResult(
             reply: answer(PushAnswer(result.next, turn: session.turn), consume record), changed: true, effects: effects)

@@ -27,6 +27,7 @@ extension Engine {
             flows.append(compiled)
         }
         if routes.routes.isEmpty { problems.append(FlowProblem(flow: "routes", message: "the routing table has no routes")) }
+        problems += handOffProblems(flows, routed: Set(routes.routes.map(\.flow.name)))
         var flowNames: [UInt32: String] = [:]
         for flow in flows {
             let id = FlowID.of(flow.name)

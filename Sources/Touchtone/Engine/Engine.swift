@@ -215,6 +215,12 @@ public final class Engine: Sendable {
             callId: event.callId, event: .newCall, flow: flow, after: session.state, note: step.note, edges: step.edges)
         record.started = true
         record.variantCode = flow.variantCode(of: session.variables)
+        if let request = step.handOff {
+            let over = followHandOff(request, from: machine, record: record, &session, event: .newCall, now: now)
+            keep(over.step.next, in: &session)
+            return StartedCall(
+                session: session, reply: reply(over.step.next, flow: over.machine.flow, turn: session.turn, record: over.record))
+        }
         if step.ended, case .answer(let response) = step.next { record.noteEnding(answer: response, at: session.state) }
         keep(step.next, in: &session)
         let created = reply(step.next, flow: flow, turn: session.turn, record: consume record)
@@ -261,6 +267,9 @@ public final class Engine: Sendable {
 
     func answer(_ answer: PushAnswer, _ record: consuming EventRecord) -> EngineReply {
         record.answerVerb = answer.verb
+        if !record.handedFrom.isEmpty {
+            for index in record.handedFrom.indices { record.handedFrom[index].answerVerb = answer.verb }
+        }
         return .answer(answer, record)
     }
 

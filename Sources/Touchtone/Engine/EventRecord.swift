@@ -58,6 +58,12 @@ public struct EventRecord: Sendable, Hashable {
     }
     /// The edges the push took, from a state on a label: what coverage counts.
     public var trace: [TakenEdge] { compiledFlow?.taken(edges) ?? [] }
+    /// The records of the flows this push handed the call away from, in order, each ending
+    /// in ``CallEnding/handOff``: logged and counted before this one (see ``Step/handOff(to:at:)``).
+    public var handedFrom: [EventRecord] {
+        get { storage.handedFrom }
+        set { unique().handedFrom = newValue }
+    }
     /// Whether this push started a call in its flow (a first `newCall`, not a repeat).
     public var started: Bool {
         get { storage.started }
@@ -141,6 +147,7 @@ public struct EventRecord: Sendable, Hashable {
         @exclusivity(unchecked) var lookupState: UInt16?
         @exclusivity(unchecked) var lookupMilliseconds: Int?
         @exclusivity(unchecked) var variantCode: UInt32 = 0
+        @exclusivity(unchecked) var handedFrom: [EventRecord] = []
 
         init(
             callId: CallID?, event: EventName?, compiledFlow: CompiledFlow?, before: UInt16?, after: UInt16?,
@@ -169,6 +176,7 @@ public struct EventRecord: Sendable, Hashable {
             copy.lookupState = lookupState
             copy.lookupMilliseconds = lookupMilliseconds
             copy.variantCode = variantCode
+            copy.handedFrom = handedFrom
             return copy
         }
     }
@@ -233,6 +241,8 @@ public enum CallEnding: String, Sendable, Hashable, CaseIterable {
     case reject
     /// The flow hung up.
     case hangup
+    /// The flow handed the call to another flow (``Step/handOff(to:at:)``), where it goes on.
+    case handOff = "handoff"
     /// The caller hung up while the flow still had them.
     case callerHangup = "caller-hangup"
     /// The session expired without a `hangup` (memory store only: Redis expires keys silently).

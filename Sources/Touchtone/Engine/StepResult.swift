@@ -14,6 +14,20 @@ struct StepResult<Next> {
     var edges: EdgeTrail
     /// Whether the step ended the flow's part in the call (a transfer, voicemail, reject or hang-up went out).
     var ended = false
+    /// Where the step handed the call (then ``next`` is empty), and what was to be played
+    /// before the other flow's answer. A class: the common step carries one empty reference.
+    var handOff: HandOffRequest?
+}
+
+/// A call a step handed to another flow: the flow and state, and the plays so far.
+final class HandOffRequest: Sendable {
+    let handOff: HandOff
+    let prefix: [Play]
+
+    init(_ handOff: HandOff, prefix: [Play]) {
+        self.handOff = handOff
+        self.prefix = prefix
+    }
 }
 
 extension CallMachine {
@@ -60,6 +74,8 @@ struct StepOutput {
         case prepared(PreparedVerb)
         /// A look-up must run first.
         case lookup(state: UInt16, LookupNode)
+        /// Another flow goes on (the engine moves the call there).
+        case handOff(HandOff)
     }
 
     private(set) var plays: [Play]
@@ -92,6 +108,14 @@ struct StepOutput {
 
     mutating func end(inLookup state: UInt16, _ node: LookupNode) { ending = .lookup(state: state, node) }
 
+    mutating func end(handOff: HandOff) { ending = .handOff(handOff) }
+
+    /// The hand-off the step ended with, with the plays so far; nil for any other ending.
+    var handOffRequest: HandOffRequest? {
+        if case .handOff(let handOff) = ending { return HandOffRequest(handOff, prefix: plays) }
+        return nil
+    }
+
     /// The answer, the prepared one when nothing plays before its verb; `nil` while a
     /// look-up must run first.
     func answer(callbacks: AbsoluteURL) -> Response? {
@@ -102,7 +126,7 @@ struct StepOutput {
             return Response(onAnswer: callbacks, onHangup: callbacks, plays: plays, then: verb)
         case .nothing:
             return Response(onAnswer: callbacks, onHangup: callbacks, plays: plays)
-        case .lookup:
+        case .lookup, .handOff:
             return nil
         }
     }

@@ -143,6 +143,15 @@ public enum FlowBuilder<S: FlowState>: ListBuilder {
     public static func buildExpression<Outcome>(_ d: Lookup<S, Outcome>) -> [Item] { [.lookup(d.definition)] }
     /// Adds an A/B split.
     public static func buildExpression(_ d: Split<S>) -> [Item] { [.split(d)] }
+    /// Adds the states a function made: a piece of flow used by several flows.
+    ///
+    /// ```swift
+    /// @FlowBuilder<S>
+    /// func pinEntry<S: FlowState>(_ state: S, then next: Step<S>, failed: Step<S>) -> [StateDefinition<S>] {
+    ///     Collect(state, into: "pin", digits: 4...4, prompt: "enter-pin", next: next).sensitive().attempts(3, then: failed)
+    /// }
+    /// ```
+    public static func buildExpression(_ d: [StateDefinition<S>]) -> [Item] { d }
 
     /// Unavailable: a flow with an empty body does not compile.
     @available(*, unavailable, message: "A flow needs at least one state")

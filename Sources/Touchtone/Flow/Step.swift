@@ -23,6 +23,29 @@ public enum Step<S: FlowState>: Sendable {
     case mainMenu
     /// The call hears the flow's prompts in language `code` from now on, then goes on with `then`.
     indirect case language(String, then: Step<S>)
+    /// On to another flow of the routing table, keeping the call's data and variables (see ``HandOff``).
+    case handOff(HandOff)
+
+    /// On to the start of the flow named `flow` in the routing table: the call continues
+    /// there, keeping its data and variables, without a transfer.
+    ///
+    /// ```swift
+    /// Key("3", .handOff(to: "account-line"))                        // from its start
+    /// Key("4", .handOff(to: "account-line", at: AccountLine.menu))  // or from one of its states
+    /// ```
+    ///
+    /// The flow is named, not passed: two flows that hand calls to each other would otherwise
+    /// each need the other to exist first. The engine refuses to start when no route serves
+    /// the flow or it lacks the state.
+    public static func handOff(to flow: String) -> Step {
+        .handOff(HandOff(flow: flow))
+    }
+
+    /// On to `state` of the flow named `flow` (see ``handOff(to:)``); the state's type keeps
+    /// its name from being misspelt.
+    public static func handOff<T: FlowState>(to flow: String, at state: T) -> Step {
+        .handOff(HandOff(flow: flow, state: state.rawValue))
+    }
 
     /// Ring `numbers` (E.164, up to 5) at once.
     public static func transfer(to numbers: String..., callerId: String? = nil, anonymous: Bool? = nil) -> Step {
@@ -83,6 +106,26 @@ extension Step: CustomStringConvertible {
         case .back: "back"
         case .mainMenu: "main menu"
         case .language(let code, let then): "language \(code), then \(then)"
+        case .handOff(let handOff): handOff.description
         }
     }
+}
+
+/// A call handed to another flow of the routing table: the flow by name, and the state it
+/// continues in (its start when nil). The engine checks at start-up that the flow is routed
+/// and has the state.
+public struct HandOff: Sendable, Hashable, CustomStringConvertible {
+    /// The flow's name in the routing table.
+    public var flow: String
+    /// The state's name; nil for the flow's start.
+    public var state: String?
+
+    /// A hand-off to the flow named `flow`, at its state named `state` (its start when nil).
+    public init(flow: String, state: String? = nil) {
+        self.flow = flow
+        self.state = state
+    }
+
+    /// `hand off to account-line` or `hand off to account-line (menu)`.
+    public var description: String { "hand off to \(flow)" + (state.map { " (\($0))" } ?? "") }
 }

@@ -22,10 +22,11 @@ struct NameTable {
         static let hangup: Int32 = 3
         static let callerHangup: Int32 = 4
         static let expired: Int32 = 5
-        static let back: Int32 = 6
-        static let none: Int32 = 7
+        static let handOff: Int32 = 6
+        static let back: Int32 = 7
+        static let none: Int32 = 8
         /// The endings in the order reports list them; their numbers are their positions.
-        static let endings = ["transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired"]
+        static let endings = ["transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired", "handoff"]
         static let names = endings + ["back", "none"]
     }
 
@@ -125,7 +126,7 @@ struct NameTable {
         case "no input", "no input (limit)": return .silence
         case "wrong key", "wrong key (limit)", "invalid input": return .wrongKey
         case "deadline passed", "look-up failed": return .lookupOutcome
-        case "transfer", "voicemail", "reject", "hangup", "back": return .action
+        case "transfer", "voicemail", "reject", "hangup", "back", "handoff": return .action
         default:
             if text.hasPrefix("result ") { return .lookupOutcome }
             if text.hasPrefix("share ") { return .share }

@@ -7,7 +7,7 @@ import Touchtone
 /// ```
 /// {"lines": {"read", "counted", "other", "notUnderstood", "firstNotUnderstood", "outsideWindow", "otherFlows"},
 ///  "flows": [{"flow", "version", "diagramVersion", "calls", "noEndingSeen",
-///    "endings": {"transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired", "other"},
+///    "endings": {"transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired", "handoff", "other"},
 ///    "states": [{"state", "visits", "callerHangups", "hangupShare", "marked", "exits", "silenceRate",
 ///                "wrongKeyRate", "timeSpentMs": {"samples", "p50", "p90"}, "endings": {...},
 ///                "next": [{"via", "to", "calls", "share"}]}],

@@ -15,7 +15,7 @@ enum ReportSVG {
     private static let barWidth = 600
     private static let rowHeight = 22
     /// The fill of each ending kind, in ``NameTable/Known/endings`` order, then unknown endings.
-    static let colors = ["#2e7d32", "#1565c0", "#6a1b9a", "#757575", "#c62828", "#ef6c00", "#bdbdbd"]
+    static let colors = ["#2e7d32", "#1565c0", "#6a1b9a", "#757575", "#c62828", "#ef6c00", "#00838f", "#bdbdbd"]
 
     /// One SVG with a section per flow and version, `summary` (how the lines sorted out) at the foot.
     static func svg(_ flows: [FlowTraffic], summary: String) -> String {

@@ -48,7 +48,7 @@ struct LineCounts: Hashable, Sendable {
     var otherFlows = 0
 }
 
-/// The ending kinds of calls, counted: the six the log writes, in ``NameTable/Known/endings``
+/// The ending kinds of calls, counted: the seven the log writes, in ``NameTable/Known/endings``
 /// order, then any other.
 struct EndingCounts: Hashable, Sendable {
     /// Counts by ending kind; the last is every ending the report does not know.
@@ -69,8 +69,9 @@ struct EndingCounts: Hashable, Sendable {
 
     /// Every ending.
     var total: Int { counts.reduce(0, +) }
-    /// Endings by transfer, voicemail, reject or the flow's hang-up: the call went where the flow sent it.
-    var completed: Int { counts[0] + counts[1] + counts[2] + counts[3] }
+    /// Endings by transfer, voicemail, reject, the flow's hang-up or a hand-off to another
+    /// flow: the call went where the flow sent it.
+    var completed: Int { counts[0] + counts[1] + counts[2] + counts[3] + counts[6] }
     /// The caller hung up, or the call expired.
     var dropped: Int { counts[4] + counts[5] }
     /// Endings the report does not know (a newer engine's).

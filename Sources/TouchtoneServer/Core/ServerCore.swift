@@ -49,6 +49,11 @@ final class ServerCore: Sendable {
         loopStats[loop].state.withLock { $0.count(answer, microseconds: microseconds) }
         switch answer.kind {
         case .push(let record):
+            // A push that handed the call to another flow: one line per flow, the one left first.
+            for left in record.handedFrom {
+                logger.event(left, microseconds: microseconds)
+                engine.traffic.count(left)
+            }
             logger.event(record, microseconds: microseconds)
             engine.traffic.count(record)
         case .refused(let refusal, let detail):
