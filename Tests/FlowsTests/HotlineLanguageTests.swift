@@ -54,6 +54,30 @@ import TouchtoneTesting
             hears: CallerHears(prompts: ["no-input", "main-menu-short"], then: .waitsForKeys(digits: 1, timeout: .seconds(5))).in("de"))
     }
 
+    @Test func threeHandsAGermanCallerToTheAccountLineInGerman() async throws {
+        let phone = try hotlinePhone()
+        phone.exhaustivity = .off
+        phone.setClock(to: "2026-12-01 10:00")
+        let call = await phone.call(forcing: .mainMenu, language: "de", hears: .prompts("welcome", "main-menu").in("de"))
+        await call.press("3", hears: pinTurn("account-welcome", "enter-pin").in("de")) {
+            $0.state = "pin"
+            $0.handedTo = "account-line"
+        }
+        #expect(call.state.variables[Language.variable] == "de")
+        await call.press("2580#", hears: customerTurn("enter-customer-number").in("de"))
+    }
+
+    @Test func threeHandsAnEnglishCallerToTheAccountLineInEnglish() async throws {
+        let phone = try hotlinePhone()
+        phone.exhaustivity = .off
+        phone.setClock(to: "2026-12-01 10:00")
+        let call = await phone.call(forcing: .mainMenu, language: "de", hears: .prompts("welcome", "main-menu").in("de"))
+        await call.press("9", hears: .prompts("main-menu").in("en"))
+        await call.press("3", hears: pinTurn("account-welcome", "enter-pin").in("en"))
+        #expect(call.state.handedTo == "account-line")
+        #expect(call.state.variables[Language.variable] == "en")
+    }
+
     @Test func afterHoursAnEnglishCallerIsAskedForAMessageInEnglish() async throws {
         let phone = try hotlinePhone()
         phone.exhaustivity = .off

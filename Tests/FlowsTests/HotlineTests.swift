@@ -94,7 +94,6 @@ extension ForcedShare {
         phone.exhaustivity = .off
         let desks: [(String, CallerHears)] = [
             ("1", .dial("4915799912345", "4915799912346", after: "connecting")),
-            ("3", .dial("4915799912351", after: "connecting")),
             ("0", .dial("4921199999999", after: "connecting-operator")),
         ]
         for (key, expected) in desks {
@@ -165,8 +164,8 @@ extension ForcedShare {
         // Paths the scenario tests do not take.
         let sales = await phone.call(forcing: .mainMenu)
         await sales.press("1")
-        let billing = await phone.call(forcing: .mainMenu)
-        await billing.press("3")
+        let account = await phone.call(forcing: .mainMenu)
+        await account.press("3")
         let supportSilent = await phone.call(forcing: .mainMenu)
         await supportSilent.press("2")
         await supportSilent.silence()
@@ -184,6 +183,7 @@ extension ForcedShare {
         try await quickMenu.threeSilencesInTheQuickMenuReachTheOperator()
         let languages = HotlineLanguageTests()
         try await languages.anEnglishCallerHearsEnglishAndCanSwitchToGerman()
+        try await languages.threeHandsAGermanCallerToTheAccountLineInGerman()
         try await languages.theMainMenuSwitchesBothWaysAndKeepsTheCallersShare()
         phone.expectFullCoverage(of: "hotline")
     }

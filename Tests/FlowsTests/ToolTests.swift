@@ -84,7 +84,8 @@ struct ToolTests {
         for expected in [
             "hotline.welcome: prompt welcome: \(folder)/welcome.wav is missing",
             "hotline.holiday: prompt holiday: \(folder)/holiday.wav is missing",
-            "account-line.pin: prompt enter-pin: \(folder)/enter-pin.wav is missing",
+            "account-line.pin: prompt enter-pin: \(folder)/en/enter-pin.wav is missing",
+            "account-line.pin: prompt enter-pin: \(folder)/de/enter-pin.wav is missing",
             "outgoing-guard.premiumRate: prompt number-blocked: \(folder)/number-blocked.wav is missing",
             "\(folder)/stray.wav: not a WAV file (not a RIFF/WAVE file)",
         ] {
@@ -135,7 +136,7 @@ struct ToolTests {
                     status: 0,
                     output: """
                         flowchart TD
-                            start((" ")) --> s13
+                            start((" ")) --> s12
                             s0{"entry"}
                             s1("welcome")
                             s2[/"menuSplit"\\]
@@ -145,59 +146,57 @@ struct ToolTests {
                             s6("sales")
                             s7("technical")
                             s8("orders")
-                            s9("billing")
-                            s10("operatorDesk")
-                            s11("afterHours")
-                            s12("holiday")
-                            s13{"chooseLanguage"}
+                            s9("operatorDesk")
+                            s10("afterHours")
+                            s11("holiday")
+                            s12{"chooseLanguage"}
                             a0(["reject (busy)"])
-                            a1{{"back"}}
-                            a2(["dial 4915799912345, 4915799912346"])
-                            a3(["dial 4915799912347, 4915799912348, 4915799912349"])
-                            a4(["dial 4915799912350"])
-                            a5(["dial 4915799912351"])
+                            a1(["hand off to account-line"])
+                            a2{{"back"}}
+                            a3(["dial 4915799912345, 4915799912346"])
+                            a4(["dial 4915799912347, 4915799912348, 4915799912349"])
+                            a5(["dial 4915799912350"])
                             a6(["dial 4921199999999"])
                             a7(["voicemail"])
                             s0 -->|"when from 4915100000666, 4930999999999"| a0
-                            s0 -.->|"when holiday"| s12
-                            s0 -.->|"when closed"| s11
+                            s0 -.->|"when holiday"| s11
+                            s0 -.->|"when closed"| s10
                             s0 -->|"otherwise"| s1
                             s1 -->|"next"| s2
                             s2 -->|"share mainMenu (50%)"| s3
                             s2 -->|"share quickMenu (50%)"| s4
                             s3 -->|"key 1"| s6
                             s3 -->|"key 2"| s5
-                            s3 -->|"key 3"| s9
-                            s3 -->|"key 0"| s10
+                            s3 -->|"key 3"| a1
+                            s3 -->|"key 0"| s9
                             s3 -->|"key 8, language de"| s2
                             s3 -->|"key 9, language en"| s2
                             s3 -->|"no input"| s3
                             s3 -->|"wrong key"| s3
-                            s3 -->|"attempts exhausted"| s10
+                            s3 -->|"attempts exhausted"| s9
                             s4 -->|"key 1"| s6
                             s4 -->|"key 2"| s5
-                            s4 -->|"key 0"| s10
+                            s4 -->|"key 0"| s9
                             s4 -->|"key 8, language de"| s2
                             s4 -->|"key 9, language en"| s2
                             s4 -->|"no input"| s4
                             s4 -->|"wrong key"| s4
-                            s4 -->|"attempts exhausted"| s10
+                            s4 -->|"attempts exhausted"| s9
                             s5 -->|"key 1"| s7
                             s5 -->|"key 2"| s8
-                            s5 -->|"key 8"| a1
+                            s5 -->|"key 8"| a2
                             s5 -->|"key 9"| s2
                             s5 -->|"no input"| s5
                             s5 -->|"wrong key"| s5
-                            s5 -->|"attempts exhausted"| s10
-                            s6 -->|"next"| a2
-                            s7 -->|"next"| a3
-                            s8 -->|"next"| a4
-                            s9 -->|"next"| a5
-                            s10 -->|"next"| a6
+                            s5 -->|"attempts exhausted"| s9
+                            s6 -->|"next"| a3
+                            s7 -->|"next"| a4
+                            s8 -->|"next"| a5
+                            s9 -->|"next"| a6
+                            s10 -->|"next"| a7
                             s11 -->|"next"| a7
-                            s12 -->|"next"| a7
-                            s13 -->|"when from 49*, language de"| s0
-                            s13 -->|"otherwise, language en"| s0
+                            s12 -->|"when from 49*, language de"| s0
+                            s12 -->|"otherwise, language en"| s0
 
                         """, errors: ""))
     }
@@ -214,8 +213,8 @@ struct ToolTests {
                     s0 [label="entry", shape=diamond];
 
                 """), "\(run)")
-        #expect(run.output.contains("    s0 -> s11 [label=\"when closed\", style=dashed];\n"), "\(run)")
-        #expect(run.output.hasSuffix("    s13 -> s0 [label=\"otherwise, language en\"];\n}\n"), "\(run)")
+        #expect(run.output.contains("    s0 -> s10 [label=\"when closed\", style=dashed];\n"), "\(run)")
+        #expect(run.output.hasSuffix("    s12 -> s0 [label=\"otherwise, language en\"];\n}\n"), "\(run)")
     }
 
     @Test func graphOfAnUnknownFlowNamesTheFlowsThereAre() throws {

@@ -26,8 +26,10 @@ enum CallCommand: TableCommand {
         let hooks = CollectingHookRunner()
         let engine: Engine
         do {
+            // Every call goes to the flow; the table's other flows stay served for its hand-offs.
+            let others = invocation.routes.routes.filter { $0.flow.name != definition.name }
             engine = try Engine(
-                routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
+                routes: RoutingTable(routes: [Route.default(definition)] + others), store: InMemorySessionStore(),
                 clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
         } catch {
             invocation.streams.printError("\(invocation.program) call: the flow has problems:")
