@@ -63,7 +63,7 @@ import TouchtoneTesting
             $0.state = "pin"
             $0.handedTo = "account-line"
         }
-        #expect(call.state.variables[Language.variable] == "de")
+        #expect(call.state.handedTo == "account-line" && call.state.variables[Language.variable] == "de")
         await call.press("2580#", hears: customerTurn("enter-customer-number").in("de"))
     }
 
