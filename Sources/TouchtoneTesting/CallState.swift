@@ -29,7 +29,7 @@ public struct CallState: Sendable, Hashable, CustomStringConvertible {
     public var finished: Bool
     /// True once the session is gone (hang-up, expiry).
     public var ended: Bool
-    /// The flow a hand-off moved the call to (``Step/handOff(to:at:)``); nil while the call is
+    /// The flow a hand-off moved the call to (`Step.handOff(to:)`); nil while the call is
     /// in the flow it started in.
     public var handedTo: String?
 
