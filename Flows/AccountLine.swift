@@ -192,6 +192,10 @@ public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> 
 /// ```
 ///
 /// The PIN is sensitive: it never shows in logs, transcripts or the state file.
+///
+/// It speaks English and German (prompts in `Audio/en/` and `Audio/de/`): a call dialled
+/// straight to the line hears English; a call the hotline hands over ("for your account,
+/// press 3") keeps the language the caller heard there.
 public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineState> {
     Flow("account-line", version: 1, states: AccountLineState.self, start: .welcome) {
         Announce(.welcome, play: "account-welcome", then: .go(.pin))
@@ -252,4 +256,7 @@ public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineSta
         Announce(.operatorDesk, play: "connecting-operator", then: .transfer(to: accountTeamNumber))
         Announce(.goodbye, play: "goodbye", then: .hangup)
     }
+    // English for a call that has chosen no language (one dialled straight to the line);
+    // a call the hotline hands over keeps the language it chose there.
+    .languages(["en", "de"], default: "en")
 }

@@ -3,8 +3,9 @@ import Touchtone
 /// The states of the support hotline.
 public enum Hotline: String, FlowState {
     case entry, welcome, menuSplit, mainMenu, quickMenu, supportMenu
-    case sales, technical, orders, billing, operatorDesk
+    case sales, technical, orders, operatorDesk
     case afterHours, holiday
+    case chooseLanguage
 }
 
 /// When the hotline is staffed: Monday to Friday, 08:00 to 18:00 in Berlin, closed on
@@ -18,20 +19,26 @@ public let hotlineHours = OpeningHours(zone: "Europe/Berlin") {
 public let blockedCallers: Set<String> = ["4915100000666", "4930999999999"]
 
 /// The support hotline: opening hours, an A/B split between the main menu (sales, support,
-/// billing, operator) and a shorter quick menu (sales, support, operator), a support
+/// the account line, operator) and a shorter quick menu (sales, support, operator), a support
 /// sub-menu with back and main-menu keys, escalating re-prompts, after-hours and holiday
-/// announcements that end in voicemail, and a block list.
+/// announcements that end in voicemail, and a block list; in German and English.
 ///
 /// ```
+/// chooseLanguage -> German for German numbers (49...), English for the others; then entry
 /// entry -> blocked? reject busy | holiday? holiday | closed? afterHours | welcome
 /// welcome -> menuSplit: 50% mainMenu, 50% quickMenu (by calling number)
-/// mainMenu: 1 sales, 2 supportMenu, 3 billing, 0 operator
-/// quickMenu: 1 sales, 2 supportMenu, 0 operator
+/// mainMenu: 1 sales, 2 supportMenu, 3 account line (a hand-off), 0 operator, 8 Deutsch, 9 English
+/// quickMenu: 1 sales, 2 supportMenu, 0 operator, 8 Deutsch, 9 English
 /// supportMenu: 1 technical, 2 orders, 8 back, 9 main menu (the caller's share of the split)
 /// ```
 ///
-/// Version 2: version 1 had no split and no quick menu (``hotlineVersion1``).
-public let hotline = Flow("hotline", version: 2, states: Hotline.self, start: .entry) {
+/// Version 3: version 2 spoke English only (``hotlineVersion2``); version 1 had no split
+/// and no quick menu (``hotlineVersion1``). Its prompts are in `Audio/de/` and `Audio/en/`.
+public let hotline = Flow("hotline", version: 3, states: Hotline.self, start: .chooseLanguage) {
+    Decide(.chooseLanguage) {
+        When(.fromPrefix("49"), .language("de", then: .go(.entry)))
+        Otherwise(.language("en", then: .go(.entry)))
+    }
     Decide(.entry) {
         When(.from(blockedCallers), .reject(.busy))
         When(.holiday(hotlineHours), .go(.holiday))
@@ -48,18 +55,23 @@ public let hotline = Flow("hotline", version: 2, states: Hotline.self, start: .e
     Menu(.mainMenu, prompt: "main-menu") {
         Key("1", .go(.sales))
         Key("2", .go(.supportMenu))
-        Key("3", .go(.billing))
+        // "For your account, press 3": the account line goes on with the call, in its language (issue #14).
+        Key("3", .handOff(to: "account-line"))
         Key("0", .go(.operatorDesk))
+        Key("8", .language("de", then: .mainMenu))
+        Key("9", .language("en", then: .mainMenu))
         NoInput(play: "no-input")
         WrongKey(play: "invalid-option")
     }
     .reprompts("main-menu-short", "main-menu-last")
     .attempts(3, then: .go(.operatorDesk))
-    // No billing key: billing questions reach the operator.
+    // No account key: account questions reach the operator.
     Menu(.quickMenu, prompt: "quick-menu") {
         Key("1", .go(.sales))
         Key("2", .go(.supportMenu))
         Key("0", .go(.operatorDesk))
+        Key("8", .language("de", then: .mainMenu))
+        Key("9", .language("en", then: .mainMenu))
         NoInput(play: "no-input")
         WrongKey(play: "invalid-option")
     }
@@ -79,7 +91,6 @@ public let hotline = Flow("hotline", version: 2, states: Hotline.self, start: .e
     Announce(.sales, play: "connecting", then: .transfer(to: "4915799912345", "4915799912346"))
     Announce(.technical, play: "connecting", then: .transfer(to: "4915799912347", "4915799912348", "4915799912349"))
     Announce(.orders, play: "connecting", then: .transfer(to: "4915799912350"))
-    Announce(.billing, play: "connecting", then: .transfer(to: "4915799912351"))
     Announce(.operatorDesk, play: "connecting-operator", then: .transfer(to: "4921199999999"))
     Announce(.afterHours, play: "after-hours", then: .voicemail)
     Announce(.holiday, play: "holiday", then: .voicemail)
@@ -87,3 +98,4 @@ public let hotline = Flow("hotline", version: 2, states: Hotline.self, start: .e
 // "Main menu" (and "back" with nothing to go back to) is the split: it keeps the caller's
 // share, so a caller of the quick menu is not sent to the long one.
 .mainMenu(.menuSplit)
+.languages(["de", "en"], default: "de")

@@ -9,7 +9,8 @@ import Touchtone
 /// call gets the hotline as well.
 ///
 /// Version 1 of the hotline is kept for the calls that began on it before version 2 (the
-/// A/B split) was deployed: they go on exactly as they began. No new call reaches it.
+/// A/B split) was deployed, version 2 for those that began before version 3 (German and
+/// English) was: they go on exactly as they began. No new call reaches them.
 public let routes = RoutingTable {
     Route(direction: .outgoing, flow: outgoingGuard)
     Route(to: "4921100000", flow: hotline)
@@ -17,3 +18,4 @@ public let routes = RoutingTable {
     Route.default(hotline)
 }
 .keeping(hotlineVersion1)  // until the calls begun before the deploy of version 2 have ended
+.keeping(hotlineVersion2)  // until the calls begun before the deploy of version 3 have ended

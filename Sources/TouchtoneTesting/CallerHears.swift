@@ -38,6 +38,28 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         self.then = then
     }
 
+    /// The language the prompts are in (`/audio/de/...`); `nil` for prompts of one set
+    /// (`/audio/NAME.wav`), and in an expectation, any language.
+    public var language: String?
+
+    /// This expectation, in language `code`: the prompts must come from `Audio/<code>/`.
+    ///
+    /// ```swift
+    /// await call.press("9", hears: .prompts("main-menu").in("en"))
+    /// ```
+    public func `in`(_ code: String) -> CallerHears {
+        var copy = self
+        copy.language = code
+        return copy
+    }
+
+    /// Whether the caller heard `heard` as this expectation says: its language checked only when stated.
+    public func matches(_ heard: CallerHears) -> Bool {
+        var heard = heard
+        if language == nil { heard.language = nil }
+        return self == heard
+    }
+
     /// Reads a sipgate answer.
     public init(_ response: Response) {
         var plays = response.plays
@@ -56,6 +78,7 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
         case nil: then = .carriesOn
         }
         prompts = plays.flatMap { ComposedPrompt.promptNames(inURL: $0.url.text) }
+        language = plays.lazy.compactMap { ComposedPrompt.language(inURL: $0.url.text) }.first
     }
 
     // MARK: Building expectations
@@ -87,10 +110,11 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Text
 
-    /// One transcript line: `play welcome, main-menu   (waiting for 1 digit, 5 s)`.
+    /// One transcript line: `play welcome, main-menu   (waiting for 1 digit, 5 s)`; prompts of
+    /// a language say which: `play [de] welcome, main-menu`.
     public var description: String {
         var parts: [String] = []
-        if !prompts.isEmpty { parts.append("play " + prompts.joined(separator: ", ")) }
+        if !prompts.isEmpty { parts.append("play " + (language.map { "[\($0)] " } ?? "") + prompts.joined(separator: ", ")) }
         switch then {
         case .waitsForKeys(let digits, let timeout):
             let wait = "(waiting for \(digits) digit\(digits == 1 ? "" : "s"), \(CallerHears.seconds(timeout)))"

@@ -167,15 +167,19 @@ public final class TestPhone: Sendable {
     /// Places a call (sipgate's `newCall`) and checks what the caller hears first.
     ///
     /// With `forcing`, the call's number (or id) is chosen so that the A/B split gives it
-    /// that share (see ``ForcedShare``).
+    /// that share (see ``ForcedShare``). With `language`, the call is placed from a number
+    /// of that language's country (`Language.exampleCaller(speaking:)`) unless `from` is given, and
+    /// goes through the flow as any call does: the test fails unless the flow put it in
+    /// `language` (by a `Decide` on the caller's number, say).
     @discardableResult
     public func call(
         from: String = "4915112345678", to: String = "4921100000", direction: Direction = .incoming,
         users: [String] = ["Alice"], diversion: String? = nil, callId: String? = nil, forcing: ForcedShare? = nil,
-        hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
+        language: String? = nil, hears expected: CallerHears? = nil, changes: ((inout CallState) -> Void)? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async -> SimulatedCall {
         var from = from
+        if let language, from == "4915112345678", let number = Language.exampleCaller(speaking: language) { from = number }
         var id =
             callId
             ?? mutable.withLock { state in
@@ -197,7 +201,16 @@ public final class TestPhone: Sendable {
             NewCallEvent(
                 callId: CallID(id), from: from, to: to, direction: direction,
                 users: users, diversion: diversion))
-        await call.step(event, caller: nil, hears: expected, changes: changes, sourceLocation: sourceLocation)
+        let heard = await call.step(event, caller: nil, hears: expected, changes: changes, sourceLocation: sourceLocation)
+        if let language {
+            let session = engine.store.session(CallID(id))
+            let chosen = session?.variables[Language.variable] ?? heard?.language
+            if chosen != language {
+                fail(
+                    "the flow put the call from \(from) in \(chosen ?? "no language"), not \(language): pass a `from:` its languages choose",
+                    at: sourceLocation)
+            }
+        }
         return call
     }
 

@@ -93,19 +93,19 @@ final class ScriptedDirectory: AccountDirectory {
         }
         call.expectTranscript(
             """
-            < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
+            < play [en] account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play enter-customer-number   (waiting for 9 digits, 8 s)
+            < play [en] enter-customer-number (waiting for 9 digits, 8 s)
             > 4170007#
-            < play you-entered, digit-4, digit-1, digit-7, digit-0, digit-0, digit-0, digit-7, press-1-if-correct (waiting for 1 digit, 8 s)
+            < play [en] you-entered, digit-4, digit-1, digit-7, digit-0, digit-0, digit-0, digit-7, press-1-if-correct (waiting for 1 digit, 8 s)
             > 1
-            < play please-wait, account-menu (waiting for 1 digit, 5 s)
+            < play [en] please-wait, account-menu (waiting for 1 digit, 5 s)
             > 1
-            < play balance-is, digit-1, digit-2, digit-3, digit-4, euro, and, digit-5, digit-6, cent, account-menu (waiting for 1 digit, 5 s)
+            < play [en] balance-is, digit-1, digit-2, digit-3, digit-4, euro, and, digit-5, digit-6, cent, account-menu (waiting for 1 digit, 5 s)
             > 2
-            < play status-active, account-menu (waiting for 1 digit, 5 s)
+            < play [en] status-active, account-menu (waiting for 1 digit, 5 s)
             > 0
-            < play connecting-operator, then dial 4921199999999
+            < play [en] connecting-operator, then dial 4921199999999
             """)
     }
 
@@ -135,13 +135,13 @@ final class ScriptedDirectory: AccountDirectory {
         }
         call.expectTranscript(
             """
-            < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
+            < play [en] account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            < play [en] pin-invalid, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            < play [en] pin-invalid, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play too-many-attempts, goodbye, then hang up
+            < play [en] too-many-attempts, goodbye, then hang up
             """)
     }
 
@@ -155,13 +155,13 @@ final class ScriptedDirectory: AccountDirectory {
         #expect(phone.engine.counters.repeatedPushes == 1)
         call.expectTranscript(
             """
-            < play account-welcome, enter-pin (waiting for 5 digits, 8 s)
+            < play [en] account-welcome, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            < play [en] pin-invalid, enter-pin (waiting for 5 digits, 8 s)
             > **** (again)
-            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            < play [en] pin-invalid, enter-pin (waiting for 5 digits, 8 s)
             > ****
-            < play pin-invalid, enter-pin  (waiting for 5 digits, 8 s)
+            < play [en] pin-invalid, enter-pin (waiting for 5 digits, 8 s)
             """)
     }
 

@@ -29,11 +29,11 @@ import TouchtoneTesting
         }
         #expect(CallerHears(answer.response) == .prompts("main-menu"))
         #expect(record.flowVersion == 1 && record.stateAfter == "mainMenu" && record.variant == nil, "\(record)")
-        // A new call from the same number gets version 2, and its share of the split.
+        // A new call from the same number gets today's version (3), and its share of the split.
         await after.call(from: call.from, callId: "after-the-deploy", hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
-        #expect(after.engine.store.session("after-the-deploy")?.flowVersion == 2)
+        #expect(after.engine.store.session("after-the-deploy")?.flowVersion == 3)
     }
 }

@@ -56,11 +56,11 @@ import TouchtoneTesting
         let phone = try TestPhone.live(routes: routes, prompts: audioFolder)
         await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
             $0.state = "mainMenu"
-            $0.variables = [menuSplit: "mainMenu"]
+            $0.variables = ["language": "de", menuSplit: "mainMenu"]
         }
         let quick = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await quick.press("2", hears: .prompts("support-menu")) {
             $0.state = "supportMenu"

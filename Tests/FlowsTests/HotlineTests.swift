@@ -32,7 +32,7 @@ extension ForcedShare {
         let phone = try hotlinePhone()
         let call = await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
             $0.state = "mainMenu"
-            $0.variables = [menuSplit: "mainMenu"]
+            $0.variables = ["language": "de", menuSplit: "mainMenu"]
         }
         await call.press("2", hears: .prompts("support-menu")) {
             $0.state = "supportMenu"
@@ -67,7 +67,7 @@ extension ForcedShare {
         let phone = try hotlinePhone()
         let call = await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
             $0.state = "mainMenu"
-            $0.variables = [menuSplit: "mainMenu"]
+            $0.variables = ["language": "de", menuSplit: "mainMenu"]
         }
         await call.silence(hears: .prompts("no-input", "main-menu-short")) { $0.noInputs = 1 }
         await call.press("7", hears: .prompts("invalid-option", "main-menu-last")) { $0.wrongKeys = 1 }
@@ -79,13 +79,13 @@ extension ForcedShare {
         }
         call.expectTranscript(
             """
-            < play welcome, main-menu      (waiting for 1 digit, 5 s)
+            < play [de] welcome, main-menu (waiting for 1 digit, 5 s)
             > (silence)
-            < play no-input, main-menu-short (waiting for 1 digit, 5 s)
+            < play [de] no-input, main-menu-short (waiting for 1 digit, 5 s)
             > 7
-            < play invalid-option, main-menu-last (waiting for 1 digit, 5 s)
+            < play [de] invalid-option, main-menu-last (waiting for 1 digit, 5 s)
             > (silence)
-            < play connecting-operator, then dial 4921199999999
+            < play [de] connecting-operator, then dial 4921199999999
             """)
     }
 
@@ -94,7 +94,6 @@ extension ForcedShare {
         phone.exhaustivity = .off
         let desks: [(String, CallerHears)] = [
             ("1", .dial("4915799912345", "4915799912346", after: "connecting")),
-            ("3", .dial("4915799912351", after: "connecting")),
             ("0", .dial("4921199999999", after: "connecting-operator")),
         ]
         for (key, expected) in desks {
@@ -116,32 +115,37 @@ extension ForcedShare {
         phone.setClock(to: "2026-12-01 18:00")
         await phone.call(hears: .voicemail(after: "after-hours")) {
             $0.state = "afterHours"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
         phone.setClock(to: "2026-12-05 11:00")  // a Saturday
         await phone.call(hears: .voicemail(after: "after-hours")) {
             $0.state = "afterHours"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
         phone.setClock(to: "2026-12-25 10:00")  // 1. Weihnachtstag
         await phone.call(hears: .voicemail(after: "holiday")) {
             $0.state = "holiday"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
         phone.setClock(to: "2027-05-17 10:00")  // Pfingstmontag next year
         await phone.call(hears: .voicemail(after: "holiday")) {
             $0.state = "holiday"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
         phone.setClock(to: "2026-12-01 07:59")
         await phone.call(hears: .voicemail(after: "after-hours")) {
             $0.state = "afterHours"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
         phone.setClock(to: "2026-12-01 08:00")
         await phone.call(forcing: .mainMenu, hears: .prompts("welcome", "main-menu")) {
             $0.state = "mainMenu"
-            $0.variables = [menuSplit: "mainMenu"]
+            $0.variables = ["language": "de", menuSplit: "mainMenu"]
         }
     }
 
@@ -149,6 +153,7 @@ extension ForcedShare {
         let phone = try hotlinePhone()
         await phone.call(from: "4915100000666", hears: .reject(.busy)) {
             $0.state = "entry"
+            $0.variables = ["language": "de"]
             $0.finished = true
         }
     }
@@ -159,8 +164,8 @@ extension ForcedShare {
         // Paths the scenario tests do not take.
         let sales = await phone.call(forcing: .mainMenu)
         await sales.press("1")
-        let billing = await phone.call(forcing: .mainMenu)
-        await billing.press("3")
+        let account = await phone.call(forcing: .mainMenu)
+        await account.press("3")
         let supportSilent = await phone.call(forcing: .mainMenu)
         await supportSilent.press("2")
         await supportSilent.silence()
@@ -176,6 +181,10 @@ extension ForcedShare {
         try await quickMenu.silenceAndWrongKeysInTheQuickMenuEscalateToTheOperator()
         try await quickMenu.threeWrongKeysInTheQuickMenuReachTheOperator()
         try await quickMenu.threeSilencesInTheQuickMenuReachTheOperator()
+        let languages = HotlineLanguageTests()
+        try await languages.anEnglishCallerHearsEnglishAndCanSwitchToGerman()
+        try await languages.threeHandsAGermanCallerToTheAccountLineInGerman()
+        try await languages.theMainMenuSwitchesBothWaysAndKeepsTheCallersShare()
         phone.expectFullCoverage(of: "hotline")
     }
 }

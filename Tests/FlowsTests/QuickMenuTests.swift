@@ -10,7 +10,7 @@ import TouchtoneTesting
         let phone = try hotlinePhone()
         let sales = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await sales.press("1", hears: .dial("4915799912345", "4915799912346", after: "connecting")) {
             $0.state = "sales"
@@ -19,7 +19,7 @@ import TouchtoneTesting
         }
         let operatorDesk = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await operatorDesk.press("0", hears: .dial("4921199999999", after: "connecting-operator")) {
             $0.state = "operatorDesk"
@@ -28,7 +28,7 @@ import TouchtoneTesting
         }
         let support = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await support.press("2", hears: .prompts("support-menu")) {
             $0.state = "supportMenu"
@@ -62,7 +62,7 @@ import TouchtoneTesting
         let phone = try hotlinePhone()
         let call = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await call.silence(hears: .prompts("no-input", "quick-menu")) { $0.noInputs = 1 }
         // Billing's key in the main menu; the quick menu has none.
@@ -75,13 +75,13 @@ import TouchtoneTesting
         }
         call.expectTranscript(
             """
-            < play welcome, quick-menu     (waiting for 1 digit, 5 s)
+            < play [de] welcome, quick-menu (waiting for 1 digit, 5 s)
             > (silence)
-            < play no-input, quick-menu    (waiting for 1 digit, 5 s)
+            < play [de] no-input, quick-menu (waiting for 1 digit, 5 s)
             > 3
-            < play invalid-option, quick-menu-last (waiting for 1 digit, 5 s)
+            < play [de] invalid-option, quick-menu-last (waiting for 1 digit, 5 s)
             > (silence)
-            < play connecting-operator, then dial 4921199999999
+            < play [de] connecting-operator, then dial 4921199999999
             """)
     }
 
@@ -89,11 +89,11 @@ import TouchtoneTesting
         let phone = try hotlinePhone()
         let call = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await call.press("5", hears: .prompts("invalid-option", "quick-menu")) { $0.wrongKeys = 1 }
         await call.press("*", hears: .prompts("invalid-option", "quick-menu-last")) { $0.wrongKeys = 2 }
-        await call.press("9", hears: .dial("4921199999999", after: "connecting-operator")) {
+        await call.press("7", hears: .dial("4921199999999", after: "connecting-operator")) {
             $0.state = "operatorDesk"
             $0.wrongKeys = 0
             $0.finished = true
@@ -104,7 +104,7 @@ import TouchtoneTesting
         let phone = try hotlinePhone()
         let call = await phone.call(forcing: .quickMenu, hears: .prompts("welcome", "quick-menu")) {
             $0.state = "quickMenu"
-            $0.variables = [menuSplit: "quickMenu"]
+            $0.variables = ["language": "de", menuSplit: "quickMenu"]
         }
         await call.silence(hears: .prompts("no-input", "quick-menu")) { $0.noInputs = 1 }
         await call.silence(hears: .prompts("no-input", "quick-menu-last")) { $0.noInputs = 2 }

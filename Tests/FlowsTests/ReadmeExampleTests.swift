@@ -10,7 +10,7 @@ import TouchtoneTesting
         hears: .prompts("welcome", "main-menu")
     ) {
         $0.state = "mainMenu"
-        $0.variables = ["split.menuSplit": "mainMenu"]
+        $0.variables = ["language": "de", "split.menuSplit": "mainMenu"]
     }
     await call.silence(hears: .prompts("no-input", "main-menu-short")) {
         $0.noInputs = 1
@@ -27,13 +27,13 @@ import TouchtoneTesting
     }
     call.expectTranscript(
         """
-        < play welcome, main-menu      (waiting for 1 digit, 5 s)
+        < play [de] welcome, main-menu (waiting for 1 digit, 5 s)
         > (silence)
-        < play no-input, main-menu-short (waiting for 1 digit, 5 s)
+        < play [de] no-input, main-menu-short (waiting for 1 digit, 5 s)
         > 2
-        < play support-menu            (waiting for 1 digit, 5 s)
+        < play [de] support-menu       (waiting for 1 digit, 5 s)
         > 1
-        < play connecting, then dial 4915799912347, 4915799912348, 4915799912349
+        < play [de] connecting, then dial 4915799912347, 4915799912348, 4915799912349
         """)
 }
 

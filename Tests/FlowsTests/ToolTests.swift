@@ -56,7 +56,10 @@ struct ToolTests {
     // MARK: check
 
     @Test func checkOfTheShippedFlowsIsClean() throws {
-        let prompts = try FileManager.default.contentsOfDirectory(atPath: ToolBinary.packageRoot + "/Audio").filter { $0.hasSuffix(".wav") }
+        let audio = ToolBinary.packageRoot + "/Audio"
+        let prompts = try ["", "/de", "/en"].flatMap {
+            try FileManager.default.contentsOfDirectory(atPath: audio + $0).filter { $0.hasSuffix(".wav") }
+        }
         let states = Hotline.allCases.count + AccountLineState.allCases.count + OutgoingGuardState.allCases.count
         #expect(
             try ToolBinary.run(["check"])
@@ -81,7 +84,8 @@ struct ToolTests {
         for expected in [
             "hotline.welcome: prompt welcome: \(folder)/welcome.wav is missing",
             "hotline.holiday: prompt holiday: \(folder)/holiday.wav is missing",
-            "account-line.pin: prompt enter-pin: \(folder)/enter-pin.wav is missing",
+            "account-line.pin: prompt enter-pin: \(folder)/en/enter-pin.wav is missing",
+            "account-line.pin: prompt enter-pin: \(folder)/de/enter-pin.wav is missing",
             "outgoing-guard.premiumRate: prompt number-blocked: \(folder)/number-blocked.wav is missing",
             "\(folder)/stray.wav: not a WAV file (not a RIFF/WAVE file)",
         ] {
@@ -132,7 +136,7 @@ struct ToolTests {
                     status: 0,
                     output: """
                         flowchart TD
-                            start((" ")) --> s0
+                            start((" ")) --> s12
                             s0{"entry"}
                             s1("welcome")
                             s2[/"menuSplit"\\]
@@ -142,52 +146,57 @@ struct ToolTests {
                             s6("sales")
                             s7("technical")
                             s8("orders")
-                            s9("billing")
-                            s10("operatorDesk")
-                            s11("afterHours")
-                            s12("holiday")
+                            s9("operatorDesk")
+                            s10("afterHours")
+                            s11("holiday")
+                            s12{"chooseLanguage"}
                             a0(["reject (busy)"])
-                            a1{{"back"}}
-                            a2(["dial 4915799912345, 4915799912346"])
-                            a3(["dial 4915799912347, 4915799912348, 4915799912349"])
-                            a4(["dial 4915799912350"])
-                            a5(["dial 4915799912351"])
+                            a1(["hand off to account-line"])
+                            a2{{"back"}}
+                            a3(["dial 4915799912345, 4915799912346"])
+                            a4(["dial 4915799912347, 4915799912348, 4915799912349"])
+                            a5(["dial 4915799912350"])
                             a6(["dial 4921199999999"])
                             a7(["voicemail"])
                             s0 -->|"when from 4915100000666, 4930999999999"| a0
-                            s0 -.->|"when holiday"| s12
-                            s0 -.->|"when closed"| s11
+                            s0 -.->|"when holiday"| s11
+                            s0 -.->|"when closed"| s10
                             s0 -->|"otherwise"| s1
                             s1 -->|"next"| s2
                             s2 -->|"share mainMenu (50%)"| s3
                             s2 -->|"share quickMenu (50%)"| s4
                             s3 -->|"key 1"| s6
                             s3 -->|"key 2"| s5
-                            s3 -->|"key 3"| s9
-                            s3 -->|"key 0"| s10
+                            s3 -->|"key 3"| a1
+                            s3 -->|"key 0"| s9
+                            s3 -->|"key 8, language de"| s2
+                            s3 -->|"key 9, language en"| s2
                             s3 -->|"no input"| s3
                             s3 -->|"wrong key"| s3
-                            s3 -->|"attempts exhausted"| s10
+                            s3 -->|"attempts exhausted"| s9
                             s4 -->|"key 1"| s6
                             s4 -->|"key 2"| s5
-                            s4 -->|"key 0"| s10
+                            s4 -->|"key 0"| s9
+                            s4 -->|"key 8, language de"| s2
+                            s4 -->|"key 9, language en"| s2
                             s4 -->|"no input"| s4
                             s4 -->|"wrong key"| s4
-                            s4 -->|"attempts exhausted"| s10
+                            s4 -->|"attempts exhausted"| s9
                             s5 -->|"key 1"| s7
                             s5 -->|"key 2"| s8
-                            s5 -->|"key 8"| a1
+                            s5 -->|"key 8"| a2
                             s5 -->|"key 9"| s2
                             s5 -->|"no input"| s5
                             s5 -->|"wrong key"| s5
-                            s5 -->|"attempts exhausted"| s10
-                            s6 -->|"next"| a2
-                            s7 -->|"next"| a3
-                            s8 -->|"next"| a4
-                            s9 -->|"next"| a5
-                            s10 -->|"next"| a6
+                            s5 -->|"attempts exhausted"| s9
+                            s6 -->|"next"| a3
+                            s7 -->|"next"| a4
+                            s8 -->|"next"| a5
+                            s9 -->|"next"| a6
+                            s10 -->|"next"| a7
                             s11 -->|"next"| a7
-                            s12 -->|"next"| a7
+                            s12 -->|"when from 49*, language de"| s0
+                            s12 -->|"otherwise, language en"| s0
 
                         """, errors: ""))
     }
@@ -204,8 +213,8 @@ struct ToolTests {
                     s0 [label="entry", shape=diamond];
 
                 """), "\(run)")
-        #expect(run.output.contains("    s0 -> s11 [label=\"when closed\", style=dashed];\n"), "\(run)")
-        #expect(run.output.hasSuffix("    s12 -> a7 [label=\"next\"];\n}\n"), "\(run)")
+        #expect(run.output.contains("    s0 -> s10 [label=\"when closed\", style=dashed];\n"), "\(run)")
+        #expect(run.output.hasSuffix("    s12 -> s0 [label=\"otherwise, language en\"];\n}\n"), "\(run)")
     }
 
     @Test func graphOfAnUnknownFlowNamesTheFlowsThereAre() throws {
@@ -254,18 +263,18 @@ struct ToolTests {
                     output: """
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
-                        < Welcome to the Touchtone support hotline.
-                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                        < Willkommen bei der Touchtone Support-Hotline.
+                        < Drücken Sie die 1 für den Vertrieb, die 2 für den Support oder die 0 für die Vermittlung. For English, press 9.
                           [quickMenu: waiting for 1 key, 5 s]
                         > 2
-                        < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
+                        < Bei technischen Problemen drücken Sie die 1. Für Bestellungen und Lieferungen die 2. Zurück mit der 8. Zum Hauptmenü mit der 9.
                           [supportMenu: waiting for 1 key, 5 s]
                         > (silence)
-                        < Sorry, we did not hear a key.
-                        < Technical 1, orders 2, back 8, main menu 9.
+                        < Entschuldigung, wir haben keine Taste gehört.
+                        < Technik 1, Bestellungen 2, zurück 8, Hauptmenü 9.
                           [supportMenu: waiting for 1 key, 5 s]
                         > 1
-                        < Please hold, we are connecting you.
+                        < Bitte bleiben Sie dran, wir verbinden Sie.
                           [transferring to 4915799912347, 4915799912348, 4915799912349]
 
                         """, errors: ""))
@@ -279,10 +288,10 @@ struct ToolTests {
                     output: """
                         hotline: call from 4930123456 to 4921100000 (in), Fri 2026-12-25 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
-                        < We are closed today for a public holiday. Please leave a message after the tone.
+                        < Heute ist ein Feiertag und wir sind nicht erreichbar. Bitte hinterlassen Sie eine Nachricht nach dem Ton.
                           [voicemail]
                         <?xml version="1.0" encoding="UTF-8"?>
-                        <Response onAnswer="http://127.0.0.1:3000?f=hotline&amp;t=0" onHangup="http://127.0.0.1:3000?f=hotline&amp;t=0"><Play><Url>http://127.0.0.1:3000/audio/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
+                        <Response onAnswer="http://127.0.0.1:3000?f=hotline&amp;t=0" onHangup="http://127.0.0.1:3000?f=hotline&amp;t=0"><Play><Url>http://127.0.0.1:3000/audio/de/holiday.wav</Url></Play><Dial><Voicemail/></Dial></Response>
 
                         """, errors: ""))
     }
@@ -306,8 +315,8 @@ struct ToolTests {
                     output: """
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
-                        < Welcome to the Touchtone support hotline.
-                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                        < Willkommen bei der Touchtone Support-Hotline.
+                        < Drücken Sie die 1 für den Vertrieb, die 2 für den Support oder die 0 für die Vermittlung. For English, press 9.
                           [quickMenu: waiting for 1 key, 5 s]
                         > x\\u{001B}[2J
                           (not keys: type at most 32 of 0-9 * # A-D, an empty line for silence, or hangup)
@@ -327,11 +336,11 @@ struct ToolTests {
                     output: """
                         hotline: call from 4915112345678 to 4921100000 (in), Tue 2026-12-01 10:00 Europe/Berlin
                         type keys and return; an empty line is silence, hangup hangs up
-                        < Welcome to the Touchtone support hotline.
-                        < Press 1 for sales, 2 for support, or 0 for an operator.
+                        < Willkommen bei der Touchtone Support-Hotline.
+                        < Drücken Sie die 1 für den Vertrieb, die 2 für den Support oder die 0 für die Vermittlung. For English, press 9.
                           [quickMenu: waiting for 1 key, 5 s]
                         > 2
-                        < For technical problems, press 1. For orders and deliveries, press 2. To go back, press 8. For the main menu, press 9.
+                        < Bei technischen Problemen drücken Sie die 1. Für Bestellungen und Lieferungen die 2. Zurück mit der 8. Zum Hauptmenü mit der 9.
                           [supportMenu: waiting for 1 key, 5 s]
                           [end of input: you hung up]
 

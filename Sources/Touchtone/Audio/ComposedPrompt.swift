@@ -37,6 +37,17 @@ public enum ComposedPrompt {
         return [last.hasSuffix(".wav") ? String(last.dropLast(4)) : last]
     }
 
+    /// The language of a `Play` URL's prompts: `de` for `.../audio/de/NAME.wav` and
+    /// `.../audio/de/compose/a,b.wav`; `nil` for prompts of one set.
+    public static func language(inURL url: String) -> String? {
+        var segments = url.split(separator: "/")
+        guard segments.count >= 3 else { return nil }
+        segments.removeLast()
+        if segments.last == Substring(folder) { segments.removeLast() }
+        guard let code = segments.last.map(String.init), Language.isValid(code) else { return nil }
+        return code
+    }
+
     /// A WAV file (8 kHz, mono, 16-bit PCM) holding `samples` one after the other.
     public static func wav(joining samples: [ArraySlice<UInt8>]) -> [UInt8] {
         let dataBytes = samples.reduce(0) { $0 + $1.count }

@@ -92,9 +92,14 @@ public protocol PromptCatalog: Sendable {
     /// Whether the prompt is there at all, playable or not (a recording that is optional
     /// is left out when missing, but an unplayable one is a problem).
     func isRecorded(_ prompt: Prompt) -> Bool
+    /// The prompts of one language (`Audio/<code>/`).
+    func inLanguage(_ code: String) -> any PromptCatalog
 }
 
 extension PromptCatalog {
+    /// The prompts of one language: by default, the same prompts.
+    public func inLanguage(_ code: String) -> any PromptCatalog { self }
+
     /// Whether the prompt is there: by default, whether it is there and playable.
     public func isRecorded(_ prompt: Prompt) -> Bool { problem(with: prompt) == nil }
 }
@@ -108,6 +113,9 @@ public struct AudioFolder: PromptCatalog {
 
     /// The prompts in the folder at `path`; a relative path starts at the working directory.
     public init(path: String) { self.path = path }
+
+    /// The prompts of language `code`: the folder's subfolder `code`.
+    public func inLanguage(_ code: String) -> any PromptCatalog { AudioFolder(path: path + "/" + code) }
 
     /// Whether `NAME.wav` is in the folder, playable or not.
     public func isRecorded(_ prompt: Prompt) -> Bool {

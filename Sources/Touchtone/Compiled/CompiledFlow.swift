@@ -38,10 +38,16 @@ public final class CompiledFlow: Sendable {
     private let edgeKinds: [UInt8]
     /// The flow's A/B splits: each one's state and the variable it keeps its share in.
     let splits: [(state: UInt16, variable: String)]
+    /// The language this flow's prompts are in; `nil` for a flow with one set of prompts.
+    public let language: String?
+    /// The same flow in its other languages, each with its own prompts and prepared answers
+    /// (whose numbers follow this flow's in ``prepared``).
+    let translations: [(code: String, flow: CompiledFlow)]
 
     init(
         name: String, version: Int, stateNames: [String], nodes: [Node], start: UInt16, mainMenu: UInt16?,
-        maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL, whenSessionsUnreachable: FinalVerb = .dial(.voicemail)
+        maxSilencesInARow: Int, hooks: CallHooks, callbacks: AbsoluteURL, whenSessionsUnreachable: FinalVerb = .dial(.voicemail),
+        language: String? = nil, translations: [(code: String, flow: CompiledFlow)] = []
     ) {
         self.name = name
         self.version = version
@@ -54,7 +60,10 @@ public final class CompiledFlow: Sendable {
         self.callbacks = callbacks
         self.endings = FixedEndings(callbacks: callbacks)
         self.whenSessionsUnreachable = PreparedVerb(whenSessionsUnreachable, callbacks: callbacks)
-        self.prepared = PreparedAnswers(nodes: nodes, endings: endings)
+        self.language = language
+        self.translations = translations
+        self.prepared = PreparedAnswers(
+            nodes: nodes + translations.flatMap(\.flow.nodes), endings: [endings] + translations.map(\.flow.endings))
         (self.edges, self.firstEdge) = Self.edges(of: nodes, stateNames: stateNames, entered: mainMenu ?? start)
         self.edgeLabels = edges.map(\.label)
         self.edgeKinds = edges.map(\.label.kind)
@@ -87,8 +96,10 @@ public final class CompiledFlow: Sendable {
             first.append(edges.count)
             let from = UInt16(index)
             for (label, target) in node.edges(from: from) {
+                var landing = target
+                while case .language(_, let then) = landing { landing = then }
                 let state: UInt16? =
-                    switch target {
+                    switch landing {
                     case .go(let s): s
                     case .mainMenu: mainMenu
                     default: nil
@@ -102,6 +113,9 @@ public final class CompiledFlow: Sendable {
         first.append(edges.count)
         return (edges, first)
     }
+
+    /// The languages the flow speaks, its default first; empty for one set of prompts.
+    public var languages: [String] { language.map { [$0] + translations.map(\.code) } ?? [] }
 
     /// The index of the state named `name`.
     public func stateIndex(named name: String) -> UInt16? {
@@ -126,7 +140,7 @@ struct PreparedAnswers: Sendable {
     let answers: [Response]
     private let numbers: [ObjectIdentifier: Int]
 
-    init(nodes: [Node], endings: FixedEndings) {
+    init(nodes: [Node], endings: [FixedEndings]) {
         var answers: [Response] = []
         var numbers: [ObjectIdentifier: Int] = [:]
         func add(_ prepared: PreparedVerb?) {
@@ -134,7 +148,9 @@ struct PreparedAnswers: Sendable {
             numbers[answer.identity] = answers.count
             answers.append(answer)
         }
-        for ending in [endings.hangup, endings.voicemail, endings.busy, endings.rejected] { add(ending) }
+        for set in endings {
+            for ending in [set.hangup, set.voicemail, set.busy, set.rejected] { add(ending) }
+        }
         for (index, node) in nodes.enumerated() {
             switch node {
             case .menu(let menu): for turn in menu.wait.turns { add(turn.prepared) }

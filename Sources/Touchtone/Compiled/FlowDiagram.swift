@@ -167,7 +167,9 @@ public enum FlowDiagram {
                             }
                         }
                     }
-                    edges.append(Edge(from: "s\(index)", label: label.description, to: to, dashed: timeBranches.contains(position)))
+                    var text = label.description
+                    if case .language(let code, _) = target { text += ", language " + code }
+                    edges.append(Edge(from: "s\(index)", label: text, to: to, dashed: timeBranches.contains(position)))
                 }
             }
             nodes += actionNodes

@@ -7,10 +7,19 @@ enum Target: Sendable {
     case hangup
     case back
     case mainMenu
+    /// The call's language becomes the code, then the call goes on to the target.
+    indirect case language(String, then: Target)
     /// On to another flow (ends this flow's part in the call).
     case handOff(HandOff)
 
     func description(in flow: CompiledFlow) -> String { description(naming: flow.stateName) }
+
+    /// Where the target leads once its language steps are taken: itself for any other target.
+    var landing: Target {
+        var target = self
+        while case .language(_, let then) = target { target = then }
+        return target
+    }
 
     /// The target in words, states named by `name`.
     func description(naming name: (UInt16) -> String) -> String {
@@ -22,6 +31,7 @@ enum Target: Sendable {
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        case .language(let code, let then): "language \(code), then " + then.description(naming: name)
         case .handOff(let handOff): handOff.description
         }
     }
@@ -37,6 +47,7 @@ enum Target: Sendable {
         case .back: "back"
         case .handOff: "handoff"
         case .go, .mainMenu: "state"
+        case .language(_, let then): then.destination
         }
     }
 
@@ -44,6 +55,7 @@ enum Target: Sendable {
         switch self {
         case .go(let s): s
         case .mainMenu: flow.mainMenu ?? flow.start
+        case .language(_, let then): then.stateIndex(in: flow)
         default: nil
         }
     }
@@ -53,6 +65,7 @@ enum Target: Sendable {
         switch self {
         case .dial, .voicemail, .reject, .hangup, .handOff: true
         case .go, .back, .mainMenu: false
+        case .language(_, let then): then.isFinal
         }
     }
 }

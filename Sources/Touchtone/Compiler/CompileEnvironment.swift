@@ -16,6 +16,12 @@ public struct CompileEnvironment: Sendable {
         self.prompts = prompts
     }
 
+    /// The environment of one language of a flow: prompts served from and checked in the
+    /// language's own folder (`audio/de/NAME.wav`, `Audio/de/NAME.wav`).
+    public func speaking(_ language: String) -> CompileEnvironment {
+        CompileEnvironment(publicURL: publicURL, audioPath: audioPath + "/" + language, prompts: prompts?.inLanguage(language))
+    }
+
     func promptURL(_ prompt: Prompt) throws(ResponseError) -> AbsoluteURL {
         try publicURL.appending(path: audioPath + "/" + prompt.name + ".wav")
     }

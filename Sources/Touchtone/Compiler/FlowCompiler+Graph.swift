@@ -86,8 +86,10 @@ private struct StateGraph {
 
     /// The states state `i` leads to.
     func successors(_ i: Int) -> [Int] {
-        flow.nodes[i].edges(from: UInt16(i)).compactMap { _, target -> Int? in
-            switch target {
+        flow.nodes[i].edges(from: UInt16(i)).compactMap { _, edge -> Int? in
+            var target = edge
+            while case .language(_, let then) = target { target = then }
+            return switch target {
             case .go(let s): Int(s)
             case .mainMenu, .back: Int(flow.mainMenu ?? flow.start)
             default: nil
@@ -97,7 +99,9 @@ private struct StateGraph {
 
     /// State `i` ends the call on some edge, or goes back to where the caller came from.
     func endsOrGoesBack(_ i: Int) -> Bool {
-        flow.nodes[i].edges(from: UInt16(i)).contains { _, target in
+        flow.nodes[i].edges(from: UInt16(i)).contains { _, edge in
+            var target = edge
+            while case .language(_, let then) = target { target = then }
             if case .back = target { return true }
             return target.isFinal
         }

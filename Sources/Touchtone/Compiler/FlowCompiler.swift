@@ -11,6 +11,7 @@ public protocol FlowDefinition: Sendable {
 extension Flow: FlowDefinition {
     /// Checks the flow and builds its state machine; lists every problem found.
     public func compile(in environment: CompileEnvironment) -> (CompiledFlow, [FlowProblem]) {
+        if !languages.isEmpty { return compileLanguages(in: environment) }
         var compiler = FlowCompiler(flow: self, environment: environment)
         return compiler.run()
     }
@@ -31,6 +32,9 @@ struct FlowCompiler<S: FlowState> {
     /// Where sipgate posts this flow's `dtmf`, `answer` and `hangup`: the public URL naming
     /// the flow (`?f=name`); each answer adds its turn.
     let callbacks: AbsoluteURL
+    /// The language compiled (its prompts in `environment`), and the flow in its other languages.
+    var language: String?
+    var translations: [(code: String, flow: CompiledFlow)] = []
 
     init(flow: Flow<S>, environment: CompileEnvironment) {
         self.flow = flow
@@ -91,7 +95,7 @@ struct FlowCompiler<S: FlowState> {
         CompiledFlow(
             name: flow.name, version: flow.version, stateNames: allStates.map(\.rawValue), nodes: nodes,
             start: start, mainMenu: mainMenu, maxSilencesInARow: flow.maxSilencesInARow, hooks: flow.hooks,
-            callbacks: callbacks, whenSessionsUnreachable: unreachableVerb)
+            callbacks: callbacks, whenSessionsUnreachable: unreachableVerb, language: language, translations: translations)
     }
 
     /// The answer for calls whose session cannot be read: it can depend on nothing in the call.
@@ -100,7 +104,7 @@ struct FlowCompiler<S: FlowState> {
         case .transfer(let transfer): Self.fixedDial(transfer).map(FinalVerb.dial) ?? .dial(.voicemail)
         case .reject(let reason): .reject(reason)
         case .hangup: .hangup
-        case .voicemail, .go, .back, .mainMenu, .handOff: .dial(.voicemail)
+        case .voicemail, .go, .back, .mainMenu, .language, .handOff: .dial(.voicemail)
         }
     }
 
@@ -112,7 +116,7 @@ struct FlowCompiler<S: FlowState> {
             }
         case .voicemail, .reject, .hangup:
             break
-        case .go, .back, .mainMenu, .handOff:
+        case .go, .back, .mainMenu, .language, .handOff:
             problem(
                 "whenSessionsUnreachable must end the flow's part (transfer, voicemail, reject or hang up): the call's state is unknown then"
             )
@@ -272,6 +276,12 @@ struct FlowCompiler<S: FlowState> {
         case .hangup: return .hangup
         case .back: return .back
         case .mainMenu: return .mainMenu
+        case .language(let code, let then):
+            if !flow.languages.contains(code) {
+                problem("switches to language \"\(code)\", which the flow does not speak (.languages(...) lists \(flow.languages))")
+            }
+            if case .language = then { problem("a language step leads straight to another language step") }
+            return .language(code, then: target(then))
         case .handOff(let handOff):
             if handOff.flow == flow.name { problem("hands off to its own flow \(flow.name): use .go instead") }
             return .handOff(handOff)

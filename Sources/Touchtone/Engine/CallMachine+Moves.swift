@@ -24,6 +24,7 @@ extension CallMachine {
         case .voicemail: end(with: flow.endings.voicemail, &session, into: &out)
         case .reject(let reason): end(with: flow.endings.reject(reason), &session, into: &out)
         case .hangup: end(with: flow.endings.hangup, &session, into: &out)
+        case .language(let code, let then): switchLanguage(to: code, then: then, &session, into: &out, hops: hops + 1)
         case .handOff(let handOff):
             // The engine moves the call to the other flow and lets its machine go on.
             out.end(handOff: handOff)

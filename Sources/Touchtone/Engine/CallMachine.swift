@@ -20,12 +20,23 @@ final class CallMachine: Sendable {
     let keyPlays: [UInt8: (prompt: Prompt, play: Play)]
     /// Played when the flow starts again because a deploy removed the call's state.
     let menuChanged: Play?
+    /// The machines of the flow's other languages (`CompiledFlow.translations`); empty for
+    /// a flow with one language and for those machines themselves.
+    let variants: [(code: String, machine: CallMachine)]
+    /// Every language the flow speaks, for each of its machines.
+    let spoken: [String]
 
     /// The most states one event may pass through without waiting for the caller.
     static let maxHops = 64
 
-    init(flow: CompiledFlow, environment: CompileEnvironment, menuChanged: Play? = nil) {
+    init(flow: CompiledFlow, environment: CompileEnvironment, menuChanged: Play? = nil, spoken: [String]? = nil) {
         self.flow = flow
+        let spoken = spoken ?? flow.languages
+        self.spoken = spoken
+        variants = flow.translations.map {
+            ($0.code, CallMachine(flow: $0.flow, environment: environment, menuChanged: menuChanged, spoken: spoken))
+        }
+        let environment = flow.language.map(environment.speaking) ?? environment
         self.environment = environment
         self.menuChanged = menuChanged
         var plays: [UInt8: (prompt: Prompt, play: Play)] = [:]
@@ -42,14 +53,18 @@ final class CallMachine: Sendable {
     /// A new call: enter the start state.
     func start(_ session: inout Session, now: Date) -> StepResult<Next> {
         var out = StepOutput(flow: flow)
-        enter(flow.start, &session, now: now, into: &out, hops: 0)
+        speaker(for: session).enter(flow.start, &session, now: now, into: &out, hops: 0)
+        settleLanguage(&session, now: now, into: &out)
         return result(out, session, now: now, wasFinished: false)
     }
 
-    /// A call handed over from another flow: enter `state` (the start when nil), after `prefix`.
+    /// A call handed over from another flow: enter `state` (the start when nil), after `prefix`,
+    /// in the call's language when this flow speaks it (the hand-off keeps the variable), else
+    /// in this flow's default.
     func enter(handedOver state: UInt16?, _ session: inout Session, now: Date, playing prefix: [Play]) -> StepResult<Next> {
         var out = StepOutput(flow: flow, playing: prefix)
-        enter(state ?? flow.start, &session, now: now, into: &out, hops: 0)
+        speaker(for: session).enter(state ?? flow.start, &session, now: now, into: &out, hops: 0)
+        settleLanguage(&session, now: now, into: &out)
         return result(out, session, now: now, wasFinished: false)
     }
 
@@ -57,7 +72,8 @@ final class CallMachine: Sendable {
     func receive(digits: String, _ session: inout Session, now: Date) -> StepResult<Next> {
         var out = StepOutput(flow: flow)
         let wasFinished = session.phase == .finished
-        receive(digits, &session, now: now, into: &out)
+        speaker(for: session).receive(digits, &session, now: now, into: &out)
+        settleLanguage(&session, now: now, into: &out)
         return result(out, session, now: now, wasFinished: wasFinished)
     }
 
@@ -68,7 +84,8 @@ final class CallMachine: Sendable {
         var out = StepOutput(flow: flow, playing: prefix)
         let wasFinished = session.phase == .finished
         if case .lookup(let node) = node(of: session), session.phase == .awaitingLookup {
-            resume(ending, in: node, &session, now: now, into: &out)
+            speaker(for: session).resume(ending, in: node, &session, now: now, into: &out)
+            settleLanguage(&session, now: now, into: &out)
         } else {
             out.note = "no look-up waiting"
         }
@@ -93,7 +110,7 @@ final class CallMachine: Sendable {
     /// is not kept (a session a deploy moved to another flow version): the caller hears the
     /// question again rather than the keys counting twice. Nil when no keys are awaited.
     func waitingAnswer(_ session: Session) -> Response? {
-        guard session.phase == .awaitingKeys, let node = node(of: session) else { return nil }
+        guard session.phase == .awaitingKeys, let node = speaker(for: session).node(of: session) else { return nil }
         let wait: KeyWait
         switch node {
         case .menu(let menu): wait = menu.wait
@@ -101,7 +118,7 @@ final class CallMachine: Sendable {
         default: return nil
         }
         var out = StepOutput(flow: flow)
-        turn(wait, attempt: Int(session.noInputCount) + Int(session.wrongKeyCount), session, into: &out)
+        speaker(for: session).turn(wait, attempt: Int(session.noInputCount) + Int(session.wrongKeyCount), session, into: &out)
         return out.answer(callbacks: flow.callbacks)
     }
 
@@ -113,7 +130,7 @@ final class CallMachine: Sendable {
 
     // MARK: Steps
 
-    private func receive(_ digits: String, _ session: inout Session, now: Date, into out: inout StepOutput) {
+    func receive(_ digits: String, _ session: inout Session, now: Date, into out: inout StepOutput) {
         if session.phase == .restarting {
             // The keys answered a menu of a flow version that is gone: start this one afresh.
             out.note = "the flow changed during the call: it starts again"
@@ -153,7 +170,7 @@ final class CallMachine: Sendable {
         }
     }
 
-    private func resume(_ ending: LookupEnding, in node: LookupNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
+    func resume(_ ending: LookupEnding, in node: LookupNode, _ session: inout Session, now: Date, into out: inout StepOutput) {
         switch ending {
         case .finished(let result):
             guard let outcome = result.declaredOutcome(in: node) else {
@@ -164,7 +181,11 @@ final class CallMachine: Sendable {
             }
             for (name, value) in result.variables.sorted(by: { $0.key < $1.key }) { session.variables.set(name, to: value) }
             out.took(.lookupResult(outcome.name), from: session.state)
-            follow(outcome.target, &session, now: now, into: &out, hops: 0)
+            if let code = result.variables[Language.variable] {
+                follow(.language(code, then: outcome.target), &session, now: now, into: &out, hops: 0)
+            } else {
+                follow(outcome.target, &session, now: now, into: &out, hops: 0)
+            }
         case .failed(let reason):
             out.note = "look-up failed: \(reason.prefix(120))"
             out.took(.lookupFailure, from: session.state)
@@ -177,7 +198,7 @@ final class CallMachine: Sendable {
     }
 
     /// The node of the session's state; `nil` when the index is out of range.
-    private func node(of session: Session) -> Node? {
+    func node(of session: Session) -> Node? {
         Int(session.state) < flow.nodes.count ? flow.nodes[Int(session.state)] : nil
     }
 

@@ -76,7 +76,7 @@ extension Engine {
             var seen = Set<HandOff>()
             for (index, node) in flow.nodes.enumerated() {
                 for (_, target) in node.edges(from: UInt16(index)) {
-                    guard case .handOff(let handOff) = target, seen.insert(handOff).inserted else { continue }
+                    guard case .handOff(let handOff) = target.landing, seen.insert(handOff).inserted else { continue }
                     let at = flow.stateName(UInt16(index))
                     guard routed.contains(handOff.flow), let other = flows.first(where: { $0.name == handOff.flow }) else {
                         problems.append(

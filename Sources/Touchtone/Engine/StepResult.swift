@@ -82,6 +82,8 @@ struct StepOutput {
     private(set) var ending = Ending.nothing
     var note: String?
     private(set) var edges = EdgeTrail()
+    /// A language step taken: the machine of the new language goes on to `then`.
+    var languageSwitch: (then: Target, hops: Int)?
     /// The flow whose edges are recorded: one reference.
     private let flow: CompiledFlow
 

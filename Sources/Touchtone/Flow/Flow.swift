@@ -36,6 +36,11 @@ public struct Flow<S: FlowState>: Sendable, Modifiable {
     /// shared session store is unreachable): a transfer to fixed numbers, voicemail
     /// (the default), a rejection or a hang-up.
     public var whenSessionsUnreachable: Step<S> = .voicemail
+    /// The languages the flow speaks, each with its prompts in `Audio/<code>/`; empty (the
+    /// default) for a flow with one set of prompts in `Audio/` itself.
+    public var languages: [String] = []
+    /// The language of a call that has not chosen one; the first of ``languages`` when not set.
+    public var defaultLanguage: String?
 
     /// Creates a flow named `name` over the states of `states`, beginning in `start`, with the states its body defines.
     public init(_ name: String, version: Int = 1, states: S.Type, start: S, @FlowBuilder<S> _ body: () -> [StateDefinition<S>]) {
@@ -71,6 +76,20 @@ public struct Flow<S: FlowState>: Sendable, Modifiable {
     /// ```
     public func whenSessionsUnreachable(_ step: Step<S>) -> Self {
         with { $0.whenSessionsUnreachable = step }
+    }
+
+    /// Speaks `languages`, each with its prompts in `Audio/<code>/`; a call hears
+    /// `defaultLanguage` until a ``Step/language(_:then:)`` step chooses another.
+    ///
+    /// ```swift
+    /// Flow("hotline", version: 3, states: Hotline.self, start: .greeting) { ... }
+    ///     .languages(["de", "en"], default: "de")
+    /// ```
+    public func languages(_ languages: [String], default defaultLanguage: String) -> Self {
+        with {
+            $0.languages = languages
+            $0.defaultLanguage = defaultLanguage
+        }
     }
 
     /// Ends calls after this many silences in a row (default 8).

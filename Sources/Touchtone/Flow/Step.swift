@@ -21,6 +21,8 @@ public enum Step<S: FlowState>: Sendable {
     case back
     /// Back to the flow's main menu.
     case mainMenu
+    /// The call hears the flow's prompts in language `code` from now on, then goes on with `then`.
+    indirect case language(String, then: Step<S>)
     /// On to another flow of the routing table, keeping the call's data and variables (see ``HandOff``).
     case handOff(HandOff)
 
@@ -103,6 +105,7 @@ extension Step: CustomStringConvertible {
         case .hangup: "hang up"
         case .back: "back"
         case .mainMenu: "main menu"
+        case .language(let code, let then): "language \(code), then \(then)"
         case .handOff(let handOff): handOff.description
         }
     }

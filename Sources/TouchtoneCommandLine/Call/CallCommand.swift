@@ -26,8 +26,10 @@ enum CallCommand: TableCommand {
         let hooks = CollectingHookRunner()
         let engine: Engine
         do {
+            // Every call goes to the flow; the table's other flows stay served for its hand-offs.
+            let others = invocation.routes.routes.filter { $0.flow.name != definition.name }
             engine = try Engine(
-                routes: RoutingTable(routes: [Route.default(definition)]), store: InMemorySessionStore(),
+                routes: RoutingTable(routes: [Route.default(definition)] + others), store: InMemorySessionStore(),
                 clock: clock, settings: EngineSettings(publicURL: placeholderURL, hookRunner: hooks))
         } catch {
             invocation.streams.printError("\(invocation.program) call: the flow has problems:")
@@ -36,14 +38,15 @@ enum CallCommand: TableCommand {
         }
         let to = options.to ?? firstNumber(routedTo: definition.name, in: invocation.routes) ?? defaultTo
         var call = TerminalCall(
-            engine: engine, texts: PromptTexts(file: options.audioDirectory + "/prompts.txt"), showsXML: options.xml,
+            engine: engine, texts: PromptTexts(folder: options.audioDirectory), showsXML: options.xml,
             streams: invocation.streams, input: LineReader(fd: invocation.streams.input))
+        let from = options.from ?? options.language.flatMap(Language.exampleCaller(speaking:)) ?? "4915112345678"
         let local = Zone.berlin.localTime(at: clock.now())
         call.say(
-            "\(definition.name): call from \(options.from) to \(to) (\(options.direction.rawValue)), "
+            "\(definition.name): call from \(from) to \(to) (\(options.direction.rawValue)), "
                 + "\(local.weekday) \(local.calendarDay) \(local.timeOfDay) Europe/Berlin")
         call.say("type keys and return; an empty line is silence, hangup hangs up")
-        call.run(NewCallEvent(callId: callId, from: options.from, to: to, direction: options.direction))
+        call.run(NewCallEvent(callId: callId, from: from, to: to, direction: options.direction))
         runBlocking { await hooks.drain() }
         return 0
     }

@@ -3,8 +3,11 @@ import Touchtone
 
 /// The settings of `touchtone call`, each declared once in ``table``, its default here.
 struct CallOptions: Sendable {
-    /// `--from`: the caller, or `anonymous`.
-    var from = "4915112345678"
+    /// `--from`: the caller, or `anonymous`; `nil`: a number of `--language`'s country, else a German mobile.
+    var from: String?
+    /// `--language`: the language the call should be in; it is called from a number of that
+    /// language's country (`Language.exampleCaller(speaking:)`) unless `--from` says otherwise.
+    var language: String?
     /// `--to`; `nil`: the first number routed to the flow.
     var to: String?
     /// `--direction`.
@@ -21,7 +24,7 @@ struct CallOptions: Sendable {
         command: "touchtone call",
         about: """
             Places a call to the flow in memory, as sipgate would: prints what the caller hears
-            (the texts of Audio/prompts.txt, or the prompt names) and what happens (waiting for
+            (the texts of Audio/prompts.txt or Audio/<language>/prompts.txt, or the prompt names) and what happens (waiting for
             keys, transferring, voicemail, rejected, hung up). Type the keys and press return;
             an empty line is silence (the gather's timeout), "hangup" or end of input hangs up.
             Look-ups run for real. Reads from a pipe as well as from a terminal.
@@ -29,7 +32,12 @@ struct CallOptions: Sendable {
         defaults: CallOptions(),
         arguments: [flowArgument],
         options: [
-            .value("from", .phoneNumber(orAnonymous: true), at: \.from, help: "the caller", note: "\"anonymous\" for a hidden number"),
+            .value(
+                "from", .phoneNumber(orAnonymous: true), at: \.from, help: "the caller", note: "\"anonymous\" for a hidden number",
+                defaultText: "4915112345678, or a number of --language's country"),
+            .value(
+                "language", .languageCode, at: \.language,
+                help: "place the call from a number of this language's country (de, en) and show that language's texts"),
             .value(
                 "to", .phoneNumber(orAnonymous: false), at: \.to, help: "the number called",
                 defaultText: "the first number routed to the flow"),
@@ -44,6 +52,13 @@ struct CallOptions: Sendable {
 }
 
 extension OptionValue where Value == String {
+    /// A language code (`de`, `en`, `en-GB`) that a caller's number is known for.
+    static var languageCode: Self {
+        Self(placeholder: "CODE", mustBe: "a language code with a known caller number (de, en, en-GB, en-US, fr)") { text in
+            Language.isValid(text) && Language.exampleCaller(speaking: text) != nil ? text : nil
+        }
+    }
+
     /// An E.164 number (digits, country code first), or with `orAnonymous` also `anonymous`.
     static func phoneNumber(orAnonymous: Bool) -> Self {
         Self(placeholder: "NUMBER", mustBe: orAnonymous ? "an E.164 number or anonymous" : "an E.164 number") { text in

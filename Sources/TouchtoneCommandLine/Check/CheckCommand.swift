@@ -28,7 +28,7 @@ enum CheckCommand: TableCommand {
             .map(\.description)
         let flows = routes.flows.map { $0.compile(in: CompileEnvironment(publicURL: placeholderURL)).0 }
         problems += routeProblems(routes)
-        let files = wavFiles(in: audioDirectory)
+        let files = wavFiles(in: audioDirectory).map { $0 + languageFiles(in: audioDirectory) }
         if files == nil {
             problems.append("\(audioDirectory): not a folder that can be read")
         }
@@ -90,6 +90,12 @@ enum CheckCommand: TableCommand {
         return names.filter { $0.hasSuffix(".wav") }.sorted()
     }
 
+    /// The `.wav` files of each language's folder (`de/welcome.wav`), sorted.
+    static func languageFiles(in directory: String) -> [String] {
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter(Language.isValid).sorted()
+        return folders.flatMap { code in (wavFiles(in: directory + "/" + code) ?? []).map { code + "/" + $0 } }
+    }
+
     /// Why sipgate could not play `path`, or `nil`.
     static func fileProblem(_ path: String) -> String? {
         let data: [UInt8]
@@ -117,13 +123,25 @@ enum CheckCommand: TableCommand {
 /// An audio folder that remembers which prompts the compiler asked about.
 final class RecordingCatalog: PromptCatalog {
     let folder: AudioFolder
+    /// `de/` for a language's prompts, which are remembered as `de/NAME`.
+    let prefix: String
+    /// The catalog of the whole folder, which remembers for its languages' catalogs too.
+    private let root: RecordingCatalog?
     private let asked = Lock<Set<String>>([])
 
-    init(_ folder: AudioFolder) { self.folder = folder }
+    init(_ folder: AudioFolder, prefix: String = "", root: RecordingCatalog? = nil) {
+        self.folder = folder
+        self.prefix = prefix
+        self.root = root
+    }
 
     func problem(with prompt: Prompt) -> String? {
-        asked.withLock { _ = $0.insert(prompt.name) }
+        (root ?? self).asked.withLock { _ = $0.insert(prefix + prompt.name) }
         return folder.problem(with: prompt)
+    }
+
+    func inLanguage(_ code: String) -> any PromptCatalog {
+        RecordingCatalog(AudioFolder(path: folder.path + "/" + code), prefix: prefix + code + "/", root: root ?? self)
     }
 
     var names: Set<String> { asked.withLock { $0 } }

@@ -8,8 +8,9 @@ import Touchtone
 
 /// The prompts served under `/audio/`: WAV files of one folder, read once and kept in memory.
 ///
-/// Only plain names of `[A-Za-z0-9._-]` ending in `.wav` are served, so no request can
-/// reach outside the folder. Files are loaded at start (up to ``maxCachedBytes``); a file
+/// Only plain names of `[A-Za-z0-9._-]` ending in `.wav` are served, alone or in a
+/// language's folder (`de/NAME.wav`, the language a valid code: `Language.isValid`), so no request
+/// can reach outside the folder. Files are loaded at start (up to ``maxCachedBytes``); a file
 /// that appears later is read on first use and cached while the budget lasts.
 public final class AudioLibrary: Sendable {
     /// One cached file.
@@ -45,18 +46,34 @@ public final class AudioLibrary: Sendable {
         }
     }
 
-    /// The names of the servable files in the folder, sorted.
+    /// The names of the servable files in the folder and its languages' folders (`de/NAME.wav`), sorted.
     public func listNames() -> [String] {
-        guard let directory, let dir = opendir(directory) else { return [] }
+        guard let directory else { return [] }
+        let languages = Self.entries(of: directory).filter(Language.isValid)
+        let nested = languages.flatMap { code in
+            Self.entries(of: directory + "/" + code).filter(Self.isServableName).map { code + "/" + $0 }
+        }
+        return (Self.entries(of: directory).filter(Self.isServableName) + nested).sorted()
+    }
+
+    /// The names in `directory`, unsorted; none when it cannot be read.
+    private static func entries(of directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if Self.isServableName(name) { names.append(name) }
+            names.append(name)
         }
-        return names.sorted()
+        return names
+    }
+
+    /// True for a servable name, alone or after a language code and `/` (`de/welcome.wav`).
+    public static func isServablePath(_ path: String) -> Bool {
+        guard let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) else { return isServableName(path) }
+        return Language.isValid(String(path[..<slash])) && isServableName(String(path[path.index(after: slash)...]))
     }
 
     /// True for `[A-Za-z0-9._-]+\.wav` names that do not start with a dot.
@@ -70,9 +87,10 @@ public final class AudioLibrary: Sendable {
         }
     }
 
-    /// The file called `name`, or `nil` when the name is not servable or no such file exists.
+    /// The file called `name` (`NAME.wav` or `de/NAME.wav`), or `nil` when the name is not
+    /// servable or no such file exists.
     public func file(named name: String) -> File? {
-        guard Self.isServableName(name), let directory else { return nil }
+        guard Self.isServablePath(name), let directory else { return nil }
         if let cached = cache.withLock({ $0.files[name] }) { return cached }
         guard let bytes = readFile(directory + "/" + name) else { return nil }
         let file = File(bytes: bytes, etag: "\"\(Self.fnv1a(bytes))-\(String(bytes.count, radix: 16))\"")

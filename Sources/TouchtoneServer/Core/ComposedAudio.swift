@@ -21,13 +21,15 @@ final class ComposedAudio: Sendable {
     }
 
     /// The composed file for `name` (`a,b,c.wav`), or `nil` when a piece is missing or unusable.
-    func file(named name: String) -> AudioLibrary.File? {
-        if let cached = cache.withLock({ $0.files[name] }) { return cached }
-        guard let prompts = ComposedPrompt.prompts(inFileName: name) else { return nil }
+    func file(named name: String, language: String? = nil) -> AudioLibrary.File? {
+        let key = language.map { $0 + "/" + name } ?? name
+        if let cached = cache.withLock({ $0.files[key] }) { return cached }
+        guard let prompts = ComposedPrompt.prompts(inFileName: name), language.map(Language.isValid) ?? true else { return nil }
+        let folder = language.map { $0 + "/" } ?? ""
         var samples: [ArraySlice<UInt8>] = []
         var total = 0
         for prompt in prompts {
-            guard let piece = library.file(named: prompt.name + ".wav"),
+            guard let piece = library.file(named: folder + prompt.name + ".wav"),
                 let format = try? WAVFormat(bytes: piece.bytes), format.isPlayableBySipgate
             else { return nil }
             total += format.dataBytes
@@ -37,8 +39,8 @@ final class ComposedAudio: Sendable {
         let bytes = ComposedPrompt.wav(joining: samples)
         let file = AudioLibrary.File(bytes: bytes, etag: "\"c\(AudioLibrary.fnv1a(bytes))-\(String(bytes.count, radix: 16))\"")
         cache.withLock { state in
-            if state.files[name] == nil, state.bytes + bytes.count <= maxCachedBytes {
-                state.files[name] = file
+            if state.files[key] == nil, state.bytes + bytes.count <= maxCachedBytes {
+                state.files[key] = file
                 state.bytes += bytes.count
             }
         }

@@ -185,19 +185,26 @@ final class RequestRouter: Sendable {
         }
     }
 
-    private func serveAudio(name: String, request: HTTPRequest) -> Outcome {
+    private func serveAudio(name path: String, request: HTTPRequest) -> Outcome {
+        // `de/NAME.wav`, `de/compose/a,b.wav`: a language's prompts; the code is checked before use.
+        var name = path
+        var language: String?
+        if let slash = path.firstIndex(of: "/"), Language.isValid(String(path[..<slash])) {
+            language = String(path[..<slash])
+            name = String(path[path.index(after: slash)...])
+        }
         let file: AudioLibrary.File?
         if name.hasPrefix(ComposedPrompt.folder + "/") {
             let composedName = String(name.dropFirst(ComposedPrompt.folder.count + 1))
             guard ComposedPrompt.prompts(inFileName: composedName) != nil else {
                 return refuse(.audioName, "no such prompt")
             }
-            file = composed.file(named: composedName)
+            file = composed.file(named: composedName, language: language)
         } else {
             guard AudioLibrary.isServableName(name) else {
                 return refuse(.audioName, "no such prompt")
             }
-            file = audio.file(named: name)
+            file = audio.file(named: language.map { $0 + "/" + name } ?? name)
         }
         guard let file else {
             return refuse(.notFound, "no such prompt")
