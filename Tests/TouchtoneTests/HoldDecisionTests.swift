@@ -9,7 +9,7 @@ import Testing
     var deadline: Date { start.addingTimeInterval(60) }
 
     func hold() throws -> HoldNode {
-        let environment = CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com"), prompts: FakePrompts(good: ["ok"]))
+        let environment = CompileEnvironment(publicURL: try AbsoluteURL("https://ivr.example.com"), prompts: FakePrompts(good: heldPrompts))
         guard case .lookup(let node) = heldFlow().compile(in: environment).0.nodes[0], let hold = node.hold else {
             throw LookupHoldTests.HoldMissing()
         }

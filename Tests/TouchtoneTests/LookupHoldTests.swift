@@ -20,14 +20,17 @@ func heldFlow(
         } then: { _ in
             .go(.found)
         }
-        .holding(after: after, play: "ok", every: every, keys: keys)
-        Announce(.found, play: "ok", then: .hangup)
-        Announce(.operatorDesk, play: "ok", then: .transfer(to: "4921199999999"))
+        .holding(after: after, play: "please-hold", every: every, keys: keys)
+        Announce(.found, play: "found", then: .hangup)
+        Announce(.operatorDesk, play: "operator", then: .transfer(to: "4921199999999"))
     }
 }
 
+/// The prompts of the holding flow.
+let heldPrompts: Set<String> = ["please-hold", "found", "operator"]
+
 @Suite struct LookupHoldTests {
-    let environment = CompileEnvironment(publicURL: try! AbsoluteURL("https://ivr.example.com"), prompts: FakePrompts(good: ["ok"]))
+    let environment = CompileEnvironment(publicURL: try! AbsoluteURL("https://ivr.example.com"), prompts: FakePrompts(good: heldPrompts))
 
     func compiled(_ flow: Flow<Held>) -> (CompiledFlow, [String]) {
         let (compiled, problems) = flow.compile(in: environment)
@@ -89,8 +92,8 @@ func heldFlow(
             } then: { _ in
                 .go(.found)
             }
-            Announce(.found, play: "ok", then: .hangup)
-            Announce(.operatorDesk, play: "ok", then: .hangup)
+            Announce(.found, play: "found", then: .hangup)
+            Announce(.operatorDesk, play: "operator", then: .hangup)
         }
         #expect(
             flow.compile(in: environment).1.map(\.description) == [

@@ -89,7 +89,9 @@ extension Engine {
         }
         let before = session.state
         let masked = machine.expectsSensitiveKeys(state: session.state, phase: session.phase)
-        let result = machine.receive(digits: event.digits, &session, now: now)
+        let result =
+            session.phase == .holding
+            ? machine.receiveHeld(event.digits, &session, now: now) : machine.receive(digits: event.digits, &session, now: now)
         let waited = EventRecord.milliseconds(from: session.lastActivity, to: now)
         if let request = result.handOff {
             var record = EventRecord(
@@ -319,6 +321,12 @@ extension Engine {
         case .hangup(let event):
             let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: unknown)
+        case .hold(let pending), .keep(let pending, _):
+            var record = pending.record
+            record.before = record.before ?? pending.request.state
+            record.after = nil
+            record.note = "call ended during its look-up"
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false)
         case .resume(let pending, let ending):
             var record = pending.record
             record.before = record.before ?? pending.request.state

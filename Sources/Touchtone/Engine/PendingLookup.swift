@@ -51,6 +51,25 @@ public final class PendingLookup: Sendable {
         engine.completeLookup(self, with: ending)
     }
 
+    /// How long the look-up runs before its push is answered with the hold
+    /// (``hold()``); nil when it never holds its caller.
+    public var holdAfter: Duration? { request.node.hold?.after }
+
+    /// Answers the look-up's push with the hold, its work still running (on the engine's
+    /// own store); ``keep(_:)`` its ending once there is one.
+    public func hold() -> (PushAnswer, EventRecord) {
+        engine.performLookupWork(
+            SessionWork(callId: callId, access: .update, operation: .hold(self), engine: engine, now: engine.clock.now()), of: self)
+    }
+
+    /// Keeps how the look-up of a held call ended with its session, for the call's next
+    /// push (on the engine's own store); the record is the look-up's log line.
+    public func keep(_ ending: LookupEnding) -> EventRecord {
+        engine.performLookupWork(
+            SessionWork(callId: callId, access: .update, operation: .keep(self, ending), engine: engine, now: engine.clock.now()), of: self
+        ).1
+    }
+
     /// The same look-up for another call in the same state (exploration clones calls).
     public func forCall(_ other: CallID) -> PendingLookup {
         let context = CallContext(callId: other, call: request.context.call, variables: request.context.variables, now: request.context.now)
