@@ -81,6 +81,14 @@ let desk = Flow("desk", states: Desk.self, start: .menu) {
         #expect(report.missingEdges.contains("account -[key 0 (holding)]-> operatorDesk") == false)
     }
 
+    @Test func theExplorerWalksTheHoldItsKeysAndEachEndingAfterIt() async throws {
+        let report = try await FlowExplorer(routes: RoutingTable { Route.default(desk) }).run()
+        #expect(report.problems == [], "\(report)")
+        #expect(report.statesReached["desk"] == ["menu", "account", "found", "operatorDesk"])
+        // The hold answer and the answers after it are among the answers walked.
+        #expect(report.answers.contains { $0.contains("please-hold.wav") })
+    }
+
     @Test func aStubFasterThanTheHoldAnswersAtOnce() async throws {
         let (phone, failures) = try phone()
         phone.stubLookup(Desk.account, .after(.seconds(1), .answer(DeskAccount.found)))
