@@ -46,7 +46,7 @@ public indirect enum LookupStub: Sendable {
     /// The look-up passes its deadline.
     case late
     /// The look-up ends as the other stub says once the phone's clock is this far past the
-    /// push that reached it: a look-up that holds its caller (``Touchtone/LookupHold``)
+    /// push that reached it: a look-up that holds its caller (`LookupHold`)
     /// answers that push with the hold, and each push after the clock passed the time
     /// finds the ending (or, past the look-up's deadline, takes its fallback).
     case after(Duration, LookupStub)
