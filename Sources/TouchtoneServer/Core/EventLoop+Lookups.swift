@@ -7,6 +7,22 @@ extension EventLoop {
     func runLookup(_ pending: PendingLookup, for connectionID: UInt64, startedAt: UInt64) {
         let shared = sessions != nil
         lookupsRunning += 1
+        // With the memory store a slow look-up holds its caller; with a shared store it
+        // does not yet (docs/HOLDING.md).
+        if !shared, pending.holdAfter != nil {
+            Task { [self] in
+                let run = await pending.runHolding { answer, record in
+                    self.deliver(LookupCompletion(connectionID: connectionID, outcome: .held(answer, record), startedAt: startedAt))
+                }
+                let outcome: LookupCompletion.Outcome
+                switch run {
+                case .answered(let answer, let record): outcome = .answered(answer, record)
+                case .keptAfterHold(let record): outcome = .kept(record)
+                }
+                deliver(LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt))
+            }
+            return
+        }
         Task { [self] in
             let outcome: LookupCompletion.Outcome
             if shared {
@@ -23,11 +39,17 @@ extension EventLoop {
     /// logged, and with a shared store its call is still written.
     func drainInbox(now: UInt64) {
         let completions = takeInbox()
-        lookupsRunning -= completions.count
+        for completion in completions {
+            // A hold answer leaves its look-up running.
+            if case .held = completion.outcome { continue }
+            lookupsRunning -= 1
+        }
         for completion in completions {
             switch completion.outcome {
-            case .answered(let answer, let record):
+            case .answered(let answer, let record), .held(let answer, let record):
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
+            case .kept(let record):
+                core.accountKept(record)
             case .ended(let pending, let ending):
                 let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
                 sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)

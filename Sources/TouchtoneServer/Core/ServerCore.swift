@@ -67,6 +67,13 @@ final class ServerCore: Sendable {
         }
     }
 
+    /// Logs and counts the look-up of a held call that ended after its push was answered
+    /// with the hold (its ending kept for the call's next push).
+    func accountKept(_ record: EventRecord) {
+        logger.event(record, microseconds: 0)
+        engine.traffic.count(record)
+    }
+
     /// Logs and counts a call whose session expired before its flow ended it.
     func accountExpiry(_ record: EventRecord) {
         logger.expired(record)
