@@ -109,3 +109,15 @@ let heldPrompts: Set<String> = ["please-hold", "found", "operator"]
         #expect(labels.contains("deadline passed -> operatorDesk"))
     }
 }
+
+/// The diagram of a holding look-up draws the hold and its keys.
+@Suite struct HoldDiagramTests {
+    @Test func mermaidDrawsTheHoldAsALoopAndItsKeys() throws {
+        let (flow, problems) = heldFlow().compile(in: CompileEnvironment(publicURL: try AbsoluteURL("http://localhost")))
+        #expect(problems == [])
+        let mermaid = FlowDiagram.mermaid(flow)
+        // s0 is the look-up, s2 the operator desk.
+        #expect(mermaid.contains(#"s0 -->|"held"| s0"#), "\(mermaid)")
+        #expect(mermaid.contains(#"s0 -->|"key 0 (holding)"| s2"#), "\(mermaid)")
+    }
+}
