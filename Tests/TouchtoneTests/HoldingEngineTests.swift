@@ -50,6 +50,7 @@ import Testing
         let session = try #require(store.session("call-1"))
         #expect(session.phase == .holding)
         #expect(session.held?.deadline == clock.now().addingTimeInterval(58.5))
+        #expect(engine.counters.lookupHolds == 1)
     }
 
     @Test func aResultArrivingBetweenTwoHoldPushesAnswersTheNext() throws {
@@ -78,6 +79,7 @@ import Testing
         #expect(heard(answer) == ["operator"])
         #expect(labels(record) == ["deadline passed", "next"])
         #expect(record.note == "look-up passed its deadline; held once")
+        #expect(engine.counters.lookupTimeouts == 1)
     }
 
     @Test func aHoldKeyStopsWaitingAndTheLateResultChangesNothing() throws {

@@ -26,7 +26,9 @@ extension Engine {
         record.after = session.state
         record.note = "holding: the look-up takes longer than \(pending.holdAfter ?? .zero)"
         if let edge = machine.flow.edgeIndex(from: session.state, .held) { record.edges.append(edge) }
-        return SessionWorkResult(reply: answer(PushAnswer(response, turn: session.turn), consume record), changed: true)
+        return SessionWorkResult(
+            reply: answer(PushAnswer(response, turn: session.turn), consume record), changed: true,
+            effects: SessionEffects(tallies: .lookupHold))
     }
 
     /// The look-up of a held call ended: keep how, for the call's next push. Nothing is

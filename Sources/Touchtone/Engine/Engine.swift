@@ -294,6 +294,7 @@ public final class Engine: Sendable {
             if tallies.contains(.lookupTimeout) { metrics.lookupTimeouts.add() }
             if tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
             if tallies.contains(.refusedFull) { metrics.refusedFull.add() }
+            if tallies.contains(.lookupHold) { metrics.lookupHolds.add() }
         }
         if let call = effects.hooks { runHooks(call.hooks, call.info) }
         if let verb { metrics.verbs.add(verb) }

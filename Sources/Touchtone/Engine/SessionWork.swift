@@ -138,6 +138,7 @@ struct SessionEffects: Sendable {
         static let lookupTimeout = Tallies(rawValue: 4)
         static let lookupFailure = Tallies(rawValue: 8)
         static let refusedFull = Tallies(rawValue: 16)
+        static let lookupHold = Tallies(rawValue: 32)
     }
 }
 

@@ -100,6 +100,9 @@ enum PrometheusText {
         single("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.", engine.lookupTimeouts)
         single("touchtone_lookup_failures_total", "counter", "Async steps that failed.", engine.lookupFailures)
         single(
+            "touchtone_lookup_holds_total", "counter", "Async steps that held their caller: the push was answered with the hold prompt.",
+            engine.lookupHolds)
+        single(
             "touchtone_repeated_pushes_total", "counter",
             "Pushes delivered again (or late), answered with the kept answer without changing the call.", engine.repeatedPushes)
         out += histogram(
