@@ -73,13 +73,15 @@ extension PrometheusText {
 
     /// A label value as Prometheus' text format wants it: `\`, `"` and line feeds escaped.
     static func escaped(_ value: String) -> String {
+        // By scalar: "\r\n" is one Character, and a raw carriage return would break the line.
         var escaped = ""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\\": escaped += "\\\\"
             case "\"": escaped += "\\\""
             case "\n": escaped += "\\n"
-            default: escaped.append(character)
+            case "\r": escaped += "\\r"
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped
