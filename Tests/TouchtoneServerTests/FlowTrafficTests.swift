@@ -172,4 +172,9 @@ struct FlowTrafficTests {
             metrics.contains(
                 "touchtone_flow_edges_total{flow=\"line\",version=\"1\",from=\"identify\",to=\"sales\",via=\"result done\"} 1\n"))
     }
+
+    @Test func labelValuesEscapeLineEndsScalarByScalar() {
+        // "\r\n" is one Character in Swift: escaped by scalar, neither end reaches the output raw.
+        #expect(PrometheusText.escaped("a\r\nb\"c\\") == "a\\r\\nb\\\"c\\\\")
+    }
 }

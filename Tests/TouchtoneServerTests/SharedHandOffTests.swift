@@ -53,3 +53,42 @@ struct SharedHandOffTests {
         b.stop()
     }
 }
+
+/// The states of ``bilingualFlow``.
+enum Bilingual: String, FlowState {
+    case choose, menu
+}
+
+/// German for German numbers, English otherwise; 9 switches to English.
+let bilingualFlow = Flow("bilingual", version: 1, states: Bilingual.self, start: .choose) {
+    Decide(.choose) {
+        When(.fromPrefix("49"), .language("de", then: .go(.menu)))
+        Otherwise(.language("en", then: .go(.menu)))
+    }
+    Menu(.menu, prompt: "menu") {
+        Key("1", .transfer(to: "4915799912345"))
+        Key("9", .language("en", then: .go(.menu)))
+    }
+}
+.languages(["de", "en"], default: "en")
+
+/// A call's language, kept in its session in Redis, whichever instance gets the next push.
+@Suite("Languages with shared sessions", .serialized, .enabled(if: RedisTestServer.enabled, RedisTestServer.skipReason))
+struct SharedLanguageTests {
+    @Test func aCallKeepsItsLanguageAcrossInstances() throws {
+        let redis = try RedisTestServer()
+        let routes = RoutingTable { Route.default(bilingualFlow) }
+        let a = try TestInstance(redis: redis, routes: routes)
+        let b = try TestInstance(redis: redis, routes: routes)
+        let call = TestCall("bilingual")
+        // newCallBody calls from 492111234567: German.
+        #expect(try call.newCall(a).text.contains("/audio/de/menu.wav"))
+        // A wrong key on B: the re-prompt is German too, read from Redis.
+        #expect(try call.dtmf("5", b).text.contains("/audio/de/menu.wav"))
+        // 9 on A switches to English; B then answers in English.
+        #expect(try call.dtmf("9", a).text.contains("/audio/en/menu.wav"))
+        #expect(try call.dtmf("5", b).text.contains("/audio/en/menu.wav"))
+        a.stop()
+        b.stop()
+    }
+}

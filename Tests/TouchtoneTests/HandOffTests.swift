@@ -146,4 +146,76 @@ struct HandOffTests {
             return ["\(error)"]
         }
     }
+
+    @Test func theFlowACallIsHandedToCountsItsOwnSilences() throws {
+        enum Quiet: String, FlowState { case menu }
+        enum Patient: String, FlowState { case menu }
+        let quiet = Flow("quiet", states: Quiet.self, start: .menu) {
+            Menu(.menu, prompt: "m") {
+                Key("1", .hangup)
+                NoInput(play: "again", limit: 2, then: .handOff(to: "patient"))
+            }
+        }
+        let patient = Flow("patient", states: Patient.self, start: .menu) {
+            Menu(.menu, prompt: "p") { Key("1", .hangup) }
+                .attempts(5, then: .hangup)
+        }
+        .maxSilencesInARow(3)
+        let engine = try makeEngine(
+            RoutingTable {
+                Route(to: "4921100003", flow: patient)
+                Route.default(quiet)
+            })
+        _ = answerOf(engine, newCall("quiet"))
+        _ = answerOf(engine, dtmf("", "quiet"))
+        let (handed, record) = answerOf(engine, dtmf("", "quiet"))
+        #expect(heard(handed) == ["p"] && record.flow == "patient")
+        // Two silences in the first flow do not count in the second: its first one re-prompts.
+        let (again, _) = answerOf(engine, dtmf("", "quiet"))
+        #expect(heard(again) == ["p"])
+    }
+
+    @Test func aLookUpThatHandsOffToALookUpIsRefusedAtStart() {
+        enum Caller: String, LookupOutcome { case known }
+        enum First: String, FlowState { case find }
+        enum Second: String, FlowState { case find, menu }
+        let first = Flow("first", states: First.self, start: .find) {
+            Lookup(.find, outcomes: Caller.self, fallback: .hangup) { _ in
+                .init(.known)
+            } then: { _ in
+                .handOff(to: "second")
+            }
+        }
+        let second = Flow("second", states: Second.self, start: .find) {
+            Lookup(.find, outcomes: Caller.self, fallback: .hangup) { _ in
+                .init(.known)
+            } then: { _ in
+                .go(.menu)
+            }
+            Menu(.menu, prompt: "m") { Key("1", .hangup) }
+        }
+        let table = RoutingTable {
+            Route(to: "4921100004", flow: second)
+            Route.default(first)
+        }
+        #expect(Self.problems(table).contains { $0.hasPrefix("first.find: a look-up leads to a hand-off to second, which runs a look-up") })
+    }
+
+    @Test func twoBranchesWithTheSameLabelAreCountedApart() throws {
+        enum Fork: String, FlowState { case fork, a, b }
+        let flow = Flow("fork", states: Fork.self, start: .fork) {
+            Decide(.fork) {
+                When(Condition("busy") { $0.call.from.hasPrefix("4930") }, .go(.a))
+                When(Condition("busy") { $0.call.from.hasPrefix("4940") }, .go(.b))
+                Otherwise(.go(.a))
+            }
+            Menu(.a, prompt: "a") { Key("1", .hangup) }
+            Menu(.b, prompt: "b") { Key("1", .hangup) }
+        }
+        let engine = try makeEngine(RoutingTable { Route.default(flow) })
+        let (_, record) = answerOf(engine, newCall("fork", from: "494012345"))
+        let taken = try #require(Array(record.edges).first)
+        let edge = try #require(record.flowGraph?.edges[Int(taken)])
+        #expect(edge.destination == "b" && edge.label == EdgeLabel.branch("busy"))
+    }
 }

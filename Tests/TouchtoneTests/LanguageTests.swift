@@ -92,6 +92,21 @@ struct LanguageTests {
         #expect(store.session("l2")?.variables["language"] == nil)
     }
 
+    @Test func aLookUpNamingALanguageTheFlowDoesNotSpeakKeepsTheOneTheCallerChose() async throws {
+        let store = InMemorySessionStore()
+        let engine = try makeEngine(routes(language: "fr"), store: store)
+        // The caller chose English before the look-up (as a key press would have).
+        guard case .lookup(let pending, _) = engine.handle(newCall("l3")) else {
+            Issue.record("expected a look-up")
+            return
+        }
+        try #require(store.update("l3") { $0.variables.set("language", to: "en") } != nil)
+        let (response, record) = await pending.run()
+        #expect(paths(response.response) == ["/audio/en/menu.wav"])
+        #expect(record.note == "language fr is not one the flow speaks")
+        #expect(store.session("l3")?.variables["language"] == "en")
+    }
+
     @Test func aHandedOverCallKeepsItsLanguageOrHearsTheOtherFlowsDefault() async throws {
         for (language, heard) in [("en", "/audio/en/desk-welcome.wav"), ("de", "/audio/en/desk-welcome.wav")] {
             let id = CallID("h-\(language)")

@@ -83,6 +83,13 @@ public final class CompiledFlow: Sendable {
         return nil
     }
 
+    /// The index in ``edges`` of `state`'s edge at `position` (in `Node.edges(from:)` order).
+    func edgeIndex(from state: UInt16, position: Int) -> UInt16? {
+        guard Int(state) + 1 < firstEdge.count, position >= 0 else { return nil }
+        let index = firstEdge[Int(state)] + position
+        return index < firstEdge[Int(state) + 1] ? UInt16(truncatingIfNeeded: index) : nil
+    }
+
     /// The edges of `trail` as taken edges: from a state, on a label.
     public func taken(_ trail: EdgeTrail) -> [TakenEdge] {
         trail.compactMap { Int($0) < edges.count ? TakenEdge(from: edges[Int($0)].from, label: edges[Int($0)].label) : nil }

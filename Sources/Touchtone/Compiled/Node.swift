@@ -256,18 +256,3 @@ final class SplitNode: Sendable {
         return shares.count - 1
     }
 }
-
-/// The 64-bit FNV-1a hash: small, fast for short keys, and the same everywhere.
-struct FNV1a {
-    private(set) var value: UInt64
-
-    init(_ start: UInt64 = 0xcbf2_9ce4_8422_2325) { value = start }
-
-    mutating func add(_ byte: UInt8) {
-        value = (value ^ UInt64(byte)) &* 0x0100_0000_01b3
-    }
-
-    mutating func add(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes { add(byte) }
-    }
-}

@@ -85,6 +85,7 @@ struct FlowCompiler<S: FlowState> {
         let compiled = finished(nodes: nodes, start: start, mainMenu: mainMenu)
         checkUnreachableStep()
         checkGraph(compiled, defined: defined)
+        if compiled.edges.count > Int(UInt16.max) { problem("more than \(UInt16.max) edges: records number them in 16 bits") }
         if compiled.splits.count > CompiledFlow.maxSplits {
             problem("a flow has at most \(CompiledFlow.maxSplits) splits, not \(compiled.splits.count)")
         }

@@ -19,7 +19,6 @@ extension CallMachine {
             session.variables.set(Language.variable, to: code)
         } else {
             out.note = "language \(code.prefix(16)) is not one the flow speaks"
-            if session.variables[Language.variable] == code { session.variables.remove(Language.variable) }
         }
         out.languageSwitch = (then, hops)
     }

@@ -68,9 +68,10 @@ extension CallMachine {
         case .decide(let decide):
             let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)
             let target: Target
-            if let branch = decide.branches.first(where: { $0.condition.test(context) }) {
-                out.took(.branch(branch.condition.label), from: state)
-                target = branch.target
+            if let position = decide.branches.firstIndex(where: { $0.condition.test(context) }) {
+                // By position: two branches may share a label (two `.closed(hours)`).
+                out.took(edgeAt: position, from: state)
+                target = decide.branches[position].target
             } else {
                 out.took(.otherwise, from: state)
                 target = decide.otherwise

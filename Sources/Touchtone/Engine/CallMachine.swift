@@ -179,7 +179,11 @@ final class CallMachine: Sendable {
                 follow(node.fallback, &session, now: now, into: &out, hops: 0)
                 return
             }
-            for (name, value) in result.variables.sorted(by: { $0.key < $1.key }) { session.variables.set(name, to: value) }
+            // The language goes through the language step below, which keeps the call's own
+            // when the look-up names one the flow does not speak.
+            for (name, value) in result.variables.sorted(by: { $0.key < $1.key }) where name != Language.variable {
+                session.variables.set(name, to: value)
+            }
             out.took(.lookupResult(outcome.name), from: session.state)
             if let code = result.variables[Language.variable] {
                 follow(.language(code, then: outcome.target), &session, now: now, into: &out, hops: 0)

@@ -35,6 +35,8 @@ extension Engine {
             session.flowVersion = target.flow.version
             session.noInputCount = 0
             session.wrongKeyCount = 0
+            // The other flow counts its own silences (its maxSilencesInARow may be smaller).
+            session.silenceStreak = 0
             session.trail.removeAll()
             session.phase = .idle
             let step = target.enter(handedOver: state, &session, now: now, playing: request.prefix)
@@ -88,10 +90,55 @@ extension Engine {
                         problems.append(
                             FlowProblem(
                                 flow: flow.name, state: at, message: "hands off to \(handOff.flow) at \(state), which it does not define"))
+                        continue
+                    }
+                    // A push waits for one look-up at most: a look-up's outcome that hands the
+                    // call to a look-up of the other flow could only hang up.
+                    let entry = handOff.state.flatMap { other.stateIndex(named: $0) } ?? other.start
+                    if flow.followsALookUpWithoutWaiting(UInt16(index)) && other.reachesLookupWithoutWaiting(from: entry) {
+                        problems.append(
+                            FlowProblem(
+                                flow: flow.name, state: at,
+                                message: "a look-up leads to a hand-off to \(handOff.flow), which runs a look-up before it waits for the "
+                                    + "caller: one push waits for one look-up; put a menu in between"))
                     }
                 }
             }
         }
         return problems
+    }
+}
+
+extension CompiledFlow {
+    /// Whether a call entering `state` reaches a look-up before any state waits for the caller.
+    func reachesLookupWithoutWaiting(from state: UInt16) -> Bool {
+        var seen = Set<UInt16>()
+        var queue = [state]
+        while let next = queue.popLast() {
+            guard Int(next) < nodes.count, seen.insert(next).inserted else { continue }
+            switch nodes[Int(next)] {
+            case .lookup: return true
+            case .menu, .collect, .undefined: continue
+            default: queue += nodes[Int(next)].edges(from: next).compactMap { $0.1.stateIndex(in: self) }
+            }
+        }
+        return false
+    }
+
+    /// Whether `state` is a look-up, or a state a look-up's outcome passes on to before any
+    /// state waits for the caller: a hand-off there happens in the push that waited for it.
+    func followsALookUpWithoutWaiting(_ state: UInt16) -> Bool {
+        for (index, node) in nodes.enumerated() {
+            guard case .lookup = node else { continue }
+            var seen = Set<UInt16>()
+            var queue = [UInt16(index)]
+            while let next = queue.popLast() {
+                guard Int(next) < nodes.count, seen.insert(next).inserted else { continue }
+                if next == state { return true }
+                if nodes[Int(next)].waitsForCaller { continue }
+                queue += nodes[Int(next)].edges(from: next).compactMap { $0.1.stateIndex(in: self) }
+            }
+        }
+        return false
     }
 }

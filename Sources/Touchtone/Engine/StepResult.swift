@@ -92,8 +92,17 @@ struct StepOutput {
         self.plays = prefix
     }
 
+    /// The edge at `position` among `state`'s edges (a decision's branch, whose label may repeat).
+    mutating func took(edgeAt position: Int, from state: UInt16) {
+        took(flow.edgeIndex(from: state, position: position))
+    }
+
     mutating func took(_ label: EdgeLabel, from state: UInt16) {
-        guard let edge = flow.edgeIndex(from: state, label) else { return }
+        took(flow.edgeIndex(from: state, label))
+    }
+
+    private mutating func took(_ edge: UInt16?) {
+        guard let edge else { return }
         edges.append(edge)
         if edges.isTruncated && note == nil { note = "more than \(EdgeTrail.capacity) edges in one push: the rest are not counted" }
     }

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// Reads JSON values from the bytes of one line, front to back, without building them:
 /// strings come back as bytes (escapes decoded into a scratch buffer only when there are
 /// any), numbers as integers when they are whole, everything else can be skipped. Every
@@ -123,14 +125,7 @@ struct JSONCursor {
         guard position + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let digit = Hex.value(bytes[position]) else { return nil }
             value = value << 4 | UInt32(digit)
             position += 1
         }
@@ -148,8 +143,8 @@ struct JSONCursor {
             position += 1
             digits = 1
         } else {
-            while ASCIIDigit.value(next) != nil {
-                if digits < 18 { value = value * 10 + ASCIIDigit.value(next)! }
+            while ASCII.isDigit(next) {
+                if digits < 18 { value = value * 10 + Int(next - UInt8(ascii: "0")) }
                 digits += 1
                 position += 1
             }
@@ -173,7 +168,7 @@ struct JSONCursor {
     /// One or more digits.
     private mutating func skipDigits() -> Bool {
         let start = position
-        while ASCIIDigit.value(next) != nil { position += 1 }
+        while ASCII.isDigit(next) { position += 1 }
         return position > start
     }
 
@@ -203,9 +198,7 @@ struct JSONCursor {
     private func matches(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard position + count <= bytes.count else { return false }
-        let pointer = word.utf8Start
-        for i in 0..<count where bytes[position + i] != pointer[i] { return false }
-        return true
+        return ASCII.equalBytes(UnsafeBufferPointer(rebasing: bytes[position..<position + count]), word)
     }
 
     /// Steps over one value of any kind (objects and arrays at most ``maxDepth`` deep).
@@ -228,13 +221,5 @@ struct JSONCursor {
             return consume(close)
         default: return false
         }
-    }
-}
-
-/// The value of an ASCII decimal digit.
-enum ASCIIDigit {
-    /// 0 to 9 for `0` to `9`, else `nil`.
-    static func value(_ byte: UInt8) -> Int? {
-        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
     }
 }

@@ -77,11 +77,9 @@ final class LogLineParser {
 
         init(_ key: UnsafeBufferPointer<UInt8>) {
             self = .other
-            for (name, field) in Self.byName where name.utf8CodeUnitCount == key.count {
-                if (0..<key.count).allSatisfy({ name.utf8Start[$0] == key[$0] }) {
-                    self = field
-                    return
-                }
+            for (name, field) in Self.byName where ASCII.equalBytes(key, name) {
+                self = field
+                return
             }
         }
 
@@ -137,7 +135,7 @@ final class LogLineParser {
     /// A whole number of at least `minimum`.
     private func integer(_ cursor: inout JSONCursor, atLeast minimum: Int, _ use: (Int) -> Void) -> Bool {
         let next = cursor.next
-        guard next == UInt8(ascii: "-") || ASCIIDigit.value(next) != nil else { return wrongType(&cursor) }
+        guard next == UInt8(ascii: "-") || ASCII.isDigit(next) else { return wrongType(&cursor) }
         guard let number = cursor.number() else { return false }
         if case .integer(let value) = number, value >= minimum {
             use(value)

@@ -1,3 +1,5 @@
+import Touchtone
+
 /// Times in UTC as the log writes them (`2026-12-06T14:03:12.345Z`) and as `--since` and
 /// `--until` take them (`2026-12-06`, `2026-12-06T14:00`, `2026-12-06T14:00:00Z`), as
 /// milliseconds since 1970, so that they compare as numbers.
@@ -18,9 +20,9 @@ enum LogTime {
     static func milliseconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var reader = Reader(bytes: bytes)
         guard let year = reader.digits(4), reader.skip("-"), let month = reader.digits(2), reader.skip("-"),
-            let day = reader.digits(2), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+            let day = reader.digits(2), let date = try? CalendarDay(year: year, month: month, day: day)
         else { return nil }
-        var milliseconds = Int64(daysSinceEpoch(year: year, month: month, day: day)) * 86_400_000
+        var milliseconds = Int64(date.daysSinceEpoch) * 86_400_000
         if reader.skip("T") {
             guard let hour = reader.digits(2), reader.skip(":"), let minute = reader.digits(2), hour < 24, minute < 60 else { return nil }
             milliseconds += Int64(hour * 3_600_000 + minute * 60_000)
@@ -35,24 +37,6 @@ enum LogTime {
         }
         _ = reader.skip("Z")
         return reader.isAtEnd ? milliseconds : nil
-    }
-
-    /// The days from 1970-01-01 to the date (proleptic Gregorian calendar).
-    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 
     /// Reads fixed-width fields from the front of the bytes.

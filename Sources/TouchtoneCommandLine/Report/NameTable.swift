@@ -1,3 +1,5 @@
+import Touchtone
+
 /// The names a log repeats on every line (flows, states, edge labels, endings), each kept
 /// once and known by a small number: the report counts by number, so a line costs hash
 /// look-ups of its bytes, not a `String` per field.
@@ -50,9 +52,6 @@ struct NameTable {
         for name in Known.names { _ = intern(name) }
     }
 
-    /// How many names there are.
-    var count: Int { starts.count }
-
     /// The number of `name`, added if new.
     mutating func intern(_ name: String) -> Int32 {
         var name = name
@@ -96,11 +95,7 @@ struct NameTable {
 
     private func equals(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let range = self.range(id)
-        guard range.count == bytes.count else { return false }
-        return arena.withUnsafeBufferPointer { arena in
-            for i in 0..<bytes.count where arena[range.lowerBound + i] != bytes[i] { return false }
-            return true
-        }
+        return arena.withUnsafeBufferPointer { ASCII.equalBytes(UnsafeBufferPointer(rebasing: $0[range]), bytes) }
     }
 
     private mutating func grow() {
@@ -115,9 +110,9 @@ struct NameTable {
 
     /// FNV-1a, then mixed so the low bits (the slot) depend on every byte.
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash ^ (hash >> 29)
+        var hash = FNV1a()
+        hash.add(bytes)
+        return hash.value ^ (hash.value >> 29)
     }
 
     private static func traits(of bytes: UnsafeBufferPointer<UInt8>) -> Traits {

@@ -122,11 +122,8 @@ public final class AudioLibrary: Sendable {
 
     /// A 64-bit FNV-1a of `bytes` in hex, for ETags.
     static func fnv1a(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            hash ^= UInt64(b)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.add(bytes)
+        return String(hash.value, radix: 16)
     }
 }

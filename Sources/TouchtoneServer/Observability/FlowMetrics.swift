@@ -48,20 +48,13 @@ extension PrometheusText {
         let name = "touchtone_flow_lookup_duration_seconds"
         var out = "# HELP \(name) How long a look-up state's look-ups took, from the push that reached it to its result.\n"
         out += "# TYPE \(name) histogram\n"
-        let bounds = FlowCounters.LookupTimes.bucketsMilliseconds
+        let bounds = FlowCounters.LookupTimes.bucketsMilliseconds.map { $0 * 1000 }
         for counts in traffic.flows {
             let flow = counts.flow
             for (state, times) in counts.lookups.sorted(by: { $0.key < $1.key }) {
-                let labels = "\(flowLabels(flow)),state=\"\(escaped(flow.stateName(state)))\""
-                var cumulative = 0
-                for (index, bound) in bounds.enumerated() {
-                    cumulative += times.counts[index]
-                    out += "\(name)_bucket{\(labels),le=\"\(seconds(bound * 1000))\"} \(cumulative)\n"
-                }
-                cumulative += times.counts[bounds.count]
-                out += "\(name)_bucket{\(labels),le=\"+Inf\"} \(cumulative)\n"
-                out += "\(name)_sum{\(labels)} \(seconds(times.sumMilliseconds * 1000))\n"
-                out += "\(name)_count{\(labels)} \(times.count)\n"
+                out += histogramSeries(
+                    name, labels: "\(flowLabels(flow)),state=\"\(escaped(flow.stateName(state)))\"", bounds: bounds,
+                    counts: times.counts, sumMicroseconds: times.sumMilliseconds * 1000, count: times.count)
             }
         }
         return out
@@ -73,13 +66,15 @@ extension PrometheusText {
 
     /// A label value as Prometheus' text format wants it: `\`, `"` and line feeds escaped.
     static func escaped(_ value: String) -> String {
+        // By scalar: "\r\n" is one Character, and a raw carriage return would break the line.
         var escaped = ""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\\": escaped += "\\\\"
             case "\"": escaped += "\\\""
             case "\n": escaped += "\\n"
-            default: escaped.append(character)
+            case "\r": escaped += "\\r"
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped

@@ -142,16 +142,25 @@ enum PrometheusText {
 
     /// A histogram family over microsecond `bounds`.
     static func histogram(_ name: String, _ help: String, bounds: [Int], counts: [Int], sumMicroseconds: Int, count: Int) -> String {
-        var out = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            + histogramSeries(name, labels: "", bounds: bounds, counts: counts, sumMicroseconds: sumMicroseconds, count: count)
+    }
+
+    /// One series of a histogram family: its buckets, sum and count, with `labels`
+    /// (`flow="hotline",state="lookup"`, or empty) before `le`.
+    static func histogramSeries(_ name: String, labels: String, bounds: [Int], counts: [Int], sumMicroseconds: Int, count: Int) -> String {
+        let prefix = labels.isEmpty ? "" : labels + ","
+        let own = labels.isEmpty ? "" : "{\(labels)}"
+        var out = ""
         var cumulative = 0
         for (i, bound) in bounds.enumerated() {
             cumulative += counts[i]
-            out += "\(name)_bucket{le=\"\(seconds(bound))\"} \(cumulative)\n"
+            out += "\(name)_bucket{\(prefix)le=\"\(seconds(bound))\"} \(cumulative)\n"
         }
         cumulative += counts[bounds.count]
-        out += "\(name)_bucket{le=\"+Inf\"} \(cumulative)\n"
-        out += "\(name)_sum \(seconds(sumMicroseconds))\n"
-        out += "\(name)_count \(count)\n"
+        out += "\(name)_bucket{\(prefix)le=\"+Inf\"} \(cumulative)\n"
+        out += "\(name)_sum\(own) \(seconds(sumMicroseconds))\n"
+        out += "\(name)_count\(own) \(count)\n"
         return out
     }
 
