@@ -93,15 +93,4 @@ enum HoldingDeskAccount: String, LookupOutcome { case found }
                   [transferring to 4921199999999]
                 """), "\(streams.output)")
     }
-
-    @Test func serveRefusesAHoldingLookupWithRedis() {
-        let streams = CollectedStreams()
-        let status = TouchtoneCommand.run(
-            ["serve", "--session-store", "redis://127.0.0.1:1", "--port", "0", "--flows", "all"], environment: [:], routes: routes,
-            streams: streams.streams())
-        #expect(status == 1)
-        #expect(
-            streams.errors.contains(
-                "serve: look-up desk.account holds its caller (.holding), which needs the memory store for now"), "\(streams.errors)")
-    }
 }

@@ -24,13 +24,3 @@ final class HoldNode: Sendable {
         keys.first { $0.keys == digits }?.target
     }
 }
-
-extension CompiledFlow {
-    /// The look-up states that hold their caller (``LookupHold``), by name, in state order.
-    public var holdingLookups: [String] {
-        nodes.indices.compactMap { index in
-            guard case .lookup(let node) = nodes[index], node.hold != nil else { return nil }
-            return stateName(UInt16(index))
-        }
-    }
-}

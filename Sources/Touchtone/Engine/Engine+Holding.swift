@@ -4,6 +4,19 @@ import FoundationEssentials
 // reached it, and its ending kept with the session for the next push, on any instance.
 
 extension Engine {
+    /// The work that answers the push of `pending`'s slow look-up with the hold, for a store
+    /// that runs it itself; its reply is that push's answer.
+    public func holdWork(_ pending: PendingLookup) -> SessionWork {
+        SessionWork(callId: pending.callId, access: .update, operation: .hold(pending), engine: self, now: clock.now())
+    }
+
+    /// The work that keeps how the look-up of a held call ended with its session, for a store
+    /// that runs it itself; its reply answers nobody (the push was answered with the hold),
+    /// its record is the look-up's own log line. Start it once the hold's work is done.
+    public func keepWork(_ pending: PendingLookup, _ ending: LookupEnding) -> SessionWork {
+        SessionWork(callId: pending.callId, access: .update, operation: .keep(pending, ending), engine: self, now: clock.now())
+    }
+
     /// The look-up of `pending` is slow: answer its push with the hold, unless another
     /// delivery of that push answered it already (then with that answer).
     func hold(_ pending: PendingLookup, _ session: inout Session, now: Date) -> SessionWorkResult {
@@ -36,11 +49,7 @@ extension Engine {
     func keep(_ pending: PendingLookup, _ ending: LookupEnding, _ session: inout Session, now: Date) -> SessionWorkResult {
         var effects = SessionEffects()
         if case .failed = ending { effects.tallies.insert(.lookupFailure) }
-        var record = pending.record
-        record.before = pending.request.state
-        record.after = session.state
-        record.lookupStateIndex = pending.request.state
-        record.lookupMilliseconds = EventRecord.milliseconds(from: pending.request.context.now, to: now)
+        var record = pending.endingRecord(now: now)
         guard session.phase == .holding, session.state == pending.request.state, var held = session.held, held.keep(ending) else {
             record.note = "look-up ended after its call moved on"
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: effects)

@@ -25,46 +25,64 @@ extension PendingLookup {
         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
         held: @escaping @Sendable (PushAnswer, EventRecord) -> Void
     ) async -> HoldingRun {
-        guard let after = holdAfter else {
-            let (answer, record) = await run()
+        let race = await endingRacingTheHold(sleep: sleep) {
+            let (answer, record) = self.hold()
+            held(answer, record)
+        }
+        guard race.held else {
+            let (answer, record) = complete(with: race.ending)
             return .answered(answer, record)
         }
+        return .keptAfterHold(keep(race.ending))
+    }
+
+    /// Runs the look-up's work against its hold's time, for a store that writes the hold and
+    /// the kept ending itself (Redis): `hold` runs if the work has not ended ``holdAfter``
+    /// after the start, and everything `hold` does happens before this returns, so a store
+    /// that starts writing the hold in `hold` starts it before the ending's write. Without a
+    /// hold it is ``ending()``, never held.
+    ///
+    /// ```swift
+    /// let race = await pending.endingRacingTheHold { startWritingTheHold(pending) }
+    /// race.held ? startKeeping(pending, race.ending) : startResuming(pending, race.ending)
+    /// ```
+    public func endingRacingTheHold(
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        hold: @escaping @Sendable () -> Void
+    ) async -> (ending: LookupEnding, held: Bool) {
+        guard let after = holdAfter else { return (await ending(), false) }
         let race = HoldRace()
-        let timer = Task { [self] in
+        let timer = Task {
             await sleep(after)
-            guard !Task.isCancelled, let (answer, record) = race.hold({ self.hold() }) else { return }
-            held(answer, record)
+            guard !Task.isCancelled else { return }
+            race.hold(hold)
         }
         let ending = await ending()
         timer.cancel()
-        if race.end() {
-            let (answer, record) = complete(with: ending)
-            return .answered(answer, record)
-        }
-        return .keptAfterHold(keep(ending))
+        return (ending, race.end())
     }
 }
 
 /// Which came first, the hold or the work's ending: decided once, under a lock, so that the
-/// hold is written to the session before a late ending is kept there.
+/// hold is written (or its writing started) before a late ending is kept.
 private final class HoldRace: Sendable {
     private let held = Lock<Bool?>(nil)
 
-    /// Runs `hold` if the work has not ended yet: its result, else nil.
-    func hold(_ hold: () -> (PushAnswer, EventRecord)) -> (PushAnswer, EventRecord)? {
+    /// Runs `hold` if the work has not ended yet.
+    func hold(_ hold: () -> Void) {
         held.withLock { state in
-            guard state == nil else { return nil }
+            guard state == nil else { return }
             state = true
-            return hold()
+            hold()
         }
     }
 
-    /// The work ended: true when it came before the hold (answer the push), false when
-    /// the push was answered with the hold (keep the ending).
+    /// The work ended: whether the push was answered with the hold first (keep the ending)
+    /// rather than the work ending before it (answer the push).
     func end() -> Bool {
         held.withLock { state in
             if state == nil { state = false }
-            return state == false
+            return state == true
         }
     }
 }

@@ -166,10 +166,15 @@ extension SessionWork {
             record.digits = EventRecord.maskedDigits
             answer = PushAnswer(machine?.flow.whenSessionsUnreachable.alone ?? Response(then: .dial(.voicemail)))
             record.note = "session store unreachable (\(reason)): the flow's answer for it"
-        case .hold(let pending), .keep(let pending, _):
+        case .hold(let pending):
             record = pending.record
             answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)
             record.note = "session store unreachable (\(reason)) during the look-up: the flow's answer for it"
+        case .keep(let pending, _):
+            // Nobody waits for this answer: the look-up's line, its ending not kept.
+            record = pending.endingRecord(now: now)
+            answer = .empty
+            record.note = "session store unreachable (\(reason)): the look-up's ending, after a hold, is not kept"
         case .resume(let pending, _):
             record = pending.record
             answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)

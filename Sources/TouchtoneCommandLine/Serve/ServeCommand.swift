@@ -36,10 +36,6 @@ enum ServeCommand: TableCommand {
             for problem in error.problems { streams.printError("  \(problem)") }
             return 1
         }
-        if case .redis = options.sessionStore, let refusal = holdingRefusal(engine) {
-            streams.printError("\(invocation.program) serve: \(refusal)")
-            return 1
-        }
         let audio = AudioLibrary(directory: options.audioDirectory)
         let server = FlowServer(configuration: configuration, engine: engine, audio: audio, logger: EventLogger(format: options.logFormat))
         let signalSources = stopOnSignals(server, streams: streams, program: invocation.program)
@@ -68,16 +64,6 @@ enum ServeCommand: TableCommand {
         case .reference:
             return try Engine(routes: ReferenceFlow.routes, store: store, settings: EngineSettings(publicURL: publicURL))
         }
-    }
-
-    /// Why the flows cannot be served with a shared store: a look-up that holds its caller
-    /// is held only with the memory store so far (docs/HOLDING.md), and with Redis its push
-    /// would wait past sipgate's 10 s. Nil when no look-up holds.
-    static func holdingRefusal(_ engine: Engine) -> String? {
-        let holding = engine.flows.flatMap { flow in flow.holdingLookups.map { "\(flow.name).\($0)" } }
-        guard !holding.isEmpty else { return nil }
-        return "look-up \(holding.joined(separator: ", ")) holds its caller (.holding), "
-            + "which needs the memory store for now: serve it without --session-store redis://..."
     }
 
     /// Signals are handled on a dispatch queue (never on Swift's concurrency pool): the first

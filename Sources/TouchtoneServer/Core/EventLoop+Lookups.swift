@@ -3,35 +3,28 @@ import Touchtone
 extension EventLoop {
     /// Runs a look-up on Swift's concurrency pool, never on this thread; what it comes to
     /// returns through ``deliver(_:)``: the answer, or (with a shared store) its ending,
-    /// which continues the call here.
+    /// which continues the call here. A slow look-up that holds its caller also sends the
+    /// hold answer its way (docs/HOLDING.md).
     func runLookup(_ pending: PendingLookup, for connectionID: UInt64, startedAt: UInt64) {
-        let shared = sessions != nil
         lookupsRunning += 1
-        // With the memory store a slow look-up holds its caller; with a shared store it
-        // does not yet (docs/HOLDING.md).
-        if !shared, pending.holdAfter != nil {
+        core.lookupsRunning.wrappingAdd(1, ordering: .relaxed)
+        let completion = { @Sendable (outcome: LookupCompletion.Outcome) in
+            LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt)
+        }
+        if sessions != nil {
             Task { [self] in
-                let run = await pending.runHolding { answer, record in
-                    self.deliver(LookupCompletion(connectionID: connectionID, outcome: .held(answer, record), startedAt: startedAt))
-                }
-                let outcome: LookupCompletion.Outcome
-                switch run {
-                case .answered(let answer, let record): outcome = .answered(answer, record)
-                case .keptAfterHold(let record): outcome = .kept(record)
-                }
-                deliver(LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt))
+                // The hold is handed to this loop inside the race's lock, so it comes out of
+                // the inbox before the ending of the same look-up.
+                let race = await pending.endingRacingTheHold { self.deliver(completion(.holdDue(pending))) }
+                deliver(completion(race.held ? .endedWhileHeld(pending, race.ending) : .ended(pending, race.ending)))
             }
             return
         }
         Task { [self] in
-            let outcome: LookupCompletion.Outcome
-            if shared {
-                outcome = .ended(pending, await pending.ending())
-            } else {
-                let (answer, record) = await pending.run()
-                outcome = .answered(answer, record)
+            switch await pending.runHolding(held: { answer, record in self.deliver(completion(.held(answer, record))) }) {
+            case .answered(let answer, let record): deliver(completion(.answered(answer, record)))
+            case .keptAfterHold(let record): deliver(completion(.kept(record)))
             }
-            deliver(LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt))
         }
     }
 
@@ -40,21 +33,39 @@ extension EventLoop {
     func drainInbox(now: UInt64) {
         let completions = takeInbox()
         for completion in completions {
-            // A hold answer leaves its look-up running.
-            if case .held = completion.outcome { continue }
-            lookupsRunning -= 1
+            switch completion.outcome {
+            // A hold leaves its look-up running.
+            case .held, .holdDue: continue
+            case .answered, .ended, .kept, .endedWhileHeld:
+                lookupsRunning -= 1
+                core.lookupsRunning.wrappingSubtract(1, ordering: .relaxed)
+            }
         }
         for completion in completions {
+            let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
             switch completion.outcome {
             case .answered(let answer, let record), .held(let answer, let record):
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
             case .kept(let record):
                 core.accountKept(record)
             case .ended(let pending, let ending):
-                let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
                 sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
+            case .holdDue(let pending):
+                holdWrites.started(ObjectIdentifier(pending))
+                sessions?.start(core.engine.holdWork(pending), for: owner.writingHold(of: pending), now: now)
+            case .endedWhileHeld(let pending, let ending):
+                if let ending = holdWrites.ended(ObjectIdentifier(pending), ending) {
+                    sessions?.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
+                }
             }
         }
+    }
+
+    /// The hold of `pending` is written (or could not be): start keeping the look-up's
+    /// ending if it came meanwhile.
+    func holdWritten(_ pending: PendingLookup, owner: RedisSessions.Owner, now: UInt64) {
+        guard let ending = holdWrites.written(ObjectIdentifier(pending)) else { return }
+        sessions?.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
     }
 
     /// Nothing started here is still out: no look-up running, no push waiting for the

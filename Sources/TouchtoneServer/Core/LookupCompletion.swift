@@ -13,6 +13,12 @@ struct LookupCompletion: Sendable {
         case held(PushAnswer, EventRecord)
         /// The look-up of a held call ended and its ending was kept with the session: log it.
         case kept(EventRecord)
+        /// With a shared store: the look-up is slow; write the hold to the call's session and
+        /// answer its push with it. The look-up still runs.
+        case holdDue(PendingLookup)
+        /// With a shared store: the look-up of a held call ended; keep its ending with the
+        /// session once the hold is written.
+        case endedWhileHeld(PendingLookup, LookupEnding)
     }
 
     /// The connection that waits for the answer (it may be gone by now).

@@ -9,6 +9,8 @@ final class ServerCore: Sendable {
     let logger: EventLogger
     /// Open client connections over all loops (for the connection limit and `/metrics`).
     let openConnections = Atomic<Int>(0)
+    /// Look-ups running over all loops, a held one included (for `/metrics`).
+    let lookupsRunning = Atomic<Int>(0)
     /// One set of counters per loop, each behind its own (uncontended) lock.
     let loopStats: [LoopStats]
     /// Each loop's session store link counters, when sessions live in Redis.
