@@ -71,7 +71,9 @@ struct SharedHoldingTests {
         session = try #require(try peek.session(call, a.engine))
         #expect(session.held == nil && session.stateName(a.engine) == "found")
 
-        #expect(try await eventually(within: 5) { a.logs.text.contains("look-up ended while the caller was held: kept for the next push") }, "\(a.logs.text)")
+        #expect(
+            try await eventually(within: 5) { a.logs.text.contains("look-up ended while the caller was held: kept for the next push") },
+            "\(a.logs.text)")
         #expect(try await eventually(within: 5) { b.logs.text.contains("held once") }, "\(b.logs.text)")
         #expect(try a.metric("touchtone_lookup_holds_total") == 1)
         let metricsText = try request(a.port, "GET", "/metrics").text

@@ -56,7 +56,8 @@ final class LoopStats: Sendable {
 
 /// Renders the Prometheus text format (version 0.0.4).
 enum PrometheusText {
-    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int?, openConnections: Int, lookupsRunning: Int) -> String {
+    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int?, openConnections: Int, lookupsRunning: Int) -> String
+    {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
