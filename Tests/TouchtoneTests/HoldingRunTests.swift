@@ -69,6 +69,9 @@ final class HeldAnswers: Sendable {
         #expect(held.answers.map(heard) == [["please-hold"]])
         guard case .keptAfterHold(let record) = run else { throw HoldingEngineTests.NotALookup() }
         #expect(record.note == "look-up ended while the caller was held: kept for the next push")
+        // The look-up's own line: its time only; the push's line counted the start and the path.
+        #expect(!record.started && record.edges.isEmpty && record.waitedMilliseconds == nil && record.ending == nil)
+        #expect(record.lookupState == "account" && record.lookupMilliseconds != nil)
         #expect(engine.store.session("call-1")?.held?.outcome == "found")
     }
 
