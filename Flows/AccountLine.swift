@@ -41,16 +41,20 @@ public protocol AccountDirectory: Sendable {
 /// An account directory held in memory: a stand-in for the real service.
 public struct InMemoryAccountDirectory: AccountDirectory {
     private let accounts: [String: (record: AccountRecord, pin: String)]
+    private let slow: [String: Duration]
 
     /// A directory of `accounts`, each with its PIN; a later entry for the same customer
-    /// number replaces an earlier one.
-    public init(_ accounts: [(record: AccountRecord, pin: String)]) {
+    /// number replaces an earlier one. The customer numbers in `slow` answer only after
+    /// their time, as a directory under load would.
+    public init(_ accounts: [(record: AccountRecord, pin: String)], slow: [String: Duration] = [:]) {
         var byCustomer: [String: (record: AccountRecord, pin: String)] = [:]
         for entry in accounts { byCustomer[entry.record.customer] = entry }
         self.accounts = byCustomer
+        self.slow = slow
     }
 
     public func account(customer: String, pin: String) async throws -> AccountRecord? {
+        if let delay = slow[customer] { try await Task.sleep(for: delay) }
         guard let entry = accounts[customer] else { return nil }
         return constantTimeEquals(entry.pin, pin) ? entry.record : nil
     }
@@ -60,12 +64,15 @@ public struct InMemoryAccountDirectory: AccountDirectory {
     /// - 41700014 / 8264: active, overdrawn by 75.05 euro
     /// - 20250015 / 1397: blocked
     /// - 314153 / 4711: active, 0.99 euro
-    public static let demo = InMemoryAccountDirectory([
-        (AccountRecord(customer: "4170007", status: .active, balanceCents: 123_456), "2580"),
-        (AccountRecord(customer: "41700014", status: .active, balanceCents: -7_505), "8264"),
-        (AccountRecord(customer: "20250015", status: .blocked, balanceCents: 0), "1397"),
-        (AccountRecord(customer: "314153", status: .active, balanceCents: 99), "4711"),
-    ])
+    /// - 7770001 / 3690: active, 42.00 euro, found only after 4 seconds (the caller is held)
+    public static let demo = InMemoryAccountDirectory(
+        [
+            (AccountRecord(customer: "4170007", status: .active, balanceCents: 123_456), "2580"),
+            (AccountRecord(customer: "41700014", status: .active, balanceCents: -7_505), "8264"),
+            (AccountRecord(customer: "20250015", status: .blocked, balanceCents: 0), "1397"),
+            (AccountRecord(customer: "314153", status: .active, balanceCents: 99), "4711"),
+            (AccountRecord(customer: "7770001", status: .active, balanceCents: 4_200), "3690"),
+        ], slow: ["7770001": .seconds(4)])
 }
 
 // MARK: Checks of what the caller types
@@ -184,7 +191,7 @@ public func accountLookupResult(_ record: AccountRecord?, failedBefore: Int) -> 
 ///
 /// ```
 /// welcome -> pin (4 digits, #, 3 tries) -> customerNumber (6-8 digits, Luhn, read back)
-///   -> pleaseWait -> lookup (2 s):
+///   -> pleaseWait -> lookup (up to 30 s; after 1.5 s the caller is held, 0 for our team):
 ///        active -> accountMenu: 1 balance (read digit by digit), 2 status, 0 our team
 ///        blocked -> statusBlocked -> our team
 ///        not found -> notFound -> pin again (3 look-ups at most, then tooManyAttempts)
@@ -217,7 +224,7 @@ public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineSta
         .attempts(3, then: .go(.operatorDesk))
         // Plays once the look-up has answered: sipgate hears nothing from us until then.
         Announce(.pleaseWait, play: "please-wait", then: .go(.lookup))
-        Lookup(.lookup, outcomes: AccountFound.self, deadline: .seconds(2), fallback: .go(.unavailable)) { call in
+        Lookup(.lookup, outcomes: AccountFound.self, deadline: .seconds(30), fallback: .go(.unavailable)) { call in
             let failedBefore = Int(call[variable: "failedLookups"] ?? "") ?? 0
             let record = try await directory.account(customer: call[variable: "customer"] ?? "", pin: call[variable: "pin"] ?? "")
             return accountLookupResult(record, failedBefore: failedBefore)
@@ -228,6 +235,11 @@ public func accountLine(directory: some AccountDirectory) -> Flow<AccountLineSta
             case .notFound: .go(.notFound)
             case .tooManyFailures: .go(.tooManyAttempts)
             }
+        }
+        // A directory under load: after 1.5 s the caller hears that we are still looking,
+        // again every 8 s, and may give up waiting with 0.
+        .holding(after: .milliseconds(1500), play: "please-hold", every: .seconds(8)) {
+            Key("0", .go(.operatorDesk))
         }
         Menu(.accountMenu, prompt: "account-menu") {
             Key("1", .go(.balance))

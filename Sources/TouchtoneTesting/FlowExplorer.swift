@@ -172,8 +172,27 @@ private struct Walk {
                 report.pushes += 1
                 settle(answer.response, id: copy, depth: depth, path: path + ", " + label, parent: parent)
             }
+            if pending.holdAfter != nil { await exploreHold(pending, session, depth: depth, path: path + ", held", parent: parent) }
         case .refused(let error):
             report.problems.append("\(path): push refused: \(error)")
+        }
+    }
+
+    /// A look-up that holds its caller: the hold answer (its keys explored like a menu's),
+    /// then each ending kept while held and the deadline passing, each met by the next push.
+    mutating func exploreHold(_ pending: PendingLookup, _ session: Session, depth: Int, path: String, parent: Int?) async {
+        let held = clone(session)
+        let (answer, record) = pending.forCall(held).hold()
+        passed(record)
+        report.pushes += 1
+        settle(answer.response, id: held, depth: depth, path: path, parent: parent)
+        guard let heldSession = engine.store.session(held) else { return }
+        var endings: [(String, LookupEnding?)] = pending.outcomes.map { ("result \($0)", .finished(ErasedLookupResult(outcome: $0))) }
+        endings += [("look-up failed", .failed("exploration")), ("deadline passed", nil)]
+        for (label, ending) in endings {
+            let copy = clone(heldSession, deadlinePassed: ending == nil)
+            if let ending { _ = pending.forCall(copy).keep(ending) }
+            await deliver(.dtmf(DTMFEvent(callId: copy, digits: "")), id: copy, depth: depth + 1, path: path + ", " + label, parent: parent)
         }
     }
 
@@ -236,7 +255,8 @@ private struct Walk {
 
     /// From any waiting situation, staying silent must end the call (no endless re-prompts).
     mutating func checkSilenceEnds(_ session: Session, flow: CompiledFlow, path: String) {
-        let copy = clone(session)
+        // A held caller who stays silent is held until the look-up's deadline.
+        let copy = clone(session, deadlinePassed: true)
         for _ in 0..<(256) {
             report.pushes += 1
             guard case .answer(let answer, _) = engine.handle(.dtmf(DTMFEvent(callId: copy, digits: ""))) else { return }
@@ -263,9 +283,11 @@ private struct Walk {
         }
     }
 
-    mutating func clone(_ session: Session) -> CallID {
+    /// A copy of `session` under a new id; with `deadlinePassed`, its held look-up's deadline is behind it.
+    mutating func clone(_ session: Session, deadlinePassed: Bool = false) -> CallID {
         var copy = session
         copy.callId = newId()
+        if deadlinePassed { copy.held?.deadline = .distantPast }
         _ = engine.store.insert(copy)
         return copy.callId
     }

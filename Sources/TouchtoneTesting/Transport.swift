@@ -38,13 +38,18 @@ public struct Delivery: Sendable {
 }
 
 /// How a test answers the async look-ups of a flow.
-public enum LookupStub: Sendable {
+public indirect enum LookupStub: Sendable {
     /// The look-up returns this result at once.
     case answer(ErasedLookupResult)
     /// The look-up throws.
     case fail(String)
     /// The look-up passes its deadline.
     case late
+    /// The look-up ends as the other stub says once the phone's clock is this far past the
+    /// push that reached it: a look-up that holds its caller (`LookupHold`)
+    /// answers that push with the hold, and each push after the clock passed the time
+    /// finds the ending (or, past the look-up's deadline, takes its fallback).
+    case after(Duration, LookupStub)
 
     /// The look-up ends with `outcome`, setting `variables`.
     public static func answer<Outcome: LookupOutcome>(_ outcome: Outcome, setting variables: [String: String] = [:]) -> LookupStub {
@@ -56,6 +61,8 @@ public enum LookupStub: Sendable {
 public struct LookupStubs: Sendable {
     /// The stub of each look-up, keyed by the name of the state that runs it.
     public var byState: [String: LookupStub] = [:]
+    /// Endings of held look-ups, due later.
+    let late = LateLookups()
     /// No stubs: every look-up runs for real.
     public init() {}
 
@@ -76,11 +83,42 @@ public struct LookupStubs: Sendable {
         case .late?:
             let (response, record) = pending.complete(with: .timedOut)
             return (response, record, nil)
+        case .after(let delay, let stub)?:
+            return await resolve(pending, after: delay, stub)
         case nil:
             let (response, record) = await pending.run()
             return (response, record, nil)
         }
     }
+
+    /// A stub that ends the look-up late: at once when the look-up does not hold (or its
+    /// time-out when `delay` passes the deadline); with the hold when it does, its ending
+    /// kept once the clock reaches `delay`.
+    private func resolve(_ pending: PendingLookup, after delay: Duration, _ stub: LookupStub) async -> (
+        answer: PushAnswer, record: EventRecord, problem: String?
+    ) {
+        guard let holdAfter = pending.holdAfter, delay >= holdAfter else {
+            if delay >= pending.deadline {
+                let (response, record) = pending.complete(with: .timedOut)
+                return (response, record, nil)
+            }
+            var now = self
+            now.byState[pending.state] = stub
+            return await now.resolve(pending)
+        }
+        let (response, record) = pending.hold()
+        if delay < pending.deadline {
+            switch stub {
+            case .answer(let result): late.add(pending, after: delay, ending: .finished(result))
+            case .fail(let reason): late.add(pending, after: delay, ending: .failed(reason))
+            case .late, .after: break
+            }
+        }
+        return (response, record, nil)
+    }
+
+    /// Keeps the late endings due by `now` with their sessions.
+    func settleLate(now: Double) { late.settle(now: now) }
 }
 
 /// Delivers pushes straight to an engine, in memory: no sockets, no sipgate.
@@ -91,6 +129,7 @@ public struct EngineTransport: CallTransport {
     public init(engine: Engine) { self.engine = engine }
 
     public func deliver(_ event: WebhookEvent, address: PushAddress, lookups: LookupStubs) async -> Delivery {
+        lookups.settleLate(now: engine.clock.now().timeIntervalSince1970)
         switch engine.handle(event, address: address) {
         case .answer(let answer, let record):
             return Delivery(

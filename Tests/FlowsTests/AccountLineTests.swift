@@ -321,6 +321,56 @@ final class ScriptedDirectory: AccountDirectory {
         }
     }
 
+    // MARK: A directory under load
+
+    /// The hold: the look-up's "one moment" and "we are still looking, 0 for our team",
+    /// waiting 8 s for a key (sipgate comes back then).
+    static let held = turn(["please-wait", "please-hold"], timeout: .seconds(8))
+
+    @Test func aSlowDirectoryHoldsTheCallerUntilTheAccountIsFound() async throws {
+        let phone = try accountLinePhone()
+        phone.stubLookup(
+            AccountLineState.lookup,
+            .after(.seconds(12), .answer(AccountFound.active, setting: ["balanceEuros": "42", "balanceCents": "0", "overdrawn": "no"])))
+        let call = await callUpToReadBack(phone, pin: "3690", customer: "7770001")
+        await call.press("1", hears: Self.held) { $0.state = "lookup" }
+        // Still looking after the hold's 8 s: held again, without the "one moment".
+        phone.advanceClock(by: .seconds(8))
+        await call.silence(hears: turn(["please-hold"], timeout: .seconds(8)))
+        // A key without a meaning while held changes nothing.
+        phone.advanceClock(by: .seconds(8))
+        await call.press("5", hears: turn(["account-menu"])) {
+            $0.state = "accountMenu"
+            $0.variables["balanceEuros"] = "42"
+            $0.variables["balanceCents"] = "0"
+            $0.variables["overdrawn"] = "no"
+        }
+    }
+
+    @Test func aHeldCallerPressesZeroForTheTeam() async throws {
+        let phone = try accountLinePhone()
+        phone.stubLookup(AccountLineState.lookup, .after(.seconds(25), .answer(AccountFound.active)))
+        let call = await callUpToReadBack(phone, pin: "3690", customer: "7770001")
+        await call.press("1", hears: Self.held) { $0.state = "lookup" }
+        phone.advanceClock(by: .seconds(4))
+        await call.press("0", hears: .dial(accountTeamNumber, after: "connecting-operator")) {
+            $0.state = "operatorDesk"
+            $0.finished = true
+        }
+    }
+
+    @Test func aDirectorySlowerThanThirtySecondsSendsTheHeldCallerToTheTeam() async throws {
+        let phone = try accountLinePhone()
+        phone.stubLookup(AccountLineState.lookup, .after(.seconds(45), .answer(AccountFound.active)))
+        let call = await callUpToReadBack(phone, pin: "3690", customer: "7770001")
+        await call.press("1", hears: Self.held) { $0.state = "lookup" }
+        phone.advanceClock(by: .seconds(31))
+        await call.silence(hears: .dial(accountTeamNumber, after: "lookup-unavailable")) {
+            $0.state = "unavailable"
+            $0.finished = true
+        }
+    }
+
     @Test func aCallerWhoChoosesNothingInTheAccountMenuIsSaidGoodbye() async throws {
         let phone = try accountLinePhone()
         let call = await callUpToReadBack(phone, pin: "4711", customer: "314153")
@@ -363,6 +413,9 @@ final class ScriptedDirectory: AccountDirectory {
         try await aDirectoryThatFailsSendsTheCallerToTheTeamWithAnExplanation()
         try await stubbedLookUps_foundFailedAndLate()
         try await aCallerWhoChoosesNothingInTheAccountMenuIsSaidGoodbye()
+        try await aSlowDirectoryHoldsTheCallerUntilTheAccountIsFound()
+        try await aHeldCallerPressesZeroForTheTeam()
+        try await aDirectorySlowerThanThirtySecondsSendsTheHeldCallerToTheTeam()
         let phone = try accountLinePhone()
         phone.expectFullCoverage(of: "account-line")
     }

@@ -65,6 +65,12 @@ import TouchtoneTesting
         }
         #expect(call.state.handedTo == "account-line" && call.state.variables[Language.variable] == "de")
         await call.press("2580#", hears: customerTurn("enter-customer-number").in("de"))
+        // A slow directory: held in German too.
+        phone.stubLookup(AccountLineState.lookup, .after(.seconds(20), .answer(AccountFound.blocked)))
+        await call.press("4170007#", hears: readBack("4170007").in("de"))
+        await call.press("1", hears: AccountLineTests.held.in("de"))
+        phone.advanceClock(by: .seconds(20))
+        await call.silence(hears: .dial(accountTeamNumber, after: "status-blocked").in("de"))
     }
 
     @Test func threeHandsAnEnglishCallerToTheAccountLineInEnglish() async throws {

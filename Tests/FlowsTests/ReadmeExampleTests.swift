@@ -125,6 +125,48 @@ let orders = Flow("orders", states: Orders.self, start: .entry) {
     phone.expectFullCoverage(of: "orders")
 }
 
+// README.md's "Holding the caller", verbatim: the same look-up, for a CRM that may take 45 s.
+
+let patientOrders = Flow("patient-orders", states: Orders.self, start: .entry) {
+    Announce(.entry, play: "welcome", then: .go(.identify))
+    Lookup(.identify, outcomes: Caller.self, deadline: .seconds(45), fallback: .go(.stranger)) { call in
+        guard let name = try await crm.name(of: call.call.from) else { return .init(.stranger) }
+        return .init(.known, setting: ["name": name])
+    } then: { caller in
+        switch caller {
+        case .known: .go(.known)
+        case .stranger: .go(.stranger)
+        }
+    }
+    .holding(after: .milliseconds(1500), play: "please-hold", every: .seconds(8)) {
+        Key("0", .go(.stranger))  // stop waiting
+    }
+    Announce(.known, play: "connecting", then: .transfer(to: "4921199999997"))
+    Announce(.stranger, play: "connecting", then: .transfer(to: "4921199999999"))
+}
+
+@Test func readmeExample_aSlowCRMHoldsTheCallerUntilItAnswers() async throws {
+    let phone = try TestPhone(flow: patientOrders, prompts: AudioFolder(path: "Audio"))
+    phone.stubLookup(Orders.identify, .after(.seconds(20), .answer(Caller.known, setting: ["name": "Ada"])))
+    let call = await phone.call(hears: .prompts("welcome", "please-hold", timeout: .seconds(8))) { $0.state = "identify" }
+    phone.advanceClock(by: .seconds(12))  // sipgate comes back after the hold's Gather
+    await call.silence(hears: .prompts("please-hold", timeout: .seconds(8)))
+    phone.advanceClock(by: .seconds(12))  // the CRM answered meanwhile
+    await call.silence(hears: .dial("4921199999997", after: "connecting")) {
+        $0.state = "known"
+        $0.variables = ["name": "Ada"]
+        $0.finished = true
+    }
+    call.expectTranscript(
+        """
+        < play welcome, please-hold    (waiting for 1 digit, 8 s)
+        > (silence)
+        < play please-hold             (waiting for 1 digit, 8 s)
+        > (silence)
+        < play connecting, then dial 4921199999997
+        """)
+}
+
 // README.md's "A reusable piece of flow", verbatim: PIN entry written once, used by two flows.
 
 /// PIN entry for any flow: four digits, kept out of logs, three tries, then `failed`.

@@ -22,6 +22,8 @@ import Testing
         ("@FlowBuilder<S>\nfunc pinEntry", "@FlowBuilder<S>\nfunc pinEntry"),
         ("let billingLine = Flow(", "let billingLine = Flow("),
         ("let voicemailBox = Flow(", "let voicemailBox = Flow("),
+        ("let patientOrders = Flow(", "let patientOrders = Flow("),
+        ("@Test func aSlowCRMHoldsTheCallerUntilItAnswers()", "@Test func readmeExample_aSlowCRMHoldsTheCallerUntilItAnswers()"),
     ])
     func theReadmeShowsTheCodeTheTestsRun(readmeOpening: String, testOpening: String) throws {
         let readme = try Self.file("README.md")

@@ -65,15 +65,19 @@ final class TestInstance {
 
     var engine: Engine { server.engine }
 
-    init(_ store: SessionStoreChoice, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) }) throws {
+    init(
+        _ store: SessionStoreChoice, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) },
+        clock: any WallClock = SystemClock(), shutdownGrace: Duration = .seconds(10)
+    ) throws {
         let engine = try Engine(
-            routes: routes, store: InMemorySessionStore(),
+            routes: routes, store: InMemorySessionStore(), clock: clock,
             settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.loopCount = loops
         configuration.sessionStore = store
+        configuration.limits.shutdownGrace = shutdownGrace
         server = FlowServer(configuration: configuration, engine: engine, logger: logs.logger())
         port = try server.start()
     }
@@ -81,9 +85,11 @@ final class TestInstance {
     /// An instance on `redis` (the tests' fast reconnecting, a TTL of 10 minutes).
     convenience init(
         redis: RedisTestServer, loops: Int = 1, routes: RoutingTable = RoutingTable { Route.default(sharedDeskFlow) },
+        clock: any WallClock = SystemClock(), shutdownGrace: Duration = .seconds(10),
         _ change: (inout RedisSessionSettings) -> Void = { _ in }
     ) throws {
-        try self.init(.redis(sharedSettings(redis.url(), change)), loops: loops, routes: routes)
+        try self.init(
+            .redis(sharedSettings(redis.url(), change)), loops: loops, routes: routes, clock: clock, shutdownGrace: shutdownGrace)
     }
 
     deinit { stop() }
@@ -102,9 +108,9 @@ final class TestInstance {
     }
 
     /// The same to the instance on `port`, from any thread.
-    static func push(port: Int, _ body: String, turn: Int?) throws -> ClientResponse {
+    static func push(port: Int, _ body: String, turn: Int?, timeoutMilliseconds: Int32 = 5000) throws -> ClientResponse {
         let target = turn.map { "/?f=desk&t=\($0)" } ?? "/"
-        return try request(port, "POST", target, headers: formType, body: body)
+        return try request(port, "POST", target, headers: formType, body: body, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     func health() throws -> ClientResponse { try request(port, "GET", "/healthz") }
@@ -168,6 +174,22 @@ final class TestCall {
     @discardableResult
     func hangup(_ on: TestInstance) throws -> ClientResponse { try on.push(hangupBody, turn: turn) }
 
+    /// ``newCall(_:)`` from a thread of its own, for an `async` test whose push waits for a
+    /// look-up (which needs one of Swift's few cooperative threads, and may wait for one
+    /// while other tests hold them: it waits up to 30 s).
+    @discardableResult
+    func newCallOffThePool(_ on: TestInstance) async throws -> ClientResponse {
+        let (port, body) = (on.port, newCallBody)
+        return follow(try await offThePool { try TestInstance.push(port: port, body, turn: nil, timeoutMilliseconds: 30_000) })
+    }
+
+    /// ``dtmf(_:_:turn:)`` from a thread of its own.
+    @discardableResult
+    func dtmfOffThePool(_ digits: String, _ on: TestInstance, turn: Int? = nil) async throws -> ClientResponse {
+        let (port, body, turn) = (on.port, dtmfBody(digits), turn ?? self.turn)
+        return follow(try await offThePool { try TestInstance.push(port: port, body, turn: turn, timeoutMilliseconds: 30_000) })
+    }
+
     /// Takes the turn the answer's callback URLs name.
     private func follow(_ response: ClientResponse) -> ClientResponse {
         if let named = Self.turn(in: response.text) { turn = named }
@@ -188,6 +210,9 @@ final class RedisPeek {
 
     init(_ server: RedisTestServer) throws {
         link = try RedisLink(url: server.url(), settings: sharedSettings(server.url()).link)
+        // Connects now: a link first used seconds later (a slow push before it) would find
+        // its handshake's time long past.
+        _ = try run(RESPCommand("PING"))
     }
 
     func run(_ command: RESPCommand) throws -> RESPReply {

@@ -225,8 +225,10 @@ final class TestClient {
 }
 
 /// One request on a fresh connection.
-func request(_ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String = "") throws -> ClientResponse {
-    let client = try TestClient(port: port)
+func request(
+    _ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String = "", timeoutMilliseconds: Int32 = 5000
+) throws -> ClientResponse {
+    let client = try TestClient(port: port, timeoutMilliseconds: timeoutMilliseconds)
     var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
     for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
     if !body.isEmpty || method == "POST" { text += "Content-Length: \(body.utf8.count)\r\n" }

@@ -200,7 +200,8 @@ struct FixedEndings: Sendable {
 extension CompiledFlow {
     /// Representative inputs for a call waiting in `state`: every key of a menu, a wrong
     /// key and silence; for a collection, silence, too short, the shortest and longest valid
-    /// lengths (with the finish key) and, while confirming, `1`, `2` and silence.
+    /// lengths (with the finish key) and, while confirming, `1`, `2` and silence; for a
+    /// look-up that holds its caller, the hold keys, a key without meaning and silence.
     /// Exploration and tools use them to walk a flow.
     public func sampleInputs(for state: UInt16, confirming: Bool = false) -> [String] {
         guard Int(state) < nodes.count else { return [] }
@@ -219,6 +220,12 @@ extension CompiledFlow {
                 inputs.append(String(repeating: "2", count: collect.digits.upperBound) + finish)
             }
             return inputs
+        case .lookup(let lookup):
+            // Pushes to a held call: its hold keys, a key without meaning, the hold's timeout.
+            guard let hold = lookup.hold else { return [] }
+            let keys = hold.keys.map(\.keys)
+            let other = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"].first { !keys.contains($0) }
+            return keys + (other.map { [$0] } ?? []) + [""]
         default:
             return []
         }

@@ -53,6 +53,10 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
     case lookupFailure
     /// A ``Split`` gave the call this share (its name and percentage).
     case share(String, percent: Int)
+    /// A slow look-up held the caller (``LookupHold``): the hold prompt played.
+    case held
+    /// A key with a meaning while the caller was held (``LookupHold/keys``).
+    case holdKey(String)
 
     /// The label as diagrams and reports show it: `key 1`, `no input`, `when closed`, ...
     public var description: String {
@@ -75,6 +79,8 @@ public enum EdgeLabel: Sendable, Hashable, CustomStringConvertible {
         case .lookupTimeout: "deadline passed"
         case .lookupFailure: "look-up failed"
         case .share(let name, let percent): "share \(name) (\(percent)%)"
+        case .held: "held"
+        case .holdKey(let k): "key \(k) (holding)"
         }
     }
 }
@@ -101,13 +107,15 @@ extension EdgeLabel {
         case .lookupTimeout: 15
         case .lookupFailure: 16
         case .share: 17
+        case .held: 18
+        case .holdKey: 19
         }
     }
 
     /// Whether labels of this kind differ by a text (a key, a branch, a result, a share).
     var hasText: Bool {
         switch self {
-        case .key, .branch, .lookupResult, .share: true
+        case .key, .branch, .lookupResult, .share, .holdKey: true
         default: false
         }
     }

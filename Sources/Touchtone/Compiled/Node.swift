@@ -52,7 +52,11 @@ enum Node: Sendable {
         case .decide(let d):
             return d.branches.map { (.branch($0.condition.label), $0.target) } + [(.otherwise, d.otherwise)]
         case .lookup(let l):
-            return l.outcomes.map { (.lookupResult($0.name), $0.target) } + [(.lookupTimeout, l.fallback), (.lookupFailure, l.fallback)]
+            let held: [(EdgeLabel, Target)] =
+                l.hold.map { hold in [(.held, .go(me))] + hold.keys.map { (.holdKey($0.keys), $0.target) } } ?? []
+            return l.outcomes.map { (.lookupResult($0.name), $0.target) } + held + [
+                (.lookupTimeout, l.fallback), (.lookupFailure, l.fallback),
+            ]
         case .split(let s):
             return s.shares.map { (.share($0.name, percent: $0.percent), $0.target) }
         case .undefined:
@@ -180,8 +184,14 @@ final class LookupNode: Sendable {
     let outcomes: [(name: String, target: Target)]
     let outcomeType: ObjectIdentifier
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+    /// How the look-up holds the caller; nil when it never does.
+    let hold: HoldNode?
 
-    init(_ definition: LookupDefinition<some FlowState>, fallback: Target, outcomes: [(name: String, target: Target)]) {
+    init(
+        _ definition: LookupDefinition<some FlowState>, fallback: Target, outcomes: [(name: String, target: Target)],
+        hold: HoldNode? = nil
+    ) {
+        self.hold = hold
         self.deadline = definition.deadline
         self.fallback = fallback
         self.outcomes = outcomes

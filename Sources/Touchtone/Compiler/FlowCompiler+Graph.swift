@@ -84,9 +84,11 @@ private struct StateGraph {
         }
     }
 
-    /// The states state `i` leads to.
+    /// The states state `i` leads to; not a hold's edge back to its look-up, which waits
+    /// for the caller (its `Gather`).
     func successors(_ i: Int) -> [Int] {
-        flow.nodes[i].edges(from: UInt16(i)).compactMap { _, edge -> Int? in
+        flow.nodes[i].edges(from: UInt16(i)).compactMap { label, edge -> Int? in
+            if case .held = label { return nil }
             var target = edge
             while case .language(_, let then) = target { target = then }
             return switch target {

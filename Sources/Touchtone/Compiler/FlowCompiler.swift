@@ -222,11 +222,10 @@ struct FlowCompiler<S: FlowState> {
     }
 
     mutating func compile(_ lookup: LookupDefinition<S>) -> LookupNode {
-        if lookup.deadline <= .zero { problem("look-up deadline must be positive") }
-        if lookup.deadline > LookupDeadline.maximum {
-            problem("look-up deadline \(lookup.deadline) is too close to sipgate's 10 s limit (at most \(LookupDeadline.maximum))")
-        }
-        return LookupNode(lookup, fallback: target(lookup.fallback), outcomes: lookup.outcomes.map { ($0.name, target($0.step)) })
+        checkDeadline(lookup)
+        return LookupNode(
+            lookup, fallback: target(lookup.fallback), outcomes: lookup.outcomes.map { ($0.name, target($0.step)) },
+            hold: compileHold(lookup))
     }
 
     /// The turns of a menu or a collection and what its failures do; checks the numbers.

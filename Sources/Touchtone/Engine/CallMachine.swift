@@ -207,7 +207,7 @@ final class CallMachine: Sendable {
     }
 
     /// The step's result: its answer, or the look-up it reached with what the work may see.
-    private func result(_ out: StepOutput, _ session: Session, now: Date, wasFinished: Bool) -> StepResult<Next> {
+    func result(_ out: StepOutput, _ session: Session, now: Date, wasFinished: Bool) -> StepResult<Next> {
         let next: Next
         if case .lookup(let state, let node) = out.ending {
             let context = CallContext(callId: session.callId, call: session.call, variables: session.variables, now: now)

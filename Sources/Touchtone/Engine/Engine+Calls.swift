@@ -62,6 +62,8 @@ extension Engine {
         var waited = 0
         /// The call's A/B shares after the push.
         var variant: UInt32 = 0
+        /// What the push counts besides itself (a held look-up's deadline passing).
+        var tallies: SessionEffects.Tallies = []
     }
 
     /// Applies a `dtmf` push to its session (under the call's lock).
@@ -89,7 +91,13 @@ extension Engine {
         }
         let before = session.state
         let masked = machine.expectsSensitiveKeys(state: session.state, phase: session.phase)
-        let result = machine.receive(digits: event.digits, &session, now: now)
+        let wasHeld = session.phase == .holding
+        let result =
+            wasHeld ? machine.receiveHeld(event.digits, &session, now: now) : machine.receive(digits: event.digits, &session, now: now)
+        var tallies: SessionEffects.Tallies = []
+        if wasHeld, let timeout = flow.edgeIndex(from: before, .lookupTimeout), result.edges.contains(timeout) {
+            tallies.insert(.lookupTimeout)
+        }
         let waited = EventRecord.milliseconds(from: session.lastActivity, to: now)
         if let request = result.handOff {
             var record = EventRecord(
@@ -109,7 +117,7 @@ extension Engine {
         keep(result.next, in: &session)
         return KeysOutcome(
             kind: .advanced(result, before: before, masked: masked), flow: flow, state: session.state, turn: session.turn, waited: waited,
-            variant: flow.variantCode(of: session.variables))
+            variant: flow.variantCode(of: session.variables), tallies: tallies)
     }
 
     /// The answer of a step, kept with the session for a repeat; none while a look-up decides it.
@@ -137,7 +145,8 @@ extension Engine {
             record.variantCode = outcome.variant
             if result.ended, case .answer(let response) = result.next { record.noteEnding(answer: response, at: outcome.state) }
             return SessionWorkResult(
-                reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true)
+                reply: reply(result.next, flow: outcome.flow!, turn: outcome.turn, record: consume record), changed: true,
+                effects: SessionEffects(tallies: outcome.tallies))
         case .repeated(let kept, let check):
             let record = repeatRecord(event, address, outcome, check)
             return SessionWorkResult(
@@ -319,6 +328,12 @@ extension Engine {
         case .hangup(let event):
             let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: unknown)
+        case .hold(let pending), .keep(let pending, _):
+            var record = pending.record
+            record.before = record.before ?? pending.request.state
+            record.after = nil
+            record.note = "call ended during its look-up"
+            return SessionWorkResult(reply: answer(.empty, consume record), changed: false)
         case .resume(let pending, let ending):
             var record = pending.record
             record.before = record.before ?? pending.request.state

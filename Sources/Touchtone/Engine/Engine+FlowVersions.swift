@@ -65,6 +65,7 @@ extension Engine {
         session.wrongKeyCount = 0
         session.trail.removeAll()
         session.lastAnswer = nil
+        session.held = nil
         return (session, note + ": starts \(flow.name) again")
     }
 
@@ -75,6 +76,7 @@ extension Engine {
         case (.awaitingKeys, .menu), (.awaitingKeys, .collect): true
         case (.awaitingConfirmation, .collect(let collect)): collect.confirmation != nil
         case (.awaitingLookup, .lookup): true
+        case (.holding, .lookup(let lookup)): lookup.hold != nil
         default: false
         }
     }

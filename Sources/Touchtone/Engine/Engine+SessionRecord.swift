@@ -11,7 +11,8 @@ import FoundationEssentials
 //   | started (ms since 2020) | from | to | users | extras mask | the extras it names
 //
 // Flags: bit 0 answered, bit 1 outgoing, bits 2-4 the phase. Extras: bit 0 no-input count,
-// 1 wrong-key count, 2 silence streak, 3 trail (state names), 4 variables, 5 diversion.
+// 1 wrong-key count, 2 silence streak, 3 trail (state names), 4 variables, 5 diversion,
+// 6 a held look-up (deadline in ms since 2020, rounds, outcome or failure, its variables).
 // The last activity is not kept: Redis expires the key instead.
 
 extension Engine {
@@ -67,6 +68,7 @@ extension Engine {
         if !session.trail.isEmpty { mask |= 8 }
         if !session.variables.isEmpty { mask |= 16 }
         if session.call.diversion != nil { mask |= 32 }
+        if session.held != nil { mask |= 64 }
         out.append(mask)
         if mask & 1 != 0 { out.append(session.noInputCount) }
         if mask & 2 != 0 { out.append(session.wrongKeyCount) }
@@ -87,6 +89,7 @@ extension Engine {
             }
         }
         if mask & 32 != 0, let diversion = session.call.diversion { Self.appendNumber(diversion, to: &out) }
+        if mask & 64 != 0, let held = session.held { Self.appendHeld(held, to: &out) }
     }
 
     /// A session kept in a shared store, read back for `callId` and adopted by this engine;
@@ -142,7 +145,7 @@ extension Engine {
     }
 
     private func readExtras(_ reader: inout CompactReader, into session: inout Session, trail: inout [String]) -> Bool {
-        guard let mask = reader.byte(), mask >> 6 == 0 else { return false }
+        guard let mask = reader.byte(), mask >> 7 == 0 else { return false }
         if mask & 1 != 0 {
             guard let value = reader.byte() else { return false }
             session.noInputCount = value
@@ -174,6 +177,10 @@ extension Engine {
         if mask & 32 != 0 {
             guard let diversion = Self.readNumber(&reader) else { return false }
             session.call.diversion = diversion
+        }
+        if mask & 64 != 0 {
+            guard let held = Self.readHeld(&reader) else { return false }
+            session.held = held
         }
         return true
     }

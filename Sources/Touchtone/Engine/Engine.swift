@@ -238,7 +238,12 @@ public final class Engine: Sendable {
     /// the call does next. The record continues the one of the push that reached the
     /// look-up: one push, one log line.
     func completeLookup(_ pending: PendingLookup, with ending: LookupEnding) -> (PushAnswer, EventRecord) {
-        switch perform(resumeWork(pending, ending)) {
+        performLookupWork(resumeWork(pending, ending), of: pending)
+    }
+
+    /// Performs the work of `pending`'s look-up on the engine's own store: its answer and record.
+    func performLookupWork(_ work: SessionWork, of pending: PendingLookup) -> (PushAnswer, EventRecord) {
+        switch perform(work) {
         case .answer(let answer, let record): return (answer, record)
         // Never: a finished look-up answers, it does not wait again.
         case .lookup(_, let record): return (.empty, record)
@@ -289,6 +294,7 @@ public final class Engine: Sendable {
             if tallies.contains(.lookupTimeout) { metrics.lookupTimeouts.add() }
             if tallies.contains(.lookupFailure) { metrics.lookupFailures.add() }
             if tallies.contains(.refusedFull) { metrics.refusedFull.add() }
+            if tallies.contains(.lookupHold) { metrics.lookupHolds.add() }
         }
         if let call = effects.hooks { runHooks(call.hooks, call.info) }
         if let verb { metrics.verbs.add(verb) }

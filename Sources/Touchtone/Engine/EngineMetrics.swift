@@ -20,6 +20,8 @@ public struct EngineCounters: Sendable, Hashable {
     public var lookupTimeouts = 0
     /// Look-ups whose work threw an error; the call went on to the look-up's fallback.
     public var lookupFailures = 0
+    /// Look-ups that held their caller: their push was answered with the hold prompt.
+    public var lookupHolds = 0
     /// Pushes delivered again (or late) and answered from the kept answer without changing the call.
     public var repeatedPushes = 0
     /// Pushes answered without their session because the session store could not be reached
@@ -34,6 +36,7 @@ final class EngineMetrics: Sendable {
     let storeUnreachable = CaseCounters<EventName>()
     let unknownCall = Counter(), refusedFull = Counter(), unrouted = Counter(), expired = Counter()
     let hookFailures = Counter(), lookupTimeouts = Counter(), lookupFailures = Counter(), repeatedPushes = Counter()
+    let lookupHolds = Counter()
 
     var snapshot: EngineCounters {
         var c = EngineCounters()
@@ -46,6 +49,7 @@ final class EngineMetrics: Sendable {
         c.hookFailures = hookFailures.value
         c.lookupTimeouts = lookupTimeouts.value
         c.lookupFailures = lookupFailures.value
+        c.lookupHolds = lookupHolds.value
         c.repeatedPushes = repeatedPushes.value
         c.storeUnreachableByEvent = storeUnreachable.values
         return c

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// A look-up a call is waiting in: run it off the event loop, and answer the push that
 /// reached it with what ``run()`` returns. It never takes longer than its deadline.
 ///
@@ -49,6 +51,34 @@ public final class PendingLookup: Sendable {
     /// Continues the call as if the look-up had ended so (tests stub look-ups this way).
     public func complete(with ending: LookupEnding) -> (PushAnswer, EventRecord) {
         engine.completeLookup(self, with: ending)
+    }
+
+    /// How long the look-up runs before its push is answered with the hold
+    /// (``hold()``); nil when it never holds its caller.
+    public var holdAfter: Duration? { request.node.hold?.after }
+
+    /// Answers the look-up's push with the hold, its work still running (on the engine's
+    /// own store); ``keep(_:)`` its ending once there is one.
+    public func hold() -> (PushAnswer, EventRecord) {
+        engine.performLookupWork(engine.holdWork(self), of: self)
+    }
+
+    /// Keeps how the look-up of a held call ended with its session, for the call's next
+    /// push (on the engine's own store); the record is the look-up's log line.
+    public func keep(_ ending: LookupEnding) -> EventRecord {
+        engine.performLookupWork(engine.keepWork(self, ending), of: self).1
+    }
+
+    /// The log line of the look-up's own ending, once its push was answered with the hold:
+    /// the look-up and how long it took, nothing its push's line counted already (the start,
+    /// the edges, the wait, an ending).
+    func endingRecord(now: Date) -> EventRecord {
+        var line = EventRecord(
+            callId: callId, event: record.event, flow: compiledFlow, before: request.state, after: request.state)
+        line.lookupStateIndex = request.state
+        line.lookupMilliseconds = EventRecord.milliseconds(from: request.context.now, to: now)
+        line.variantCode = record.variantCode
+        return line
     }
 
     /// The same look-up for another call in the same state (exploration clones calls).

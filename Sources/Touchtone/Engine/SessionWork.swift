@@ -43,6 +43,10 @@ public struct SessionWork: Sendable {
         case answered(AnswerEvent)
         case hangup(HangupEvent)
         case resume(PendingLookup, LookupEnding)
+        /// The look-up is slow: answer its push with the hold.
+        case hold(PendingLookup)
+        /// The look-up of a held call ended: keep its ending with the session.
+        case keep(PendingLookup, LookupEnding)
     }
 
     /// The answer of a new call whose session was created (``Access/create(_:)``).
@@ -60,6 +64,8 @@ public struct SessionWork: Sendable {
         case .answered(let event): engine.answeredResult(event, engine.answeredOutcome(event, &session, now: now))
         case .hangup(let event): engine.hungUp(event, session, now: now)
         case .resume(let pending, let ending): engine.resume(pending, ending, &session, now: now)
+        case .hold(let pending): engine.hold(pending, &session, now: now)
+        case .keep(let pending, let ending): engine.keep(pending, ending, &session, now: now)
         }
     }
 
@@ -132,6 +138,7 @@ struct SessionEffects: Sendable {
         static let lookupTimeout = Tallies(rawValue: 4)
         static let lookupFailure = Tallies(rawValue: 8)
         static let refusedFull = Tallies(rawValue: 16)
+        static let lookupHold = Tallies(rawValue: 32)
     }
 }
 
@@ -159,6 +166,15 @@ extension SessionWork {
             record.digits = EventRecord.maskedDigits
             answer = PushAnswer(machine?.flow.whenSessionsUnreachable.alone ?? Response(then: .dial(.voicemail)))
             record.note = "session store unreachable (\(reason)): the flow's answer for it"
+        case .hold(let pending):
+            record = pending.record
+            answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)
+            record.note = "session store unreachable (\(reason)) during the look-up: the flow's answer for it"
+        case .keep(let pending, _):
+            // Nobody waits for this answer: the look-up's line, its ending not kept.
+            record = pending.endingRecord(now: now)
+            answer = .empty
+            record.note = "session store unreachable (\(reason)): the look-up's ending, after a hold, is not kept"
         case .resume(let pending, _):
             record = pending.record
             answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)
@@ -175,7 +191,7 @@ extension SessionWork.Operation {
     var eventName: EventName {
         switch self {
         case .newCall: .newCall
-        case .keys, .resume: .dtmf
+        case .keys, .resume, .hold, .keep: .dtmf
         case .answered: .answer
         case .hangup: .hangup
         }

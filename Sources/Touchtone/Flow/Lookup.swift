@@ -17,7 +17,8 @@ public protocol LookupOutcome: CaseIterable, Hashable, Sendable, RawRepresentabl
 /// outcomes (and variables for later steps), and `then` says where each outcome leads; if
 /// the work throws or passes its deadline, the call goes to `fallback`. sipgate gives up
 /// after about 10 seconds, so the deadline must stay well under that (default 3 s, at most
-/// 8 s). Other calls never wait for it.
+/// 8 s), unless the look-up holds the caller (``holding(after:play:every:keys:)``): then it
+/// may be up to ``HoldTiming/longestDeadline``. Other calls never wait for it.
 ///
 /// ```swift
 /// enum CustomerFound: String, LookupOutcome { case known, stranger }
@@ -34,7 +35,7 @@ public protocol LookupOutcome: CaseIterable, Hashable, Sendable, RawRepresentabl
 /// ```
 public struct Lookup<S: FlowState, Outcome: LookupOutcome>: Sendable {
     /// The look-up with its outcome type erased, as the flow holds it.
-    public let definition: LookupDefinition<S>
+    public internal(set) var definition: LookupDefinition<S>
 
     /// A look-up in `state` whose `work` returns one of `outcomes`, each leading where `next` says.
     ///
@@ -93,6 +94,8 @@ public struct LookupDefinition<S: FlowState>: Sendable {
     /// The outcome enum itself, to tell a result of another look-up's enum by more than its name.
     let outcomeType: ObjectIdentifier
     let work: @Sendable (CallContext) async throws -> ErasedLookupResult
+    /// How the look-up holds the caller when its work is slow; nil: it never holds.
+    public internal(set) var hold: LookupHold<S>? = nil
 }
 
 /// A look-up's result with its outcome named by its raw value.

@@ -98,6 +98,13 @@ struct TerminalCall {
             return (answer, record)
         case .lookup(let pending, _):
             say("  [\(pending.state): looking up, at most \(seconds(pending.deadline))]")
+            if let after = pending.holdAfter {
+                let (answer, record) = firstAnswer(of: pending)
+                if record.note?.hasPrefix("holding") == true {
+                    say("  [\(pending.state): still looking up after \(seconds(after)): you are held]")
+                }
+                return (answer, record)
+            }
             return runBlocking { await pending.run() }
         case .refused(let error):
             say("  [refused: \(error)]")

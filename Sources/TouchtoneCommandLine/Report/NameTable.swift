@@ -39,12 +39,14 @@ struct NameTable {
         static let silence = Traits(rawValue: 1)
         /// `wrong key`, `wrong key (limit)`, `invalid input`.
         static let wrongKey = Traits(rawValue: 2)
-        /// `result X`, `deadline passed`, `look-up failed`.
+        /// `result X`, `deadline passed`, `look-up failed`, `key K (holding)`.
         static let lookupOutcome = Traits(rawValue: 4)
         /// `share NAME (P%)`: an A/B split.
         static let share = Traits(rawValue: 8)
         /// Where an edge ends outside the flow's states: `transfer`, `voicemail`, `reject`, `hangup`, `back`.
         static let action = Traits(rawValue: 16)
+        /// `held`: a slow look-up answered its push with the hold prompt.
+        static let held = Traits(rawValue: 32)
     }
 
     init() {
@@ -122,8 +124,9 @@ struct NameTable {
         case "wrong key", "wrong key (limit)", "invalid input": return .wrongKey
         case "deadline passed", "look-up failed": return .lookupOutcome
         case "transfer", "voicemail", "reject", "hangup", "back", "handoff": return .action
+        case "held": return .held
         default:
-            if text.hasPrefix("result ") { return .lookupOutcome }
+            if text.hasPrefix("result ") || (text.hasPrefix("key ") && text.hasSuffix(" (holding)")) { return .lookupOutcome }
             if text.hasPrefix("share ") { return .share }
             return []
         }

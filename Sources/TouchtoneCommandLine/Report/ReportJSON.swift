@@ -11,7 +11,7 @@ import Touchtone
 ///    "states": [{"state", "visits", "callerHangups", "hangupShare", "marked", "exits", "silenceRate",
 ///                "wrongKeyRate", "timeSpentMs": {"samples", "p50", "p90"}, "endings": {...},
 ///                "next": [{"via", "to", "calls", "share"}]}],
-///    "lookups": [{"state", "outcomes": [{"via", "to", "calls", "share"}],
+///    "lookups": [{"state", "outcomes": [{"via", "to", "calls", "share"}], "held",
 ///                 "latencyMs": {"samples", "p50", "p90", "p99", "max"}}],
 ///    "splits": [{"state", "variants": [{"share", "calls", "endings": {...}, "completionRate",
 ///                "dropOffRate", "callerHangups": {"STATE": N}}]}]}]}
@@ -76,6 +76,7 @@ enum ReportJSON {
         return .object([
             ("state", .string(lookup.state)),
             ("outcomes", .array(lookup.outcomes.map { edge($0, of: total) })),
+            ("held", .int(lookup.held)),
             (
                 "latencyMs",
                 .object([

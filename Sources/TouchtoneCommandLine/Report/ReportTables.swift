@@ -68,6 +68,11 @@ enum ReportTables {
             for (i, edge) in lookup.outcomes.enumerated() {
                 rows.append([i == 0 ? lookup.state : "", edge.via, "\(edge.count)", ReportNumbers.percent(edge.count, of: total)])
             }
+            // Held calls left by one of the outcomes above: their share of those calls.
+            if lookup.held > 0 {
+                let held = ReportNumbers.percent(lookup.held, of: max(total, lookup.held))
+                rows.append([lookup.outcomes.isEmpty ? lookup.state : "", "(held first)", "\(lookup.held)", held])
+            }
         }
         return ReportTable(
             title: "Look-up outcomes", columns: [.left("look-up"), .left("outcome"), .right("calls"), .right("share")], rows: rows)

@@ -106,11 +106,13 @@ extension FlowTraffic {
         for state in states {
             let outcomes = state.edges.filter { $0.kind == .lookupOutcome }
             let isLookup = diagram.flatMap { $0.stateIndex(named: state.name) }.map { diagram?.kind(of: $0) == "lookup" } ?? false
-            guard latencies[state.name] != nil || !outcomes.isEmpty || isLookup else { continue }
-            result.append(
-                LookupTraffic(
-                    state: state.name, outcomes: isLookup ? state.edges : outcomes,
-                    latency: latencies.removeValue(forKey: state.name) ?? LatencyHistogram()))
+            let held = state.edges.contains { $0.kind == .held }
+            guard latencies[state.name] != nil || !outcomes.isEmpty || isLookup || held else { continue }
+            var lookup = LookupTraffic(
+                state: state.name, outcomes: isLookup ? state.edges.filter { $0.kind != .held } : outcomes,
+                latency: latencies.removeValue(forKey: state.name) ?? LatencyHistogram())
+            lookup.held = state.edges.filter { $0.kind == .held }.reduce(0) { $0 + $1.count }
+            result.append(lookup)
         }
         for (name, histogram) in latencies.sorted(by: { $0.key < $1.key }) {
             result.append(LookupTraffic(state: name, outcomes: [], latency: histogram))
@@ -127,6 +129,8 @@ extension EdgeTraffic.Kind {
             self = .wrongKey
         } else if traits.contains(.lookupOutcome) {
             self = .lookupOutcome
+        } else if traits.contains(.held) {
+            self = .held
         } else if traits.contains(.share) {
             self = .share
         } else {

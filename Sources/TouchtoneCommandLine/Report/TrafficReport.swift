@@ -97,7 +97,7 @@ struct EdgeTraffic {
 
     /// Labels the report sorts out.
     enum Kind: Equatable {
-        case silence, wrongKey, lookupOutcome, share, other
+        case silence, wrongKey, lookupOutcome, held, share, other
     }
 }
 
@@ -105,8 +105,10 @@ struct EdgeTraffic {
 struct LookupTraffic {
     /// The look-up state's name.
     let state: String
-    /// The edges out of it (`result X`, `deadline passed`, `look-up failed`).
+    /// The edges out of it (`result X`, `deadline passed`, `look-up failed`, `key K (holding)`).
     let outcomes: [EdgeTraffic]
+    /// Calls it held (its push answered with the hold prompt): each left by one of ``outcomes`` later.
+    var held = 0
     /// Look-up durations (`lookupMs`).
     let latency: LatencyHistogram
 }

@@ -48,6 +48,8 @@ final class EventLoop: @unchecked Sendable {
     private var stopDeadline: UInt64 = .max
     /// Look-ups started here whose completion has not come back through the inbox.
     var lookupsRunning = 0
+    /// Holds whose write to the shared store is out (a held look-up's ending is kept after it).
+    var holdWrites = HoldWrites()
     /// The listener is out of epoll after running out of file descriptors.
     private var listenerPaused = false
     private var dateSecond: Int64 = -1

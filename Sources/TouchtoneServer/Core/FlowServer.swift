@@ -173,7 +173,8 @@ public final class FlowServer: Sendable {
                 var text = PrometheusText.render(
                     stats: core.totalStats(), engine: engine.counters,
                     liveSessions: shared == nil ? engine.store.count : nil,
-                    openConnections: core.openConnections.load(ordering: .relaxed))
+                    openConnections: core.openConnections.load(ordering: .relaxed),
+                    lookupsRunning: core.lookupsRunning.load(ordering: .relaxed))
                 if let shared { text += PrometheusText.renderStore(core.totalStoreCounts(), up: shared.isUp, engine: engine.counters) }
                 text += PrometheusText.renderFlows(engine.traffic)
                 return text

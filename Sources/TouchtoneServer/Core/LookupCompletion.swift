@@ -8,6 +8,17 @@ struct LookupCompletion: Sendable {
         case answered(PushAnswer, EventRecord)
         /// The look-up ended; the call continues in the shared store, on the loop.
         case ended(PendingLookup, LookupEnding)
+        /// The look-up is slow and holds its caller: answer its push with this; the look-up
+        /// still runs (and is still counted as running).
+        case held(PushAnswer, EventRecord)
+        /// The look-up of a held call ended and its ending was kept with the session: log it.
+        case kept(EventRecord)
+        /// With a shared store: the look-up is slow; write the hold to the call's session and
+        /// answer its push with it. The look-up still runs.
+        case holdDue(PendingLookup)
+        /// With a shared store: the look-up of a held call ended; keep its ending with the
+        /// session once the hold is written.
+        case endedWhileHeld(PendingLookup, LookupEnding)
     }
 
     /// The connection that waits for the answer (it may be gone by now).

@@ -9,6 +9,8 @@ final class ServerCore: Sendable {
     let logger: EventLogger
     /// Open client connections over all loops (for the connection limit and `/metrics`).
     let openConnections = Atomic<Int>(0)
+    /// Look-ups running over all loops, a held one included (for `/metrics`).
+    let lookupsRunning = Atomic<Int>(0)
     /// One set of counters per loop, each behind its own (uncontended) lock.
     let loopStats: [LoopStats]
     /// Each loop's session store link counters, when sessions live in Redis.
@@ -65,6 +67,13 @@ final class ServerCore: Sendable {
         case .served:
             break
         }
+    }
+
+    /// Logs and counts the look-up of a held call that ended after its push was answered
+    /// with the hold (its ending kept for the call's next push).
+    func accountKept(_ record: EventRecord) {
+        logger.event(record, microseconds: 0)
+        engine.traffic.count(record)
     }
 
     /// Logs and counts a call whose session expired before its flow ended it.

@@ -56,7 +56,8 @@ final class LoopStats: Sendable {
 
 /// Renders the Prometheus text format (version 0.0.4).
 enum PrometheusText {
-    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int?, openConnections: Int) -> String {
+    static func render(stats: ServerStats, engine: EngineCounters, liveSessions: Int?, openConnections: Int, lookupsRunning: Int) -> String
+    {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -99,6 +100,10 @@ enum PrometheusText {
             stats.authFailures)
         single("touchtone_lookup_timeouts_total", "counter", "Async steps that ran past their deadline.", engine.lookupTimeouts)
         single("touchtone_lookup_failures_total", "counter", "Async steps that failed.", engine.lookupFailures)
+        single("touchtone_lookups_running", "gauge", "Async steps running now, those holding their caller included.", lookupsRunning)
+        single(
+            "touchtone_lookup_holds_total", "counter", "Async steps that held their caller: the push was answered with the hold prompt.",
+            engine.lookupHolds)
         single(
             "touchtone_repeated_pushes_total", "counter",
             "Pushes delivered again (or late), answered with the kept answer without changing the call.", engine.repeatedPushes)

@@ -20,6 +20,15 @@ extension EventLoop {
 
     private func deliver(_ done: [RedisSessions.Finished], now: UInt64) {
         for finished in done {
+            switch finished.owner.role {
+            case .answer: break
+            case .keep:
+                // The kept ending's line; its push was answered with the hold.
+                if case .answer(_, let record) = finished.reply { core.accountKept(record) }
+                continue
+            case .hold(let pending):
+                holdWritten(pending, owner: finished.owner, now: now)
+            }
             switch finished.reply {
             case .answer(let answer, let record):
                 send(

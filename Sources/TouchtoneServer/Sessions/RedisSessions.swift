@@ -32,6 +32,25 @@ final class RedisSessions {
         var connectionID: UInt64
         /// When the request was complete (monotonic nanoseconds), for its latency.
         var startedAt: UInt64
+        /// What the work is for besides a push's answer.
+        var role = Role.answer
+
+        enum Role {
+            /// The answer of the connection's push.
+            case answer
+            /// The hold answer of this look-up's push: once written, its ending may be kept.
+            case hold(PendingLookup)
+            /// Keeping a held look-up's ending: nobody is answered, its record is logged.
+            case keep
+        }
+
+        func writingHold(of pending: PendingLookup) -> Owner {
+            Owner(connectionID: connectionID, startedAt: startedAt, role: .hold(pending))
+        }
+
+        func keeping() -> Owner {
+            Owner(connectionID: connectionID, startedAt: startedAt, role: .keep)
+        }
     }
 
     /// A push whose work is done: its reply, for its owner.

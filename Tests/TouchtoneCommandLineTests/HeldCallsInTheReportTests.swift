@@ -1,0 +1,157 @@
+import FoundationEssentials
+import Testing
+import Touchtone
+import TouchtoneServer
+import TouchtoneTesting
+
+@testable import TouchtoneCommandLine
+
+private enum ReportDesk: String, FlowState {
+    case account, found, operatorDesk
+}
+
+private enum ReportAccount: String, LookupOutcome {
+    case found
+}
+
+/// The look-ups of ``heldReportDesk`` by call: each waits until its test opens it.
+private let openings = Lock<[String: OneOpening]>([:])
+
+/// Opens once; a look-up waiting for it goes on then.
+private final class OneOpening: Sendable {
+    private let state = Lock<(open: Bool, waiting: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiting = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func open() {
+        state.withLock { state in
+            state.open = true
+            defer { state.waiting = nil }
+            return state.waiting
+        }?.resume()
+    }
+}
+
+/// A slow look-up that holds its caller after 50 ms; 0 while held goes to the operator.
+private let heldReportDesk = Flow("held-report", version: 1, states: ReportDesk.self, start: .account) {
+    Lookup(.account, outcomes: ReportAccount.self, deadline: .seconds(60), fallback: .go(.operatorDesk)) { call in
+        await openings.withLock { $0[call.callId.description] }?.wait()
+        return .init(.found)
+    } then: { _ in
+        .go(.found)
+    }
+    .holding(after: .milliseconds(50), play: "please-hold") {
+        Key("0", .go(.operatorDesk))
+    }
+    Announce(.found, play: "connecting", then: .transfer(to: "4915799955555"))
+    Announce(.operatorDesk, play: "operator", then: .transfer(to: "4915799912345"))
+}
+
+/// Two held calls over HTTP to a server logging JSON: one gets its result at the next push,
+/// one presses 0. `/metrics` and the report read from the log count each edge, ending and
+/// look-up once: the look-up's own line (its ending kept while the caller was held) adds
+/// only its duration.
+@Suite("Held calls in the report and /metrics")
+struct HeldCallsInTheReportTests {
+    @Test func theReportAndTheMetricsCountHeldCallsOnce() async throws {
+        let routes = RoutingTable { Route.default(heldReportDesk) }
+        let log = Lock<[UInt8]>([])
+        let engine = try Engine(
+            routes: routes, store: InMemorySessionStore(), settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = FlowServer(
+            configuration: configuration, engine: engine, logger: EventLogger(format: .json) { bytes in log.withLock { $0 += bytes } })
+        let port = try server.start()
+        let transport = LiveTransport(port: port)
+        let (found, pressed) = (OneOpening(), OneOpening())
+        openings.withLock { $0 = ["report-found": found, "report-pressed": pressed] }
+        defer {
+            found.open()
+            pressed.open()
+        }
+        func start(_ callId: String) async -> PushAddress {
+            await transport.deliver(
+                .newCall(NewCallEvent(callId: CallID(callId), from: "4915100000000", to: "4921100000", direction: .incoming)),
+                address: PushAddress(), lookups: LookupStubs()
+            ).next
+        }
+        func press(_ callId: String, _ key: String, at address: PushAddress) async -> String {
+            await transport.deliver(.dtmf(DTMFEvent(callId: CallID(callId), digits: key)), address: address, lookups: LookupStubs())
+                .xml
+        }
+        func logged(_ text: String) async throws -> Bool {
+            for _ in 0..<250 {
+                if String(decoding: log.withLock { $0 }, as: UTF8.self).contains(text) { return true }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+
+        // Held, the result comes, sipgate's next push gets it.
+        let heldForResult = await start("report-found")
+        found.open()
+        #expect(try await logged("kept for the next push"))
+        #expect(await press("report-found", "", at: heldForResult).contains("4915799955555"))
+        // Held, 0 for the operator; the look-up ends later, after the call moved on.
+        let heldForKey = await start("report-pressed")
+        #expect(await press("report-pressed", "0", at: heldForKey).contains("4915799912345"))
+        pressed.open()
+        #expect(try await logged("moved on"))
+        let metrics = server.metricsText()
+        await server.shutdownAndWait()
+
+        let edges: [String: Int] = [
+            "account|held|account": 2, "account|result found|found": 1, "found|next|transfer": 1,
+            "account|key 0 (holding)|operatorDesk": 1, "operatorDesk|next|transfer": 1,
+        ]
+        let endings: [String: Int] = ["found|transfer": 1, "operatorDesk|transfer": 1]
+
+        let labels = "flow=\"held-report\",version=\"1\""
+        #expect(metrics.contains("touchtone_flow_calls_total{\(labels)} 2\n"))
+        #expect(metrics.contains("touchtone_flow_lookup_duration_seconds_count{\(labels),state=\"account\"} 2\n"), "\(metrics)")
+        #expect(metrics.contains("touchtone_lookup_holds_total 2\n"))
+        var metricEdges: [String: Int] = [:]
+        var metricEndings: [String: Int] = [:]
+        for line in metrics.split(separator: "\n") where line.hasPrefix("touchtone_flow_") && line.contains(labels) {
+            let fields = ReportAgreesWithMetricsTests.labels(of: line)
+            guard let count = Int(line.split(separator: " ").last ?? ""), count > 0 else { continue }
+            if line.hasPrefix("touchtone_flow_edges_total") { metricEdges["\(fields["from"]!)|\(fields["via"]!)|\(fields["to"]!)"] = count }
+            if line.hasPrefix("touchtone_flow_endings_total") {
+                metricEndings["\(fields["state"]!)|\(fields["how"]!)", default: 0] += count
+            }
+        }
+        #expect(metricEdges == edges)
+        #expect(metricEndings == endings)
+
+        var tally = LogTally(filter: LogFilter())
+        tally.read(text: String(decoding: log.withLock { $0 }, as: UTF8.self), name: "server.log")
+        let report = TrafficReport(tally: tally.tally, names: tally.parser.names, routes: routes)
+        #expect(report.lines.notUnderstood == 0)
+        let flow = try #require(report.flows.first { $0.name == "held-report" })
+        #expect(flow.calls == 2)
+        var reportEdges: [String: Int] = [:]
+        for state in flow.states {
+            for edge in state.edges where edge.count > 0 { reportEdges["\(state.name)|\(edge.via)|\(edge.to)"] = edge.count }
+        }
+        #expect(reportEdges == edges)
+        let account = try #require(flow.states.first { $0.name == "account" })
+        #expect(account.visits == 2)
+        let lookup = try #require(flow.lookups.first)
+        #expect(lookup.held == 2)
+        #expect(lookup.latency.count == 2)
+        #expect(lookup.outcomes.filter { $0.count > 0 }.map(\.via).sorted() == ["key 0 (holding)", "result found"])
+        let text = ReportTables.lookupOutcomes(flow).rows.map { $0.joined(separator: " | ") }
+        #expect(text.contains(" | (held first) | 2 | 100.0%"), "\(text)")
+    }
+}

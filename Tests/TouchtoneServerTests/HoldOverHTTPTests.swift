@@ -1,0 +1,53 @@
+import FoundationEssentials
+import Testing
+import Touchtone
+
+@testable import TouchtoneServer
+
+/// The states of the flow whose look-up holds its caller over HTTP.
+enum HeldLine: String, FlowState { case account, found, operatorDesk }
+
+/// The outcome of that look-up.
+enum HeldLineAccount: String, LookupOutcome { case found }
+
+/// A slow look-up on a real server with the memory store: the push is answered with the
+/// hold, and 0 goes to the operator. The work waits for a gate the test opens at the end,
+/// so the hold is certain whatever the machine's load.
+@Suite struct HoldOverHTTPTests {
+    @Test func aSlowLookupAnswersItsPushWithTheHoldAndAHoldKeyLeavesIt() async throws {
+        let gate = Gate()
+        let flow = Flow("held-line", states: HeldLine.self, start: .account) {
+            Lookup(.account, outcomes: HeldLineAccount.self, deadline: .seconds(60), fallback: .go(.operatorDesk)) { _ in
+                await gate.wait()
+                return .init(.found)
+            } then: { _ in
+                .go(.found)
+            }
+            .holding(after: .milliseconds(50), play: "menu") {
+                Key("0", .go(.operatorDesk))
+            }
+            Announce(.found, play: "connecting", then: .hangup)
+            Announce(.operatorDesk, play: "goodbye", then: .transfer(to: "4915799912345"))
+        }
+        let engine = try Engine(
+            routes: RoutingTable { Route.default(flow) }, store: InMemorySessionStore(),
+            settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:3000/")))
+        let logs = LogCapture()
+        let (hold, operatorDesk) = try await offThePool {
+            try withServer(engine: engine, logs: logs) { _, port in
+                let caller = try TestClient(port: port, timeoutMilliseconds: 30_000)
+                let hold = try labelled("the hold answer") { try post(caller, newCallBody) }
+                let operatorDesk = try labelled("key 0 while held") {
+                    try request(port, "POST", "/?f=held-line&t=0", headers: formType, body: dtmfBody("0"))
+                }
+                gate.open()
+                return (hold, operatorDesk)
+            }
+        }
+        #expect(hold.status == 200)
+        #expect(hold.text.contains("<Gather") && hold.text.contains("menu.wav"), "\(hold.text)")
+        #expect(operatorDesk.text.contains("<Dial"), "\(operatorDesk.text)")
+        #expect(logs.text.contains("holding: the look-up takes longer than"), "\(logs.text)")
+        #expect(logs.text.contains("key 0 while held"), "\(logs.text)")
+    }
+}
