@@ -4,34 +4,36 @@ import Touchtone
 
 @testable import TouchtoneServer
 
-/// The states of ``heldDeskFlow``.
+/// The states of ``heldDesk(after:)``.
 enum HeldDesk: String, FlowState {
     case account, found, operatorDesk
 }
 
-/// Holds the look-up of ``heldDeskFlow`` until a test opens it.
+/// Holds the look-up of ``heldDesk(after:)`` until a test opens it.
 let heldDeskGate = Lock(Gate())
 /// Runs when that look-up starts, before it waits for the gate (a test sets it).
 let heldDeskLookupStarts = Lock<(@Sendable () -> Void)?>(nil)
 
-/// A call that starts in a slow look-up which holds its caller after 50 ms; 0 while held goes
+/// A call that starts in a slow look-up which holds its caller after `after`; 0 while held goes
 /// to the operator, as does the deadline. Named `desk` so the tests' caller follows its turns.
-let heldDeskFlow = Flow("desk", version: 1, states: HeldDesk.self, start: .account) {
-    Lookup(.account, outcomes: HeldLineAccount.self, deadline: .seconds(60), fallback: .go(.operatorDesk)) { _ in
-        heldDeskLookupStarts.withLock { $0 }?()
-        await heldDeskGate.withLock { $0 }.wait()
-        return .init(.found)
-    } then: { _ in
-        .go(.found)
+func heldDesk(after: Duration) -> Flow<HeldDesk> {
+    Flow("desk", version: 1, states: HeldDesk.self, start: .account) {
+        Lookup(.account, outcomes: HeldLineAccount.self, deadline: .seconds(60), fallback: .go(.operatorDesk)) { _ in
+            heldDeskLookupStarts.withLock { $0 }?()
+            await heldDeskGate.withLock { $0 }.wait()
+            return .init(.found)
+        } then: { _ in
+            .go(.found)
+        }
+        .holding(after: after, play: "menu", every: .seconds(1)) {
+            Key("0", .go(.operatorDesk))
+        }
+        Announce(.found, play: "connecting", then: .transfer(to: "4915799955555"))
+        Announce(.operatorDesk, play: "goodbye", then: .transfer(to: "4915799912345"))
     }
-    .holding(after: .milliseconds(50), play: "menu", every: .seconds(1)) {
-        Key("0", .go(.operatorDesk))
-    }
-    Announce(.found, play: "connecting", then: .transfer(to: "4915799955555"))
-    Announce(.operatorDesk, play: "goodbye", then: .transfer(to: "4915799912345"))
 }
 
-let heldDeskRoutes = RoutingTable { Route.default(heldDeskFlow) }
+let heldDeskRoutes = RoutingTable { Route.default(heldDesk(after: .milliseconds(50))) }
 
 /// A look-up holding its caller with the session in Redis: the hold is written there, the
 /// late result is kept there, and the caller's next push may land on any instance, even
@@ -82,12 +84,12 @@ struct SharedHoldingTests {
         b.stop()
     }
 
-    /// The instance running the look-up stops without waiting for it (a crash, as far as the
-    /// call can tell): the other holds the caller until the deadline, then takes the fallback.
+    /// The look-up's instance never writes its ending (as after `kill -9`: A's look-up here
+    /// never ends): the other holds the caller until the deadline, then takes the fallback.
     @Test func aCallWhoseLookUpsInstanceIsGoneTakesTheFallbackAtTheDeadline() async throws {
         let redis = try RedisTestServer()
         let peek = try RedisPeek(redis)
-        let a = try TestInstance(redis: redis, routes: heldDeskRoutes, shutdownGrace: .zero)
+        let a = try TestInstance(redis: redis, routes: heldDeskRoutes)
         let clock = ManualClock(Date())
         let b = try TestInstance(redis: redis, routes: heldDeskRoutes, clock: clock)
         let gate = closeTheLookUp()
@@ -96,7 +98,6 @@ struct SharedHoldingTests {
 
         let hold = try await call.newCallOffThePool(a)
         #expect(hold.text.contains("<Gather") && hold.text.contains("menu.wav"), "\(hold.text)")
-        a.stop()
 
         // Before the deadline: held again, on B, at the next turn.
         let again = try await call.dtmfOffThePool("", b)
@@ -107,12 +108,39 @@ struct SharedHoldingTests {
         #expect(ignored.text.contains("<Gather") && ignored.text.contains("menu.wav"), "\(ignored.text)")
         #expect(try await eventually(within: 5) { b.logs.text.contains("key 5 ignored") }, "\(b.logs.text)")
 
-        clock.advance(by: 61)
+        // Past the deadline A wrote with the hold (A's clock, the look-up's start + 60 s).
+        let deadline = try #require(try peek.session(call, b.engine)?.held?.deadline)
+        clock.set(deadline.addingTimeInterval(1))
         let fallback = try await call.dtmfOffThePool("", b)
         #expect(fallback.text.contains("goodbye.wav") && fallback.text.contains(Self.operatorAnswer), "\(fallback.text)")
         #expect(try await eventually(within: 5) { b.logs.text.contains("deadline passed") }, "\(b.logs.text)")
         let session = try #require(try peek.session(call, b.engine))
         #expect(session.held == nil && session.stateName(b.engine) == "operatorDesk")
+        b.stop()
+    }
+
+    /// A deploy stops A while it holds a caller: once A's grace ends it gives up the look-up
+    /// and keeps a failure with the call, so B takes the fallback at the caller's next push
+    /// instead of holding them until the deadline.
+    @Test func aStoppingInstanceGivesUpItsHeldLookUpAndTheNextPushTakesTheFallback() async throws {
+        let redis = try RedisTestServer()
+        let peek = try RedisPeek(redis)
+        let a = try TestInstance(redis: redis, routes: heldDeskRoutes, shutdownGrace: .milliseconds(200))
+        let b = try TestInstance(redis: redis, routes: heldDeskRoutes)
+        let gate = closeTheLookUp()
+        defer { gate.open() }
+        let call = TestCall("held-then-deploy")
+
+        let hold = try await call.newCallOffThePool(a)
+        #expect(hold.text.contains("<Gather") && hold.text.contains("menu.wav"), "\(hold.text)")
+        await a.server.shutdownAndWait()
+        let session = try #require(try peek.session(call, b.engine))
+        #expect(session.phase == .holding && session.held?.failure == EventLoop.stoppedReason)
+        #expect(a.logs.text.contains("look-up ended while the caller was held: kept for the next push"), "\(a.logs.text)")
+
+        let fallback = try await call.dtmfOffThePool("", b)
+        #expect(fallback.text.contains("goodbye.wav") && fallback.text.contains(Self.operatorAnswer), "\(fallback.text)")
+        #expect(try await eventually(within: 5) { b.logs.text.contains("look-up failed") }, "\(b.logs.text)")
         b.stop()
     }
 
@@ -150,7 +178,8 @@ struct SharedHoldingTests {
     @Test func anEndingThatComesWhileTheHoldIsBeingWrittenIsKeptAfterIt() async throws {
         let redis = try RedisTestServer()
         let peek = try RedisPeek(redis)
-        let a = try TestInstance(redis: redis, routes: heldDeskRoutes)
+        // The hold comes 1 s after the look-up starts: long after the look-up paused Redis.
+        let a = try TestInstance(redis: redis, routes: RoutingTable { Route.default(heldDesk(after: .seconds(1))) })
         let gate = closeTheLookUp()
         defer { gate.open() }
         let url = redis.url()

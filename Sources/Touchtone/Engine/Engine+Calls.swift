@@ -313,7 +313,7 @@ extension Engine {
 
     // MARK: No session
 
-    func withoutSession(_ operation: SessionWork.Operation) -> SessionWorkResult {
+    func withoutSession(_ operation: SessionWork.Operation, now: Date) -> SessionWorkResult {
         let unknown = SessionEffects(tallies: .unknownCall)
         switch operation {
         case .newCall(let plan):
@@ -328,12 +328,21 @@ extension Engine {
         case .hangup(let event):
             let record = EventRecord(callId: event.callId, event: .hangup, note: "unknown or expired call (\(event.cause.rawValue))")
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: unknown)
-        case .hold(let pending), .keep(let pending, _):
+        case .hold(let pending):
+            // The push's own line: the call ended before its hold answer.
             var record = pending.record
             record.before = record.before ?? pending.request.state
             record.after = nil
             record.note = "call ended during its look-up"
             return SessionWorkResult(reply: answer(.empty, consume record), changed: false)
+        case .keep(let pending, let ending):
+            // The look-up's own line: its push's line was the hold answer.
+            var record = pending.endingRecord(now: now)
+            record.after = nil
+            record.note = "call ended while held"
+            var effects = SessionEffects()
+            if case .failed = ending { effects.tallies.insert(.lookupFailure) }
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
         case .resume(let pending, let ending):
             var record = pending.record
             record.before = record.before ?? pending.request.state

@@ -32,8 +32,7 @@ extension Engine {
             return SessionWorkResult(reply: answer(kept, consume record), changed: false)
         }
         session.phase = .holding
-        session.held = HeldLookup(
-            deadline: pending.request.context.now.addingTimeInterval(Double(pending.deadline.wholeMilliseconds) / 1000))
+        session.held = HeldLookup(deadline: pending.heldUntil)
         session.lastAnswer = response
         session.lastActivity = now
         record.after = session.state
@@ -50,12 +49,24 @@ extension Engine {
         var effects = SessionEffects()
         if case .failed = ending { effects.tallies.insert(.lookupFailure) }
         var record = pending.endingRecord(now: now)
-        guard session.phase == .holding, session.state == pending.request.state, var held = session.held, held.keep(ending) else {
+        // The same look-up still holding the call: a later look-up of the same state (the
+        // caller went back and came again) has a later deadline.
+        guard session.phase == .holding, session.state == pending.request.state, var held = session.held,
+            abs(held.deadline.timeIntervalSince(pending.heldUntil)) < 0.002
+        else {
             record.note = "look-up ended after its call moved on"
-            return SessionWorkResult(reply: answer(.empty, consume record), changed: false, effects: effects)
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
+        }
+        if case .timedOut = ending {
+            record.note = "look-up passed its deadline while the caller was held: the next push takes the fallback"
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
+        }
+        guard held.keep(ending) else {
+            record.note = "look-up ended again (a repeated push): the first ending is kept"
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
         }
         session.held = held
         record.note = "look-up ended while the caller was held: kept for the next push"
-        return SessionWorkResult(reply: answer(.empty, consume record), changed: true, effects: effects)
+        return SessionWorkResult(logging: answer(.empty, consume record), changed: true, effects: effects)
     }
 }

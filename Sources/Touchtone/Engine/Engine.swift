@@ -85,19 +85,19 @@ public final class Engine: Sendable {
             if let outcome = updateSession(e.callId, { keysOutcome(e, address, &$0, now: now) }) {
                 result = keysResult(e, address, outcome)
             } else {
-                result = withoutSession(.keys(e, address))
+                result = withoutSession(.keys(e, address), now: now)
             }
         case .answer(let e):
             if let outcome = updateSession(e.callId, { answeredOutcome(e, &$0, now: now) }) {
                 result = answeredResult(e, outcome)
             } else {
-                result = withoutSession(.answered(e))
+                result = withoutSession(.answered(e), now: now)
             }
         case .hangup(let e):
             if let session = memoryStore?.remove(e.callId) ?? store.remove(e.callId) {
                 result = hungUp(e, session, now: now)
             } else {
-                result = withoutSession(.hangup(e))
+                result = withoutSession(.hangup(e), now: now)
             }
         }
         settle(result.effects, verb: result.verb)

@@ -69,6 +69,13 @@ public final class PendingLookup: Sendable {
         engine.performLookupWork(engine.keepWork(self, ending), of: self).1
     }
 
+    /// When the look-up's deadline passes, as a held call's session keeps it (to the
+    /// millisecond, as the shared record does): it also tells this look-up from a later one.
+    var heldUntil: Date {
+        let milliseconds = (request.context.now.timeIntervalSince1970 * 1000).rounded() + Double(deadline.wholeMilliseconds)
+        return Date(timeIntervalSince1970: milliseconds / 1000)
+    }
+
     /// The log line of the look-up's own ending, once its push was answered with the hold:
     /// the look-up and how long it took, nothing its push's line counted already (the start,
     /// the edges, the wait, an ending).

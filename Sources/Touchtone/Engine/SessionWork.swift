@@ -71,7 +71,7 @@ public struct SessionWork: Sendable {
 
     /// The push found no session: the call is unknown, expired or over.
     public func applyWithoutSession() -> SessionWorkResult {
-        engine.withoutSession(operation)
+        engine.withoutSession(operation, now: now)
     }
 
     /// Runs what must happen once per push after the store took the change (hooks, counts)
@@ -106,6 +106,15 @@ public struct SessionWorkResult: Sendable {
 
     init(reply: EngineReply, changed: Bool, effects: SessionEffects = SessionEffects()) {
         self.verb = reply.answerVerb
+        self.reply = reply
+        self.changed = changed
+        self.effects = effects
+    }
+
+    /// A result that answers nobody (a held look-up's ending): its record is logged, no
+    /// answer is counted.
+    init(logging reply: EngineReply, changed: Bool, effects: SessionEffects = SessionEffects()) {
+        self.verb = nil
         self.reply = reply
         self.changed = changed
         self.effects = effects
@@ -173,8 +182,8 @@ extension SessionWork {
         case .keep(let pending, _):
             // Nobody waits for this answer: the look-up's line, its ending not kept.
             record = pending.endingRecord(now: now)
-            answer = .empty
             record.note = "session store unreachable (\(reason)): the look-up's ending, after a hold, is not kept"
+            return engine.finish(SessionWorkResult(logging: engine.answer(.empty, consume record), changed: false))
         case .resume(let pending, _):
             record = pending.record
             answer = PushAnswer(pending.compiledFlow.whenSessionsUnreachable.alone)

@@ -21,9 +21,9 @@ extension EventLoop {
             return
         }
         Task { [self] in
-            switch await pending.runHolding(held: { answer, record in self.deliver(completion(.held(answer, record))) }) {
+            switch await pending.runHolding(held: { answer, record in self.deliver(completion(.held(pending, answer, record))) }) {
             case .answered(let answer, let record): deliver(completion(.answered(answer, record)))
-            case .keptAfterHold(let record): deliver(completion(.kept(record)))
+            case .keptAfterHold(let record): deliver(completion(.kept(pending, record)))
             }
         }
     }
@@ -44,19 +44,28 @@ extension EventLoop {
         for completion in completions {
             let owner = RedisSessions.Owner(connectionID: completion.connectionID, startedAt: completion.startedAt)
             switch completion.outcome {
-            case .answered(let answer, let record), .held(let answer, let record):
+            case .answered(let answer, let record):
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
-            case .kept(let record):
+            case .held(let pending, let answer, let record):
+                holding[ObjectIdentifier(pending)] = pending
+                send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
+            case .kept(let pending, let record):
+                // Kept by the look-up's task in the engine's own store: log it.
+                if holding.removeValue(forKey: ObjectIdentifier(pending)) == nil { givenUp -= 1 }
                 core.accountKept(record)
             case .ended(let pending, let ending):
                 sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
             case .holdDue(let pending):
+                holding[ObjectIdentifier(pending)] = pending
                 holdWrites.started(ObjectIdentifier(pending))
                 sessions?.start(core.engine.holdWork(pending), for: owner.writingHold(of: pending), now: now)
             case .endedWhileHeld(let pending, let ending):
-                if let ending = holdWrites.ended(ObjectIdentifier(pending), ending) {
-                    sessions?.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
+                guard holding.removeValue(forKey: ObjectIdentifier(pending)) != nil else {
+                    // Given up when the loop stopped: its failure is kept already.
+                    givenUp -= 1
+                    continue
                 }
+                keep(pending, ending, owner: owner, now: now)
             }
         }
     }
@@ -68,8 +77,39 @@ extension EventLoop {
         sessions?.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
     }
 
-    /// Nothing started here is still out: no look-up running, no push waiting for the
-    /// store. A stopping loop waits for that (within the grace time) even after its last
-    /// connection closed, since a push whose client went away still changes its call.
-    var workIsDone: Bool { lookupsRunning == 0 && (sessions?.isIdle ?? true) }
+    /// Keeps the ending of a held look-up with its call (with a shared store, once its hold
+    /// is written).
+    private func keep(_ pending: PendingLookup, _ ending: LookupEnding, owner: RedisSessions.Owner, now: UInt64) {
+        guard let sessions else {
+            core.accountKept(pending.keep(ending))
+            return
+        }
+        if let ending = holdWrites.ended(ObjectIdentifier(pending), ending) {
+            sessions.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
+        }
+    }
+
+    /// A stopping loop whose grace has ended gives up the look-ups still holding their
+    /// callers: each call keeps a failure, so its next push (on another instance, or after
+    /// the restart) takes the fallback at once instead of holding the caller until the
+    /// look-up's deadline. False when there were none.
+    func giveUpHeldLookups(now: UInt64) -> Bool {
+        guard !holding.isEmpty else { return false }
+        let owner = RedisSessions.Owner(connectionID: 0, startedAt: now)
+        for pending in holding.values {
+            givenUp += 1
+            keep(pending, .failed(Self.stoppedReason), owner: owner, now: now)
+        }
+        holding.removeAll()
+        return true
+    }
+
+    /// Why a look-up given up at stop failed (its log line and the session say it).
+    static let stoppedReason = "the instance stopped before the look-up ended"
+
+    /// Nothing started here is still out: no look-up running (but those given up at stop),
+    /// no push waiting for the store. A stopping loop waits for that (within the grace time)
+    /// even after its last connection closed, since a push whose client went away still
+    /// changes its call.
+    var workIsDone: Bool { lookupsRunning - givenUp == 0 && (sessions?.isIdle ?? true) }
 }

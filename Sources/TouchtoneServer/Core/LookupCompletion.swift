@@ -10,9 +10,9 @@ struct LookupCompletion: Sendable {
         case ended(PendingLookup, LookupEnding)
         /// The look-up is slow and holds its caller: answer its push with this; the look-up
         /// still runs (and is still counted as running).
-        case held(PushAnswer, EventRecord)
+        case held(PendingLookup, PushAnswer, EventRecord)
         /// The look-up of a held call ended and its ending was kept with the session: log it.
-        case kept(EventRecord)
+        case kept(PendingLookup, EventRecord)
         /// With a shared store: the look-up is slow; write the hold to the call's session and
         /// answer its push with it. The look-up still runs.
         case holdDue(PendingLookup)
