@@ -91,7 +91,7 @@ struct HeldCallsInTheReportTests {
                 .xml
         }
         func logged(_ text: String) async throws -> Bool {
-            for _ in 0..<250 {
+            for _ in 0..<1500 {
                 if String(decoding: log.withLock { $0 }, as: UTF8.self).contains(text) { return true }
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How a look-up that may hold its caller went (``PendingLookup/runHolding(sleep:held:)``).
 public enum HoldingRun: Sendable {
     /// The work ended before the hold: its push is answered with this, as by ``PendingLookup/run()``.
@@ -19,10 +21,11 @@ extension PendingLookup {
     /// ```
     ///
     /// - Parameters:
-    ///   - sleep: waits for a duration, or returns early when cancelled (tests pass their own).
+    ///   - sleep: waits for a duration, or returns early when cancelled (tests pass their own);
+    ///     nil: a Dispatch timer, which fires even while Swift's pool is busy.
     ///   - held: takes the hold answer of the waiting push, at most once.
     public func runHolding(
-        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        sleep: (@Sendable (Duration) async -> Void)? = nil,
         held: @escaping @Sendable (PushAnswer, EventRecord) -> Void
     ) async -> HoldingRun {
         let race = await endingRacingTheHold(sleep: sleep) {
@@ -47,18 +50,28 @@ extension PendingLookup {
     /// race.held ? startKeeping(pending, race.ending) : startResuming(pending, race.ending)
     /// ```
     public func endingRacingTheHold(
-        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        sleep: (@Sendable (Duration) async -> Void)? = nil,
         hold: @escaping @Sendable () -> Void
     ) async -> (ending: LookupEnding, held: Bool) {
         guard let after = holdAfter else { return (await ending(), false) }
         let race = HoldRace()
-        let timer = Task {
-            await sleep(after)
-            guard !Task.isCancelled else { return }
-            race.hold(hold)
+        let cancel: @Sendable () -> Void
+        if let sleep {
+            let timer = Task {
+                await sleep(after)
+                guard !Task.isCancelled else { return }
+                race.hold(hold)
+            }
+            cancel = { timer.cancel() }
+        } else {
+            // Off Swift's pool: a back end whose client blocks the pool's threads is the kind
+            // that is slow, and its caller must still be held in time. Firing after the work
+            // ended does nothing (the race is decided), so it is never cancelled.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: after.nanoseconds))) { race.hold(hold) }
+            cancel = {}
         }
         let ending = await ending()
-        timer.cancel()
+        cancel()
         return (ending, race.end())
     }
 }
