@@ -6,7 +6,7 @@ extension EventLoop {
     /// which continues the call here. A slow look-up that holds its caller also sends the
     /// hold answer its way (docs/HOLDING.md).
     func runLookup(_ pending: PendingLookup, for connectionID: UInt64, startedAt: UInt64) {
-        lookupsRunning += 1
+        lookups.running += 1
         core.lookupsRunning.wrappingAdd(1, ordering: .relaxed)
         let completion = { @Sendable (outcome: LookupCompletion.Outcome) in
             LookupCompletion(connectionID: connectionID, outcome: outcome, startedAt: startedAt)
@@ -37,7 +37,7 @@ extension EventLoop {
             // A hold leaves its look-up running.
             case .held, .holdDue: continue
             case .answered, .ended, .kept, .endedWhileHeld:
-                lookupsRunning -= 1
+                lookups.running -= 1
                 core.lookupsRunning.wrappingSubtract(1, ordering: .relaxed)
             }
         }
@@ -47,22 +47,22 @@ extension EventLoop {
             case .answered(let answer, let record):
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
             case .held(let pending, let answer, let record):
-                holding[ObjectIdentifier(pending)] = pending
+                lookups.holding[ObjectIdentifier(pending)] = pending
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
             case .kept(let pending, let record):
                 // Kept by the look-up's task in the engine's own store: log it.
-                if holding.removeValue(forKey: ObjectIdentifier(pending)) == nil { givenUp -= 1 }
+                if lookups.holding.removeValue(forKey: ObjectIdentifier(pending)) == nil { lookups.givenUp -= 1 }
                 core.accountKept(record)
             case .ended(let pending, let ending):
                 sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
             case .holdDue(let pending):
-                holding[ObjectIdentifier(pending)] = pending
-                holdWrites.started(ObjectIdentifier(pending))
+                lookups.holding[ObjectIdentifier(pending)] = pending
+                lookups.holdWrites.started(ObjectIdentifier(pending))
                 sessions?.start(core.engine.holdWork(pending), for: owner.writingHold(of: pending), now: now)
             case .endedWhileHeld(let pending, let ending):
-                guard holding.removeValue(forKey: ObjectIdentifier(pending)) != nil else {
+                guard lookups.holding.removeValue(forKey: ObjectIdentifier(pending)) != nil else {
                     // Given up when the loop stopped: its failure is kept already.
-                    givenUp -= 1
+                    lookups.givenUp -= 1
                     continue
                 }
                 keep(pending, ending, owner: owner, now: now)
@@ -73,7 +73,7 @@ extension EventLoop {
     /// The hold of `pending` is written (or could not be): start keeping the look-up's
     /// ending if it came meanwhile.
     func holdWritten(_ pending: PendingLookup, owner: RedisSessions.Owner, now: UInt64) {
-        guard let ending = holdWrites.written(ObjectIdentifier(pending)) else { return }
+        guard let ending = lookups.holdWrites.written(ObjectIdentifier(pending)) else { return }
         sessions?.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
     }
 
@@ -84,24 +84,31 @@ extension EventLoop {
             core.accountKept(pending.keep(ending))
             return
         }
-        if let ending = holdWrites.ended(ObjectIdentifier(pending), ending) {
+        if let ending = lookups.holdWrites.ended(ObjectIdentifier(pending), ending) {
             sessions.start(core.engine.keepWork(pending, ending), for: owner.keeping(), now: now)
         }
     }
 
-    /// A stopping loop whose grace has ended gives up the look-ups still holding their
-    /// callers: each call keeps a failure, so its next push (on another instance, or after
-    /// the restart) takes the fallback at once instead of holding the caller until the
-    /// look-up's deadline. False when there were none.
-    func giveUpHeldLookups(now: UInt64) -> Bool {
-        guard !holding.isEmpty else { return false }
+    /// Whether a stopping loop with no connection left may end: its work is done, or its
+    /// grace has ended. Then the look-ups still holding callers are given up first: each call
+    /// keeps a failure, so its next push (on another instance, or after the restart) takes
+    /// the fallback at once instead of holding the caller until the look-up's deadline; the
+    /// shared store gets a second more to take them.
+    func stopIsOver() -> Bool {
+        if workIsDone { return true }
+        let now = Clock.monotonicNanoseconds()
+        guard now >= stopDeadline else { return false }
+        guard !lookups.holding.isEmpty else { return true }
         let owner = RedisSessions.Owner(connectionID: 0, startedAt: now)
-        for pending in holding.values {
-            givenUp += 1
+        for pending in lookups.holding.values {
+            lookups.givenUp += 1
             keep(pending, .failed(Self.stoppedReason), owner: owner, now: now)
         }
-        holding.removeAll()
-        return true
+        lookups.holding.removeAll()
+        guard sessions != nil else { return true }
+        stopDeadline = now &+ 1_000_000_000
+        deliverStoreReplies(now: now)
+        return false
     }
 
     /// Why a look-up given up at stop failed (its log line and the session say it).
@@ -111,5 +118,5 @@ extension EventLoop {
     /// no push waiting for the store. A stopping loop waits for that (within the grace time)
     /// even after its last connection closed, since a push whose client went away still
     /// changes its call.
-    var workIsDone: Bool { lookupsRunning - givenUp == 0 && (sessions?.isIdle ?? true) }
+    var workIsDone: Bool { !lookups.outstanding && (sessions?.isIdle ?? true) }
 }

@@ -45,15 +45,9 @@ final class EventLoop: @unchecked Sendable {
     private let connectionLimits: Connection.Limits
     private var stopping = false
     /// When a stopping loop gives up on work still out (look-ups, store commands).
-    private var stopDeadline: UInt64 = .max
-    /// Look-ups started here whose completion has not come back through the inbox.
-    var lookupsRunning = 0
-    /// Holds whose write to the shared store is out (a held look-up's ending is kept after it).
-    var holdWrites = HoldWrites()
-    /// Look-ups holding their callers, still running: given up when a stopping loop's grace ends.
-    var holding: [ObjectIdentifier: PendingLookup] = [:]
-    /// Look-ups given up at stop, still counted in ``lookupsRunning`` but no longer waited for.
-    var givenUp = 0
+    var stopDeadline: UInt64 = .max
+    /// The look-ups started here that have not come back.
+    var lookups = LoopLookups()
     /// The listener is out of epoll after running out of file descriptors.
     private var listenerPaused = false
     private var dateSecond: Int64 = -1
@@ -145,17 +139,7 @@ final class EventLoop: @unchecked Sendable {
         nextSweep = start + core.configuration.sweepInterval.nanoseconds
         while true {
             if stopRequested.load(ordering: .acquiring) && !stopping { beginStopping() }
-            if stopping && connections.isEmpty {
-                if workIsDone { break }
-                let now = Clock.monotonicNanoseconds()
-                if now >= stopDeadline {
-                    // A second's more for the store to take the failures of the calls held here.
-                    guard giveUpHeldLookups(now: now), sessions != nil else { break }
-                    stopDeadline = now &+ 1_000_000_000
-                    deliverStoreReplies(now: now)
-                    continue
-                }
-            }
+            if stopping && connections.isEmpty && stopIsOver() { break }
             watchStoreSocket()
             let n = poller.wait(into: &ready, timeoutMilliseconds: waitTimeout())
             if n < 0 {

@@ -1,0 +1,18 @@
+import Touchtone
+
+/// The look-ups one event loop started that have not come back: how many run, which hold
+/// their callers, whose hold is being written to the shared store, and which a stopping
+/// loop gave up.
+struct LoopLookups {
+    /// Started here; their completion has not come back through the inbox.
+    var running = 0
+    /// Holds whose write to the shared store is out (a held look-up's ending is kept after it).
+    var holdWrites = HoldWrites()
+    /// Look-ups holding their callers, still running: given up when a stopping loop's grace ends.
+    var holding: [ObjectIdentifier: PendingLookup] = [:]
+    /// Look-ups given up at stop, still counted in ``running`` but no longer waited for.
+    var givenUp = 0
+
+    /// Whether a look-up is still waited for.
+    var outstanding: Bool { running - givenUp > 0 }
+}
