@@ -147,6 +147,11 @@ struct HeldCallsInTheReportTests {
         #expect(reportEdges == edges)
         let account = try #require(flow.states.first { $0.name == "account" })
         #expect(account.visits == 2)
+        // Two calls left the look-up, each held first: the hold is not a way out.
+        #expect(account.edgesOut == 2)
+        let exits = ReportTables.exits(flow).rows.map { $0.joined(separator: " | ") }
+        #expect(exits.contains("account | result found | found | 1 | 50.0%"), "\(exits)")
+        #expect(exits.contains(" | held | account | 2 | 100.0%"), "\(exits)")
         let lookup = try #require(flow.lookups.first)
         #expect(lookup.held == 2)
         #expect(lookup.latency.count == 2)

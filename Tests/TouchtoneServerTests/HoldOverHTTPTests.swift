@@ -72,8 +72,8 @@ enum HeldLineAccount: String, LookupOutcome { case found }
         }
         #expect(hold.text.contains("<Gather") && hold.text.contains("menu.wav"), "\(hold.text)")
         let session = try #require(engine.store.session("123456"))
-        #expect(session.phase == .holding && session.held?.failure == EventLoop.stoppedReason)
-        #expect(logs.text.contains("look-up ended while the caller was held: kept for the next push"), "\(logs.text)")
+        #expect(session.phase == .holding && session.held?.failure == LookupEnding.stoppedReason)
+        #expect(logs.text.contains("look-up given up: the instance stopped; the next push takes the fallback"), "\(logs.text)")
         guard case .answer(let fallback, _) = engine.handle(.dtmf(DTMFEvent(callId: "123456", digits: ""))) else {
             Issue.record("expected an answer")
             return

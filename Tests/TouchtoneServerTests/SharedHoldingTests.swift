@@ -135,8 +135,8 @@ struct SharedHoldingTests {
         #expect(hold.text.contains("<Gather") && hold.text.contains("menu.wav"), "\(hold.text)")
         await a.server.shutdownAndWait()
         let session = try #require(try peek.session(call, b.engine))
-        #expect(session.phase == .holding && session.held?.failure == EventLoop.stoppedReason)
-        #expect(a.logs.text.contains("look-up ended while the caller was held: kept for the next push"), "\(a.logs.text)")
+        #expect(session.phase == .holding && session.held?.failure == LookupEnding.stoppedReason)
+        #expect(a.logs.text.contains("look-up given up: the instance stopped; the next push takes the fallback"), "\(a.logs.text)")
 
         let fallback = try await call.dtmfOffThePool("", b)
         #expect(fallback.text.contains("goodbye.wav") && fallback.text.contains(Self.operatorAnswer), "\(fallback.text)")

@@ -101,4 +101,36 @@ func backAndAgainFlow() -> Flow<BackAndAgain> {
         #expect(line.note == "look-up passed its deadline while the caller was held: the next push takes the fallback")
         #expect(store.session("call-1")?.phase == .holding)
     }
+
+    /// A repeat of the push that reached the look-up runs it again at the same turn: whichever
+    /// run ends first, its ending is the call's.
+    @Test func theEndingOfALookUpRunAgainByARepeatedPushIsKept() throws {
+        let engine = try makeEngine(RoutingTable { Route.default(backAndAgainFlow()) }, clock: clock, store: store)
+        _ = push(engine, newCall(), turn: nil)
+        guard case .lookup(let first, _) = push(engine, dtmf("1"), turn: 0) else { throw Unexpected() }
+        clock.advance(by: 0.5)
+        guard case .lookup(let repeated, _) = push(engine, dtmf("1"), turn: 0) else { throw Unexpected() }
+        clock.advance(by: 1.0)
+        _ = first.hold()
+        #expect(repeated.keep(stale).note == "look-up ended while the caller was held: kept for the next push")
+        #expect(first.keep(.failed("CRM down")).note == "look-up ended again (a repeated push): the first ending is kept")
+        #expect(store.session("call-1")?.held?.outcome == "found")
+        #expect(engine.counters.lookupFailures == 0)
+    }
+
+    /// A look-up given up by a stopping instance is kept as its own note, and is not a
+    /// failure of the back end.
+    @Test func aLookUpGivenUpAtStopIsNotCountedAsAFailure() throws {
+        let engine = try makeEngine(RoutingTable { Route.default(heldFlow()) }, clock: clock, store: store)
+        guard case .lookup(let pending, _) = engine.handle(newCall()) else { throw Unexpected() }
+        clock.advance(by: 1.5)
+        _ = pending.hold()
+        let line = pending.keep(.failed(LookupEnding.stoppedReason))
+        #expect(line.note == "look-up given up: the instance stopped; the next push takes the fallback")
+        #expect(store.session("call-1")?.held?.failure == LookupEnding.stoppedReason)
+        #expect(engine.counters.lookupFailures == 0)
+        // A real failure after that is not kept, nor counted.
+        _ = pending.keep(.failed("CRM down"))
+        #expect(engine.counters.lookupFailures == 0)
+    }
 }

@@ -27,7 +27,7 @@ private func everyFieldSet() -> Session {
     session.answered = true
     session.turn = 4
     session.lastAnswer = keptAnswer
-    var held = HeldLookup(deadline: Date(timeIntervalSince1970: 1_767_225_660.5))
+    var held = HeldLookup(deadline: Date(timeIntervalSince1970: 1_767_225_660.5), turn: 3)
     held.rounds = 2
     held.outcome = "found"
     held.variables.set("account", to: "7")
@@ -196,7 +196,7 @@ private func line(_ session: Session) throws -> [UInt8] {
         #expect(String(decoding: try line(beforeHolds), as: UTF8.self) == Self.lineWithTurns)
         #expect(
             String(decoding: try line(everyFieldSet()), as: UTF8.self).contains(
-                #""flowVersion":7,"held":{"deadline":1767225660.5,"outcome":"found","rounds":2,"#
+                #""flowVersion":7,"held":{"deadline":1767225660.5,"outcome":"found","rounds":2,"turn":3,"#
                     + #""variables":[{"name":"account","sensitive":false,"value":"7"}]},"lastActivity""#))
         var withoutTurns = beforeHolds
         withoutTurns.turn = 0

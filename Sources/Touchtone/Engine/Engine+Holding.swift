@@ -32,7 +32,7 @@ extension Engine {
             return SessionWorkResult(reply: answer(kept, consume record), changed: false)
         }
         session.phase = .holding
-        session.held = HeldLookup(deadline: pending.heldUntil)
+        session.held = HeldLookup(deadline: pending.heldUntil, turn: pending.turn)
         session.lastAnswer = response
         session.lastActivity = now
         record.after = session.state
@@ -46,26 +46,32 @@ extension Engine {
     /// The look-up of a held call ended: keep how, for the call's next push. Nothing is
     /// answered (the push was answered with the hold); the record is the look-up's own line.
     func keep(_ pending: PendingLookup, _ ending: LookupEnding, _ session: inout Session, now: Date) -> SessionWorkResult {
-        var effects = SessionEffects()
-        if case .failed = ending { effects.tallies.insert(.lookupFailure) }
         var record = pending.endingRecord(now: now)
-        // The same look-up still holding the call: a later look-up of the same state (the
-        // caller went back and came again) has a later deadline.
-        guard session.phase == .holding, session.state == pending.request.state, var held = session.held,
-            abs(held.deadline.timeIntervalSince(pending.heldUntil)) < 0.002
+        // This look-up still holding the call: a later look-up of the same state (the caller
+        // went back and came again) started at a later turn; a repeat of the push that
+        // reached it runs the same look-up again, at the same turn.
+        guard session.phase == .holding, session.state == pending.request.state, var held = session.held, held.turn == pending.turn
         else {
             record.note = "look-up ended after its call moved on"
-            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false)
         }
         if case .timedOut = ending {
             record.note = "look-up passed its deadline while the caller was held: the next push takes the fallback"
-            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false)
         }
         guard held.keep(ending) else {
             record.note = "look-up ended again (a repeated push): the first ending is kept"
-            return SessionWorkResult(logging: answer(.empty, consume record), changed: false, effects: effects)
+            return SessionWorkResult(logging: answer(.empty, consume record), changed: false)
         }
         session.held = held
+        var effects = SessionEffects()
+        if case .failed(let reason) = ending {
+            if reason == LookupEnding.stoppedReason {
+                record.note = "look-up given up: the instance stopped; the next push takes the fallback"
+                return SessionWorkResult(logging: answer(.empty, consume record), changed: true)
+            }
+            effects.tallies.insert(.lookupFailure)
+        }
         record.note = "look-up ended while the caller was held: kept for the next push"
         return SessionWorkResult(logging: answer(.empty, consume record), changed: true, effects: effects)
     }

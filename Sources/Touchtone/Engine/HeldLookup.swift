@@ -15,10 +15,15 @@ public struct HeldLookup: Sendable, Hashable, Codable {
     public var failure: String?
     /// How many hold answers the caller has had.
     public var rounds: UInt8
+    /// The turn of the push that reached the look-up: its ending is kept only for this
+    /// look-up (a repeat of that push may run it too), never for a later one of the state.
+    public var turn: UInt32
 
-    /// A look-up held until `deadline`, still running, after its first hold answer.
-    public init(deadline: Date) {
+    /// A look-up started at `turn`, held until `deadline`, still running, after its first
+    /// hold answer.
+    public init(deadline: Date, turn: UInt32) {
         self.deadline = deadline
+        self.turn = turn
         outcome = nil
         variables = Variables()
         failure = nil
@@ -52,13 +57,14 @@ public struct HeldLookup: Sendable, Hashable, Codable {
 }
 
 extension HeldLookup: FieldDescribed, CustomReflectable {
-    static let blank = HeldLookup(deadline: Date(timeIntervalSince1970: 0))
+    static let blank = HeldLookup(deadline: Date(timeIntervalSince1970: 0), turn: 0)
 
     static func describeFields<Visitor: FieldVisitor<HeldLookup>>(to visitor: inout Visitor) throws(Visitor.Failure) {
         try visitor.field("deadline", \.deadline)
         try visitor.optionalField("failure", \.failure)
         try visitor.optionalField("outcome", \.outcome)
         try visitor.field("rounds", \.rounds)
+        try visitor.field("turn", \.turn)
         try visitor.field("variables", \.variables)
     }
 

@@ -65,10 +65,11 @@ extension PendingLookup {
             cancel = { timer.cancel() }
         } else {
             // Off Swift's pool: a back end whose client blocks the pool's threads is the kind
-            // that is slow, and its caller must still be held in time. Firing after the work
-            // ended does nothing (the race is decided), so it is never cancelled.
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: after.nanoseconds))) { race.hold(hold) }
-            cancel = {}
+            // that is slow, and its caller must still be held in time. Cancelled once the
+            // work ended, so a fast look-up is not kept alive until `after`.
+            let timer = HoldTimer { race.hold(hold) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: after.nanoseconds)), execute: timer.item)
+            cancel = { timer.item.cancel() }
         }
         let ending = await ending()
         cancel()
@@ -97,5 +98,15 @@ private final class HoldRace: Sendable {
             if state == nil { state = false }
             return state == true
         }
+    }
+}
+
+/// The hold's Dispatch timer. `DispatchWorkItem` is not marked `Sendable` on Linux; its
+/// `cancel()` is thread-safe, which is all that crosses threads here.
+private final class HoldTimer: @unchecked Sendable {
+    let item: DispatchWorkItem
+
+    init(_ fire: @escaping @Sendable () -> Void) {
+        item = DispatchWorkItem(block: fire)
     }
 }

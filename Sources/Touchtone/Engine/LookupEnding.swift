@@ -7,3 +7,9 @@ public enum LookupEnding: Sendable {
     /// The work passed its deadline and was cancelled.
     case timedOut
 }
+
+extension LookupEnding {
+    /// Why a held look-up was given up by an instance that stopped before it ended: the
+    /// call keeps it as a failure, so its next push takes the fallback at once.
+    public static let stoppedReason = "the instance stopped before the look-up ended"
+}

@@ -70,7 +70,7 @@ public final class PendingLookup: Sendable {
     }
 
     /// When the look-up's deadline passes, as a held call's session keeps it (to the
-    /// millisecond, as the shared record does): it also tells this look-up from a later one.
+    /// millisecond, as the shared record does).
     var heldUntil: Date {
         let milliseconds = (request.context.now.timeIntervalSince1970 * 1000).rounded() + Double(deadline.wholeMilliseconds)
         return Date(timeIntervalSince1970: milliseconds / 1000)

@@ -65,8 +65,10 @@ struct StateTraffic {
 
     /// Callers who hung up while in this state.
     var callerHangups: Int { endings[Int(NameTable.Known.callerHangup)] }
-    /// Every edge taken out of the state (self-loops included).
-    var edgesOut: Int { edges.reduce(0) { $0 + $1.count } }
+    /// Every edge taken out of the state (self-loops included), but a look-up's `held`: a
+    /// held call leaves by one of the others later. (A `held` edge's share is then the
+    /// share of the calls that left which were held first.)
+    var edgesOut: Int { edges.reduce(0) { $0 + ($1.kind == .held ? 0 : $1.count) } }
     /// Edges for silence (`no input`, `no input (limit)`).
     var silences: Int { edges.filter { $0.kind == .silence }.reduce(0) { $0 + $1.count } }
     /// Edges for wrong keys (`wrong key`, `wrong key (limit)`, `invalid input`).

@@ -92,27 +92,25 @@ extension EventLoop {
     /// Whether a stopping loop with no connection left may end: its work is done, or its
     /// grace has ended. Then the look-ups still holding callers are given up first: each call
     /// keeps a failure, so its next push (on another instance, or after the restart) takes
-    /// the fallback at once instead of holding the caller until the look-up's deadline; the
-    /// shared store gets a second more to take them.
+    /// the fallback at once instead of holding the caller until the look-up's deadline. A
+    /// shared store gets one second more, once, for those writes and any still out (a hold
+    /// whose look-up's ending waits for it, a kept ending).
     func stopIsOver() -> Bool {
         if workIsDone { return true }
         let now = Clock.monotonicNanoseconds()
         guard now >= stopDeadline else { return false }
-        guard !lookups.holding.isEmpty else { return true }
         let owner = RedisSessions.Owner(connectionID: 0, startedAt: now)
         for pending in lookups.holding.values {
             lookups.givenUp += 1
-            keep(pending, .failed(Self.stoppedReason), owner: owner, now: now)
+            keep(pending, .failed(LookupEnding.stoppedReason), owner: owner, now: now)
         }
         lookups.holding.removeAll()
-        guard sessions != nil else { return true }
+        guard let sessions, !lookups.stopExtended, !sessions.isIdle || lookups.holdWrites.count > 0 else { return true }
+        lookups.stopExtended = true
         stopDeadline = now &+ 1_000_000_000
         deliverStoreReplies(now: now)
         return false
     }
-
-    /// Why a look-up given up at stop failed (its log line and the session say it).
-    static let stoppedReason = "the instance stopped before the look-up ended"
 
     /// Nothing started here is still out: no look-up running (but those given up at stop),
     /// no push waiting for the store. A stopping loop waits for that (within the grace time)

@@ -12,6 +12,8 @@ struct LoopLookups {
     var holding: [ObjectIdentifier: PendingLookup] = [:]
     /// Look-ups given up at stop, still counted in ``running`` but no longer waited for.
     var givenUp = 0
+    /// A stopping loop took its one extra second for the writes of held calls.
+    var stopExtended = false
 
     /// Whether a look-up is still waited for.
     var outstanding: Bool { running - givenUp > 0 }
