@@ -209,4 +209,38 @@ struct SharedHoldingTests {
         #expect(!a.logs.text.contains("moved on"), "\(a.logs.text)")
         a.stop()
     }
+
+    /// The grace ends while a hold is still being written and the look-up's ending waits for
+    /// it (Redis pauses writes): the stopping instance takes one second more, and the ending
+    /// is kept once the writes go through, not lost.
+    @Test func aStoppingInstanceWaitsASecondMoreForAHoldStillBeingWritten() async throws {
+        let redis = try RedisTestServer()
+        let peek = try RedisPeek(redis)
+        let a = try TestInstance(
+            redis: redis, routes: RoutingTable { Route.default(heldDesk(after: .seconds(1))) }, shutdownGrace: .milliseconds(100))
+        let gate = closeTheLookUp()
+        defer { gate.open() }
+        let url = redis.url()
+        heldDeskLookupStarts.withLock {
+            $0 = {
+                let link = try? RedisLink(url: url, settings: sharedSettings(url).link)
+                _ = try? link?.roundTrip(RESPCommand("CLIENT", "PAUSE", 10_000, "WRITE")).get()
+            }
+        }
+        defer { _ = try? peek.run(RESPCommand("CLIENT", "UNPAUSE")) }
+        let call = TestCall("stopped-during-the-hold-write")
+        let (port, body) = (a.port, call.newCallBody)
+
+        let newCall = try together([{ try TestInstance.push(port: port, body, turn: nil, timeoutMilliseconds: 30_000) }])
+        #expect(try await eventually(within: 5) { try peek.blockedClients() >= 1 })
+        gate.open()
+        #expect(try await eventually(within: 5) { try a.metric("touchtone_lookups_running") == 0 })
+        a.server.shutdown()
+        #expect(try await eventually(within: 5) { a.logs.text.contains("stopping: one second more for the session store") })
+        #expect(try peek.run(RESPCommand("CLIENT", "UNPAUSE")).isOK)
+        await a.server.shutdownAndWait()
+        _ = try? await offThePool { try newCall() }  // the push may have lost its answer to the stop
+        let session = try #require(try peek.session(call, a.engine))
+        #expect(session.phase == .holding && session.held?.outcome == "found", "\(a.logs.text)")
+    }
 }

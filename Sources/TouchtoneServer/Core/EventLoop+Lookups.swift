@@ -108,6 +108,8 @@ extension EventLoop {
         guard let sessions, !lookups.stopExtended, !sessions.isIdle || lookups.holdWrites.count > 0 else { return true }
         lookups.stopExtended = true
         stopDeadline = now &+ 1_000_000_000
+        core.logger.notice(
+            "stopping: one second more for the session store", [("loop", "\(index)"), ("holdsBeingWritten", "\(lookups.holdWrites.count)")])
         deliverStoreReplies(now: now)
         return false
     }
