@@ -76,11 +76,16 @@ let heldPrompts: Set<String> = ["please-hold", "found", "operator"]
             Key("0", .hangup)
             Key("9", .go(.account))
             Key("x", .hangup)
+            Key("1", .hangup)
+            Key("12", .hangup)
         }
+        // The keys are checked as a menu's are (one Gather of the longest key's digits).
         #expect(
             compiled(keys).1 == [
-                "held.account: hold key 0 is given twice", "held.account: hold key 9 leads back to the look-up itself",
-                "held.account: hold key \"x\" is not keypad keys",
+                "held.account: hold key 0 is used more than once",
+                "held.account: hold key \"x\" has characters that are not on a keypad (0-9 * # A-D)",
+                "held.account: hold key 1 is the start of a longer key; the caller can never choose it before the timeout",
+                "held.account: hold key 9 leads back to the look-up itself",
                 "held.account: loops without waiting for the caller: account -> account",
             ])
     }

@@ -22,27 +22,17 @@ extension FlowCompiler {
         if hold.every < .seconds(1) || hold.every > HoldTiming.longestWait {
             problem("a hold comes back every 1 s to \(HoldTiming.longestWait), not \(hold.every)")
         }
+        let maxDigits = max(hold.keys.map(\.keys.utf8.count).max() ?? 1, 1)
+        checkKeys(hold.keys.map(\.keys), collecting: maxDigits, kind: "hold key")
         var keys: [(keys: String, target: Target)] = []
         for key in hold.keys {
-            if key.keys.isEmpty || !key.keys.utf8.allSatisfy(Keypad.isKey) { problem("hold key \"\(key.keys)\" is not keypad keys") }
-            if keys.contains(where: { $0.keys == key.keys }) { problem("hold key \(key.keys) is given twice") }
             if case .go(let s) = key.step, s == lookup.state { problem("hold key \(key.keys) leads back to the look-up itself") }
             keys.append((key.keys, target(key.step)))
         }
-        let maxDigits = max(keys.map(\.keys.utf8.count).max() ?? 1, 1)
         let milliseconds = max(hold.every.wholeMilliseconds, 1)
-        let prompts = prompts(hold.play)
-        var prepared: PreparedVerb?
-        switch prompts.audio {
-        case .silence, .fixed:
-            let play: Play? = if case .fixed(let play) = prompts.audio { play } else { nil }
-            let gather = Gather(checkedOnData: callbacks, maxDigits: maxDigits, timeoutMilliseconds: milliseconds, play: play)
-            prepared = PreparedVerb(.gather(gather), callbacks: callbacks)
-        case .perCall:
-            prepared = nil
-        }
         return HoldNode(
-            after: hold.after, turn: KeyWait.Turn(prompts: prompts, prepared: prepared), maxDigits: maxDigits,
+            after: hold.after, turn: gatherTurn(prompts(hold.play), maxDigits: maxDigits, timeoutMilliseconds: milliseconds),
+            maxDigits: maxDigits,
             timeoutMilliseconds: milliseconds, keys: keys)
     }
 }

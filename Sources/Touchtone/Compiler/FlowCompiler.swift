@@ -163,31 +163,49 @@ struct FlowCompiler<S: FlowState> {
     mutating func compile(_ menu: Menu<S>) -> MenuNode {
         if menu.prompt.isEmpty { problem("menu has no prompt") }
         if menu.maxDigits < 1 { problem("maxDigits must be at least 1, not \(menu.maxDigits)") }
-        var seen = Set<String>()
-        for key in menu.keys {
-            if key.keys.isEmpty { problem("a key is empty") }
-            if !key.keys.utf8.allSatisfy(Keypad.isKey) {
-                problem("key \"\(key.keys)\" has characters that are not on a keypad (0-9 * # A-D)")
-            }
-            if !seen.insert(key.keys).inserted { problem("key \(key.keys) is used more than once") }
-            if key.keys.utf8.count > menu.maxDigits {
-                problem(
-                    "key \(key.keys) is longer than the \(menu.maxDigits) digit(s) the menu collects; set .maxDigits(\(key.keys.utf8.count))"
-                )
-            }
-        }
-        if menu.maxDigits > 1 {
-            // sipgate only pushes after maxDigits keys or the timeout: a shorter key needs the timeout.
-            for short in menu.keys where short.keys.utf8.count < menu.maxDigits {
-                if menu.keys.contains(where: { $0.keys != short.keys && $0.keys.hasPrefix(short.keys) }) {
-                    problem("key \(short.keys) is the start of a longer key; the caller can never choose it before the timeout")
-                }
-            }
+        checkKeys(menu.keys.map(\.keys), collecting: menu.maxDigits, kind: "key")
+        for key in menu.keys where key.keys.utf8.count > menu.maxDigits {
+            problem(
+                "key \(key.keys) is longer than the \(menu.maxDigits) digit(s) the menu collects; set .maxDigits(\(key.keys.utf8.count))")
         }
         let wait = keyWait(
             menu.state, turns: [menu.prompt] + menu.reprompts, maxDigits: menu.maxDigits, timeout: menu.timeout,
             attempts: menu.maxAttempts, exhausted: menu.whenExhausted, noInput: menu.noInput, wrongKey: menu.wrongKey)
         return MenuNode(keys: menu.keys.map { ($0.keys, target($0.step)) }, wait: wait)
+    }
+
+    /// A turn that plays `prompts` in a `Gather`, prepared once when its audio is the same
+    /// for every call (read-outs depend on the call).
+    func gatherTurn(_ prompts: CompiledPrompts, maxDigits: Int, timeoutMilliseconds: Int) -> KeyWait.Turn {
+        switch prompts.audio {
+        case .silence, .fixed:
+            let play: Play? = if case .fixed(let play) = prompts.audio { play } else { nil }
+            let gather = Gather(checkedOnData: callbacks, maxDigits: maxDigits, timeoutMilliseconds: timeoutMilliseconds, play: play)
+            return KeyWait.Turn(prompts: prompts, prepared: PreparedVerb(.gather(gather), callbacks: callbacks))
+        case .perCall:
+            return KeyWait.Turn(prompts: prompts, prepared: nil)
+        }
+    }
+
+    /// The keys a caller may press into one `Gather` of `maxDigits` digits (a menu's, a
+    /// hold's): each on the keypad and given once; and since sipgate pushes only after
+    /// `maxDigits` keys or the timeout, a shorter key that starts a longer one cannot be
+    /// chosen before the timeout. `kind` names them in problems.
+    mutating func checkKeys(_ keys: [String], collecting maxDigits: Int, kind: String) {
+        var seen = Set<String>()
+        var fitting: [String] = []
+        for key in keys {
+            if key.isEmpty { problem("a \(kind) is empty") }
+            if !key.utf8.allSatisfy(Keypad.isKey) { problem("\(kind) \"\(key)\" has characters that are not on a keypad (0-9 * # A-D)") }
+            if !seen.insert(key).inserted {
+                problem("\(kind) \(key) is used more than once")
+            } else if key.utf8.count <= maxDigits {
+                fitting.append(key)
+            }
+        }
+        for short in fitting where short.utf8.count < maxDigits && fitting.contains(where: { $0 != short && $0.hasPrefix(short) }) {
+            problem("\(kind) \(short) is the start of a longer key; the caller can never choose it before the timeout")
+        }
     }
 
     mutating func compile(_ collect: Collect<S>) -> CollectNode {
@@ -239,19 +257,7 @@ struct FlowCompiler<S: FlowState> {
         if case .go(let s) = exhausted, s == state {
             problem("attempts exhausted leads back to \(s.rawValue) itself: a silent caller would loop for ever")
         }
-        let compiledTurns = turns.map { turn -> KeyWait.Turn in
-            let prompts = prompts(turn)
-            var prepared: PreparedVerb?
-            switch prompts.audio {
-            case .silence, .fixed:
-                let play: Play? = if case .fixed(let play) = prompts.audio { play } else { nil }
-                let gather = Gather(checkedOnData: callbacks, maxDigits: maxDigits, timeoutMilliseconds: milliseconds, play: play)
-                prepared = PreparedVerb(.gather(gather), callbacks: callbacks)
-            case .perCall:
-                prepared = nil  // read-outs depend on the call
-            }
-            return KeyWait.Turn(prompts: prompts, prepared: prepared)
-        }
+        let compiledTurns = turns.map { gatherTurn(prompts($0), maxDigits: maxDigits, timeoutMilliseconds: milliseconds) }
         return KeyWait(
             turns: compiledTurns, maxDigits: max(maxDigits, 1), timeoutMilliseconds: max(milliseconds, 1),
             attempts: (max(attempts, 1), target(exhausted)),
