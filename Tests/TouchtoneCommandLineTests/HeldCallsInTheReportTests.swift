@@ -63,17 +63,8 @@ private let heldReportDesk = Flow("held-report", version: 1, states: ReportDesk.
 @Suite("Held calls in the report and /metrics")
 struct HeldCallsInTheReportTests {
     @Test func theReportAndTheMetricsCountHeldCallsOnce() async throws {
-        let routes = RoutingTable { Route.default(heldReportDesk) }
-        let log = Lock<[UInt8]>([])
-        let engine = try Engine(
-            routes: routes, store: InMemorySessionStore(), settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        let server = FlowServer(
-            configuration: configuration, engine: engine, logger: EventLogger(format: .json) { bytes in log.withLock { $0 += bytes } })
-        let port = try server.start()
-        let transport = LiveTransport(port: port)
+        let traffic = try JSONLoggedServer(routes: RoutingTable { Route.default(heldReportDesk) })
+        let transport = traffic.transport
         let (found, pressed) = (OneOpening(), OneOpening())
         openings.withLock { $0 = ["report-found": found, "report-pressed": pressed] }
         defer {
@@ -92,7 +83,7 @@ struct HeldCallsInTheReportTests {
         }
         func logged(_ text: String) async throws -> Bool {
             for _ in 0..<1500 {
-                if String(decoding: log.withLock { $0 }, as: UTF8.self).contains(text) { return true }
+                if traffic.logText.contains(text) { return true }
                 try await Task.sleep(for: .milliseconds(20))
             }
             return false
@@ -108,43 +99,25 @@ struct HeldCallsInTheReportTests {
         #expect(await press("report-pressed", "0", at: heldForKey).contains("4915799912345"))
         pressed.open()
         #expect(try await logged("moved on"))
-        let metrics = server.metricsText()
-        await server.shutdownAndWait()
+        let (metrics, report) = await traffic.finish()
 
         let edges: [String: Int] = [
             "account|held|account": 2, "account|result found|found": 1, "found|next|transfer": 1,
             "account|key 0 (holding)|operatorDesk": 1, "operatorDesk|next|transfer": 1,
         ]
-        let endings: [String: Int] = ["found|transfer": 1, "operatorDesk|transfer": 1]
+        let expected = FlowCounts(edges: edges, endings: ["found|transfer": 1, "operatorDesk|transfer": 1])
 
-        let labels = "flow=\"held-report\",version=\"1\""
-        #expect(metrics.contains("touchtone_flow_calls_total{\(labels)} 2\n"))
-        #expect(metrics.contains("touchtone_flow_lookup_duration_seconds_count{\(labels),state=\"account\"} 2\n"), "\(metrics)")
+        #expect(metrics.contains("touchtone_flow_calls_total{flow=\"held-report\",version=\"1\"} 2\n"))
+        #expect(
+            metrics.contains("touchtone_flow_lookup_duration_seconds_count{flow=\"held-report\",version=\"1\",state=\"account\"} 2\n"),
+            "\(metrics)")
         #expect(metrics.contains("touchtone_lookup_holds_total 2\n"))
-        var metricEdges: [String: Int] = [:]
-        var metricEndings: [String: Int] = [:]
-        for line in metrics.split(separator: "\n") where line.hasPrefix("touchtone_flow_") && line.contains(labels) {
-            let fields = ReportAgreesWithMetricsTests.labels(of: line)
-            guard let count = Int(line.split(separator: " ").last ?? ""), count > 0 else { continue }
-            if line.hasPrefix("touchtone_flow_edges_total") { metricEdges["\(fields["from"]!)|\(fields["via"]!)|\(fields["to"]!)"] = count }
-            if line.hasPrefix("touchtone_flow_endings_total") {
-                metricEndings["\(fields["state"]!)|\(fields["how"]!)", default: 0] += count
-            }
-        }
-        #expect(metricEdges == edges)
-        #expect(metricEndings == endings)
+        #expect(FlowCounts(metrics: metrics, flow: "held-report", version: 1) == expected)
 
-        var tally = LogTally(filter: LogFilter())
-        tally.read(text: String(decoding: log.withLock { $0 }, as: UTF8.self), name: "server.log")
-        let report = TrafficReport(tally: tally.tally, names: tally.parser.names, routes: routes)
         #expect(report.lines.notUnderstood == 0)
         let flow = try #require(report.flows.first { $0.name == "held-report" })
         #expect(flow.calls == 2)
-        var reportEdges: [String: Int] = [:]
-        for state in flow.states {
-            for edge in state.edges where edge.count > 0 { reportEdges["\(state.name)|\(edge.via)|\(edge.to)"] = edge.count }
-        }
-        #expect(reportEdges == edges)
+        #expect(FlowCounts(report: flow) == expected)
         let account = try #require(flow.states.first { $0.name == "account" })
         #expect(account.visits == 2)
         // Two calls left the look-up, each held first: the hold is not a way out.

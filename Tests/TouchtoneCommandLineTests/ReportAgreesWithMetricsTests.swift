@@ -50,17 +50,8 @@ struct ReportAgreesWithMetricsTests {
     ]
 
     @Test func theReportFromTheLogAndTheMetricsCountTheKnownPaths() async throws {
-        let routes = RoutingTable { Route.default(trial) }
-        let log = Lock<[UInt8]>([])
-        let engine = try Engine(
-            routes: routes, store: InMemorySessionStore(), settings: EngineSettings(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        let server = FlowServer(
-            configuration: configuration, engine: engine, logger: EventLogger(format: .json) { bytes in log.withLock { $0 += bytes } })
-        let port = try server.start()
-        let transport = LiveTransport(port: port)
+        let traffic = try JSONLoggedServer(routes: RoutingTable { Route.default(trial) })
+        let transport = traffic.transport
         let (compiled, _) = trial.compile(in: CompileEnvironment(publicURL: try AbsoluteURL("http://127.0.0.1:1")))
         for (number, path) in Self.paths.enumerated() {
             let landing = try #require(
@@ -77,8 +68,7 @@ struct ReportAgreesWithMetricsTests {
                 _ = await transport.deliver(.hangup(HangupEvent(callId: id, cause: .normalClearing)), address: next, lookups: LookupStubs())
             }
         }
-        let metrics = server.metricsText()
-        await server.shutdownAndWait()
+        let (metrics, report) = await traffic.finish()
 
         // What the paths say, worked out by hand.
         let edges: [String: Int] = [
@@ -90,56 +80,17 @@ struct ReportAgreesWithMetricsTests {
             "long|transfer": 1, "bye|hangup": 2, "long|caller-hangup": 1, "short|transfer": 1, "short|caller-hangup": 2,
         ]
 
+        let expected = FlowCounts(edges: edges, endings: endings)
         // /metrics.
-        let labels = "flow=\"trial\",version=\"3\""
-        #expect(metrics.contains("touchtone_flow_calls_total{\(labels)} 7\n"))
-        var metricEdges: [String: Int] = [:]
-        var metricEndings: [String: Int] = [:]
-        for line in metrics.split(separator: "\n") where line.hasPrefix("touchtone_flow_") && line.contains(labels) {
-            let fields = Self.labels(of: line)
-            guard let count = Int(line.split(separator: " ").last ?? "") else { continue }
-            if line.hasPrefix("touchtone_flow_edges_total"), count > 0 {
-                metricEdges["\(fields["from"]!)|\(fields["via"]!)|\(fields["to"]!)"] = count
-            }
-            if line.hasPrefix("touchtone_flow_endings_total") {
-                metricEndings["\(fields["state"]!)|\(fields["how"]!)", default: 0] += count
-            }
-        }
-        #expect(metricEdges == edges)
-        #expect(metricEndings == endings)
-
+        #expect(metrics.contains("touchtone_flow_calls_total{flow=\"trial\",version=\"3\"} 7\n"))
+        #expect(FlowCounts(metrics: metrics, flow: "trial", version: 3) == expected)
         // The report, read from the log.
-        var tally = LogTally(filter: LogFilter())
-        tally.read(text: String(decoding: log.withLock { $0 }, as: UTF8.self), name: "server.log")
-        let report = TrafficReport(tally: tally.tally, names: tally.parser.names, routes: routes)
         #expect(report.lines.notUnderstood == 0)
         let flow = try #require(report.flows.first { $0.name == "trial" && $0.version == 3 })
         #expect(flow.calls == 7)
-        var reportEdges: [String: Int] = [:]
-        var reportEndings: [String: Int] = [:]
-        let kinds = ["transfer", "voicemail", "reject", "hangup", "caller-hangup", "expired"]
-        for state in flow.states {
-            for edge in state.edges where edge.count > 0 { reportEdges["\(state.name)|\(edge.via)|\(edge.to)"] = edge.count }
-            for (index, kind) in kinds.enumerated() where state.endings[index] > 0 {
-                reportEndings["\(state.name)|\(kind)"] = state.endings[index]
-            }
-        }
-        #expect(reportEdges == edges)
-        #expect(reportEndings == endings)
+        #expect(FlowCounts(report: flow) == expected)
         let split = try #require(flow.splits.first)
         #expect(split.variants.map(\.share) == ["long", "short"])
         #expect(split.variants.map(\.calls) == [4, 3])
-    }
-
-    /// `name="value"` pairs of a metric line's labels.
-    static func labels(of line: Substring) -> [String: String] {
-        guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return [:] }
-        var result: [String: String] = [:]
-        for pair in line[line.index(after: open)..<close].split(separator: "\",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            result[String(parts[0])] = String(parts[1].filter { $0 != "\"" })
-        }
-        return result
     }
 }

@@ -43,6 +43,18 @@ struct SharedHoldingTests {
     static let resultAnswer = "<Dial><Number>4915799955555</Number></Dial>"
     static let operatorAnswer = "<Dial><Number>4915799912345</Number></Dial>"
 
+    /// Makes the look-up pause `redis`'s writes (`CLIENT PAUSE ... WRITE`, 10 s) as it
+    /// starts, before its hold: the hold's write then waits until the test unpauses.
+    func pauseWritesWhenTheLookUpStarts(_ redis: RedisTestServer) {
+        let url = redis.url()
+        heldDeskLookupStarts.withLock {
+            $0 = {
+                let link = try? RedisLink(url: url, settings: sharedSettings(url).link)
+                _ = try? link?.roundTrip(RESPCommand("CLIENT", "PAUSE", 10_000, "WRITE")).get()
+            }
+        }
+    }
+
     /// A fresh gate for the look-up, opened whatever the test does (so instances can stop).
     func closeTheLookUp() -> Gate {
         let gate = Gate()
@@ -182,13 +194,7 @@ struct SharedHoldingTests {
         let a = try TestInstance(redis: redis, routes: RoutingTable { Route.default(heldDesk(after: .seconds(1))) })
         let gate = closeTheLookUp()
         defer { gate.open() }
-        let url = redis.url()
-        heldDeskLookupStarts.withLock {
-            $0 = {
-                let link = try? RedisLink(url: url, settings: sharedSettings(url).link)
-                _ = try? link?.roundTrip(RESPCommand("CLIENT", "PAUSE", 10_000, "WRITE")).get()
-            }
-        }
+        pauseWritesWhenTheLookUpStarts(redis)
         defer { _ = try? peek.run(RESPCommand("CLIENT", "UNPAUSE")) }
         let call = TestCall("ended-during-the-hold-write")
         let (port, body) = (a.port, call.newCallBody)
@@ -220,13 +226,7 @@ struct SharedHoldingTests {
             redis: redis, routes: RoutingTable { Route.default(heldDesk(after: .seconds(1))) }, shutdownGrace: .milliseconds(100))
         let gate = closeTheLookUp()
         defer { gate.open() }
-        let url = redis.url()
-        heldDeskLookupStarts.withLock {
-            $0 = {
-                let link = try? RedisLink(url: url, settings: sharedSettings(url).link)
-                _ = try? link?.roundTrip(RESPCommand("CLIENT", "PAUSE", 10_000, "WRITE")).get()
-            }
-        }
+        pauseWritesWhenTheLookUpStarts(redis)
         defer { _ = try? peek.run(RESPCommand("CLIENT", "UNPAUSE")) }
         let call = TestCall("stopped-during-the-hold-write")
         let (port, body) = (a.port, call.newCallBody)
