@@ -134,7 +134,7 @@ public struct CallerHears: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let ms = Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+        let ms = duration.wholeMilliseconds
         return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(Double(ms) / 1000) s"
     }
 }

@@ -15,8 +15,7 @@ final class LateLookups: Sendable {
 
     /// Keeps `ending` for `pending` once the clock is `delay` past the look-up's start.
     func add(_ pending: PendingLookup, after delay: Duration, ending: LookupEnding) {
-        let (seconds, attoseconds) = delay.components
-        let due = pending.context.now.timeIntervalSince1970 + Double(seconds) + Double(attoseconds) / 1e18
+        let due = pending.context.now.timeIntervalSince1970 + delay.timeInterval
         waiting.withLock { $0.append(Late(pending: pending, due: due, ending: ending)) }
     }
 

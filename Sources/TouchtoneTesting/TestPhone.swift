@@ -137,8 +137,7 @@ public final class TestPhone: Sendable {
 
     /// Moves the clock forward.
     public func advanceClock(by duration: Duration) {
-        let (s, atto) = duration.components
-        clock.advance(by: Double(s) + Double(atto) / 1e18)
+        clock.advance(by: duration.timeInterval)
     }
 
     /// Sets the clock to a local time, e.g. `"2026-12-24 10:00"` in `Europe/Berlin`.

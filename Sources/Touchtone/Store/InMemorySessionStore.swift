@@ -56,8 +56,7 @@ public final class InMemorySessionStore: SessionStore {
         self.idleTimeout = idleTimeout
         self.maxSessions = maxSessions
         self.shardCount = shards
-        let parts = idleTimeout.components
-        self.idleSeconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+        self.idleSeconds = idleTimeout.timeInterval
         self.shards = (0..<shards).map { _ in Shard() }
     }
 

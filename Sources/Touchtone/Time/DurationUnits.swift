@@ -18,4 +18,10 @@ extension Duration {
         if overflowAgain { return seconds < 0 ? .min : .max }
         return total
     }
+
+    /// In seconds, as a `Date` or a `WallClock` counts time.
+    package var timeInterval: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }
