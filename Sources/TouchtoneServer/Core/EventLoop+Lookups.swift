@@ -47,25 +47,20 @@ extension EventLoop {
             case .answered(let answer, let record):
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
             case .held(let pending, let answer, let record):
-                lookups.holding[ObjectIdentifier(pending)] = pending
+                lookups.holdStarted(pending)
                 send(core.router.complete(answer, record: record), to: completion.connectionID, startedAt: completion.startedAt, now: now)
             case .kept(let pending, let record):
                 // Kept by the look-up's task in the engine's own store: log it.
-                if lookups.holding.removeValue(forKey: ObjectIdentifier(pending)) == nil { lookups.givenUp -= 1 }
+                _ = lookups.heldEnded(pending)
                 core.accountKept(record)
             case .ended(let pending, let ending):
                 sessions?.start(core.engine.resumeWork(pending, ending), for: owner, now: now)
             case .holdDue(let pending):
-                lookups.holding[ObjectIdentifier(pending)] = pending
+                lookups.holdStarted(pending)
                 lookups.holdWrites.started(ObjectIdentifier(pending))
                 sessions?.start(core.engine.holdWork(pending), for: owner.writingHold(of: pending), now: now)
             case .endedWhileHeld(let pending, let ending):
-                guard lookups.holding.removeValue(forKey: ObjectIdentifier(pending)) != nil else {
-                    // Given up when the loop stopped: its failure is kept already.
-                    lookups.givenUp -= 1
-                    continue
-                }
-                keep(pending, ending, owner: owner, now: now)
+                if lookups.heldEnded(pending) { keep(pending, ending, owner: owner, now: now) }
             }
         }
     }
@@ -100,11 +95,7 @@ extension EventLoop {
         let now = Clock.monotonicNanoseconds()
         guard now >= stopDeadline else { return false }
         let owner = RedisSessions.Owner(connectionID: 0, startedAt: now)
-        for pending in lookups.holding.values {
-            lookups.givenUp += 1
-            keep(pending, .failed(LookupEnding.stoppedReason), owner: owner, now: now)
-        }
-        lookups.holding.removeAll()
+        for pending in lookups.giveUpHolding() { keep(pending, .failed(LookupEnding.stoppedReason), owner: owner, now: now) }
         guard let sessions, !lookups.stopExtended, !sessions.isIdle || lookups.holdWrites.count > 0 else { return true }
         lookups.stopExtended = true
         stopDeadline = now &+ 1_000_000_000

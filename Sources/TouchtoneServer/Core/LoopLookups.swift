@@ -9,12 +9,35 @@ struct LoopLookups {
     /// Holds whose write to the shared store is out (a held look-up's ending is kept after it).
     var holdWrites = HoldWrites()
     /// Look-ups holding their callers, still running: given up when a stopping loop's grace ends.
-    var holding: [ObjectIdentifier: PendingLookup] = [:]
+    private var holding: [ObjectIdentifier: PendingLookup] = [:]
     /// Look-ups given up at stop, still counted in ``running`` but no longer waited for.
-    var givenUp = 0
+    private var givenUp = 0
     /// A stopping loop took its one extra second for the writes of held calls.
     var stopExtended = false
 
     /// Whether a look-up is still waited for.
     var outstanding: Bool { running - givenUp > 0 }
+
+    /// `pending` holds its caller now.
+    mutating func holdStarted(_ pending: PendingLookup) {
+        holding[ObjectIdentifier(pending)] = pending
+    }
+
+    /// The held look-up `pending` ended: false when it was given up at stop (its failure
+    /// is kept already, and its ending is not).
+    mutating func heldEnded(_ pending: PendingLookup) -> Bool {
+        guard holding.removeValue(forKey: ObjectIdentifier(pending)) != nil else {
+            givenUp -= 1
+            return false
+        }
+        return true
+    }
+
+    /// Gives up the look-ups still holding their callers (the loop stops): no longer waited for.
+    mutating func giveUpHolding() -> [PendingLookup] {
+        let given = Array(holding.values)
+        givenUp += given.count
+        holding.removeAll()
+        return given
+    }
 }
