@@ -39,12 +39,16 @@ enum ToolBinary {
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
+        // Not `waitUntilExit()`: on Linux it can miss the exit and wait for ever (it polls a
+        // run loop); the termination handler is called from Foundation's own queue.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         return Run(
             status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
             errors: String(decoding: errors, as: UTF8.self))

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import Touchtone
 
@@ -26,9 +27,19 @@ import Touchtone
         return (status, streams.output, streams.errors)
     }
 
-    @Test func callReadsKeysFromItsInput() throws {
+    /// ``run(_:input:)`` on a thread of its own: `touchtone call` waits (blocking its thread)
+    /// for work on Swift's pool, which a test's own pool thread must not hold up.
+    func runOffThePool(_ arguments: [String], input: String = "") async throws -> (status: Int32, out: String, err: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue(label: "command-test").async {
+                continuation.resume(with: Result { try run(arguments, input: input) })
+            }
+        }
+    }
+
+    @Test func callReadsKeysFromItsInput() async throws {
         // No prompts.txt in that folder: the caller hears the prompts' names.
-        let result = try run(
+        let result = try await runOffThePool(
             ["call", "reference", "--at", "2026-12-01 10:00", "--to", "4930123456", "--audio", "/nonexistent/touchtone-audio"],
             input: "9\n1\n")
         #expect(result.err == "")
